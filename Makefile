@@ -1,0 +1,78 @@
+# hush — build, run, test.  `make run` and `make test` install missing Debian
+# packages themselves (as root) before building.
+
+CC      ?= gcc
+BUILD   ?= build
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g -Wall -Wextra -Werror
+SAN     ?=
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc $(CFLAGS) $(SAN) -MMD -MP
+LDLIBS  = -lpcre2-8
+PYTEST  = /usr/bin/python3 -m pytest
+
+SERVER_SRCS := $(shell find src -name '*.c' ! -name main.c | sort)
+SERVER_OBJS := $(SERVER_SRCS:%.c=$(BUILD)/%.o)
+LOGSTAT_SRCS := $(shell find tools/logstat -name '*.c' 2>/dev/null | sort)
+LOGSTAT_OBJS := $(LOGSTAT_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(shell find tests/unit -name '*_test.c' | sort)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+
+HUSH = $(BUILD)/hush
+LOGSTAT = $(BUILD)/hush-logstat
+
+.PHONY: all run test unit integration asan deps-build deps-test clean bench fuzz
+
+all: $(HUSH) $(if $(LOGSTAT_SRCS),$(LOGSTAT)) $(UNIT_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libhush.a: $(SERVER_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(HUSH): $(BUILD)/src/main.o $(BUILD)/libhush.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LOGSTAT): $(LOGSTAT_OBJS) $(BUILD)/libhush.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lz -lm
+
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libhush.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libhush.a $(LDLIBS)
+
+deps-build:
+	@scripts/deps.sh build
+
+deps-test:
+	@scripts/deps.sh test
+
+run: deps-build
+	@$(MAKE) --no-print-directory $(HUSH)
+	cd $(CURDIR) && exec $(HUSH) -p $(CURDIR) -c conf/hush.conf -g 'daemon off;'
+
+# Every test (unit binaries and black-box integration tests) runs under pytest,
+# so one summary line ends the run.
+test: deps-test
+	@$(MAKE) --no-print-directory all
+	HUSH_BUILD=$(BUILD) $(PYTEST) -q tests
+
+asan: deps-test
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	    SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' all
+	HUSH_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(PYTEST) -q tests
+
+bench: deps-build
+	@$(MAKE) --no-print-directory all
+	bench/run.sh
+
+fuzz:
+	@scripts/deps.sh fuzz
+	$(MAKE) -C fuzz
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install the Debian packages hush needs, only when missing.
+# Usage: scripts/deps.sh build|test|bench|fuzz
+set -e
+case "$1" in
+  build) pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev pkg-config" ;;
+  test)  pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev pkg-config python3 python3-pytest curl" ;;
+  bench) pkgs="nginx wrk curl python3" ;;
+  fuzz)  pkgs="clang libclang-rt-14-dev" ;;
+  *) echo "usage: $0 build|test|bench|fuzz" >&2; exit 2 ;;
+esac
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "hush: missing Debian packages:$missing (run as root, or: sudo apt-get install$missing)" >&2
+  exit 1
+fi
+echo "hush: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null || true
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
