@@ -1,0 +1,346 @@
+# bench/lib.sh — the common pieces of hush's side-by-side benchmarks.
+#
+# Sourced by each scenario script (bench/static.sh, ...).  It provides:
+#   setup      bench_init (deps, client build, output dir, traps)
+#   servers    srv_prepare / srv_launch / srv_start / srv_stop / srv_pids
+#   measures   cpu_ns, cpu_ticks, rss_kb (from /proc), wrk_run, idle_run
+#   figures    record, median, summarize (table with medians and hush/nginx ratios)
+#
+# Two "sides" are compared: "nginx" (NGINX_BIN, tuned config) and "hush"
+# (HUSH_BIN, a user's config with hush's defaults).  Either binary can be
+# any nginx-compatible server: HUSH_BIN=$(command -v nginx) checks the
+# machinery with nginx on both sides.
+#
+# Environment (defaults in brackets):
+#   TRIALS [5]  DURATION [10] s  WARMUP [2] s  CONNS [64]  IDLE_CONNS [10000]
+#   SERVER_CPU [0]  CLIENT_CPU [1]  NGINX_BIN [nginx]  HUSH_BIN [build/hush]
+#   KEEP [0]: 1 keeps the servers' temp prefixes (configs, logs) for inspection
+
+set -u -o pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT_DIR=$(cd "$BENCH_DIR/.." && pwd)
+OUT_DIR=$BENCH_DIR/out
+
+TRIALS=${TRIALS:-5}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+CONNS=${CONNS:-64}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+SERVER_CPU=${SERVER_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+# open files for the servers: 65536, or the hard limit when we may not raise it
+# (containers without CAP_SYS_RESOURCE); 10,000 idle connections need ~10,100.
+NOFILE=${NOFILE:-$(h=$(ulimit -Hn); if [ "$h" = unlimited ] || [ "$h" -ge 65536 ]; then echo 65536; else echo "$h"; fi)}
+KEEP=${KEEP:-0}
+NGINX_BIN=${NGINX_BIN:-$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)}
+HUSH_BIN=${HUSH_BIN:-$ROOT_DIR/build/hush}
+SIDES="nginx hush"
+
+declare -A SRV_PID=() SRV_PORT=() SRV_PREFIX=() SRV_CONF=() SRV_KIDS=()
+BG_PIDS=""   # helper processes (clients) to stop on exit
+
+log() { printf '%s\n' "bench: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------- setup
+
+# Install nginx/wrk if missing, build the C clients, create the run dir, set traps.
+# RUN_DIR (raw outputs of this run) may be given by run.sh so that all
+# scenarios of one run share it.
+bench_init() {
+    local i
+    for i in 1 2 3 4 5 6; do   # apt may be busy (another install): retry a little
+        "$ROOT_DIR/scripts/deps.sh" bench && break
+        [ "$i" = 6 ] && die "scripts/deps.sh bench failed"
+        log "deps.sh failed, retrying in 10s"; sleep 10
+    done
+    for i in gcc taskset prlimit curl wrk python3 getconf; do
+        command -v "$i" >/dev/null || die "$i not found"
+    done
+    [ -x "$NGINX_BIN" ] || die "NGINX_BIN=$NGINX_BIN is not executable"
+    [ -x "$HUSH_BIN" ] || die "HUSH_BIN=$HUSH_BIN is not executable (run make, or set HUSH_BIN=\$(command -v nginx) to check the machinery with nginx on both sides)"
+    [ "$(nproc)" -ge 2 ] || log "warning: fewer than 2 CPUs: server and client share one"
+    CLK_TCK=$(getconf CLK_TCK)
+    mkdir -p "$OUT_DIR"
+    RUN_STAMP=${RUN_STAMP:-$(date +%Y%m%d-%H%M%S)}
+    RUN_DIR=${RUN_DIR:-$OUT_DIR/run-$RUN_STAMP}
+    mkdir -p "$RUN_DIR"
+    build_client idleconns
+    trap bench_cleanup EXIT
+    trap 'log "interrupted"; exit 130' INT TERM
+}
+
+# Compile bench/NAME.c into bench/out/NAME when the source is newer.
+build_client() {
+    local src=$BENCH_DIR/$1.c bin=$OUT_DIR/$1
+    if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+        gcc -O2 -Wall -Wextra -o "$bin" "$src" || die "cannot build $src"
+    fi
+}
+
+# Stop everything this script started (by PID only).
+bench_cleanup() {
+    local side p
+    trap - EXIT INT TERM
+    for p in $BG_PIDS; do kill -TERM "$p" 2>/dev/null; done
+    for side in "${!SRV_PID[@]}"; do srv_stop "$side"; done
+    [ "$KEEP" = 1 ] || for side in "${!SRV_PREFIX[@]}"; do srv_remove "$side"; done
+}
+
+free_port() {
+    python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+
+side_bin() { if [ "$1" = nginx ]; then echo "$NGINX_BIN"; else echo "$HUSH_BIN"; fi; }
+
+# One line naming what runs on a side, for the report.
+side_desc() {
+    local bin v
+    bin=$(side_bin "$1")
+    v=$("$bin" -v 2>&1 | head -n 1)
+    echo "$1: $bin${v:+ ($v)}"
+}
+
+# ---------------------------------------------------------------- servers
+
+# srv_prepare SIDE TEMPLATE [KEY=VALUE ...]
+# Make a fresh temp prefix (conf/, html/, logs/, tmp/), pick a free port and
+# render TEMPLATE into PREFIX/conf/server.conf, replacing @PREFIX@, @PORT@ and
+# each @KEY@ given.  The document root holds 100b.html (exactly 100 bytes) and
+# index.html; scenarios may add files before srv_launch.
+srv_prepare() {
+    local side=$1 tmpl=$2 prefix port kv mime
+    shift 2
+    [ -f "$tmpl" ] || die "no template $tmpl"
+    prefix=$(mktemp -d /tmp/hush-bench-"$side".XXXXXX)
+    chmod 755 "$prefix"    # nginx workers run as nobody: they must reach html/
+    mkdir -p "$prefix"/{conf,html,logs,tmp}
+    port=$(free_port)
+    for mime in "$ROOT_DIR/conf/mime.types" /etc/nginx/mime.types; do
+        [ -f "$mime" ] && { cp "$mime" "$prefix/conf/mime.types"; break; }
+    done
+    [ -f "$prefix/conf/mime.types" ] || echo 'types { text/html html; }' >"$prefix/conf/mime.types"
+    head -c 99 /dev/zero | tr '\0' 'x' >"$prefix/html/100b.html"
+    echo >>"$prefix/html/100b.html"
+    echo '<h1>hush bench</h1>' >"$prefix/html/index.html"
+    local sedargs=(-e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$port|g")
+    for kv in "$@"; do sedargs+=(-e "s|@${kv%%=*}@|${kv#*=}|g"); done
+    sed "${sedargs[@]}" "$tmpl" >"$prefix/conf/server.conf"
+    if grep -q '@[A-Z_]*@' "$prefix/conf/server.conf"; then
+        die "unrendered placeholder in $tmpl: $(grep -o '@[A-Z_]*@' "$prefix/conf/server.conf" | head -n 1)"
+    fi
+    SRV_PREFIX[$side]=$prefix SRV_PORT[$side]=$port SRV_CONF[$side]=$prefix/conf/server.conf
+}
+
+# srv_launch SIDE [READY_PATH]
+# Test the config (-t), start the server in the foreground of a background job
+# (master + workers), pinned to SERVER_CPU with a raised open-file limit, and
+# wait until GET READY_PATH answers.
+srv_launch() {
+    local side=$1 ready=${2:-/100b.html} bin prefix conf port pid i
+    bin=$(side_bin "$side") prefix=${SRV_PREFIX[$side]} conf=${SRV_CONF[$side]} port=${SRV_PORT[$side]}
+    if ! "$bin" -t -c "$conf" -p "$prefix/" >"$prefix/logs/configtest" 2>&1; then
+        cat "$prefix/logs/configtest" >&2
+        die "$side: config test failed ($conf)"
+    fi
+    taskset -c "$SERVER_CPU" prlimit --nofile="$NOFILE:$NOFILE" \
+        "$bin" -c "$conf" -p "$prefix/" -g 'daemon off;' >"$prefix/logs/stdout" 2>&1 &
+    pid=$!
+    SRV_PID[$side]=$pid
+    for i in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || { cat "$prefix/logs/stdout" "$prefix/logs/error.log" >&2 2>/dev/null; die "$side exited at start"; }
+        curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port$ready" 2>/dev/null && break
+        [ "$i" = 100 ] && die "$side does not answer on 127.0.0.1:$port$ready"
+        sleep 0.1
+    done
+    # master_process on: wait for the worker, remember it so stop can reap it.
+    for i in $(seq 20); do
+        SRV_KIDS[$side]=$(pgrep -P "$pid" | tr '\n' ' ')
+        [ -n "${SRV_KIDS[$side]}" ] && break
+        sleep 0.1
+    done
+    [ -n "${SRV_KIDS[$side]}" ] || log "warning: $side has no worker process; measuring the master alone"
+}
+
+srv_start() { srv_prepare "$@"; srv_launch "$1"; }
+
+# The server's processes: master first, then its children.
+srv_pids() {
+    local pid=${SRV_PID[$1]:-}
+    [ -n "$pid" ] || return 0
+    echo "$pid" $(pgrep -P "$pid")
+}
+
+# Stop gracefully (QUIT, so buffered logs are flushed), then TERM, then KILL.
+srv_stop() {
+    local side=$1 pid=${SRV_PID[$1]:-} p i
+    [ -n "$pid" ] || return 0
+    kill -QUIT "$pid" 2>/dev/null
+    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { log "$side: no exit on QUIT, sending TERM"; kill -TERM "$pid" 2>/dev/null; sleep 1; }
+    kill -0 "$pid" 2>/dev/null && { log "$side: no exit on TERM, sending KILL"; kill -KILL "$pid" 2>/dev/null; }
+    for p in ${SRV_KIDS[$side]:-}; do
+        kill -0 "$p" 2>/dev/null && [ "$(cut -d' ' -f4 /proc/$p/stat 2>/dev/null)" = 1 ] && kill -KILL "$p" 2>/dev/null
+    done
+    wait "$pid" 2>/dev/null
+    unset "SRV_PID[$side]" "SRV_KIDS[$side]"
+}
+
+srv_remove() {
+    local prefix=${SRV_PREFIX[$1]:-}
+    case $prefix in /tmp/hush-bench-*) rm -rf "$prefix" ;; esac
+    unset "SRV_PREFIX[$1]"
+}
+
+# Lines in the side's access log (call after srv_stop so buffers are flushed).
+access_lines() { wc -l <"${SRV_PREFIX[$1]}/logs/access.log" 2>/dev/null || echo 0; }
+
+# ---------------------------------------------------------------- /proc measures
+
+# CPU time of PIDS (all their threads) in ns, from /proc/PID/task/TID/schedstat
+# (first field: time on CPU, exact, unlike the tick-based utime/stime).
+cpu_ns() {
+    local p
+    for p in "$@"; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done |
+        awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
+# utime+stime of PIDS in clock ticks (/proc/PID/stat fields 14, 15): a cross-check.
+cpu_ticks() {
+    local p
+    for p in "$@"; do sed 's/^.*) //' /proc/"$p"/stat 2>/dev/null; done |
+        awk '{ s += $12 + $13 } END { printf "%d\n", s }'
+}
+
+# Resident memory of PIDS in kB: Rss from smaps_rollup (walks the page tables,
+# exact), falling back to VmRSS.
+rss_kb() {
+    local p
+    for p in "$@"; do
+        if [ -r /proc/"$p"/smaps_rollup ]; then
+            awk '/^Rss:/ { print $2 }' /proc/"$p"/smaps_rollup
+        else
+            awk '/^VmRSS:/ { print $2 }' /proc/"$p"/status
+        fi
+    done | awk '{ s += $1 } END { printf "%d\n", s }'
+}
+
+# ---------------------------------------------------------------- load
+
+# wrk_run URL SECONDS OUTFILE: wrk pinned to CLIENT_CPU, CONNS keep-alive
+# connections, one thread.  Sets WRK_REQS, WRK_RPS, WRK_ERRS (socket errors +
+# non-2xx/3xx responses).
+wrk_run() {
+    local url=$1 secs=$2 out=$3
+    taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${secs}s" --latency "$url" >"$out" 2>&1 ||
+        { cat "$out" >&2; die "wrk failed"; }
+    WRK_REQS=$(awk '/ requests in / { print $1 }' "$out")
+    WRK_RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+    WRK_ERRS=$(awk '/Socket errors:/ { gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) s += $i }
+                    /Non-2xx or 3xx responses:/ { s += $NF } END { print s + 0 }' "$out")
+    [ -n "$WRK_REQS" ] && [ "$WRK_REQS" -gt 0 ] || { cat "$out" >&2; die "wrk made no request"; }
+}
+
+# measure_load SIDE URL OUTFILE: warm up, then run wrk for DURATION seconds
+# while reading the server's CPU from /proc before and after.  Sets
+# M_REQS, M_RPS, M_ERRS, M_CPU_NS, M_CPU_TICKS, M_WALL_NS (time between the
+# two /proc readings, a little longer than DURATION).
+measure_load() {
+    local side=$1 url=$2 out=$3 pids c0 c1 t0 t1 w0 w1
+    [ "$WARMUP" -gt 0 ] && wrk_run "$url" "$WARMUP" "$out.warmup"
+    sleep 0.2
+    pids=$(srv_pids "$side")
+    c0=$(cpu_ns $pids) t0=$(cpu_ticks $pids) w0=$(date +%s%N)
+    wrk_run "$url" "$DURATION" "$out"
+    c1=$(cpu_ns $pids) t1=$(cpu_ticks $pids) w1=$(date +%s%N)
+    M_REQS=$WRK_REQS M_RPS=$WRK_RPS M_ERRS=$WRK_ERRS
+    M_CPU_NS=$((c1 - c0)) M_CPU_TICKS=$((t1 - t0)) M_WALL_NS=$((w1 - w0))
+}
+
+# idle_run SIDE PATH N: hold N idle keep-alive connections on the side's
+# server (one complete GET PATH each) with bench/out/idleconns pinned to
+# CLIENT_CPU; RSS of the server's processes is read before (after one warm-up
+# request) and while they are held.  Sets I_DELTA_KB, I_OPEN, I_FAILED.
+idle_run() {
+    local side=$1 path=$2 n=$3 port=${SRV_PORT[$1]} pids r0 r1 line
+    curl -fsS -o /dev/null "http://127.0.0.1:$port$path" || die "$side: warm-up GET failed"
+    sleep 0.3
+    pids=$(srv_pids "$side")
+    r0=$(rss_kb $pids)
+    coproc IDLE { exec taskset -c "$CLIENT_CPU" "$OUT_DIR/idleconns" -p "$port" -n "$n" -u "$path" 2>&1; }
+    BG_PIDS="$BG_PIDS $IDLE_PID"
+    local pid=$IDLE_PID
+    line=""
+    while read -t 120 -r line <&"${IDLE[0]}"; do
+        case $line in READY*) break ;; *) log "idleconns: $line" ;; esac
+    done
+    case $line in READY*) ;; *) kill "$pid" 2>/dev/null; die "$side: idleconns did not get ready" ;; esac
+    I_FAILED=$(echo "$line" | sed -n 's/.*failed=\([0-9]*\).*/\1/p')
+    sleep 1    # let the server settle into idle
+    r1=$(rss_kb $pids)
+    echo status >&"${IDLE[1]}"
+    read -t 10 -r line <&"${IDLE[0]}"
+    I_OPEN=$(echo "$line" | sed -n 's/^OPEN \([0-9]*\).*/\1/p')
+    echo close >&"${IDLE[1]}"
+    wait "$pid" 2>/dev/null
+    BG_PIDS=${BG_PIDS/ $pid/}
+    I_DELTA_KB=$((r1 - r0))
+}
+
+# ---------------------------------------------------------------- figures
+
+# Trial values are kept one per line in $RUN_DIR/SCENARIO.tsv:
+#   metric <TAB> side <TAB> trial <TAB> value
+record() { printf '%s\t%s\t%s\t%s\n' "$2" "$3" "$4" "$5" >>"$RUN_DIR/$1.tsv"; }
+
+median() {
+    printf '%s\n' "$@" | sort -g |
+        awk '{ a[NR] = $1 } END { if (NR == 0) exit; if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# Values of METRIC for SIDE recorded in SCENARIO.
+values() { awk -F'\t' -v m="$2" -v s="$3" '$1 == m && $2 == s { print $4 }' "$RUN_DIR/$1.tsv"; }
+
+# summarize SCENARIO TITLE METRIC:LABEL:FORMAT ...
+# Prints the table: median per side, hush/nginx ratio of the medians, and the
+# range (min..max) over trials, to stdout and $RUN_DIR/SCENARIO.table.
+summarize() {
+    local scen=$1 title=$2 spec metric label fmt side v mn mx row
+    shift 2
+    {
+        echo "== $scen: $title"
+        echo "   $TRIALS trials, medians; range over trials in brackets"
+        printf '   %-24s %14s %14s %11s\n' "" nginx hush hush/nginx
+        for spec in "$@"; do
+            IFS=: read -r metric label fmt <<<"$spec"
+            declare -A med=()
+            row=$(printf '   %-24s' "$label")
+            for side in $SIDES; do
+                v=$(values "$scen" "$metric" "$side")
+                med[$side]=$(median $v)
+                row+=$(printf " %14s" "$(printf "$fmt" "${med[$side]:-0}")")
+            done
+            if awk -v a="${med[hush]:-0}" -v b="${med[nginx]:-0}" 'BEGIN { exit !(b != 0) }'; then
+                row+=$(awk -v a="${med[hush]}" -v b="${med[nginx]}" 'BEGIN { printf " %11.2f", a / b }')
+            else
+                row+=$(printf ' %11s' -)
+            fi
+            echo "$row"
+            row=$(printf '   %-24s' "")
+            for side in $SIDES; do
+                v=$(values "$scen" "$metric" "$side" | sort -g)
+                mn=$(printf "$fmt" "$(echo "$v" | head -n 1)") mx=$(printf "$fmt" "$(echo "$v" | tail -n 1)")
+                row+=$(printf " %14s" "[$mn..$mx]")
+            done
+            echo "$row"
+            unset med
+        done
+    } | tee "$RUN_DIR/$scen.table"
+}
+
+# Per-trial values of a scenario, as a readable block (for the results file).
+trials_dump() {
+    echo "-- $1: every trial (metric side trial value)"
+    sort -t$'\t' -k1,1 -k2,2 -k3,3n "$RUN_DIR/$1.tsv" | awk -F'\t' '{ printf "   %-22s %-6s %2s %s\n", $1, $2, $3, $4 }'
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# bench/run.sh — run hush's side-by-side benchmarks against nginx.
+#
+# Usage: bench/run.sh [SCENARIO ...]     (also: make bench)
+#   With no argument, runs every scenario present: bench/*.sh other than
+#   lib.sh and run.sh (static, and later proxy, drop ...).
+#   Settings come from the environment; see bench/lib.sh and bench/README.md
+#   (TRIALS=5, DURATION=10, HUSH_BIN=build/hush, NGINX_BIN=nginx, ...).
+#
+# Writes bench/out/results-<date>.txt (tables, setup, every trial) and points
+# bench/out/results-latest.txt at it; raw wrk outputs stay in bench/out/run-<date>/.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+scenarios_present() {
+    local f n
+    for f in "$BENCH_DIR"/*.sh; do
+        n=$(basename "$f" .sh)
+        case $n in lib | run) ;; *) echo "$n" ;; esac
+    done
+}
+
+run_main() {
+    local scens s failed="" results started
+    scens=${*:-$(scenarios_present)}
+    for s in $scens; do [ -f "$BENCH_DIR/$s.sh" ] || die "no scenario '$s' (have: $(scenarios_present | tr '\n' ' '))"; done
+    export RUN_STAMP=$(date +%Y%m%d-%H%M%S)
+    bench_init
+    export RUN_DIR
+    started=$(date '+%Y-%m-%d %H:%M:%S %z')
+    for s in $scens; do
+        log "=== scenario $s"
+        bash "$BENCH_DIR/$s.sh" || { failed="$failed $s"; log "scenario $s failed"; }
+    done
+    results=$OUT_DIR/results-$RUN_STAMP.txt
+    {
+        echo "hush benchmarks vs nginx — $started"
+        echo "machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)"
+        echo "commit:  $(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT_DIR" diff --quiet -- src 2>/dev/null || echo ' (src modified)')"
+        echo "sides:   $(side_desc nginx)"
+        echo "         $(side_desc hush)"
+        [ "$(readlink -f "$HUSH_BIN")" = "$(readlink -f "$NGINX_BIN")" ] &&
+            echo "         NOTE: the hush side runs nginx (HUSH_BIN), a check of the machinery, not of hush"
+        echo "setup:   server (master + 1 worker) pinned to CPU $SERVER_CPU, client to CPU $CLIENT_CPU;" \
+            "TRIALS=$TRIALS DURATION=${DURATION}s WARMUP=${WARMUP}s CONNS=$CONNS IDLE_CONNS=$IDLE_CONNS"
+        echo
+        for s in $scens; do
+            [ -f "$RUN_DIR/$s.table" ] && cat "$RUN_DIR/$s.table" || echo "== $s: FAILED"
+            echo
+        done
+        for s in $scens; do [ -f "$RUN_DIR/$s.tsv" ] && trials_dump "$s" && echo; done
+        echo "raw outputs: $RUN_DIR"
+    } >"$results"
+    ln -sf "$(basename "$results")" "$OUT_DIR/results-latest.txt"
+    echo
+    sed '/^-- /,$d' "$results"
+    echo "results: $results"
+    [ -z "$failed" ] || die "failed scenarios:$failed"
+}
+
+run_main "$@"
