@@ -468,7 +468,12 @@ static int parse_fields(const char *buf, size_t len, size_t *pos, hs_http_reques
 int hs_http_parse_request(const char *buf, size_t len, hs_http_request *r, hs_header *hdrs,
                           size_t max_headers)
 {
-    *r = (hs_http_request){.headers = hdrs, .content_length = -1};
+    /* Empty slices point at "" rather than NULL, so callers may memcmp them. */
+    static const char none[] = "";
+    hs_str e = {none, 0};
+    *r = (hs_http_request){.method = e, .request_line = e, .target = e, .path = e,
+                           .args = e, .abs_host = e, .host = e, .headers = hdrs,
+                           .content_length = -1};
     size_t p = 0;
     int rc = skip_empty_lines(buf, len, &p, r);
     r->line_start = p;
@@ -487,7 +492,6 @@ int hs_http_parse_request(const char *buf, size_t len, hs_http_request *r, hs_he
     if (finish_head(&st, r) != HS_OK)
         return HS_ERROR;
     r->head_len = p;
-    r->request_line_done = false;
     return HS_OK;
 }
 

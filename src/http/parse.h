@@ -4,7 +4,8 @@
  * state between calls: on HS_AGAIN the caller reads more bytes into the same
  * buffer and calls it again, and it re-parses from the start. Every slice it
  * returns points into the caller's buffer, which it never writes; the buffer
- * must outlive the request. It never reads past buf[len - 1].
+ * must outlive the request. It never reads past buf[len - 1]. An empty
+ * slice points at a static "", never NULL.
  *
  * Where RFC 9112 lets a recipient choose, the parser picks the choice that
  * leaves no room for request smuggling, and otherwise behaves like nginx. */
