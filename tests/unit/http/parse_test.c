@@ -509,6 +509,47 @@ static void test_bad_transfer_encoding(void)
     BAD("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400);
 }
 
+/* hs_http_parse_host: port and one trailing dot stripped, lowercased. */
+static void test_parse_host(void)
+{
+    static const struct {
+        const char *raw, *want; /* want NULL: rejected */
+    } cases[] = {
+        {"Example.COM:8080", "example.com"}, {"a.b.", "a.b"}, {"A.:1", "a"},
+        {"[::1]:80", "[::1]"}, {"[2001:DB8::1]", "[2001:db8::1]"}, {"[::ffff:1.2.3.4]", "[::ffff:1.2.3.4]"},
+        {"10.0.0.1", "10.0.0.1"}, {"x_y-z~!$&'()*+,;=%", "x_y-z~!$&'()*+,;=%"},
+        {"\xc3\x89t\xc3\xa9", "\xc3\x89t\xc3\xa9"}, {"h:", "h"},
+        {"", NULL}, {".", NULL}, {"a..", NULL}, {"..a", NULL}, {"a/b", NULL}, {"a\\b", NULL},
+        {"a\x01", NULL}, {"a\x7f", NULL}, {":80", NULL}, {"[::1]:8x", NULL}, {"[:", NULL},
+    };
+    for (size_t i = 0; i < HS_ARRAY_LEN(cases); i++) {
+        hs_str raw = hs_cstr(cases[i].raw);
+        char out[64];
+        size_t n = 99;
+        int rc = hs_http_parse_host(raw, out, &n);
+        CHECK_INT(rc, cases[i].want ? HS_OK : HS_ERROR);
+        if (rc == HS_OK && cases[i].want)
+            CHECK_SLICE(hs_str_from(out, n), cases[i].want);
+        CHECK_INT(hs_http_parse_host(raw, NULL, NULL), rc);
+        if (rc != (cases[i].want ? HS_OK : HS_ERROR))
+            fprintf(stderr, "  host \"%s\"\n", cases[i].raw);
+    }
+    char nul[] = "a\0b";
+    CHECK_INT(hs_http_parse_host(hs_str_from(nul, 3), NULL, NULL), HS_ERROR);
+}
+
+/* Absent parts are empty slices that still point somewhere (never NULL). */
+static void test_empty_slices(void)
+{
+    OK("GET / HTTP/1.0\r\n\r\n");
+    CHECK(req.args.p != NULL && req.args.n == 0);
+    CHECK(req.abs_host.p != NULL && req.abs_host.n == 0);
+    CHECK(req.host.p != NULL && req.host.n == 0);
+    CHECK(req.request_line_done);
+    BAD("GET\r\n", 400);
+    CHECK(req.path.p != NULL && req.target.p != NULL && req.request_line.p != NULL);
+}
+
 int main(void)
 {
     guard_init();
@@ -528,5 +569,7 @@ int main(void)
     test_bad_host();
     test_bad_content_length();
     test_bad_transfer_encoding();
+    test_parse_host();
+    test_empty_slices();
     UNIT_MAIN_END();
 }
