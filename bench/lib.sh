@@ -226,6 +226,31 @@ rss_kb() {
     done | awk '{ s += $1 } END { printf "%d\n", s }'
 }
 
+# Busy time (user nice system irq softirq steal), in clock ticks, of the CPUs
+# the benchmark uses (SERVER_CPU and CLIENT_CPU), from /proc/stat.
+cpus_busy_ticks() {
+    awk -v a="cpu$SERVER_CPU" -v b="cpu$CLIENT_CPU" \
+        '$1 == a || $1 == b { s += $2 + $3 + $4 + $7 + $8 + $9 } END { printf "%d\n", s }' /proc/stat
+}
+
+# CHILD_MS = CPU time (user+sys, ms) of this shell's reaped children, from
+# the `times` builtin; so it must run in this shell, never inside $(...).
+children_cpu_ms() {
+    times >"$RUN_DIR/.times"
+    CHILD_MS=$(awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] }
+                              printf "%.0f\n", s * 1000 }' "$RUN_DIR/.times")
+}
+
+# Warn when other processes keep the benchmark's CPUs busy: then requests/s
+# mean little, and even CPU per request drifts (caches, frequency).
+check_quiet() {
+    local b0 b1
+    b0=$(cpus_busy_ticks); sleep 1; b1=$(cpus_busy_ticks)
+    QUIET_BUSY_PCT=$(( (b1 - b0) * 100 / CLK_TCK ))
+    [ "$QUIET_BUSY_PCT" -lt 10 ] ||
+        log "warning: the machine is busy before the run (${QUIET_BUSY_PCT}% of a CPU on CPUs $SERVER_CPU,$CLIENT_CPU): figures will be noisy"
+}
+
 # ---------------------------------------------------------------- load
 
 # wrk_run URL SECONDS OUTFILE: wrk pinned to CLIENT_CPU, CONNS keep-alive
@@ -245,17 +270,25 @@ wrk_run() {
 # measure_load SIDE URL OUTFILE: warm up, then run wrk for DURATION seconds
 # while reading the server's CPU from /proc before and after.  Sets
 # M_REQS, M_RPS, M_ERRS, M_CPU_NS, M_CPU_TICKS, M_WALL_NS (time between the
-# two /proc readings, a little longer than DURATION).
+# two /proc readings, a little longer than DURATION), M_CLIENT_MS (wrk's CPU)
+# and M_OTHER_PCT: CPU time on the two CPUs used by neither the server nor
+# wrk, in % of one CPU (other processes: noise).
 measure_load() {
-    local side=$1 url=$2 out=$3 pids c0 c1 t0 t1 w0 w1
+    local side=$1 url=$2 out=$3 pids c0 c1 t0 t1 w0 w1 b0 b1 k0 k1
     [ "$WARMUP" -gt 0 ] && wrk_run "$url" "$WARMUP" "$out.warmup"
     sleep 0.2
     pids=$(srv_pids "$side")
-    c0=$(cpu_ns $pids) t0=$(cpu_ticks $pids) w0=$(date +%s%N)
+    c0=$(cpu_ns $pids) t0=$(cpu_ticks $pids)
+    children_cpu_ms; k0=$CHILD_MS
+    w0=$(date +%s%N) b0=$(cpus_busy_ticks)
     wrk_run "$url" "$DURATION" "$out"
-    c1=$(cpu_ns $pids) t1=$(cpu_ticks $pids) w1=$(date +%s%N)
+    b1=$(cpus_busy_ticks) w1=$(date +%s%N)
+    children_cpu_ms; k1=$CHILD_MS
+    c1=$(cpu_ns $pids) t1=$(cpu_ticks $pids)
     M_REQS=$WRK_REQS M_RPS=$WRK_RPS M_ERRS=$WRK_ERRS
-    M_CPU_NS=$((c1 - c0)) M_CPU_TICKS=$((t1 - t0)) M_WALL_NS=$((w1 - w0))
+    M_CPU_NS=$((c1 - c0)) M_CPU_TICKS=$((t1 - t0)) M_WALL_NS=$((w1 - w0)) M_CLIENT_MS=$((k1 - k0))
+    M_OTHER_PCT=$(awk -v b=$((b1 - b0)) -v h="$CLK_TCK" -v s="$M_CPU_NS" -v k="$M_CLIENT_MS" -v w="$M_WALL_NS" \
+        'BEGIN { o = b / h - s / 1e9 - k / 1e3; if (o < 0) o = 0; printf "%.1f\n", o * 1e11 / w }')
 }
 
 # idle_run SIDE PATH N: hold N idle keep-alive connections on the side's

@@ -34,9 +34,11 @@ static_load() {
     record $SCEN cpu_us_per_req "$side" "$t" "$(awk -v c="$M_CPU_NS" -v r="$M_REQS" 'BEGIN { printf "%.3f", c / 1000 / r }')"
     record $SCEN cpu_us_per_req_ticks "$side" "$t" "$(awk -v c="$M_CPU_TICKS" -v h="$CLK_TCK" -v r="$M_REQS" 'BEGIN { printf "%.3f", c / h * 1e6 / r }')"
     record $SCEN server_cpu_util "$side" "$t" "$(awk -v c="$M_CPU_NS" -v w="$M_WALL_NS" 'BEGIN { printf "%.1f", c * 100 / w }')"
+    record $SCEN client_cpu_util "$side" "$t" "$(awk -v c="$M_CLIENT_MS" -v w="$M_WALL_NS" 'BEGIN { printf "%.1f", c * 1e8 / w }')"
+    record $SCEN other_cpu_util "$side" "$t" "$M_OTHER_PCT"
     record $SCEN errors "$side" "$t" "$M_ERRS"
     record $SCEN log_lines "$side" "$t" "$lines"
-    log "$side trial $t: $M_RPS req/s, $(values $SCEN cpu_us_per_req "$side" | tail -n 1) us CPU/req, server CPU $(values $SCEN server_cpu_util "$side" | tail -n 1)%"
+    log "$side trial $t: $M_RPS req/s, $(values $SCEN cpu_us_per_req "$side" | tail -n 1) us CPU/req, server CPU $(values $SCEN server_cpu_util "$side" | tail -n 1)%, wrk $(values $SCEN client_cpu_util "$side" | tail -n 1)%, others $M_OTHER_PCT%"
 }
 
 # Memory per idle keep-alive connection on a fresh server.
@@ -58,6 +60,7 @@ static_main() {
     local t side order
     bench_init
     : >"$RUN_DIR/$SCEN.tsv"
+    check_quiet
     log "$SCEN: $TRIALS trials; $(side_desc nginx); $(side_desc hush)"
     for t in $(seq "$TRIALS"); do
         # alternate who goes first, so slow drift (CPU frequency, neighbours) hits both
@@ -70,6 +73,8 @@ static_main() {
         "cpu_us_per_req:server CPU us/request:%.2f" \
         "bytes_per_idle_conn:bytes/idle connection:%.0f" \
         "server_cpu_util:server CPU busy %:%.1f" \
+        "client_cpu_util:wrk CPU busy %:%.1f" \
+        "other_cpu_util:others' CPU % (noise):%.1f" \
         "cpu_us_per_req_ticks:(ticks) CPU us/request:%.2f"
 }
 
