@@ -267,28 +267,41 @@ wrk_run() {
     [ -n "$WRK_REQS" ] && [ "$WRK_REQS" -gt 0 ] || { cat "$out" >&2; die "wrk made no request"; }
 }
 
-# measure_load SIDE URL OUTFILE: warm up, then run wrk for DURATION seconds
-# while reading the server's CPU from /proc before and after.  Sets
-# M_REQS, M_RPS, M_ERRS, M_CPU_NS, M_CPU_TICKS, M_WALL_NS (time between the
-# two /proc readings, a little longer than DURATION), M_CLIENT_MS (wrk's CPU)
-# and M_OTHER_PCT: CPU time on the two CPUs used by neither the server nor
-# wrk, in % of one CPU (other processes: noise).
+# measure_begin SIDE ... measure_end: read the server's CPU (master + workers,
+# /proc schedstat and stat), this shell's children's CPU (the client, which
+# must run in the foreground in between) and the CPUs' busy time before and
+# after.  measure_end sets M_CPU_NS, M_CPU_TICKS, M_WALL_NS, M_CLIENT_MS (the
+# client's CPU) and M_OTHER_PCT: CPU time on the two CPUs used by neither the
+# server nor the client, in % of one CPU (other processes: noise).
+measure_begin() {
+    _M_PIDS=$(srv_pids "$1")
+    _M_C0=$(cpu_ns $_M_PIDS) _M_T0=$(cpu_ticks $_M_PIDS)
+    children_cpu_ms; _M_K0=$CHILD_MS
+    _M_W0=$(date +%s%N) _M_B0=$(cpus_busy_ticks)
+}
+
+measure_end() {
+    local b1 w1 c1 t1
+    b1=$(cpus_busy_ticks) w1=$(date +%s%N)
+    children_cpu_ms
+    c1=$(cpu_ns $_M_PIDS) t1=$(cpu_ticks $_M_PIDS)
+    M_CPU_NS=$((c1 - _M_C0)) M_CPU_TICKS=$((t1 - _M_T0)) M_WALL_NS=$((w1 - _M_W0))
+    M_CLIENT_MS=$((CHILD_MS - _M_K0))
+    M_OTHER_PCT=$(awk -v b=$((b1 - _M_B0)) -v h="$CLK_TCK" -v s="$M_CPU_NS" -v k="$M_CLIENT_MS" -v w="$M_WALL_NS" \
+        'BEGIN { o = b / h - s / 1e9 - k / 1e3; if (o < 0) o = 0; printf "%.1f\n", o * 1e11 / w }')
+}
+
+# measure_load SIDE URL OUTFILE: WARMUP s of wrk, then DURATION s measured
+# (measure_begin/end around wrk_run).  Sets M_REQS, M_RPS, M_ERRS and the M_*
+# of measure_end.
 measure_load() {
-    local side=$1 url=$2 out=$3 pids c0 c1 t0 t1 w0 w1 b0 b1 k0 k1
+    local side=$1 url=$2 out=$3
     [ "$WARMUP" -gt 0 ] && wrk_run "$url" "$WARMUP" "$out.warmup"
     sleep 0.2
-    pids=$(srv_pids "$side")
-    c0=$(cpu_ns $pids) t0=$(cpu_ticks $pids)
-    children_cpu_ms; k0=$CHILD_MS
-    w0=$(date +%s%N) b0=$(cpus_busy_ticks)
+    measure_begin "$side"
     wrk_run "$url" "$DURATION" "$out"
-    b1=$(cpus_busy_ticks) w1=$(date +%s%N)
-    children_cpu_ms; k1=$CHILD_MS
-    c1=$(cpu_ns $pids) t1=$(cpu_ticks $pids)
+    measure_end
     M_REQS=$WRK_REQS M_RPS=$WRK_RPS M_ERRS=$WRK_ERRS
-    M_CPU_NS=$((c1 - c0)) M_CPU_TICKS=$((t1 - t0)) M_WALL_NS=$((w1 - w0)) M_CLIENT_MS=$((k1 - k0))
-    M_OTHER_PCT=$(awk -v b=$((b1 - b0)) -v h="$CLK_TCK" -v s="$M_CPU_NS" -v k="$M_CLIENT_MS" -v w="$M_WALL_NS" \
-        'BEGIN { o = b / h - s / 1e9 - k / 1e3; if (o < 0) o = 0; printf "%.1f\n", o * 1e11 / w }')
 }
 
 # idle_run SIDE PATH N: hold N idle keep-alive connections on the side's
