@@ -98,7 +98,7 @@ side_bin() { if [ "$1" = nginx ]; then echo "$NGINX_BIN"; else echo "$HUSH_BIN";
 side_desc() {
     local bin v
     bin=$(side_bin "$1")
-    v=$("$bin" -v 2>&1 | head -n 1)
+    v=$(timeout 5 "$bin" -v 2>&1 </dev/null | head -n 1)
     echo "$1: $bin${v:+ ($v)}"
 }
 
@@ -140,12 +140,12 @@ srv_prepare() {
 srv_launch() {
     local side=$1 ready=${2:-/100b.html} bin prefix conf port pid i
     bin=$(side_bin "$side") prefix=${SRV_PREFIX[$side]} conf=${SRV_CONF[$side]} port=${SRV_PORT[$side]}
-    if ! "$bin" -t -c "$conf" -p "$prefix/" >"$prefix/logs/configtest" 2>&1; then
+    if ! timeout 20 "$bin" -t -c "$conf" -p "$prefix/" >"$prefix/logs/configtest" 2>&1 </dev/null; then
         cat "$prefix/logs/configtest" >&2
         die "$side: config test failed ($conf)"
     fi
     taskset -c "$SERVER_CPU" prlimit --nofile="$NOFILE:$NOFILE" \
-        "$bin" -c "$conf" -p "$prefix/" -g 'daemon off;' >"$prefix/logs/stdout" 2>&1 &
+        "$bin" -c "$conf" -p "$prefix/" -g 'daemon off;' >"$prefix/logs/stdout" 2>&1 </dev/null &
     pid=$!
     SRV_PID[$side]=$pid
     for i in $(seq 100); do
