@@ -46,25 +46,30 @@ static int unquote_config(const char *s, char *out, char *err, size_t errlen)
     return HS_OK;
 }
 
-/* Accepts "escape=json '...'" and quoted forms as pasted from a config, or
- * the bare format text.  Returns a malloc'ed plain format string. */
+/* Accepts what a config has after the format's name: "escape=json" and
+ * one or more single-quoted strings, concatenated as nginx does.  Anything
+ * else is the bare format text, taken as it is (a bare format may well
+ * start with a double quote: "\"$request\" $status").  Returns a malloc'ed
+ * plain format string, or NULL with a message in err. */
 static char *config_value(const char *src, char *err, size_t errlen)
 {
     char *out = ls_xmalloc(strlen(src) + 1);
     const char *s = skip_ws(src);
+    bool config = false;
     if (strncmp(s, "escape=", 7) == 0) {
         s += 7;
         while (*s && *s != ' ' && *s != '\t')
             s++;
         s = skip_ws(s);
+        config = true;
     }
-    if (*s == '\'' || *s == '"') {
+    if (*s == '\'' || (config && *s == '"')) {
         if (unquote_config(s, out, err, errlen) != HS_OK) {
             free(out);
             return NULL;
         }
     } else {
-        strcpy(out, s);
+        strcpy(out, config ? s : src);
     }
     return out;
 }

@@ -29,10 +29,11 @@ typedef struct {
     uint32_t have; /* LS_HAVE() bits of the fields this format provides */
 } ls_format;
 
-/* Compiles src, the log_format string as written in nginx's config: either
- * the bare format, or one or more quoted strings (optionally preceded by
- * "escape=..."), which are concatenated as nginx does.  Returns HS_OK, or
- * HS_ERROR with a message in err. */
+/* Compiles src, the log_format string: either the bare format, or as
+ * written in nginx's config after the format's name: one or more
+ * single-quoted strings, optionally preceded by "escape=...", which are
+ * concatenated as nginx does.  Returns HS_OK, or HS_ERROR with a message in
+ * err. */
 int ls_format_compile(ls_format *f, const char *src, char *err, size_t errlen);
 void ls_format_free(ls_format *f);
 

@@ -97,10 +97,12 @@ static int inflate_some(ls_input *in)
     while (in->zs.avail_in && in->zs.avail_out) {
         int rc = inflate(&in->zs, Z_NO_FLUSH);
         if (rc == Z_STREAM_END) {
+            in->zmid = false;
             if (inflateReset(&in->zs) != Z_OK)
                 return HS_ERROR;
             continue;
         }
+        in->zmid = true;
         if (rc == Z_BUF_ERROR)
             break;
         if (rc != Z_OK) {
@@ -134,8 +136,15 @@ static ssize_t step_gzip(ls_input *in, ls_line_fn fn, void *ctx)
         if (n < 0)
             return -1;
     }
-    if (n == 0 && in->zs.avail_in == 0)
+    if (n == 0 && in->zs.avail_in == 0) {
+        if (in->zmid) {
+            /* the input ended inside a gzip member: it was cut short */
+            in->zmid = false;
+            errno = EILSEQ;
+            return -1;
+        }
         return 0;
+    }
     size_t before = in->len;
     uInt avail = in->zs.avail_in;
     if (inflate_some(in) != HS_OK)

@@ -22,6 +22,7 @@ typedef struct {
     bool zinit;         /* zs is initialised */
     bool skipping;      /* discarding the rest of an over-long line */
     bool regular;       /* a regular file: EOF may grow (follow) */
+    bool zmid;          /* inside a gzip member (its end not yet seen) */
     z_stream zs;
     unsigned char *raw; /* compressed bytes not yet inflated */
     size_t raw_cap;
@@ -38,7 +39,7 @@ int ls_input_open(ls_input *in, const char *path);
 
 /* Reads once (blocking) and passes every complete line to fn.  Returns the
  * number of bytes read, 0 at end of input, -1 on error (errno set; EINTR
- * when a signal arrived). */
+ * when a signal arrived, EILSEQ for corrupt or truncated gzip data). */
 ssize_t ls_input_step(ls_input *in, ls_line_fn fn, void *ctx);
 
 /* Passes the last line if the input did not end with a newline. */

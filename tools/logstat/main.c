@@ -216,7 +216,7 @@ static int read_file(app *a, const char *path)
     int rc = HS_OK;
     if (n < 0) {
         fprintf(stderr, "hush-logstat: %s: %s (report covers what was read)\n", path,
-                errno == EILSEQ ? "corrupt gzip data" : strerror(errno));
+                errno == EILSEQ ? "corrupt or truncated gzip data" : strerror(errno));
         rc = HS_ERROR;
     }
     ls_input_flush(&in, on_line, a);
