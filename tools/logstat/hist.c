@@ -1,7 +1,6 @@
 /* Log-linear latency histograms. */
 #include "hist.h"
 
-#include <math.h>
 
 /* Bucket of a value in whole milliseconds: 0..15 are exact; above, the top
  * four bits (the leading one and three more) pick one of 8 sub-buckets of
@@ -42,9 +41,11 @@ double ls_hist_quantile(const ls_hist *h, double q)
 {
     if (h->n == 0)
         return -1;
-    uint64_t rank = (uint64_t)ceil(q * (double)h->n);
-    if (rank < 1)
-        rank = 1;
+    /* nearest rank: ceil(q * n), without libm */
+    double want = q * (double)h->n;
+    uint64_t rank = (uint64_t)want;
+    if ((double)rank < want || rank < 1)
+        rank++;
     uint64_t seen = 0;
     for (unsigned i = 0; i < LS_HIST_BUCKETS; i++) {
         seen += h->b[i];
