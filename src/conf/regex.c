@@ -1,0 +1,69 @@
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "conf/regex.h"
+
+#include <pcre2.h>
+#include <stdio.h>
+
+struct hs_regex {
+    pcre2_code *code; /* compiled pattern */
+    int captures;     /* capture groups in the pattern */
+};
+
+static pcre2_match_data *match_data; /* shared by all matches of this process */
+
+static void regex_free(void *data) { pcre2_code_free(((hs_regex *)data)->code); }
+
+hs_regex *hs_regex_compile(hs_pool *pool, hs_str pattern, bool caseless, char *err, size_t errlen)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern.p, pattern.n, caseless ? PCRE2_CASELESS : 0,
+                                     &ec, &eo, NULL);
+    if (code == NULL) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(ec, msg, sizeof(msg));
+        snprintf(err, errlen, "pcre2_compile() failed: %s in \"%.*s\" at \"%.*s\"", (char *)msg,
+                 (int)pattern.n, pattern.p, (int)(pattern.n - eo), pattern.p + eo);
+        return NULL;
+    }
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE); /* optional: falls back to the interpreter */
+    hs_regex *re = hs_palloc(pool, sizeof(*re));
+    if (re == NULL || hs_pool_cleanup_add(pool, regex_free, re) != HS_OK) {
+        pcre2_code_free(code);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    re->code = code;
+    uint32_t n = 0;
+    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &n);
+    re->captures = (int)n;
+    return re;
+}
+
+int hs_regex_match(const hs_regex *re, hs_str subject, int *ovec)
+{
+    if (match_data == NULL) {
+        match_data = pcre2_match_data_create(HS_REGEX_MAX_CAPTURES, NULL);
+        if (match_data == NULL)
+            return 0;
+    }
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)(subject.p ? subject.p : ""), subject.n, 0, 0,
+                         match_data, NULL);
+    if (rc <= 0)
+        return rc == 0 ? HS_REGEX_MAX_CAPTURES : 0; /* rc 0: ovector too small, all pairs set */
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(match_data);
+    for (int i = 0; i < HS_REGEX_MAX_CAPTURES; i++) {
+        bool set = i < rc && ov[2 * i] != PCRE2_UNSET;
+        ovec[2 * i] = set ? (int)ov[2 * i] : -1;
+        ovec[2 * i + 1] = set ? (int)ov[2 * i + 1] : -1;
+    }
+    return rc;
+}
+
+int hs_regex_captures(const hs_regex *re) { return re->captures; }
+
+int hs_regex_name_index(const hs_regex *re, const char *name)
+{
+    int n = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)name);
+    return n < 0 ? -1 : n;
+}

@@ -1,0 +1,23 @@
+/* PCRE2 regular expressions, compiled (with JIT when available) at load time.
+ * Matching uses one match-data block per process: the event loop is single
+ * threaded and a match's captures are copied out before the next match. */
+#ifndef HS_CONF_REGEX_H
+#define HS_CONF_REGEX_H
+
+#include "core/pool.h"
+#include "core/str.h"
+
+#define HS_REGEX_MAX_CAPTURES 10 /* $0..$9 */
+
+typedef struct hs_regex hs_regex;
+
+/* Compiles pattern; on error returns NULL and writes a message into err. */
+hs_regex *hs_regex_compile(hs_pool *pool, hs_str pattern, bool caseless, char *err, size_t errlen);
+/* Matches subject. Returns the number of capture pairs set in ovec (>= 1) or
+ * 0 for no match. ovec holds 2 * HS_REGEX_MAX_CAPTURES offsets, -1 for unset. */
+int hs_regex_match(const hs_regex *re, hs_str subject, int *ovec);
+int hs_regex_captures(const hs_regex *re);
+/* Index of a named group, or -1. */
+int hs_regex_name_index(const hs_regex *re, const char *name);
+
+#endif

@@ -1,0 +1,177 @@
+#include "conf/vars.h"
+
+#include <stdlib.h>
+
+#define MAX_TABLES 16
+
+static const hs_var_def *tables[MAX_TABLES];
+static size_t ntables;
+
+/* Variables from the configuration (map targets), rebuilt on every load. */
+typedef struct defined_var {
+    struct defined_var *next; /* list */
+    hs_str name;              /* owned by the config pool */
+    hs_var_get get;
+    uintptr_t data;
+} defined_var;
+static defined_var *defined;
+
+void hs_vars_register(const hs_var_def *table)
+{
+    for (size_t i = 0; i < ntables; i++)
+        if (tables[i] == table)
+            return;
+    if (ntables < MAX_TABLES)
+        tables[ntables++] = table;
+}
+
+int hs_vars_define(hs_pool *pool, hs_str name, hs_var_get get, uintptr_t data)
+{
+    defined_var *d = hs_palloc(pool, sizeof(*d));
+    if (d == NULL)
+        return HS_ERROR;
+    d->name = hs_pstr(pool, name);
+    d->get = get;
+    d->data = data;
+    d->next = defined;
+    defined = d;
+    return HS_OK;
+}
+
+void hs_vars_reset_defined(void) { defined = NULL; }
+
+int hs_var_lookup(hs_pool *pool, hs_str name, hs_var_ref *out)
+{
+    for (defined_var *d = defined; d; d = d->next) {
+        if (hs_str_eq(d->name, name)) {
+            *out = (hs_var_ref){d->get, d->data};
+            return HS_OK;
+        }
+    }
+    for (size_t t = 0; t < ntables; t++) {
+        for (const hs_var_def *v = tables[t]; v->name; v++) {
+            if (!v->prefix && hs_str_eq_lit(name, v->name)) {
+                *out = (hs_var_ref){v->get, v->data};
+                return HS_OK;
+            }
+        }
+    }
+    for (size_t t = 0; t < ntables; t++) {
+        for (const hs_var_def *v = tables[t]; v->name; v++) {
+            size_t pl = strlen(v->name);
+            if (v->prefix && name.n > pl && memcmp(name.p, v->name, pl) == 0) {
+                hs_str *suffix = hs_palloc(pool, sizeof(*suffix));
+                if (suffix == NULL)
+                    return HS_ERROR;
+                *suffix = hs_pstr(pool, (hs_str){name.p + pl, name.n - pl});
+                *out = (hs_var_ref){v->get, (uintptr_t)suffix};
+                return HS_OK;
+            }
+        }
+    }
+    return HS_DECLINED;
+}
+
+static bool is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+size_t hs_var_scan(hs_str text, hs_str *name)
+{
+    if (text.n < 2 || text.p[0] != '$')
+        return 0;
+    if (text.p[1] == '{') {
+        size_t i = 2;
+        while (i < text.n && is_name_char(text.p[i]))
+            i++;
+        if (i == 2 || i >= text.n || text.p[i] != '}')
+            return 0;
+        *name = (hs_str){text.p + 2, i - 2};
+        return i + 1;
+    }
+    size_t i = 1;
+    if (text.p[1] >= '1' && text.p[1] <= '9') {
+        /* $1..$9 are one digit long, as in nginx */
+        *name = (hs_str){text.p + 1, 1};
+        return 2;
+    }
+    while (i < text.n && is_name_char(text.p[i]))
+        i++;
+    if (i == 1)
+        return 0;
+    *name = (hs_str){text.p + 1, i - 1};
+    return i;
+}
+
+int hs_cv_compile(hs_cf *cf, const hs_conf_node *node, hs_str text, hs_cv *out)
+{
+    size_t cap = 8, n = 0;
+    hs_cv_part *parts = hs_palloc(cf->pool, cap * sizeof(*parts));
+    size_t lit_start = 0;
+    memset(out, 0, sizeof(*out));
+    out->raw = text;
+    for (size_t i = 0; i <= text.n; i++) {
+        hs_str name;
+        size_t used = i < text.n ? hs_var_scan((hs_str){text.p + i, text.n - i}, &name) : 0;
+        if (i < text.n && used == 0)
+            continue;
+        if (n + 2 > cap) {
+            hs_cv_part *np = hs_palloc(cf->pool, cap * 2 * sizeof(*np));
+            memcpy(np, parts, n * sizeof(*np));
+            parts = np;
+            cap *= 2;
+        }
+        if (i > lit_start)
+            parts[n++] = (hs_cv_part){.lit = {text.p + lit_start, i - lit_start}};
+        if (i == text.n)
+            break;
+        hs_var_ref ref;
+        if (hs_var_lookup(cf->pool, name, &ref) != HS_OK)
+            return hs_cf_error(cf, node, "unknown \"%.*s\" variable", (int)name.n, name.p);
+        parts[n++] = (hs_cv_part){.is_var = true, .var = ref};
+        i += used - 1;
+        lit_start = i + 1;
+    }
+    out->parts = parts;
+    out->nparts = n;
+    out->literal = true;
+    for (size_t i = 0; i < n; i++)
+        if (parts[i].is_var)
+            out->literal = false;
+    return HS_OK;
+}
+
+int hs_cv_eval(const hs_cv *cv, void *ctx, hs_pool *pool, hs_str *out)
+{
+    if (cv->literal) {
+        *out = cv->raw;
+        return HS_OK;
+    }
+    char scratch[HS_VAR_SCRATCH];
+    hs_str vals[32];
+    size_t total = 0, nv = cv->nparts < 32 ? cv->nparts : 32;
+    for (size_t i = 0; i < nv; i++) {
+        const hs_cv_part *p = &cv->parts[i];
+        if (!p->is_var) {
+            vals[i] = p->lit;
+        } else if (hs_var_get_value(&p->var, ctx, &vals[i], scratch) != HS_OK) {
+            vals[i] = HS_NULL_STR;
+        } else if (vals[i].p == scratch) {
+            vals[i] = hs_pstr(pool, vals[i]); /* scratch is reused by the next part */
+        }
+        total += vals[i].n;
+    }
+    char *buf = hs_palloc(pool, total + 1);
+    if (buf == NULL)
+        return HS_ERROR;
+    size_t off = 0;
+    for (size_t i = 0; i < nv; i++) {
+        if (vals[i].n)
+            memcpy(buf + off, vals[i].p, vals[i].n);
+        off += vals[i].n;
+    }
+    buf[off] = '\0';
+    *out = (hs_str){buf, off};
+    return HS_OK;
+}

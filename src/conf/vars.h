@@ -1,0 +1,67 @@
+/* Variables ($name) and complex values (text with variables), compiled at
+ * configuration time into references, evaluated per request. The variable
+ * set itself is registered by the modules that know the request (http). */
+#ifndef HS_CONF_VARS_H
+#define HS_CONF_VARS_H
+
+#include "conf/directive.h"
+#include "core/pool.h"
+
+#define HS_VAR_SCRATCH 64 /* room a getter may use for a formatted number */
+
+/* Getter: ctx is the module's request; data is the definition's (or, for a
+ * prefix variable, a pointer to an hs_str suffix). Sets out and returns HS_OK,
+ * or HS_DECLINED when the variable has no value ("-" in logs). out may point
+ * into scratch (HS_VAR_SCRATCH bytes) or into memory living as long as ctx. */
+typedef int (*hs_var_get)(void *ctx, uintptr_t data, hs_str *out, char *scratch);
+
+typedef struct {
+    const char *name;  /* without '$'; for a prefix variable the prefix ("http_") */
+    hs_var_get get;    /* computes the value */
+    uintptr_t data;    /* passed to get */
+    bool prefix;       /* matches name + anything: $http_x_forwarded_for */
+} hs_var_def;
+
+/* A resolved variable reference, what compiled code stores. */
+typedef struct {
+    hs_var_get get;
+    uintptr_t data;
+} hs_var_ref;
+
+/* Adds a NULL-name-terminated static table (once, at startup). */
+void hs_vars_register(const hs_var_def *table);
+/* Adds one variable defined by the configuration (map, set); name is kept. */
+int hs_vars_define(hs_pool *pool, hs_str name, hs_var_get get, uintptr_t data);
+/* Forgets configuration-defined variables (before loading a new config). */
+void hs_vars_reset_defined(void);
+/* Resolves a name (without '$'); HS_OK or HS_DECLINED (unknown). */
+int hs_var_lookup(hs_pool *pool, hs_str name, hs_var_ref *out);
+static inline int hs_var_get_value(const hs_var_ref *v, void *ctx, hs_str *out, char *scratch)
+{
+    return v->get(ctx, v->data, out, scratch);
+}
+
+/* Scans a variable name at text[0] == '$'; returns the bytes used (including
+ * '$' and braces) and the name, or 0 if there is no valid name there. */
+size_t hs_var_scan(hs_str text, hs_str *name);
+
+/* A complex value: literal text with $variables. */
+typedef struct {
+    bool is_var;     /* this part is a variable */
+    hs_str lit;      /* literal text when !is_var */
+    hs_var_ref var;  /* variable when is_var */
+} hs_cv_part;
+
+typedef struct {
+    hs_cv_part *parts; /* in order */
+    size_t nparts;
+    hs_str raw;        /* the source text; also the value when there are no variables */
+    bool literal;      /* no variables: raw is the value */
+} hs_cv;
+
+/* Compiles text; unknown variables are configuration errors at node. */
+int hs_cv_compile(hs_cf *cf, const hs_conf_node *node, hs_str text, hs_cv *out);
+/* Evaluates into memory from pool (NUL-terminated); missing variables are empty. */
+int hs_cv_eval(const hs_cv *cv, void *ctx, hs_pool *pool, hs_str *out);
+
+#endif

@@ -1,0 +1,199 @@
+#include "config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/errlog.h"
+#include "core/units.h"
+#include "http/conf_internal.h"
+#include "log/writer.h"
+
+#define MAIN(field) HS_LEVEL_MAIN, offsetof(hs_config, field)
+
+static int worker_processes(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_config *c = cf->level[HS_LEVEL_MAIN];
+    if (hs_str_eq_lit(n->args[1], "auto")) {
+        c->worker_processes = 0;
+        return HS_OK;
+    }
+    int64_t v = hs_parse_int(n->args[1]);
+    if (v < 1 || v > 256)
+        return hs_cf_error(cf, n, "invalid value \"%s\" in \"worker_processes\"", n->args[1].p);
+    c->worker_processes = (int)v;
+    return HS_OK;
+}
+
+static int error_log_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_config *c = cf->level[HS_LEVEL_MAIN];
+    if (cf->ctx != HS_CTX_MAIN)
+        return HS_OK; /* per-server error logs share the main one */
+    c->error_log_path = hs_str_eq_lit(n->args[1], "stderr") ? HS_STR("stderr") : hs_cstr(hs_cf_path(cf, n->args[1]));
+    if (n->nargs == 3) {
+        int level = hs_log_level_parse(n->args[2].p);
+        if (level < 0)
+            return hs_cf_error(cf, n, "invalid log level \"%s\"", n->args[2].p);
+        c->error_log_level = level;
+    }
+    return HS_OK;
+}
+
+static int events_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    return hs_cf_block(cf, n, HS_CTX_EVENTS);
+}
+
+static int use_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    if (!hs_str_eq_lit(n->args[1], "epoll"))
+        return hs_cf_error(cf, n, "invalid event type \"%s\": hush uses epoll", n->args[1].p);
+    return HS_OK;
+}
+
+static int accepted_flag(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    /* accept_mutex / multi_accept: hush accepts until EAGAIN on a per-worker
+     * SO_REUSEPORT socket, so both are moot; the value is still checked */
+    (void)conf;
+    (void)d;
+    if (!hs_str_eq_lit(n->args[1], "on") && !hs_str_eq_lit(n->args[1], "off"))
+        return hs_cf_error(cf, n, "invalid value \"%s\", it must be \"on\" or \"off\"", n->args[1].p);
+    return HS_OK;
+}
+
+static const hs_directive main_directives[] = {
+    {"worker_processes", HS_CTX_MAIN, HS_ARGS_1, worker_processes, HS_LEVEL_NONE, 0, NULL},
+    {"worker_rlimit_nofile", HS_CTX_MAIN, HS_ARGS_1, hs_set_num, MAIN(worker_rlimit_nofile), NULL},
+    {"worker_shutdown_timeout", HS_CTX_MAIN, HS_ARGS_1, hs_set_msec, MAIN(worker_shutdown_timeout), NULL},
+    {"daemon", HS_CTX_MAIN, HS_ARGS_1, hs_set_flag, MAIN(daemon), NULL},
+    {"master_process", HS_CTX_MAIN, HS_ARGS_1, hs_set_flag, MAIN(master_process), NULL},
+    {"pid", HS_CTX_MAIN, HS_ARGS_1, hs_set_path, MAIN(pid_path), NULL},
+    {"error_log", HS_CTX_MAIN | HS_CTX_HTTP | HS_CTX_SERVER | HS_CTX_LOCATION, HS_ARGS_12, error_log_directive,
+     HS_LEVEL_NONE, 0, NULL},
+    {"events", HS_CTX_MAIN, HS_ARGS_0 | HS_ARGS_BLOCK, events_block, HS_LEVEL_NONE, 0, NULL},
+    {"worker_connections", HS_CTX_EVENTS, HS_ARGS_1, hs_set_num, MAIN(worker_connections), NULL},
+    {"use", HS_CTX_EVENTS, HS_ARGS_1, use_directive, HS_LEVEL_NONE, 0, NULL},
+    {"multi_accept", HS_CTX_EVENTS, HS_ARGS_1, accepted_flag, HS_LEVEL_NONE, 0, NULL},
+    {"accept_mutex", HS_CTX_EVENTS, HS_ARGS_1, accepted_flag, HS_LEVEL_NONE, 0, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+static const hs_directive *const all_tables[] = {
+    main_directives,          hs_http_block_directives, hs_http_core_directives,
+    hs_http_listen_directives, hs_http_log_directives,
+};
+
+static void init_main(hs_config *c)
+{
+    c->worker_processes = 1;
+    c->worker_connections = HS_UNSET;
+    c->worker_rlimit_nofile = HS_UNSET;
+    c->worker_shutdown_timeout = HS_UNSET_MSEC;
+    c->daemon = HS_UNSET;
+    c->master_process = HS_UNSET;
+    c->error_log_level = HS_LOG_ERR;
+}
+
+static void finish_main(hs_cf *cf, hs_config *c)
+{
+    HS_MERGE(c->worker_connections, (int64_t)HS_UNSET, 512);
+    HS_MERGE(c->daemon, HS_UNSET, 1);
+    HS_MERGE(c->master_process, HS_UNSET, 1);
+    HS_MERGE(c->worker_shutdown_timeout, HS_UNSET_MSEC, 0);
+    if (c->pid_path.p == NULL)
+        c->pid_path = hs_cstr(hs_cf_path(cf, HS_STR("logs/hush.pid")));
+    if (c->error_log_path.p == NULL)
+        c->error_log_path = hs_cstr(hs_cf_path(cf, HS_STR("logs/error.log")));
+}
+
+/* Directives named on the command line win over the file's. */
+static bool overridden(const hs_conf_node *g, hs_str name)
+{
+    for (size_t i = 0; g && i < g->nchildren; i++)
+        if (hs_str_eq(g->children[i].args[0], name))
+            return true;
+    return false;
+}
+
+static int apply_root(hs_cf *cf, const hs_conf_node *root, const hs_conf_node *g)
+{
+    if (g && hs_cf_block(cf, g, HS_CTX_MAIN) != HS_OK)
+        return HS_ERROR;
+    hs_conf_node filtered = *root;
+    filtered.children = hs_palloc(cf->pool, (root->nchildren + 1) * sizeof(hs_conf_node));
+    filtered.nchildren = 0;
+    for (size_t i = 0; i < root->nchildren; i++)
+        if (!overridden(g, root->children[i].args[0]))
+            filtered.children[filtered.nchildren++] = root->children[i];
+    return hs_cf_block(cf, &filtered, HS_CTX_MAIN);
+}
+
+static void ensure_logs_dir(const char *prefix)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/logs", prefix);
+    mkdir(path, 0755); /* the defaults live there, as nginx's; EEXIST is fine */
+}
+
+hs_config *hs_config_load(const char *file, const char *prefix, const char *global_directives,
+                          char *err, size_t errlen)
+{
+    hs_pool *pool = hs_pool_create(16384);
+    if (pool == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    hs_config *c = hs_pcalloc(pool, sizeof(*c));
+    c->pool = pool;
+    c->file = hs_pstrndup(pool, file, strlen(file));
+    c->prefix = hs_pstrndup(pool, prefix, strlen(prefix));
+    init_main(c);
+    char *dir_copy = hs_pstrndup(pool, file, strlen(file));
+    hs_cf cf = {.pool = pool, .ctx = HS_CTX_MAIN, .tables = all_tables, .ntables = HS_ARRAY_LEN(all_tables),
+                .prefix = c->prefix, .conf_dir = dirname(dir_copy), .err = err, .errlen = errlen, .user = c};
+    cf.level[HS_LEVEL_MAIN] = c;
+    ensure_logs_dir(prefix);
+    hs_vars_reset_defined();
+    hs_conf_node *root = hs_conf_tree_load(pool, file, cf.conf_dir, err, errlen);
+    hs_conf_node *g = NULL;
+    if (root && global_directives)
+        g = hs_conf_tree_parse_string(pool, global_directives, "command line", cf.conf_dir, err, errlen);
+    if (root == NULL || (global_directives && g == NULL) || apply_root(&cf, root, g) != HS_OK) {
+        hs_pool_destroy(pool);
+        return NULL;
+    }
+    finish_main(&cf, c);
+    if (c->http == NULL) {
+        snprintf(err, errlen, "%s: no \"http\" block: nothing to serve", file);
+        hs_pool_destroy(pool);
+        return NULL;
+    }
+    return c;
+}
+
+void hs_config_free(hs_config *c)
+{
+    if (c)
+        hs_pool_destroy(c->pool);
+}
+
+int hs_config_workers(const hs_config *c)
+{
+    if (c->worker_processes > 0)
+        return c->worker_processes;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}

@@ -1,0 +1,109 @@
+#include "core/errlog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+
+static const char *const level_names[] = {"emerg", "alert", "crit", "error",
+                                          "warn",  "notice", "info", "debug"};
+
+static int log_fd = -1;      /* -1: stderr */
+static int log_level = HS_LOG_ERR;
+static char *log_path;       /* for reopen; NULL for stderr */
+
+int hs_log_level_parse(const char *name)
+{
+    for (int i = 0; i < (int)(sizeof(level_names) / sizeof(level_names[0])); i++)
+        if (strcmp(name, level_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void hs_errlog_set(int fd, int level, const char *path)
+{
+    if (log_fd >= 0 && log_fd != fd)
+        close(log_fd);
+    log_fd = fd;
+    log_level = level;
+    free(log_path);
+    log_path = path ? strdup(path) : NULL;
+}
+
+int hs_errlog_reopen(void)
+{
+    if (log_path == NULL)
+        return 0;
+    int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    if (log_fd >= 0)
+        close(log_fd);
+    log_fd = fd;
+    return 0;
+}
+
+int hs_errlog_level(void) { return log_level; }
+int hs_errlog_fd(void) { return log_fd < 0 ? STDERR_FILENO : log_fd; }
+
+static void write_line(int level, const char *msg, size_t n)
+{
+    char line[4096];
+    if (hs_now.errlog_len == 0)
+        hs_clock_update();
+    int head = snprintf(line, sizeof(line), "%s [%s] %d#0: ", hs_now.errlog, level_names[level],
+                        (int)getpid());
+    if (head < 0)
+        return;
+    size_t room = sizeof(line) - (size_t)head - 1;
+    if (n > room)
+        n = room;
+    memcpy(line + head, msg, n);
+    line[(size_t)head + n] = '\n';
+    ssize_t w = write(hs_errlog_fd(), line, (size_t)head + n + 1);
+    (void)w; /* nowhere better to report a failed error-log write */
+}
+
+void hs_logv(int level, const char *fmt, va_list ap)
+{
+    if (level > log_level)
+        return;
+    char msg[3800];
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (n < 0)
+        return;
+    write_line(level, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+}
+
+void hs_log(int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hs_logv(level, fmt, ap);
+    va_end(ap);
+}
+
+void hs_log_errno(int level, int err, const char *fmt, ...)
+{
+    if (level > log_level)
+        return;
+    char msg[3800];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(msg))
+        n = sizeof(msg) - 1;
+    int m = snprintf(msg + n, sizeof(msg) - (size_t)n, " (%d: %s)", err, strerror(err));
+    if (m > 0)
+        n += m;
+    if ((size_t)n >= sizeof(msg))
+        n = sizeof(msg) - 1;
+    write_line(level, msg, (size_t)n);
+}

@@ -1,0 +1,35 @@
+/* The error log: nginx's line format ("2026/11/25 04:34:53 [error] 123#0: ...")
+ * to a file or stderr, with a level threshold. */
+#ifndef HS_CORE_ERRLOG_H
+#define HS_CORE_ERRLOG_H
+
+#include <stdarg.h>
+
+enum {
+    HS_LOG_EMERG,
+    HS_LOG_ALERT,
+    HS_LOG_CRIT,
+    HS_LOG_ERR,
+    HS_LOG_WARN,
+    HS_LOG_NOTICE,
+    HS_LOG_INFO,
+    HS_LOG_DEBUG,
+};
+
+/* Level index for a name ("error", "warn", ...) or -1. */
+int hs_log_level_parse(const char *name);
+/* Where lines go from now on; fd -1 means stderr. The path is kept for reopen. */
+void hs_errlog_set(int fd, int level, const char *path);
+/* Reopens the file at the kept path (USR1); old fd closed on success. */
+int hs_errlog_reopen(void);
+int hs_errlog_level(void);
+int hs_errlog_fd(void);
+
+void hs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void hs_logv(int level, const char *fmt, va_list ap);
+/* Same as hs_log with ": <strerror(err)>" appended, as nginx does "(2: No such file...)". */
+void hs_log_errno(int level, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#define hs_log_enabled(level) ((level) <= hs_errlog_level())
+
+#endif

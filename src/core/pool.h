@@ -1,0 +1,34 @@
+/* Arenas ("pools"): bump allocation from chunks, freed all at once.
+ * A pool lives as long as its owner (the configuration, a connection or one
+ * request); hs_pool_reset() keeps the first chunk for the next request.
+ * Cleanups run on reset/destroy, so fds and foreign memory tied to a request
+ * can never leak. Allocation failure returns NULL; request code turns that
+ * into a 500 (or a closed connection), configuration code into an error. */
+#ifndef HS_CORE_POOL_H
+#define HS_CORE_POOL_H
+
+#include "core/str.h"
+
+typedef struct hs_pool_chunk hs_pool_chunk;
+typedef struct hs_pool_cleanup hs_pool_cleanup;
+
+typedef struct {
+    hs_pool_chunk *chunk;      /* current chunk, allocation happens here */
+    hs_pool_chunk *first;      /* first chunk; kept by reset */
+    hs_pool_cleanup *cleanups; /* run in reverse order of registration */
+    size_t chunk_size;         /* size of new chunks */
+} hs_pool;
+
+hs_pool *hs_pool_create(size_t chunk_size);
+void hs_pool_destroy(hs_pool *pool);
+/* Frees every chunk but the first and runs the cleanups. */
+void hs_pool_reset(hs_pool *pool);
+void *hs_palloc(hs_pool *pool, size_t size);  /* 16-byte aligned */
+void *hs_pcalloc(hs_pool *pool, size_t size); /* zeroed */
+char *hs_pstrndup(hs_pool *pool, const char *s, size_t n); /* NUL-terminated copy */
+hs_str hs_pstr(hs_pool *pool, hs_str s);                   /* copy, NUL-terminated */
+char *hs_psprintf(hs_pool *pool, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Registers fn(data) to run when the pool is reset or destroyed. */
+int hs_pool_cleanup_add(hs_pool *pool, void (*fn)(void *), void *data);
+
+#endif

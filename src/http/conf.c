@@ -1,0 +1,293 @@
+/* http, server and location blocks: creation, nesting, inheritance (merge). */
+#include "http/conf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "http/conf_internal.h"
+
+hs_loc_conf *hs_loc_conf_create(hs_pool *pool)
+{
+    hs_loc_conf *lc = hs_pcalloc(pool, sizeof(*lc));
+    if (lc == NULL)
+        return NULL;
+    lc->alias = HS_UNSET;
+    lc->logs_off = HS_UNSET;
+    lc->sendfile = HS_UNSET;
+    lc->server_tokens = HS_UNSET;
+    lc->keepalive_timeout = HS_UNSET_MSEC;
+    lc->keepalive_requests = HS_UNSET;
+    lc->client_body_timeout = HS_UNSET_MSEC;
+    lc->send_timeout = HS_UNSET_MSEC;
+    lc->client_max_body_size = HS_UNSET_SIZE;
+    lc->drop_mode = HS_DROP_UNSET;
+    lc->tarpit_msec = HS_UNSET_MSEC;
+    lc->open_file_cache = HS_UNSET;
+    lc->etag = HS_UNSET;
+    lc->if_modified_since = HS_UNSET;
+    lc->log_not_found = HS_UNSET;
+    lc->tcp_nodelay = HS_UNSET;
+    lc->tcp_nopush = HS_UNSET;
+    return lc;
+}
+
+hs_srv_conf *hs_srv_conf_create(hs_pool *pool)
+{
+    hs_srv_conf *sc = hs_pcalloc(pool, sizeof(*sc));
+    if (sc == NULL)
+        return NULL;
+    sc->client_header_timeout = HS_UNSET_MSEC;
+    sc->client_header_buffer_size = HS_UNSET_SIZE;
+    sc->large_header_buffers_num = HS_UNSET;
+    sc->large_header_buffers_size = HS_UNSET_SIZE;
+    sc->log_empty_connections = HS_UNSET;
+    return sc;
+}
+
+static int add_child(hs_pool *pool, hs_loc_conf *parent, hs_loc_conf *child)
+{
+    hs_loc_conf **v = hs_palloc(pool, (parent->nchildren + 1) * sizeof(*v));
+    if (v == NULL)
+        return HS_ERROR;
+    if (parent->nchildren)
+        memcpy(v, parent->children, parent->nchildren * sizeof(*v));
+    v[parent->nchildren++] = child;
+    parent->children = v;
+    return HS_OK;
+}
+
+/* location [=|~|~*|^~] uri { ... }  and  location @name { ... } */
+static int parse_location_head(hs_cf *cf, const hs_conf_node *n, hs_loc_conf *lc)
+{
+    hs_str mod = n->args[1], name = n->nargs == 3 ? n->args[2] : n->args[1];
+    if (n->nargs == 3) {
+        if (hs_str_eq_lit(mod, "="))
+            lc->match = HS_LOC_EXACT;
+        else if (hs_str_eq_lit(mod, "^~"))
+            lc->match = HS_LOC_NOREGEX;
+        else if (hs_str_eq_lit(mod, "~"))
+            lc->match = HS_LOC_REGEX;
+        else if (hs_str_eq_lit(mod, "~*"))
+            lc->match = HS_LOC_REGEX_I;
+        else
+            return hs_cf_error(cf, n, "invalid location modifier \"%s\"", mod.p);
+    } else if (name.n > 1 && name.p[0] == '=') {
+        lc->match = HS_LOC_EXACT;
+        name = (hs_str){name.p + 1, name.n - 1};
+    } else if (name.n > 2 && name.p[0] == '~' && name.p[1] == '*') {
+        lc->match = HS_LOC_REGEX_I;
+        name = (hs_str){name.p + 2, name.n - 2};
+    } else if (name.n > 1 && name.p[0] == '~') {
+        lc->match = HS_LOC_REGEX;
+        name = (hs_str){name.p + 1, name.n - 1};
+    } else if (name.n > 0 && name.p[0] == '@') {
+        lc->match = HS_LOC_NAMED;
+    } else {
+        lc->match = HS_LOC_PREFIX;
+    }
+    if (name.n == 0)
+        return hs_cf_error(cf, n, "empty location name");
+    lc->name = name;
+    if (lc->match == HS_LOC_REGEX || lc->match == HS_LOC_REGEX_I) {
+        char err[512];
+        lc->regex = hs_regex_compile(cf->pool, name, lc->match == HS_LOC_REGEX_I, err, sizeof(err));
+        if (lc->regex == NULL)
+            return hs_cf_error(cf, n, "%s", err);
+    }
+    return HS_OK;
+}
+
+static int location_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_loc_conf *parent = cf->level[HS_LEVEL_LOC];
+    if (n->nargs > 3)
+        return hs_cf_error(cf, n, "invalid number of arguments in \"location\" directive");
+    hs_loc_conf *lc = hs_loc_conf_create(cf->pool);
+    lc->file = n->file;
+    lc->line = n->line;
+    lc->parent = parent;
+    lc->server = parent->server;
+    if (parse_location_head(cf, n, lc) != HS_OK)
+        return HS_ERROR;
+    if (parent->match == HS_LOC_EXACT || parent->match == HS_LOC_NAMED)
+        return hs_cf_error(cf, n, "location \"%s\" cannot be inside the %s location \"%s\"",
+                           lc->name.p, parent->match == HS_LOC_EXACT ? "exact" : "named",
+                           parent->name.p);
+    if (lc->match == HS_LOC_NAMED && parent->match != HS_LOC_SERVER)
+        return hs_cf_error(cf, n, "named location \"%s\" can be on the server level only", lc->name.p);
+    if ((lc->match == HS_LOC_PREFIX || lc->match == HS_LOC_NOREGEX || lc->match == HS_LOC_EXACT) &&
+        (parent->match == HS_LOC_PREFIX || parent->match == HS_LOC_NOREGEX) &&
+        !hs_str_has_prefix(lc->name, parent->name))
+        return hs_cf_error(cf, n, "location \"%s\" is outside location \"%s\"", lc->name.p,
+                           parent->name.p);
+    for (size_t i = 0; i < parent->nchildren; i++) {
+        hs_loc_conf *o = parent->children[i];
+        bool same_kind = (o->match == lc->match) ||
+                         ((o->match == HS_LOC_PREFIX || o->match == HS_LOC_NOREGEX) &&
+                          (lc->match == HS_LOC_PREFIX || lc->match == HS_LOC_NOREGEX));
+        if (same_kind && hs_str_eq(o->name, lc->name) && !o->regex)
+            return hs_cf_error(cf, n, "duplicate location \"%s\"", lc->name.p);
+    }
+    if (add_child(cf->pool, parent, lc) != HS_OK)
+        return hs_cf_error(cf, n, "out of memory");
+    cf->level[HS_LEVEL_LOC] = lc;
+    int rc = hs_cf_block(cf, n, HS_CTX_LOCATION);
+    cf->level[HS_LEVEL_LOC] = parent;
+    return rc;
+}
+
+static int server_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_http_conf *http = cf->level[HS_LEVEL_HTTP];
+    hs_srv_conf *sc = hs_srv_conf_create(cf->pool);
+    sc->loc = hs_loc_conf_create(cf->pool);
+    sc->loc->match = HS_LOC_SERVER;
+    sc->loc->server = sc;
+    sc->loc->parent = http->loc;
+    sc->loc->file = sc->file = n->file;
+    sc->loc->line = sc->line = n->line;
+    hs_srv_conf **v = hs_palloc(cf->pool, (http->nservers + 1) * sizeof(*v));
+    if (http->nservers)
+        memcpy(v, http->servers, http->nservers * sizeof(*v));
+    v[http->nservers++] = sc;
+    http->servers = v;
+    cf->level[HS_LEVEL_SRV] = sc;
+    cf->level[HS_LEVEL_LOC] = sc->loc;
+    int rc = hs_cf_block(cf, n, HS_CTX_SERVER);
+    cf->level[HS_LEVEL_SRV] = http->srv;
+    cf->level[HS_LEVEL_LOC] = http->loc;
+    return rc;
+}
+
+static int http_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_config *config = cf->user;
+    if (config->http)
+        return hs_cf_error(cf, n, "\"http\" directive is duplicate");
+    hs_http_conf *http = hs_pcalloc(cf->pool, sizeof(*http));
+    http->srv = hs_srv_conf_create(cf->pool);
+    http->loc = hs_loc_conf_create(cf->pool);
+    http->loc->match = HS_LOC_SERVER;
+    config->http = http;
+    if (hs_http_log_conf_init(cf, http) != HS_OK)
+        return HS_ERROR;
+    cf->level[HS_LEVEL_HTTP] = http;
+    cf->level[HS_LEVEL_SRV] = http->srv;
+    cf->level[HS_LEVEL_LOC] = http->loc;
+    int rc = hs_cf_block(cf, n, HS_CTX_HTTP);
+    if (rc == HS_OK)
+        rc = hs_http_conf_finish(cf, http);
+    cf->level[HS_LEVEL_SRV] = cf->level[HS_LEVEL_LOC] = NULL;
+    return rc;
+}
+
+/* ---- inheritance ---- */
+
+static void merge_loc(hs_loc_conf *c, const hs_loc_conf *p)
+{
+    if (c->root.raw.p == NULL) {
+        c->root = p->root;
+        c->alias = p->alias;
+    }
+    HS_MERGE(c->alias, p->alias, 0);
+    if (c->index == NULL) {
+        c->index = p->index;
+        c->nindex = p->nindex;
+    }
+    if (c->error_pages == NULL) {
+        c->error_pages = p->error_pages;
+        c->nerror_pages = p->nerror_pages;
+    }
+    HS_MERGE_PTR(c->types, p->types, NULL);
+    if (c->default_type.p == NULL)
+        c->default_type = p->default_type;
+    if (c->logs == NULL && c->logs_off == HS_UNSET) {
+        c->logs = p->logs;
+        c->nlogs = p->nlogs;
+        c->logs_off = p->logs_off;
+    }
+    HS_MERGE(c->logs_off, p->logs_off, 0);
+    HS_MERGE(c->sendfile, p->sendfile, 0);
+    HS_MERGE(c->server_tokens, p->server_tokens, 1);
+    HS_MERGE(c->keepalive_timeout, p->keepalive_timeout, 75000);
+    HS_MERGE(c->keepalive_requests, p->keepalive_requests, 1000);
+    HS_MERGE(c->client_body_timeout, p->client_body_timeout, 60000);
+    HS_MERGE(c->send_timeout, p->send_timeout, 60000);
+    HS_MERGE(c->client_max_body_size, p->client_max_body_size, 1024 * 1024);
+    if (c->drop_mode == HS_DROP_UNSET) {
+        c->drop_mode = p->drop_mode == HS_DROP_UNSET ? HS_DROP_CLOSE : p->drop_mode;
+        c->tarpit_msec = p->tarpit_msec;
+    }
+    HS_MERGE(c->tarpit_msec, p->tarpit_msec, 0);
+    HS_MERGE(c->open_file_cache, p->open_file_cache, 1);
+    HS_MERGE(c->etag, p->etag, 1);
+    HS_MERGE(c->if_modified_since, p->if_modified_since, 1);
+    HS_MERGE(c->log_not_found, p->log_not_found, 1);
+    HS_MERGE(c->tcp_nodelay, p->tcp_nodelay, 1);
+    HS_MERGE(c->tcp_nopush, p->tcp_nopush, 0);
+}
+
+static int merge_tree(hs_cf *cf, hs_loc_conf *lc, const hs_loc_conf *parent)
+{
+    merge_loc(lc, parent);
+    for (size_t i = 0; i < lc->nchildren; i++)
+        if (merge_tree(cf, lc->children[i], lc) != HS_OK)
+            return HS_ERROR;
+    return HS_OK;
+}
+
+static void merge_srv(hs_srv_conf *c, const hs_srv_conf *p)
+{
+    HS_MERGE(c->client_header_timeout, p->client_header_timeout, 60000);
+    HS_MERGE(c->client_header_buffer_size, p->client_header_buffer_size, 1024);
+    HS_MERGE(c->large_header_buffers_num, p->large_header_buffers_num, 4);
+    HS_MERGE(c->large_header_buffers_size, p->large_header_buffers_size, 8192);
+    HS_MERGE(c->log_empty_connections, p->log_empty_connections, 0);
+}
+
+int hs_http_conf_finish(hs_cf *cf, hs_http_conf *http)
+{
+    /* http-level defaults are the root of inheritance */
+    hs_loc_conf root_defaults;
+    memset(&root_defaults, 0, sizeof(root_defaults));
+    hs_loc_conf *dflt = hs_loc_conf_create(cf->pool);
+    root_defaults = *dflt;
+    if (http->loc->types == NULL)
+        http->loc->types = hs_http_default_types(cf);
+    if (http->loc->default_type.p == NULL)
+        http->loc->default_type = HS_STR("text/plain");
+    if (http->loc->root.raw.p == NULL)
+        hs_cv_compile(cf, NULL, hs_cstr(hs_cf_path(cf, HS_STR("html"))), &http->loc->root);
+    if (http->loc->index == NULL) {
+        http->loc->index = hs_palloc(cf->pool, sizeof(hs_str));
+        http->loc->index[0] = HS_STR("index.html");
+        http->loc->nindex = 1;
+    }
+    if (hs_http_log_conf_default(cf, http) != HS_OK)
+        return HS_ERROR;
+    merge_loc(http->loc, &root_defaults);
+    merge_srv(http->srv, http->srv);
+    for (size_t i = 0; i < http->nservers; i++) {
+        hs_srv_conf *sc = http->servers[i];
+        merge_srv(sc, http->srv);
+        if (merge_tree(cf, sc->loc, http->loc) != HS_OK)
+            return HS_ERROR;
+        if (sc->large_header_buffers_size < sc->client_header_buffer_size)
+            sc->large_header_buffers_size = sc->client_header_buffer_size;
+    }
+    return hs_http_build_listen_groups(cf, http);
+}
+
+const hs_directive hs_http_block_directives[] = {
+    {"http", HS_CTX_MAIN, HS_ARGS_0 | HS_ARGS_BLOCK, http_block, HS_LEVEL_NONE, 0, NULL},
+    {"server", HS_CTX_HTTP, HS_ARGS_0 | HS_ARGS_BLOCK, server_block, HS_LEVEL_NONE, 0, NULL},
+    {"location", HS_CTX_SERVER | HS_CTX_LOCATION, HS_ARGS_12 | HS_ARGS_BLOCK, location_block,
+     HS_LEVEL_NONE, 0, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};

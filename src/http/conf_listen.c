@@ -1,0 +1,322 @@
+/* listen and server_name, and the per-address groups used to pick a server. */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/units.h"
+#include "http/conf_internal.h"
+
+static int parse_port(hs_str s)
+{
+    int64_t p = hs_parse_int(s);
+    return (p >= 1 && p <= 65535) ? (int)p : -1;
+}
+
+static void set_text(hs_listen_conf *l)
+{
+    char host[INET6_ADDRSTRLEN];
+    if (l->addr.ss_family == AF_INET6) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&l->addr;
+        inet_ntop(AF_INET6, &a6->sin6_addr, host, sizeof(host));
+        snprintf(l->text, sizeof(l->text), "[%s]:%d", host, l->port);
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)&l->addr;
+        inet_ntop(AF_INET, &a4->sin_addr, host, sizeof(host));
+        snprintf(l->text, sizeof(l->text), "%s:%d", host, l->port);
+    }
+}
+
+static int set_ipv4(hs_listen_conf *l, const char *host, int port)
+{
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&l->addr;
+    memset(&l->addr, 0, sizeof(l->addr));
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    l->addrlen = sizeof(*a4);
+    l->port = port;
+    if (host == NULL || strcmp(host, "*") == 0) {
+        a4->sin_addr.s_addr = htonl(INADDR_ANY);
+    } else if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) {
+        struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res;
+        if (getaddrinfo(host, NULL, &hints, &res) != 0)
+            return HS_ERROR;
+        a4->sin_addr = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+        freeaddrinfo(res);
+    }
+    l->wildcard = a4->sin_addr.s_addr == htonl(INADDR_ANY);
+    return HS_OK;
+}
+
+static int set_ipv6(hs_listen_conf *l, const char *host, int port)
+{
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&l->addr;
+    memset(&l->addr, 0, sizeof(l->addr));
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons((uint16_t)port);
+    l->addrlen = sizeof(*a6);
+    l->port = port;
+    if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
+        return HS_ERROR;
+    l->wildcard = IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr);
+    return HS_OK;
+}
+
+/* "8080", "127.0.0.1:8080", "127.0.0.1", "*:80", "[::1]:8080", "localhost:8080" */
+static int parse_address(hs_str a, hs_listen_conf *l)
+{
+    char host[256];
+    int port = 80;
+    if (a.n >= sizeof(host))
+        return HS_ERROR;
+    if (a.p[0] == '[') {
+        const char *close = memchr(a.p, ']', a.n);
+        if (close == NULL)
+            return HS_ERROR;
+        size_t hn = (size_t)(close - a.p - 1);
+        memcpy(host, a.p + 1, hn);
+        host[hn] = '\0';
+        size_t rest = a.n - (size_t)(close - a.p) - 1;
+        if (rest) {
+            if (close[1] != ':' || (port = parse_port((hs_str){close + 2, rest - 1})) < 0)
+                return HS_ERROR;
+        }
+        return set_ipv6(l, host, port);
+    }
+    const char *colon = memchr(a.p, ':', a.n);
+    if (colon == NULL) {
+        int p = parse_port(a);
+        if (p > 0)
+            return set_ipv4(l, NULL, p);
+        memcpy(host, a.p, a.n);
+        host[a.n] = '\0';
+        return set_ipv4(l, host, 80);
+    }
+    size_t hn = (size_t)(colon - a.p);
+    memcpy(host, a.p, hn);
+    host[hn] = '\0';
+    if ((port = parse_port((hs_str){colon + 1, a.n - hn - 1})) < 0)
+        return HS_ERROR;
+    return set_ipv4(l, host, port);
+}
+
+static int listen_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_listen_conf *l)
+{
+    if (hs_str_eq_lit(opt, "default_server") || hs_str_eq_lit(opt, "default")) {
+        l->default_server = true;
+    } else if (hs_str_eq_lit(opt, "reuseport")) {
+        l->reuseport = true;
+    } else if (opt.n > 8 && memcmp(opt.p, "backlog=", 8) == 0) {
+        int64_t b = hs_parse_int((hs_str){opt.p + 8, opt.n - 8});
+        if (b < 1 || b > 65535)
+            return hs_cf_error(cf, n, "invalid backlog \"%s\"", opt.p);
+        l->backlog = (int)b;
+    } else if (hs_str_eq_lit(opt, "deferred") || hs_str_eq_lit(opt, "bind") ||
+               hs_str_eq_lit(opt, "ipv6only=on") || hs_str_eq_lit(opt, "so_keepalive=on")) {
+        /* accepted for compatibility; hush binds every address separately anyway */
+    } else if (hs_str_eq_lit(opt, "ssl") || hs_str_eq_lit(opt, "http2") || hs_str_eq_lit(opt, "quic")) {
+        return hs_cf_error(cf, n, "the \"%s\" parameter of \"listen\" is not supported yet", opt.p);
+    } else {
+        return hs_cf_error(cf, n, "invalid parameter \"%s\"", opt.p);
+    }
+    return HS_OK;
+}
+
+static int listen_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_srv_conf *sc = cf->level[HS_LEVEL_SRV];
+    hs_listen_conf l;
+    memset(&l, 0, sizeof(l));
+    l.backlog = 511;
+    l.file = n->file;
+    l.line = n->line;
+    if (hs_str_has_prefix(n->args[1], HS_STR("unix:")))
+        return hs_cf_error(cf, n, "unix domain sockets are not supported in \"listen\"");
+    if (parse_address(n->args[1], &l) != HS_OK)
+        return hs_cf_error(cf, n, "invalid address \"%s\" in \"listen\"", n->args[1].p);
+    for (size_t i = 2; i < n->nargs; i++)
+        if (listen_option(cf, n, n->args[i], &l) != HS_OK)
+            return HS_ERROR;
+    set_text(&l);
+    hs_listen_conf *v = hs_palloc(cf->pool, (sc->nlistens + 1) * sizeof(*v));
+    if (sc->nlistens)
+        memcpy(v, sc->listens, sc->nlistens * sizeof(*v));
+    v[sc->nlistens++] = l;
+    sc->listens = v;
+    return HS_OK;
+}
+
+static int add_name(hs_cf *cf, hs_srv_conf *sc, hs_server_name nm)
+{
+    hs_server_name *v = hs_palloc(cf->pool, (sc->nnames + 1) * sizeof(*v));
+    if (sc->nnames)
+        memcpy(v, sc->names, sc->nnames * sizeof(*v));
+    v[sc->nnames++] = nm;
+    sc->names = v;
+    return HS_OK;
+}
+
+static hs_str lowercase(hs_cf *cf, hs_str s)
+{
+    char *p = hs_pstrndup(cf->pool, s.p, s.n);
+    for (size_t i = 0; i < s.n; i++)
+        p[i] = hs_lower(p[i]);
+    return (hs_str){p, s.n};
+}
+
+static int server_name_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_srv_conf *sc = cf->level[HS_LEVEL_SRV];
+    for (size_t i = 1; i < n->nargs; i++) {
+        hs_str a = n->args[i];
+        hs_server_name nm = {.server = sc};
+        if (sc->name.p == NULL && (a.n == 0 || a.p[0] != '~'))
+            sc->name = a;
+        if (a.n && a.p[0] == '~') {
+            char err[512];
+            nm.kind = HS_NAME_REGEX;
+            nm.name = a;
+            nm.regex = hs_regex_compile(cf->pool, (hs_str){a.p + 1, a.n - 1}, true, err, sizeof(err));
+            if (nm.regex == NULL)
+                return hs_cf_error(cf, n, "%s", err);
+        } else if (a.n > 2 && a.p[0] == '*' && a.p[1] == '.') {
+            nm.kind = HS_NAME_WILD_HEAD;
+            nm.name = lowercase(cf, (hs_str){a.p + 1, a.n - 1}); /* ".example.com" */
+        } else if (a.n > 2 && a.p[a.n - 1] == '*' && a.p[a.n - 2] == '.') {
+            nm.kind = HS_NAME_WILD_TAIL;
+            nm.name = lowercase(cf, (hs_str){a.p, a.n - 1}); /* "www.example." */
+        } else if (a.n > 1 && a.p[0] == '.') {
+            /* ".example.com" is example.com plus *.example.com */
+            nm.kind = HS_NAME_EXACT;
+            nm.name = lowercase(cf, (hs_str){a.p + 1, a.n - 1});
+            add_name(cf, sc, nm);
+            nm.kind = HS_NAME_WILD_HEAD;
+            nm.name = lowercase(cf, a);
+        } else if (memchr(a.p, '*', a.n)) {
+            return hs_cf_error(cf, n, "invalid server name or wildcard \"%s\"", a.p);
+        } else {
+            nm.kind = HS_NAME_EXACT;
+            nm.name = lowercase(cf, a);
+        }
+        add_name(cf, sc, nm);
+    }
+    return HS_OK;
+}
+
+/* ---- groups ---- */
+
+static bool same_addr(const hs_listen_conf *a, const hs_listen_conf *b)
+{
+    return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
+}
+
+static int cmp_longest(const void *a, const void *b)
+{
+    const hs_server_name *x = a, *y = b;
+    return (int)y->name.n - (int)x->name.n;
+}
+
+static hs_server_name *append_name(hs_cf *cf, hs_server_name *v, size_t *n, const hs_server_name *nm)
+{
+    hs_server_name *nv = hs_palloc(cf->pool, (*n + 1) * sizeof(*nv));
+    if (*n)
+        memcpy(nv, v, *n * sizeof(*nv));
+    nv[(*n)++] = *nm;
+    return nv;
+}
+
+static void group_add_names(hs_cf *cf, hs_listen_group *g, hs_srv_conf *sc)
+{
+    for (size_t i = 0; i < sc->nnames; i++) {
+        hs_server_name *nm = &sc->names[i];
+        switch (nm->kind) {
+        case HS_NAME_EXACT:
+            if (nm->name.n == 0) {
+                if (!g->has_empty_name) {
+                    g->has_empty_name = true;
+                    g->empty_srv = sc;
+                }
+            } else if (hs_hash_get(&g->exact, nm->name) == NULL) {
+                hs_hash_put(&g->exact, nm->name, sc);
+            }
+            break;
+        case HS_NAME_WILD_HEAD:
+            g->wild_head = append_name(cf, g->wild_head, &g->nwild_head, nm);
+            break;
+        case HS_NAME_WILD_TAIL:
+            g->wild_tail = append_name(cf, g->wild_tail, &g->nwild_tail, nm);
+            break;
+        case HS_NAME_REGEX:
+            g->regex = append_name(cf, g->regex, &g->nregex, nm);
+            break;
+        }
+    }
+}
+
+static hs_listen_group *find_or_add_group(hs_cf *cf, hs_http_conf *http, hs_listen_conf *l)
+{
+    for (size_t i = 0; i < http->ngroups; i++)
+        if (same_addr(http->groups[i].listen, l))
+            return &http->groups[i];
+    hs_listen_group *v = hs_pcalloc(cf->pool, (http->ngroups + 1) * sizeof(*v));
+    if (http->ngroups)
+        memcpy(v, http->groups, http->ngroups * sizeof(*v));
+    http->groups = v;
+    hs_listen_group *g = &v[http->ngroups++];
+    g->listen = l;
+    hs_hash_init(&g->exact);
+    return g;
+}
+
+static void free_group_hash(void *data) { hs_hash_free(data); }
+
+int hs_http_build_listen_groups(hs_cf *cf, hs_http_conf *http)
+{
+    for (size_t i = 0; i < http->nservers; i++) {
+        hs_srv_conf *sc = http->servers[i];
+        if (sc->nlistens == 0) {
+            hs_conf_node fake = {.file = sc->file, .line = sc->line};
+            hs_str a = HS_STR("*:80");
+            sc->listens = hs_pcalloc(cf->pool, sizeof(hs_listen_conf));
+            if (parse_address(a, &sc->listens[0]) != HS_OK)
+                return hs_cf_error(cf, &fake, "cannot set the default listen address");
+            sc->listens[0].backlog = 511;
+            set_text(&sc->listens[0]);
+            sc->nlistens = 1;
+        }
+        if (sc->name.p == NULL)
+            sc->name = HS_STR("");
+        for (size_t j = 0; j < sc->nlistens; j++) {
+            hs_listen_conf *l = &sc->listens[j];
+            hs_listen_group *g = find_or_add_group(cf, http, l);
+            if (l->default_server) {
+                if (g->default_srv && g->listen->default_server) {
+                    hs_conf_node at = {.file = l->file, .line = l->line};
+                    return hs_cf_error(cf, &at, "a duplicate default server for %s", l->text);
+                }
+                g->listen = l;
+                g->default_srv = sc;
+            } else if (g->default_srv == NULL) {
+                g->default_srv = sc;
+            }
+            group_add_names(cf, g, sc);
+        }
+    }
+    for (size_t i = 0; i < http->ngroups; i++) {
+        hs_listen_group *g = &http->groups[i];
+        qsort(g->wild_head, g->nwild_head, sizeof(hs_server_name), cmp_longest);
+        qsort(g->wild_tail, g->nwild_tail, sizeof(hs_server_name), cmp_longest);
+        hs_pool_cleanup_add(cf->pool, free_group_hash, &g->exact);
+    }
+    return HS_OK;
+}
+
+const hs_directive hs_http_listen_directives[] = {
+    {"listen", HS_CTX_SERVER, HS_ARGS_1MORE, listen_directive, HS_LEVEL_NONE, 0, NULL},
+    {"server_name", HS_CTX_SERVER, HS_ARGS_1MORE, server_name_directive, HS_LEVEL_NONE, 0, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};

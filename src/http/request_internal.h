@@ -1,0 +1,25 @@
+/* Functions shared by the connection and request files of src/http. */
+#ifndef HS_HTTP_REQUEST_INTERNAL_H
+#define HS_HTTP_REQUEST_INTERNAL_H
+
+#include "http/http.h"
+
+/* Closes now (fd, timer, buffers); the struct is freed after the current
+ * loop iteration, so callers up the stack may still look at c->state. */
+void hs_conn_close(hs_conn *c);
+/* Closes after a response: shut our side, drain the client's bytes for a
+ * moment so an RST cannot destroy the response in flight, then close. */
+void hs_conn_linger_close(hs_conn *c);
+void hs_conn_linger_read(hs_conn *c);
+void hs_conn_buf_release(hs_conn *c);
+/* "127.0.0.1" for log messages (static buffer). */
+const char *hs_conn_peer_text(hs_conn *c);
+
+/* Ends the request without a response; logs and counts it. The caller
+ * closes or drops the connection. */
+void hs_http_end_request(hs_req *r, hs_ending why, int status);
+void hs_http_run_location(hs_req *r);
+/* The status a handler's successful response gets (error_page =code). */
+int hs_http_response_status(hs_req *r, int status);
+
+#endif

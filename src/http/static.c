@@ -1,0 +1,402 @@
+/* Static files: path mapping (root/alias), index, try_files, conditional
+ * requests (ETag, Last-Modified), single byte ranges, and the response. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/errlog.h"
+#include "http/file_cache.h"
+#include "http/request_internal.h"
+
+/* root + uri, or alias + (uri without the location prefix). NUL-terminated. */
+static int map_path(hs_req *r, hs_str uri, hs_str *out)
+{
+    hs_loc_conf *lc = r->loc;
+    hs_str base;
+    if (hs_cv_eval(&lc->root, r, r->pool, &base) != HS_OK)
+        return HS_ERROR;
+    hs_str rest = uri;
+    if (lc->alias) {
+        bool is_regex = lc->match == HS_LOC_REGEX || lc->match == HS_LOC_REGEX_I;
+        if (is_regex && !lc->root.literal) {
+            *out = base; /* a regex alias with captures is the whole path */
+            return HS_OK;
+        }
+        if (!is_regex && hs_str_has_prefix(uri, lc->name))
+            rest = (hs_str){uri.p + lc->name.n, uri.n - lc->name.n};
+    }
+    char *p = hs_palloc(r->pool, base.n + rest.n + 1);
+    if (p == NULL)
+        return HS_ERROR;
+    memcpy(p, base.p, base.n);
+    memcpy(p + base.n, rest.p, rest.n);
+    p[base.n + rest.n] = '\0';
+    *out = (hs_str){p, base.n + rest.n};
+    return HS_OK;
+}
+
+static hs_str content_type(hs_req *r, hs_str path)
+{
+    size_t i = path.n;
+    while (i > 0 && path.p[i - 1] != '.' && path.p[i - 1] != '/')
+        i--;
+    if (i > 0 && path.p[i - 1] == '.' && r->loc->types) {
+        hs_str *t = hs_hash_get_lower(r->loc->types, (hs_str){path.p + i, path.n - i});
+        if (t)
+            return *t;
+    }
+    return r->loc->default_type;
+}
+
+static const hs_header *header(hs_req *r, const char *name) { return hs_http_find_header(&r->h, name); }
+
+/* Does an If-None-Match / If-Match list contain etag (weak comparison)? */
+static bool etag_listed(hs_str list, hs_str etag)
+{
+    if (hs_str_eq_lit(list, "*"))
+        return true;
+    size_t i = 0;
+    while (i < list.n) {
+        while (i < list.n && (list.p[i] == ' ' || list.p[i] == ','))
+            i++;
+        size_t start = i;
+        while (i < list.n && list.p[i] != ',')
+            i++;
+        hs_str t = {list.p + start, i - start};
+        while (t.n && t.p[t.n - 1] == ' ')
+            t.n--;
+        if (t.n > 2 && t.p[0] == 'W' && t.p[1] == '/')
+            t = (hs_str){t.p + 2, t.n - 2};
+        if (hs_str_eq(t, etag))
+            return true;
+    }
+    return false;
+}
+
+/* 0: go on; 304 or 412: answer that. */
+static int check_conditions(hs_req *r, const hs_file_info *fi)
+{
+    const hs_header *h;
+    if ((h = header(r, "If-Match")) && !etag_listed(h->value, fi->etag))
+        return 412;
+    if (!header(r, "If-Match") && (h = header(r, "If-Unmodified-Since"))) {
+        time_t t = hs_parse_http_date(h->value.p, h->value.n);
+        if (t >= 0 && fi->mtime > t)
+            return 412;
+    }
+    if ((h = header(r, "If-None-Match")))
+        return (r->loc->etag && etag_listed(h->value, fi->etag)) ? 304 : 0;
+    if ((h = header(r, "If-Modified-Since")) && r->loc->if_modified_since) {
+        time_t t = hs_parse_http_date(h->value.p, h->value.n);
+        if (t < 0)
+            return 0;
+        if (r->loc->if_modified_since == 1 ? fi->mtime == t : fi->mtime <= t)
+            return 304;
+    }
+    return 0;
+}
+
+/* Parses "bytes=a-b" (one range). Returns 1 with [*from, *to] inclusive,
+ * 0 to ignore the header (send the whole file), -1 for unsatisfiable (416). */
+static int parse_range(hs_str v, int64_t size, int64_t *from, int64_t *to)
+{
+    if (!hs_str_has_prefix(v, HS_STR("bytes=")))
+        return 0;
+    const char *p = v.p + 6, *end = v.p + v.n;
+    if (memchr(p, ',', (size_t)(end - p)))
+        return 0; /* several ranges: the whole file is a valid answer */
+    int64_t a = -1, b = -1;
+    while (p < end && *p == ' ')
+        p++;
+    if (p < end && *p >= '0' && *p <= '9') {
+        for (a = 0; p < end && *p >= '0' && *p <= '9'; p++)
+            if ((a = a * 10 + (*p - '0')) > ((int64_t)1 << 60))
+                return 0;
+    }
+    if (p >= end || *p != '-')
+        return 0;
+    p++;
+    if (p < end && *p >= '0' && *p <= '9') {
+        for (b = 0; p < end && *p >= '0' && *p <= '9'; p++)
+            if ((b = b * 10 + (*p - '0')) > ((int64_t)1 << 60))
+                return 0;
+    }
+    while (p < end && *p == ' ')
+        p++;
+    if (p != end || (a < 0 && b < 0))
+        return 0;
+    if (a < 0) { /* suffix: the last b bytes */
+        if (b == 0)
+            return -1;
+        *from = b >= size ? 0 : size - b;
+        *to = size - 1;
+        return size ? 1 : -1;
+    }
+    if (b >= 0 && b < a)
+        return 0;
+    if (a >= size)
+        return -1;
+    *from = a;
+    *to = (b < 0 || b >= size) ? size - 1 : b;
+    return 1;
+}
+
+static bool if_range_allows(hs_req *r, const hs_file_info *fi)
+{
+    const hs_header *h = header(r, "If-Range");
+    if (h == NULL)
+        return true;
+    if (h->value.n && h->value.p[0] == '"')
+        return hs_str_eq(h->value, fi->etag);
+    return hs_parse_http_date(h->value.p, h->value.n) == fi->mtime;
+}
+
+static void close_fd(void *data) { close((int)(intptr_t)data); }
+
+static void set_body(hs_req *r, hs_file_info *fi, int64_t from, int64_t len)
+{
+    hs_resp *rs = &r->resp;
+    rs->content_length = len;
+    if (fi->data) {
+        rs->body = (hs_str){fi->data + from, (size_t)len};
+        return;
+    }
+    rs->file_fd = fi->fd;
+    rs->file_off = (off_t)from;
+    rs->file_end = (off_t)(from + len);
+}
+
+static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
+{
+    hs_resp *rs = &r->resp;
+    if (fi->fd >= 0)
+        hs_pool_cleanup_add(r->pool, close_fd, (void *)(intptr_t)fi->fd);
+    if (r->h.method_id != HS_METHOD_GET && r->h.method_id != HS_METHOD_HEAD) {
+        hs_http_finalize(r, 405);
+        return;
+    }
+    rs->status = hs_http_response_status(r, 200);
+    rs->content_type = content_type(r, path);
+    rs->last_modified = fi->mtime;
+    rs->etag = r->loc->etag ? fi->etag : HS_NULL_STR;
+    rs->extra = HS_STR("Accept-Ranges: bytes\r\n");
+    if (r->error_page_status == 0) {
+        int cond = check_conditions(r, fi);
+        if (cond == 304) {
+            rs->status = 304;
+            rs->content_length = -1;
+            hs_http_send_response(r);
+            return;
+        }
+        if (cond == 412) {
+            hs_http_finalize(r, 412);
+            return;
+        }
+    }
+    const hs_header *range = header(r, "Range");
+    int64_t from = 0, to = 0;
+    int rr = (range && rs->status == 200 && if_range_allows(r, fi)) ? parse_range(range->value, fi->size, &from, &to) : 0;
+    if (rr < 0) {
+        hs_http_error_response(r, 416);
+        r->resp.extra = hs_cstr(hs_psprintf(r->pool, "Content-Range: bytes */%lld\r\n", (long long)fi->size));
+        hs_http_send_response(r);
+        return;
+    }
+    if (rr > 0) {
+        rs->status = 206;
+        rs->extra = hs_cstr(hs_psprintf(r->pool, "Accept-Ranges: bytes\r\nContent-Range: bytes %lld-%lld/%lld\r\n",
+                                        (long long)from, (long long)to, (long long)fi->size));
+        set_body(r, fi, from, to - from + 1);
+    } else {
+        set_body(r, fi, 0, fi->size);
+    }
+    hs_http_send_response(r);
+}
+
+static void redirect_to_dir(hs_req *r)
+{
+    hs_str host = r->host.n ? r->host : r->srv->name;
+    int port = r->conn->group->listen->port;
+    char portbuf[16] = "";
+    if (port != 80)
+        snprintf(portbuf, sizeof(portbuf), ":%d", port);
+    hs_http_error_response(r, 301);
+    r->resp.location = hs_cstr(hs_psprintf(r->pool, "http://%.*s%s%.*s/%s%.*s", (int)host.n, host.p, portbuf,
+                                           (int)r->uri.n, r->uri.p, r->args.n ? "?" : "", (int)r->args.n,
+                                           r->args.p));
+    hs_http_send_response(r);
+}
+
+static int errno_status(int err)
+{
+    switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+    case ENAMETOOLONG:
+    case ELOOP:
+        return 404;
+    case EACCES:
+    case EPERM:
+        return 403;
+    default:
+        return 500;
+    }
+}
+
+/* Tries the index files of a directory URI: the first that exists is
+ * served through an internal redirect, as nginx does. */
+static void serve_index(hs_req *r, hs_str dir_path)
+{
+    for (size_t i = 0; i < r->loc->nindex; i++) {
+        hs_str name = r->loc->index[i];
+        char *full = hs_psprintf(r->pool, "%.*s%.*s", (int)dir_path.n, dir_path.p, (int)name.n, name.p);
+        struct stat st;
+        if (name.p[0] == '/') {
+            hs_http_internal_redirect(r, name, r->args);
+            return;
+        }
+        if (stat(full, &st) == 0 && !S_ISDIR(st.st_mode)) {
+            hs_str uri = hs_cstr(hs_psprintf(r->pool, "%.*s%.*s", (int)r->uri.n, r->uri.p, (int)name.n, name.p));
+            hs_http_internal_redirect(r, uri, r->args);
+            return;
+        }
+    }
+    struct stat st;
+    if (stat(dir_path.p, &st) == 0 && S_ISDIR(st.st_mode)) {
+        hs_log(HS_LOG_ERR, "*%llu directory index of \"%s\" is forbidden, client: %s",
+               (unsigned long long)r->conn->number, dir_path.p, hs_conn_peer_text(r->conn));
+        hs_http_finalize(r, 403);
+        return;
+    }
+    hs_http_finalize(r, 404);
+}
+
+void hs_http_static_handler(hs_req *r)
+{
+    hs_str path;
+    if (r->h.method_id != HS_METHOD_GET && r->h.method_id != HS_METHOD_HEAD &&
+        r->h.method_id != HS_METHOD_POST) {
+        hs_http_finalize(r, 405);
+        return;
+    }
+    if (map_path(r, r->uri, &path) != HS_OK) {
+        hs_http_finalize(r, 500);
+        return;
+    }
+    if (r->uri.n && r->uri.p[r->uri.n - 1] == '/') {
+        serve_index(r, path);
+        return;
+    }
+    hs_file_info fi;
+    int err = hs_file_open(r->pool, r->loc->open_file_cache, path.p, &fi);
+    if (err) {
+        int status = errno_status(err);
+        if (status == 404 && r->loc->log_not_found)
+            hs_log(HS_LOG_ERR, "*%llu open() \"%s\" failed (%d: %s), client: %s",
+                   (unsigned long long)r->conn->number, path.p, err, strerror(err), hs_conn_peer_text(r->conn));
+        hs_http_finalize(r, status);
+        return;
+    }
+    if (fi.is_dir) {
+        redirect_to_dir(r);
+        return;
+    }
+    if (r->h.method_id == HS_METHOD_POST) {
+        if (fi.fd >= 0)
+            close(fi.fd);
+        hs_http_finalize(r, 405);
+        return;
+    }
+    serve_file(r, &fi, path);
+}
+
+/* ---- try_files ---- */
+
+static bool exists(hs_req *r, hs_str uri, bool want_dir)
+{
+    hs_str path;
+    if (map_path(r, uri, &path) != HS_OK)
+        return false;
+    if (want_dir && path.n > 1 && path.p[path.n - 1] == '/')
+        ((char *)path.p)[--path.n] = '\0';
+    struct stat st;
+    if (stat(path.p, &st) != 0)
+        return false;
+    return want_dir ? S_ISDIR(st.st_mode) : !S_ISDIR(st.st_mode);
+}
+
+int hs_http_try_files(hs_req *r)
+{
+    hs_loc_conf *lc = r->loc;
+    for (size_t i = 0; i + 1 < lc->ntry_files; i++) {
+        hs_str item;
+        if (hs_cv_eval(&lc->try_files[i], r, r->pool, &item) != HS_OK || item.n == 0)
+            continue;
+        bool dir = item.p[item.n - 1] == '/';
+        if (exists(r, item, dir)) {
+            r->uri = item;
+            return HS_DECLINED; /* the static handler serves the new $uri */
+        }
+    }
+    hs_str last;
+    if (hs_cv_eval(&lc->try_files[lc->ntry_files - 1], r, r->pool, &last) != HS_OK) {
+        hs_http_finalize(r, 500);
+        return HS_OK;
+    }
+    if (last.n > 1 && last.p[0] == '=') {
+        hs_http_finalize(r, atoi(last.p + 1));
+        return HS_OK;
+    }
+    if (last.n && last.p[0] == '@') {
+        hs_http_named_location(r, last);
+        return HS_OK;
+    }
+    const char *q = memchr(last.p, '?', last.n);
+    hs_str path = q ? (hs_str){last.p, (size_t)(q - last.p)} : last;
+    hs_str args = q ? (hs_str){q + 1, last.n - path.n - 1} : r->args;
+    hs_http_internal_redirect(r, path, args);
+    return HS_OK;
+}
+
+/* ---- return ---- */
+
+void hs_http_return_handler(hs_req *r)
+{
+    hs_loc_conf *lc = r->loc;
+    int code = lc->return_code;
+    hs_str text = HS_NULL_STR;
+    if (lc->return_text.raw.p && hs_cv_eval(&lc->return_text, r, r->pool, &text) != HS_OK) {
+        hs_http_finalize(r, 500);
+        return;
+    }
+    bool redirect = code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+    if (redirect && text.p) {
+        hs_http_error_response(r, code);
+        if (text.n && text.p[0] == '/') {
+            hs_str host = r->host.n ? r->host : r->srv->name;
+            int port = r->conn->group->listen->port;
+            char portbuf[16] = "";
+            if (port != 80)
+                snprintf(portbuf, sizeof(portbuf), ":%d", port);
+            text = hs_cstr(hs_psprintf(r->pool, "http://%.*s%s%.*s", (int)host.n, host.p, portbuf, (int)text.n, text.p));
+        }
+        r->resp.location = text;
+        hs_http_send_response(r);
+        return;
+    }
+    if (text.p == NULL && code >= 400) {
+        hs_http_finalize(r, code);
+        return;
+    }
+    hs_http_error_response(r, code);
+    if (text.p) {
+        r->resp.body = text;
+        r->resp.content_length = (int64_t)text.n;
+        r->resp.content_type = lc->default_type;
+    }
+    hs_http_send_response(r);
+}

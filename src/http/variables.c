@@ -1,0 +1,471 @@
+/* The http variables ($remote_addr, $request, $status, $http_NAME, ...),
+ * computed on demand from the request. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "http/request_internal.h"
+#include "version.h"
+
+#define REQ(ctx) ((hs_req *)(ctx))
+#define SET(v) (*out = (v), HS_OK)
+
+static int fmt_u64(hs_str *out, char *scratch, uint64_t v)
+{
+    int n = snprintf(scratch, HS_VAR_SCRATCH, "%llu", (unsigned long long)v);
+    *out = (hs_str){scratch, (size_t)n};
+    return HS_OK;
+}
+
+static int v_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    hs_conn *c = REQ(ctx)->conn;
+    const void *a = c->peer.sa.sa_family == AF_INET6 ? (const void *)&c->peer.in6.sin6_addr
+                                                     : (const void *)&c->peer.in4.sin_addr;
+    inet_ntop(c->peer.sa.sa_family, a, scratch, HS_VAR_SCRATCH);
+    return SET(hs_cstr(scratch));
+}
+
+static int v_binary_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_conn *c = REQ(ctx)->conn;
+    if (c->peer.sa.sa_family == AF_INET6)
+        return SET(((hs_str){(const char *)&c->peer.in6.sin6_addr, 16}));
+    return SET(((hs_str){(const char *)&c->peer.in4.sin_addr, 4}));
+}
+
+static int v_remote_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    hs_conn *c = REQ(ctx)->conn;
+    uint16_t port = c->peer.sa.sa_family == AF_INET6 ? c->peer.in6.sin6_port : c->peer.in4.sin_port;
+    return fmt_u64(out, scratch, ntohs(port));
+}
+
+static int local_addr(hs_req *r, struct sockaddr_storage *ss)
+{
+    socklen_t len = sizeof(*ss);
+    return getsockname(r->conn->fd, (struct sockaddr *)ss, &len);
+}
+
+static int v_server_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    struct sockaddr_storage ss;
+    if (local_addr(REQ(ctx), &ss) != 0)
+        return HS_DECLINED;
+    const void *a = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                                             : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+    inet_ntop(ss.ss_family, a, scratch, HS_VAR_SCRATCH);
+    return SET(hs_cstr(scratch));
+}
+
+static int v_server_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    return fmt_u64(out, scratch, (uint64_t)REQ(ctx)->conn->group->listen->port);
+}
+
+static int v_time_local(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)ctx;
+    (void)d;
+    (void)scratch;
+    return SET(((hs_str){hs_now.log_local, hs_now.log_local_len}));
+}
+
+static int v_time_iso8601(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)ctx;
+    (void)d;
+    (void)scratch;
+    return SET(((hs_str){hs_now.iso8601, hs_now.iso8601_len}));
+}
+
+static int v_msec(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)ctx;
+    (void)d;
+    int n = snprintf(scratch, HS_VAR_SCRATCH, "%llu.%03llu", (unsigned long long)(hs_now.msec / 1000),
+                     (unsigned long long)(hs_now.msec % 1000));
+    return SET(((hs_str){scratch, (size_t)n}));
+}
+
+/* Slices of the parsed head, "-" when the head never got that far. */
+static int head_slice(hs_req *r, hs_str s, hs_str *out)
+{
+    if (s.p == NULL || (!r->head_done && !r->h.request_line_done))
+        return HS_DECLINED;
+    return SET(s);
+}
+
+static int v_request(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    return head_slice(REQ(ctx), REQ(ctx)->h.request_line, out);
+}
+
+static int v_request_method(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    return head_slice(REQ(ctx), REQ(ctx)->h.method, out);
+}
+
+static int v_request_uri(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    return head_slice(REQ(ctx), REQ(ctx)->h.target, out);
+}
+
+static int v_uri(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    return r->uri.p ? SET(r->uri) : HS_DECLINED;
+}
+
+static int v_args(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    return r->head_done ? SET(r->args) : HS_DECLINED;
+}
+
+static int v_is_args(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    return SET(REQ(ctx)->args.n ? HS_STR("?") : HS_STR(""));
+}
+
+static int v_arg(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)scratch;
+    const hs_str *name = (const hs_str *)d;
+    hs_str a = REQ(ctx)->args;
+    size_t i = 0;
+    while (i < a.n) {
+        size_t start = i;
+        while (i < a.n && a.p[i] != '&')
+            i++;
+        hs_str kv = {a.p + start, i - start};
+        i++;
+        if (kv.n > name->n && kv.p[name->n] == '=' && strncasecmp(kv.p, name->p, name->n) == 0)
+            return SET(((hs_str){kv.p + name->n + 1, kv.n - name->n - 1}));
+        if (kv.n == name->n && strncasecmp(kv.p, name->p, name->n) == 0)
+            return SET(HS_STR(""));
+    }
+    return HS_DECLINED;
+}
+
+static int v_status(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    int n = snprintf(scratch, HS_VAR_SCRATCH, "%03d", REQ(ctx)->resp.status);
+    return SET(((hs_str){scratch, (size_t)n}));
+}
+
+static int v_body_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    hs_resp *rs = &REQ(ctx)->resp;
+    uint64_t body = rs->sent > rs->head_sent ? rs->sent - rs->head_sent : 0;
+    return fmt_u64(out, scratch, body);
+}
+
+static int v_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    return fmt_u64(out, scratch, REQ(ctx)->resp.sent);
+}
+
+static int v_request_length(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    return fmt_u64(out, scratch, REQ(ctx)->request_length);
+}
+
+static int v_request_time(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    hs_req *r = REQ(ctx);
+    uint64_t us = hs_now.mono_usec > r->start_usec ? hs_now.mono_usec - r->start_usec : 0;
+    uint64_t ms = us / 1000;
+    int n = snprintf(scratch, HS_VAR_SCRATCH, "%llu.%03llu", (unsigned long long)(ms / 1000),
+                     (unsigned long long)(ms % 1000));
+    return SET(((hs_str){scratch, (size_t)n}));
+}
+
+/* $http_user_agent: the request header with '_' meaning '-'. */
+static int v_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)scratch;
+    const hs_str *name = (const hs_str *)d;
+    hs_req *r = REQ(ctx);
+    if (!r->head_done)
+        return HS_DECLINED;
+    for (size_t i = 0; i < r->h.nheaders; i++) {
+        hs_str h = r->h.headers[i].name;
+        if (h.n != name->n)
+            continue;
+        size_t k = 0;
+        for (; k < h.n; k++) {
+            char a = hs_lower(h.p[k]), b = name->p[k] == '_' ? '-' : hs_lower(name->p[k]);
+            if (a != b)
+                break;
+        }
+        if (k == h.n)
+            return SET(r->h.headers[i].value);
+    }
+    return HS_DECLINED;
+}
+
+static int v_sent_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    const hs_str *name = (const hs_str *)d;
+    hs_resp *rs = &REQ(ctx)->resp;
+    if (hs_str_caseeq_lit(*name, "content_type"))
+        return rs->content_type.n ? SET(rs->content_type) : HS_DECLINED;
+    if (hs_str_caseeq_lit(*name, "content_length"))
+        return rs->content_length >= 0 ? fmt_u64(out, scratch, (uint64_t)rs->content_length) : HS_DECLINED;
+    if (hs_str_caseeq_lit(*name, "location"))
+        return rs->location.n ? SET(rs->location) : HS_DECLINED;
+    if (hs_str_caseeq_lit(*name, "etag"))
+        return rs->etag.n ? SET(rs->etag) : HS_DECLINED;
+    if (hs_str_caseeq_lit(*name, "connection"))
+        return rs->head ? SET(rs->keepalive ? HS_STR("keep-alive") : HS_STR("close")) : HS_DECLINED;
+    if (hs_str_caseeq_lit(*name, "last_modified") && rs->last_modified >= 0) {
+        size_t n = hs_http_date(rs->last_modified, scratch);
+        return SET(((hs_str){scratch, n}));
+    }
+    return HS_DECLINED;
+}
+
+static int v_host(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    if (r->host.n)
+        return SET(r->host);
+    return r->srv ? SET(r->srv->name) : HS_DECLINED;
+}
+
+static int v_server_name(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    return r->srv ? SET(r->srv->name) : HS_DECLINED;
+}
+
+static int v_scheme(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)ctx;
+    (void)d;
+    (void)scratch;
+    return SET(HS_STR("http"));
+}
+
+static int v_server_protocol(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    if (!r->head_done)
+        return HS_DECLINED;
+    return SET(r->h.version == 10 ? HS_STR("HTTP/1.0") : HS_STR("HTTP/1.1"));
+}
+
+static int v_connection(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    return fmt_u64(out, scratch, REQ(ctx)->conn->number);
+}
+
+static int v_connection_requests(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    return fmt_u64(out, scratch, REQ(ctx)->conn->requests);
+}
+
+static int v_pipe(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    return SET(REQ(ctx)->pipelined ? HS_STR("p") : HS_STR("."));
+}
+
+static int v_close_reason(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    return r->ending ? SET(hs_cstr(hs_ending_name(r->ending))) : HS_DECLINED;
+}
+
+static int v_drop_rule(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    return r->drop_rule ? SET(hs_cstr(r->drop_rule)) : HS_DECLINED;
+}
+
+static int v_capture(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    int i = (int)d;
+    if (i >= r->ncaptures || r->captures[2 * i] < 0)
+        return HS_DECLINED;
+    return SET(((hs_str){r->capture_subject.p + r->captures[2 * i],
+                         (size_t)(r->captures[2 * i + 1] - r->captures[2 * i])}));
+}
+
+static int v_document_root(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    if (r->loc == NULL || r->loc->root.raw.p == NULL)
+        return HS_DECLINED;
+    return hs_cv_eval(&r->loc->root, r, r->pool, out) == HS_OK ? HS_OK : HS_DECLINED;
+}
+
+static int v_hostname(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)ctx;
+    (void)d;
+    (void)scratch;
+    static char name[256];
+    if (name[0] == '\0' && gethostname(name, sizeof(name) - 1) != 0)
+        strcpy(name, "localhost");
+    return SET(hs_cstr(name));
+}
+
+static int v_version(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)ctx;
+    (void)d;
+    (void)scratch;
+    return SET(HS_STR(HS_VERSION));
+}
+
+static int v_not_yet(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    /* upstream variables: no upstream was involved */
+    (void)ctx;
+    (void)d;
+    (void)out;
+    (void)scratch;
+    return HS_DECLINED;
+}
+
+static int v_remote_user(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    (void)out;
+    hs_req *r = REQ(ctx);
+    if (!r->head_done || hs_http_find_header(&r->h, "Authorization") == NULL)
+        return HS_DECLINED;
+    return HS_DECLINED; /* basic auth user names come with auth support */
+}
+
+static int v_content_header(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    if (!r->head_done)
+        return HS_DECLINED;
+    const hs_header *h = hs_http_find_header(&r->h, (const char *)d);
+    return h ? SET(h->value) : HS_DECLINED;
+}
+
+static const hs_var_def http_vars[] = {
+    {"remote_addr", v_remote_addr, 0, false},
+    {"binary_remote_addr", v_binary_remote_addr, 0, false},
+    {"remote_port", v_remote_port, 0, false},
+    {"remote_user", v_remote_user, 0, false},
+    {"server_addr", v_server_addr, 0, false},
+    {"server_port", v_server_port, 0, false},
+    {"server_name", v_server_name, 0, false},
+    {"server_protocol", v_server_protocol, 0, false},
+    {"time_local", v_time_local, 0, false},
+    {"time_iso8601", v_time_iso8601, 0, false},
+    {"msec", v_msec, 0, false},
+    {"request", v_request, 0, false},
+    {"request_method", v_request_method, 0, false},
+    {"request_uri", v_request_uri, 0, false},
+    {"uri", v_uri, 0, false},
+    {"document_uri", v_uri, 0, false},
+    {"args", v_args, 0, false},
+    {"query_string", v_args, 0, false},
+    {"is_args", v_is_args, 0, false},
+    {"status", v_status, 0, false},
+    {"body_bytes_sent", v_body_bytes_sent, 0, false},
+    {"bytes_sent", v_bytes_sent, 0, false},
+    {"request_length", v_request_length, 0, false},
+    {"request_time", v_request_time, 0, false},
+    {"host", v_host, 0, false},
+    {"scheme", v_scheme, 0, false},
+    {"connection", v_connection, 0, false},
+    {"connection_requests", v_connection_requests, 0, false},
+    {"pipe", v_pipe, 0, false},
+    {"close_reason", v_close_reason, 0, false},
+    {"drop_rule", v_drop_rule, 0, false},
+    {"document_root", v_document_root, 0, false},
+    {"hostname", v_hostname, 0, false},
+    {"hush_version", v_version, 0, false},
+    {"nginx_version", v_version, 0, false},
+    {"content_length", v_content_header, (uintptr_t) "Content-Length", false},
+    {"content_type", v_content_header, (uintptr_t) "Content-Type", false},
+    {"upstream_addr", v_not_yet, 0, false},
+    {"upstream_status", v_not_yet, 0, false},
+    {"upstream_connect_time", v_not_yet, 0, false},
+    {"upstream_header_time", v_not_yet, 0, false},
+    {"upstream_response_time", v_not_yet, 0, false},
+    {"1", v_capture, 1, false},
+    {"2", v_capture, 2, false},
+    {"3", v_capture, 3, false},
+    {"4", v_capture, 4, false},
+    {"5", v_capture, 5, false},
+    {"6", v_capture, 6, false},
+    {"7", v_capture, 7, false},
+    {"8", v_capture, 8, false},
+    {"9", v_capture, 9, false},
+    {"http_", v_http, 0, true},
+    {"sent_http_", v_sent_http, 0, true},
+    {"arg_", v_arg, 0, true},
+    {NULL, NULL, 0, false},
+};
+
+void hs_http_variables_register(void) { hs_vars_register(http_vars); }
+
+static const char *const ending_names[HS_END__COUNT] = {
+    [HS_END_NONE] = "-",
+    [HS_END_OK] = "ok",
+    [HS_END_DROP] = "drop",
+    [HS_END_CLIENT_ABORT] = "client_abort",
+    [HS_END_CLIENT_ABORT_BODY] = "client_abort_body",
+    [HS_END_HEADER_TIMEOUT] = "header_timeout",
+    [HS_END_BODY_TIMEOUT] = "body_timeout",
+    [HS_END_SEND_TIMEOUT] = "send_timeout",
+    [HS_END_BAD_REQUEST] = "bad_request",
+    [HS_END_NO_REQUEST] = "no_request",
+    [HS_END_KEEPALIVE_CLOSE] = "keepalive_close",
+    [HS_END_SHUTDOWN] = "shutdown",
+};
+
+const char *hs_ending_name(hs_ending e) { return e < HS_END__COUNT ? ending_names[e] : "-"; }

@@ -1,0 +1,139 @@
+#include "log/format.h"
+
+static const char hex[] = "0123456789ABCDEF";
+
+int hs_log_format_compile(hs_cf *cf, const hs_conf_node *node, hs_str name, hs_str text,
+                          int escape, hs_log_format *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->name = name;
+    out->text = text;
+    out->escape = escape;
+    size_t cap = 16;
+    out->ops = hs_palloc(cf->pool, cap * sizeof(hs_log_op));
+    size_t lit_start = 0;
+    for (size_t i = 0; i <= text.n; i++) {
+        hs_str vn;
+        size_t used = i < text.n ? hs_var_scan((hs_str){text.p + i, text.n - i}, &vn) : 0;
+        if (i < text.n && used == 0)
+            continue;
+        if (out->nops + 2 > cap) {
+            hs_log_op *n = hs_palloc(cf->pool, cap * 2 * sizeof(hs_log_op));
+            memcpy(n, out->ops, out->nops * sizeof(hs_log_op));
+            out->ops = n;
+            cap *= 2;
+        }
+        if (i > lit_start)
+            out->ops[out->nops++] = (hs_log_op){.lit = {text.p + lit_start, i - lit_start}};
+        if (i == text.n)
+            break;
+        hs_log_op op = {.is_var = true, .name = vn};
+        if (hs_var_lookup(cf->pool, vn, &op.var) != HS_OK)
+            return hs_cf_error(cf, node, "unknown \"%.*s\" variable", (int)vn.n, vn.p);
+        out->ops[out->nops++] = op;
+        i += used - 1;
+        lit_start = i + 1;
+    }
+    return HS_OK;
+}
+
+static bool needs_default_escape(unsigned char c) { return c < 0x20 || c >= 0x7f || c == '"' || c == '\\'; }
+
+static size_t escape_default(hs_str v, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v.n; i++) {
+        unsigned char c = (unsigned char)v.p[i];
+        if (!needs_default_escape(c)) {
+            if (n < cap)
+                out[n] = (char)c;
+            n++;
+            continue;
+        }
+        if (n + 4 <= cap) {
+            out[n] = '\\';
+            out[n + 1] = 'x';
+            out[n + 2] = hex[c >> 4];
+            out[n + 3] = hex[c & 15];
+        }
+        n += 4;
+    }
+    return n;
+}
+
+static size_t escape_json(hs_str v, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v.n; i++) {
+        unsigned char c = (unsigned char)v.p[i];
+        char e = 0;
+        switch (c) {
+        case '"': e = '"'; break;
+        case '\\': e = '\\'; break;
+        case '\n': e = 'n'; break;
+        case '\r': e = 'r'; break;
+        case '\t': e = 't'; break;
+        case '\b': e = 'b'; break;
+        case '\f': e = 'f'; break;
+        }
+        if (e) {
+            if (n + 2 <= cap) {
+                out[n] = '\\';
+                out[n + 1] = e;
+            }
+            n += 2;
+        } else if (c < 0x20) {
+            if (n + 6 <= cap)
+                memcpy(out + n, (char[]){'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]}, 6);
+            n += 6;
+        } else {
+            if (n < cap)
+                out[n] = (char)c;
+            n++;
+        }
+    }
+    return n;
+}
+
+size_t hs_log_escape_value(int escape, hs_str v, char *out, size_t cap)
+{
+    switch (escape) {
+    case HS_ESCAPE_JSON:
+        return escape_json(v, out, cap);
+    case HS_ESCAPE_NONE:
+        if (v.n <= cap)
+            memcpy(out, v.p, v.n);
+        return v.n;
+    default:
+        return escape_default(v, out, cap);
+    }
+}
+
+size_t hs_log_format_render(const hs_log_format *f, void *ctx, char *out, size_t cap)
+{
+    char scratch[HS_VAR_SCRATCH];
+    size_t n = 0;
+    for (size_t i = 0; i < f->nops; i++) {
+        const hs_log_op *op = &f->ops[i];
+        hs_str v;
+        size_t room = n < cap ? cap - n : 0;
+        if (!op->is_var) {
+            v = op->lit;
+            if (v.n <= room)
+                memcpy(out + n, v.p, v.n);
+            n += v.n;
+            continue;
+        }
+        if (hs_var_get_value(&op->var, ctx, &v, scratch) != HS_OK) {
+            /* a variable without a value is "-" (json: empty), as nginx */
+            if (f->escape == HS_ESCAPE_JSON)
+                continue;
+            if (room)
+                out[n] = '-';
+            n++;
+            continue;
+        }
+        n += hs_log_escape_value(f->escape, v, room ? out + n : out, room);
+    }
+    return n;
+}
