@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bytes.h"
 #include "mem.h"
 
 /* ---- reading the format string as nginx's config would ---- */
@@ -198,14 +199,14 @@ static const char *value_end(const ls_op *op, const ls_op *next, const char *p, 
     if (!next)
         return e;
     if (next->kind == LS_OP_VAR) {
-        const char *sp = memchr(p, ' ', (size_t)(e - p));
+        const char *sp = ls_find_byte(p, e, ' ');
         return sp ? sp : e;
     }
     for (const char *q = p; q < e; q++) {
-        q = memchr(q, next->lit[0], (size_t)(e - q));
+        q = ls_find_byte(q, e, next->lit[0]);
         if (!q || (size_t)(e - q) < next->len)
             return NULL;
-        if (memcmp(q + 1, next->lit + 1, next->len - 1u) != 0)
+        if (!ls_bytes_eq(q + 1, next->lit + 1, next->len - 1u))
             continue;
         if (op->quoted && escaped(p, q))
             continue;
@@ -222,7 +223,7 @@ int ls_format_match(const ls_format *f, hs_str line, ls_rec *r, size_t *used)
     const ls_op *ops = f->ops, *end = f->ops + f->nops;
     for (const ls_op *op = ops; op < end; op++) {
         if (op->kind == LS_OP_LIT) {
-            if ((size_t)(e - p) < op->len || memcmp(p, op->lit, op->len) != 0)
+            if ((size_t)(e - p) < op->len || !ls_bytes_eq(p, op->lit, op->len))
                 return HS_DECLINED;
             p += op->len;
             continue;

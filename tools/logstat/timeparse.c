@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
+
 int64_t ls_days_from_civil(int y, int m, int d)
 {
     /* Howard Hinnant's algorithm: count from March so leap days come last. */
@@ -63,7 +65,7 @@ typedef struct {
 static bool cache_hit(const minute_cache *c, const char *a, size_t an, const char *b,
                       size_t bn)
 {
-    return c->keylen == an + bn && memcmp(c->key, a, an) == 0 && memcmp(c->key + an, b, bn) == 0;
+    return c->keylen == an + bn && ls_bytes_eq(c->key, a, an) && ls_bytes_eq(c->key + an, b, bn);
 }
 
 static void cache_put(minute_cache *c, const char *a, size_t an, const char *b, size_t bn)

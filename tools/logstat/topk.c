@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "bytes.h"
 #include "mem.h"
 
 uint64_t ls_hash(const char *p, size_t n)
@@ -115,7 +116,7 @@ ls_tk_entry *ls_topk_get(ls_topk *t, hs_str key)
     size_t mask = t->nslots - 1;
     for (size_t s = h & mask; t->slots[s]; s = (s + 1) & mask) {
         ls_tk_entry *e = &t->entries[t->slots[s] - 1];
-        if (e->hash == h && e->keylen == key.n && memcmp(e->key, key.p, key.n) == 0)
+        if (e->hash == h && e->keylen == key.n && ls_bytes_eq(e->key, key.p, key.n))
             return e;
     }
     return insert(t, key, h);
