@@ -43,7 +43,8 @@ static bool status_has_body(int status) { return status >= 200 && status != 204 
 
 static char *put(char *p, const char *s, size_t n)
 {
-    memcpy(p, s, n);
+    if (n)
+        memcpy(p, s, n);
     return p + n;
 }
 #define PUT_LIT(p, lit) put((p), (lit), sizeof(lit) - 1)
