@@ -85,9 +85,10 @@ static int parse_address(hs_str a, hs_listen_conf *l)
     }
     const char *colon = memchr(a.p, ':', a.n);
     if (colon == NULL) {
-        int p = parse_port(a);
-        if (p > 0)
-            return set_ipv4(l, NULL, p);
+        if (hs_parse_int(a) >= 0) {
+            int p = parse_port(a); /* all digits: a port, never a host */
+            return p > 0 ? set_ipv4(l, NULL, p) : HS_ERROR;
+        }
         memcpy(host, a.p, a.n);
         host[a.n] = '\0';
         return set_ipv4(l, host, 80);
