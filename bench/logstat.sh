@@ -42,8 +42,9 @@ with open(log, "rb") as f:
 hush, goa = [], []
 for i in range(trials):
     hush.append(timed([tool, log]))
-    goa.append(timed(["goaccess", log, "--log-format=COMBINED", "-o", os.path.join(out, "goaccess.json")]))
+    goa.append(timed(["goaccess", log, "--log-format=COMBINED", "-o", os.path.join(out, "goaccess-%d.json" % os.getpid())]))
     print("trial %d: hush-logstat %.3fs  goaccess %.3fs" % (i + 1, hush[-1], goa[-1]), flush=True)
+os.unlink(os.path.join(out, "goaccess-%d.json" % os.getpid()))
 mh, mg = statistics.median(hush), statistics.median(goa)
 size = os.path.getsize(log) / 1e6
 print("log: %d lines, %.0f MB (%s)" % (lines, size, log))
