@@ -117,6 +117,10 @@ static void parse_options(options *o, int argc, char **argv)
         case 'F': o->follow = true; break;
         case OPT_INTERVAL: o->interval = (int)number_arg("--interval", optarg, 1); break;
         case OPT_COLOR:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
+                fprintf(stderr, "hush-logstat: --color wants auto, always or never\n");
+                exit(2);
+            }
             o->color = !strcmp(optarg, "always") ? 1 : !strcmp(optarg, "never") ? 0 : -1;
             break;
         case 'V': printf("hush-logstat %s\n", LS_VERSION); exit(0);

@@ -14,38 +14,41 @@ void ls_rec_clear(ls_rec *r)
 }
 
 /* nginx variable names and the field each feeds.  Several names feed one
- * field where nginx offers synonyms an operator may have chosen. */
+ * field where nginx offers synonyms an operator may have chosen.  Looked up
+ * once per format variable, and once per key of every JSON line, so the
+ * lengths are precomputed and compared first. */
 static const struct {
-    const char *name;
+    hs_str name;
     ls_field field;
 } field_names[] = {
-    {"remote_addr", LS_F_REMOTE_ADDR},
-    {"time_local", LS_F_TIME_LOCAL},
-    {"time_iso8601", LS_F_TIME_ISO8601},
-    {"msec", LS_F_MSEC},
-    {"request", LS_F_REQUEST},
-    {"request_method", LS_F_METHOD},
-    {"request_uri", LS_F_REQUEST_URI},
-    {"uri", LS_F_URI},
-    {"document_uri", LS_F_URI},
-    {"status", LS_F_STATUS},
-    {"body_bytes_sent", LS_F_BODY_BYTES},
-    {"http_referer", LS_F_REFERER},
-    {"http_user_agent", LS_F_USER_AGENT},
-    {"http_x_forwarded_for", LS_F_XFF},
-    {"host", LS_F_HOST},
-    {"http_host", LS_F_HOST},
-    {"server_name", LS_F_HOST},
-    {"request_time", LS_F_REQUEST_TIME},
-    {"upstream_response_time", LS_F_UPSTREAM_TIME},
-    {"close_reason", LS_F_CLOSE_REASON},
-    {"drop_rule", LS_F_DROP_RULE},
+    {HS_STR("remote_addr"), LS_F_REMOTE_ADDR},
+    {HS_STR("time_local"), LS_F_TIME_LOCAL},
+    {HS_STR("time_iso8601"), LS_F_TIME_ISO8601},
+    {HS_STR("msec"), LS_F_MSEC},
+    {HS_STR("request"), LS_F_REQUEST},
+    {HS_STR("request_method"), LS_F_METHOD},
+    {HS_STR("request_uri"), LS_F_REQUEST_URI},
+    {HS_STR("uri"), LS_F_URI},
+    {HS_STR("document_uri"), LS_F_URI},
+    {HS_STR("status"), LS_F_STATUS},
+    {HS_STR("body_bytes_sent"), LS_F_BODY_BYTES},
+    {HS_STR("http_referer"), LS_F_REFERER},
+    {HS_STR("http_user_agent"), LS_F_USER_AGENT},
+    {HS_STR("http_x_forwarded_for"), LS_F_XFF},
+    {HS_STR("host"), LS_F_HOST},
+    {HS_STR("http_host"), LS_F_HOST},
+    {HS_STR("server_name"), LS_F_HOST},
+    {HS_STR("request_time"), LS_F_REQUEST_TIME},
+    {HS_STR("upstream_response_time"), LS_F_UPSTREAM_TIME},
+    {HS_STR("close_reason"), LS_F_CLOSE_REASON},
+    {HS_STR("drop_rule"), LS_F_DROP_RULE},
 };
 
 ls_field ls_field_by_name(hs_str name)
 {
     for (size_t i = 0; i < HS_ARRAY_LEN(field_names); i++)
-        if (hs_str_eq_lit(name, field_names[i].name))
+        if (field_names[i].name.n == name.n && field_names[i].name.p[0] == name.p[0] &&
+            memcmp(field_names[i].name.p, name.p, name.n) == 0)
             return field_names[i].field;
     return LS_F_SKIP;
 }
