@@ -56,6 +56,20 @@ static inline bool hs_str_has_prefix(hs_str s, hs_str prefix)
     return s.n >= prefix.n && memcmp(s.p, prefix.p, prefix.n) == 0;
 }
 
+/* Decimal digits of v into out (at least 20 bytes); returns the length. */
+static inline size_t hs_u64_to_str(uint64_t v, char *out)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
 static inline char hs_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c; }
 
 #endif

@@ -19,6 +19,8 @@ typedef struct {
     dev_t dev;
     char etag[48];
     size_t etag_len;
+    char last_modified[32]; /* HTTP date of mtime */
+    size_t last_modified_len;
     uint64_t checked_msec; /* last stat() */
     int refs;              /* responses using data, plus one for the cache */
 } cache_entry;
@@ -72,6 +74,7 @@ static void fill_from_entry(hs_pool *pool, cache_entry *e, hs_file_info *out)
     out->size = e->size;
     out->mtime = e->mtime;
     out->etag = (hs_str){e->etag, e->etag_len};
+    out->last_modified = (hs_str){e->last_modified, e->last_modified_len};
     out->is_dir = false;
 }
 
@@ -102,6 +105,7 @@ static cache_entry *load_entry(int fd, const struct stat *st)
     e->ino = st->st_ino;
     e->dev = st->st_dev;
     e->etag_len = format_etag(e->etag, e->mtime, e->size);
+    e->last_modified_len = hs_http_date(e->mtime, e->last_modified);
     e->checked_msec = hs_now.mono_msec;
     e->refs = 1;
     return e;

@@ -20,6 +20,7 @@ typedef struct {
     int64_t size;
     time_t mtime;
     hs_str etag;      /* "\"mtime-size\"" in hex, as nginx */
+    hs_str last_modified; /* HTTP date of mtime when cached, else empty */
     bool is_dir;      /* a directory: nothing opened */
 } hs_file_info;
 

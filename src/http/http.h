@@ -91,6 +91,7 @@ typedef struct {
     hs_str content_type;      /* Content-Type, empty for none */
     int64_t content_length;   /* -1 unknown */
     time_t last_modified;     /* -1 none */
+    hs_str last_modified_text;/* preformatted HTTP date of last_modified, or empty */
     hs_str etag;              /* quoted entity tag, empty for none */
     hs_str location;          /* Location header, empty for none */
     hs_str extra;             /* preformatted extra header lines ("Name: v\r\n"...) */

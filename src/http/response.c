@@ -52,11 +52,15 @@ static char *put(char *p, const char *s, size_t n)
 
 static char *put_status_line(char *p, int status)
 {
+    if (status == 200)
+        return PUT_LIT(p, "HTTP/1.1 200 OK\r\n");
     const char *text = hs_http_status_text(status);
-    char line[64];
-    int n = text ? snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", status, text)
-                 : snprintf(line, sizeof(line), "HTTP/1.1 %d \r\n", status);
-    return put(p, line, (size_t)n);
+    p = PUT_LIT(p, "HTTP/1.1 ");
+    p += hs_u64_to_str((uint64_t)(status > 0 && status < 1000 ? status : 500), p);
+    *p++ = ' ';
+    if (text)
+        p = put(p, text, strlen(text));
+    return PUT_LIT(p, "\r\n");
 }
 
 int hs_http_build_head(hs_req *r)
@@ -79,11 +83,17 @@ int hs_http_build_head(hs_req *r)
         p = PUT_STR(p, rs->content_type);
         p = PUT_LIT(p, "\r\n");
     }
-    if (rs->content_length >= 0 && rs->status != 304)
-        p += sprintf(p, "Content-Length: %lld\r\n", (long long)rs->content_length);
+    if (rs->content_length >= 0 && rs->status != 304) {
+        p = PUT_LIT(p, "Content-Length: ");
+        p += hs_u64_to_str((uint64_t)rs->content_length, p);
+        p = PUT_LIT(p, "\r\n");
+    }
     if (rs->last_modified >= 0) {
         p = PUT_LIT(p, "Last-Modified: ");
-        p += hs_http_date(rs->last_modified, p);
+        if (rs->last_modified_text.n)
+            p = PUT_STR(p, rs->last_modified_text);
+        else
+            p += hs_http_date(rs->last_modified, p);
         p = PUT_LIT(p, "\r\n");
     }
     if (rs->location.n) {

@@ -182,6 +182,7 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
     rs->status = hs_http_response_status(r, 200);
     rs->content_type = content_type(r, path);
     rs->last_modified = fi->mtime;
+    rs->last_modified_text = fi->last_modified;
     rs->etag = r->loc->etag ? fi->etag : HS_NULL_STR;
     rs->extra = HS_STR("Accept-Ranges: bytes\r\n");
     if (r->error_page_status == 0) {

@@ -14,8 +14,20 @@
 
 static int fmt_u64(hs_str *out, char *scratch, uint64_t v)
 {
-    int n = snprintf(scratch, HS_VAR_SCRATCH, "%llu", (unsigned long long)v);
-    *out = (hs_str){scratch, (size_t)n};
+    *out = (hs_str){scratch, hs_u64_to_str(v, scratch)};
+    return HS_OK;
+}
+
+/* "12.345": milliseconds as seconds with three decimals, as nginx's times. */
+static int fmt_msec(hs_str *out, char *scratch, uint64_t ms)
+{
+    size_t n = hs_u64_to_str(ms / 1000, scratch);
+    unsigned frac = (unsigned)(ms % 1000);
+    scratch[n++] = '.';
+    scratch[n++] = (char)('0' + frac / 100);
+    scratch[n++] = (char)('0' + frac / 10 % 10);
+    scratch[n++] = (char)('0' + frac % 10);
+    *out = (hs_str){scratch, n};
     return HS_OK;
 }
 
@@ -91,9 +103,7 @@ static int v_msec(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)ctx;
     (void)d;
-    int n = snprintf(scratch, HS_VAR_SCRATCH, "%llu.%03llu", (unsigned long long)(hs_now.msec / 1000),
-                     (unsigned long long)(hs_now.msec % 1000));
-    return SET(((hs_str){scratch, (size_t)n}));
+    return fmt_msec(out, scratch, hs_now.msec);
 }
 
 /* Slices of the parsed head, "-" when the head never got that far. */
@@ -171,8 +181,13 @@ static int v_arg(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 static int v_status(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
-    int n = snprintf(scratch, HS_VAR_SCRATCH, "%03d", REQ(ctx)->resp.status);
-    return SET(((hs_str){scratch, (size_t)n}));
+    int status = REQ(ctx)->resp.status;
+    if (status < 100 || status > 999) {
+        /* no status yet, as nginx: 000 */
+        memcpy(scratch, "000", 3);
+        return SET(((hs_str){scratch, 3}));
+    }
+    return fmt_u64(out, scratch, (uint64_t)status);
 }
 
 static int v_body_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
@@ -200,10 +215,7 @@ static int v_request_time(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     (void)d;
     hs_req *r = REQ(ctx);
     uint64_t us = hs_now.mono_usec > r->start_usec ? hs_now.mono_usec - r->start_usec : 0;
-    uint64_t ms = us / 1000;
-    int n = snprintf(scratch, HS_VAR_SCRATCH, "%llu.%03llu", (unsigned long long)(ms / 1000),
-                     (unsigned long long)(ms % 1000));
-    return SET(((hs_str){scratch, (size_t)n}));
+    return fmt_msec(out, scratch, us / 1000);
 }
 
 /* $http_user_agent: the request header with '_' meaning '-'. */
