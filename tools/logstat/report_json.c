@@ -77,7 +77,7 @@ static void endings(ls_jw *w, const ls_report *rp)
         ending(w, ls_kind_info((ls_kind)k), st->kinds[k], st->parsed);
     ls_jw_end(w, ']');
     ls_jw_obj(w, "status");
-    char code[8];
+    char code[16];
     for (int s = 1; s < 600; s++)
         if (st->status[s]) {
             snprintf(code, sizeof(code), "%d", s);
