@@ -97,7 +97,7 @@ static void on_shutdown_deadline(hs_timer *t)
     hs_http_close_all(HS_END_SHUTDOWN);
 }
 
-static void worker_loop(void)
+static void worker_loop(const hs_config *conf)
 {
     bool stopping = false;
     hs_timer deadline = {.on_timer = on_shutdown_deadline};
@@ -110,15 +110,17 @@ static void worker_loop(void)
         if (sig_quit && !stopping) {
             stopping = true;
             hs_http_graceful_stop();
+            if (conf->worker_shutdown_timeout > 0)
+                hs_timer_set(&deadline, (uint64_t)conf->worker_shutdown_timeout);
         }
         if (stopping && hs_http_active_connections() == 0)
             break;
-        (void)deadline;
         if (hs_loop_once(stopping ? 200 : -1) < 0)
             break;
     }
     if (sig_term)
         hs_http_close_all(HS_END_SHUTDOWN);
+    hs_timer_cancel(&deadline);
     hs_log_files_flush_all();
 }
 
@@ -149,7 +151,7 @@ static void worker_main(generation *g, int index, const sigset_t *blocked)
         hs_log(HS_LOG_EMERG, "worker cannot start its listeners");
         _exit(2);
     }
-    worker_loop();
+    worker_loop(conf);
     _exit(0);
 }
 
