@@ -251,6 +251,20 @@ static hs_str strip_query(hs_str u)
     return u;
 }
 
+/* "http://host/path" (as sent to proxies, and by scanners) -> "/path", so
+ * the same location is counted once whichever form the client used. */
+static hs_str origin_form(hs_str t)
+{
+    if (t.n && t.p[0] == '/')
+        return t;
+    const char *sl = t.n > 3 ? memchr(t.p, ':', t.n) : NULL;
+    if (!sl || (size_t)(t.p + t.n - sl) < 3 || sl[1] != '/' || sl[2] != '/')
+        return t;
+    const char *host = sl + 3, *e = t.p + t.n;
+    const char *path = memchr(host, '/', (size_t)(e - host));
+    return path ? hs_str_from(path, (size_t)(e - path)) : HS_STR("/");
+}
+
 hs_str ls_rec_location(const ls_rec *r)
 {
     if ((r->have & LS_HAVE(LS_F_URI)) && !is_dash(r->uri))
@@ -265,5 +279,5 @@ hs_str ls_rec_location(const ls_rec *r)
     const char *t = sp + 1, *e = q.p + q.n;
     const char *sp2 = memchr(t, ' ', (size_t)(e - t));
     hs_str target = hs_str_from(t, (size_t)((sp2 ? sp2 : e) - t));
-    return target.n ? strip_query(target) : HS_NULL_STR;
+    return target.n ? strip_query(origin_form(target)) : HS_NULL_STR;
 }

@@ -126,6 +126,15 @@ static void test_kinds(void)
     CHECK_INT(ls_rec_kind(&r), LS_K_5XX);
     ls_rec_set(&r, LS_F_STATUS, HS_STR("301"));
     CHECK_INT(ls_rec_kind(&r), LS_K_OK);
+    ls_rec_clear(&r);
+    ls_rec_set(&r, LS_F_REQUEST, HS_STR("GET http://a.test/x/y?z HTTP/1.1"));
+    CHECK_SLICE(ls_rec_location(&r), "/x/y");
+    ls_rec_set(&r, LS_F_REQUEST, HS_STR("CONNECT a.test:443 HTTP/1.1"));
+    CHECK_SLICE(ls_rec_location(&r), "a.test:443");
+    ls_rec_set(&r, LS_F_REQUEST, HS_STR("GET https://a.test HTTP/1.1"));
+    CHECK_SLICE(ls_rec_location(&r), "/");
+    ls_rec_set(&r, LS_F_REQUEST, HS_STR("GARBAGE"));
+    CHECK_INT(ls_rec_location(&r).n, 0);
     CHECK_INT(ls_close_reason_parse(HS_STR("client_abort_body")), LS_CR_CLIENT_ABORT_BODY);
     CHECK_INT(ls_close_reason_parse(HS_STR("nonsense")), LS_CR_OTHER);
     CHECK_INT(ls_field_by_name(HS_STR("http_host")), LS_F_HOST);
