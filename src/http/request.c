@@ -307,6 +307,11 @@ static const hs_error_page *find_error_page(hs_loc_conf *lc, int status)
     return NULL;
 }
 
+bool hs_http_has_error_page(hs_req *r, int status)
+{
+    return find_error_page(r->loc, status) != NULL && r->error_page_status == 0;
+}
+
 static bool run_error_page(hs_req *r, int status)
 {
     const hs_error_page *ep = find_error_page(r->loc, status);

@@ -19,6 +19,8 @@ const char *hs_conn_peer_text(hs_conn *c);
  * closes or drops the connection. */
 void hs_http_end_request(hs_req *r, hs_ending why, int status);
 void hs_http_run_location(hs_req *r);
+/* An error_page would handle this status now. */
+bool hs_http_has_error_page(hs_req *r, int status);
 /* The status a handler's successful response gets (error_page =code). */
 int hs_http_response_status(hs_req *r, int status);
 

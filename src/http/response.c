@@ -88,7 +88,8 @@ int hs_http_build_head(hs_req *r)
         p += hs_u64_to_str((uint64_t)rs->content_length, p);
         p = PUT_LIT(p, "\r\n");
     }
-    if (rs->last_modified >= 0) {
+    if (rs->last_modified >= 0 && (rs->status == 200 || rs->status == 206 || rs->status == 304)) {
+        /* as nginx: an error page's file date says nothing about the error */
         p = PUT_LIT(p, "Last-Modified: ");
         if (rs->last_modified_text.n)
             p = PUT_STR(p, rs->last_modified_text);

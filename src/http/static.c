@@ -184,7 +184,8 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
     rs->last_modified = fi->mtime;
     rs->last_modified_text = fi->last_modified;
     rs->etag = r->loc->etag ? fi->etag : HS_NULL_STR;
-    rs->extra = HS_STR("Accept-Ranges: bytes\r\n");
+    /* as nginx: only a full 200 advertises ranges */
+    rs->extra = rs->status == 200 ? HS_STR("Accept-Ranges: bytes\r\n") : HS_NULL_STR;
     if (r->error_page_status == 0) {
         int cond = check_conditions(r, fi);
         if (cond == 304) {
@@ -201,6 +202,10 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
     const hs_header *range = header(r, "Range");
     int64_t from = 0, to = 0;
     int rr = (range && rs->status == 200 && if_range_allows(r, fi)) ? parse_range(range->value, fi->size, &from, &to) : 0;
+    if (rr < 0 && hs_http_has_error_page(r, 416)) {
+        hs_http_finalize(r, 416);
+        return;
+    }
     if (rr < 0) {
         hs_http_error_response(r, 416);
         r->resp.extra = hs_cstr(hs_psprintf(r->pool, "Content-Range: bytes */%lld\r\n", (long long)fi->size));
@@ -209,7 +214,7 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
     }
     if (rr > 0) {
         rs->status = 206;
-        rs->extra = hs_cstr(hs_psprintf(r->pool, "Accept-Ranges: bytes\r\nContent-Range: bytes %lld-%lld/%lld\r\n",
+        rs->extra = hs_cstr(hs_psprintf(r->pool, "Content-Range: bytes %lld-%lld/%lld\r\n",
                                         (long long)from, (long long)to, (long long)fi->size));
         set_body(r, fi, from, to - from + 1);
     } else {
