@@ -145,6 +145,7 @@ static void worker_main(generation *g, int index, const sigset_t *blocked)
         _exit(2);
     hs_loop_set_wait_mask(&wait_mask);
     hs_log_files_attach_loop();
+    hs_http_requests_attach_loop();
     hs_conn_set_worker_connections(conf->worker_connections);
     if (hs_http_listeners_start(conf->http, g->fds + (size_t)index * g->per, (uint64_t)index,
                                 (uint64_t)g->nworkers) != HS_OK) {

@@ -153,6 +153,7 @@ void hs_http_close_all(hs_ending why);
 void hs_conn_set_worker_connections(int64_t n);
 
 /* ---- request layer (request.c) ---- */
+void hs_http_requests_attach_loop(void);
 void hs_http_on_readable(hs_conn *c);
 void hs_http_on_writable(hs_conn *c);
 void hs_http_conn_timeout(hs_conn *c);

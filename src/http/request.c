@@ -2,6 +2,7 @@
  * server and location, discard an unwanted body, run the handler, send the
  * response, log the ending, then keep-alive, pipeline or close. */
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -25,6 +26,22 @@
 
 static hs_req *free_reqs; /* recycled requests, linked through conn */
 static int n_free_reqs;
+static unsigned freed_since_trim; /* request memory given back to malloc */
+
+#define TRIM_AFTER_FREES 256
+
+/* After a burst (thousands of connections that each sent one request and
+ * now sit idle), give the freed request memory back to the kernel once the
+ * worker is idle, so idle connections cost only their small struct. */
+static void trim_when_idle(void)
+{
+    if (freed_since_trim >= TRIM_AFTER_FREES) {
+        freed_since_trim = 0;
+        malloc_trim(0);
+    }
+}
+
+void hs_http_requests_attach_loop(void) { hs_loop_on_idle(trim_when_idle); }
 
 /* ---- request objects ---- */
 
@@ -63,6 +80,8 @@ static void req_put(hs_req *r)
     if (n_free_reqs >= FREE_REQS_MAX) {
         hs_pool_destroy(r->pool);
         free(r);
+        if (++freed_since_trim == TRIM_AFTER_FREES)
+            hs_loop_want_idle();
         return;
     }
     r->conn = (hs_conn *)free_reqs;
