@@ -133,6 +133,7 @@ struct hs_req {
     bool head_done;           /* the head was parsed */
     bool logged;              /* the access-log line was written */
     bool body_chunked;        /* discarding a chunked body */
+    bool body_done;           /* the request body was read to its end */
     bool pipelined;           /* read from the previous request's leftovers: $pipe */
     void *chunked;            /* hs_chunked state while discarding */
     int error_page_status;    /* status before an error_page redirect (0 none) */

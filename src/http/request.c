@@ -296,7 +296,7 @@ static bool want_keepalive(hs_req *r)
         return false;
     if (lc->keepalive_timeout == 0 || c->requests >= (uint64_t)lc->keepalive_requests)
         return false;
-    if (r->body_left > 0 || r->body_chunked)
+    if ((r->h.chunked || r->h.content_length > 0) && !r->body_done)
         return false; /* an unread body stays unread: close after responding */
     return true;
 }
@@ -473,6 +473,7 @@ static void discard_body_step(hs_req *r)
         if (rc == HS_OK) {
             hs_timer_cancel(&c->timer);
             r->body_left = 0;
+            r->body_done = true;
             run_handler(r);
             return;
         }
