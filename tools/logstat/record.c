@@ -233,7 +233,9 @@ ls_kind ls_rec_kind(const ls_rec *r)
             return LS_K_BARE;
         if (r->close_reason == LS_CR_BAD_REQUEST)
             return LS_K_BADREQ;
-        return ls_rec_no_request(r) ? LS_K_BARE : LS_K_BADREQ;
+        /* no request line and no response: a connection without a request;
+         * an error page sent means bytes came that were not a request */
+        return ls_rec_no_request(r) && r->body_bytes == 0 ? LS_K_BARE : LS_K_BADREQ;
     default: break;
     }
     if (s >= 500 && s < 600)

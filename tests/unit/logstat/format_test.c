@@ -114,6 +114,9 @@ static void test_kinds(void)
     ls_rec_set(&r, LS_F_REQUEST, HS_STR("-"));
     ls_rec_set(&r, LS_F_STATUS, HS_STR("400"));
     CHECK_INT(ls_rec_kind(&r), LS_K_BARE);
+    ls_rec_set(&r, LS_F_BODY_BYTES, HS_STR("155")); /* an error page was sent */
+    CHECK_INT(ls_rec_kind(&r), LS_K_BADREQ);
+    ls_rec_set(&r, LS_F_BODY_BYTES, HS_STR("0"));
     ls_rec_set(&r, LS_F_REQUEST, HS_STR("GET /"));
     CHECK_INT(ls_rec_kind(&r), LS_K_BADREQ);
     ls_rec_set(&r, LS_F_CLOSE_REASON, HS_STR("no_request"));
