@@ -171,7 +171,7 @@ static pid_t spawn_worker(generation *g, int index, const sigset_t *blocked)
 
 /* ---- master ---- */
 
-static int generation_start(generation *g, hs_config *conf, const sigset_t *blocked)
+static int generation_start(generation *g, hs_config *conf, const sigset_t *blocked, bool first_start)
 {
     char err[512];
     memset(g, 0, sizeof(*g));
@@ -181,8 +181,10 @@ static int generation_start(generation *g, hs_config *conf, const sigset_t *bloc
         g->nworkers = MAX_WORKERS;
     g->per = hs_http_bound_count(conf->http);
     g->fds = calloc((size_t)g->nworkers * (g->per ? g->per : 1), sizeof(int));
-    if (g->fds == NULL || hs_http_sockets_create(conf->http, g->nworkers, g->fds, err, sizeof(err)) != HS_OK) {
+    if (g->fds == NULL || hs_http_sockets_create(conf->http, g->nworkers, g->fds, first_start, err, sizeof(err)) != HS_OK) {
         hs_log(HS_LOG_EMERG, "%s", g->fds ? err : "out of memory");
+        if (first_start && hs_errlog_fd() != STDERR_FILENO)
+            fprintf(stderr, "hush: [emerg] %s\n", g->fds ? err : "out of memory");
         free(g->fds);
         g->fds = NULL;
         return -1;
@@ -275,7 +277,7 @@ static void reload(generation *cur, const char *file, const char *prefix, const 
         return;
     }
     generation next;
-    if (generation_start(&next, conf, blocked) != 0) {
+    if (generation_start(&next, conf, blocked, false) != 0) {
         hs_log_files_restore(old_files);
         hs_config_free(conf);
         hs_log(HS_LOG_EMERG, "reload failed; the old configuration keeps serving");
@@ -326,7 +328,7 @@ int hs_master_run(hs_config *conf, const char *conf_file, const char *prefix, co
     sigemptyset(&empty);
     write_pid(conf);
     generation cur;
-    if (generation_start(&cur, conf, &blocked) != 0)
+    if (generation_start(&cur, conf, &blocked, true) != 0)
         return 1;
     hs_log(HS_LOG_NOTICE, "hush started: %d worker(s)", cur.nworkers);
     bool stopping = false;

@@ -305,9 +305,34 @@ static int open_one(hs_listen_conf *lc, char *err, size_t errlen)
     return fd;
 }
 
-int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, char *err, size_t errlen)
+/* Every worker socket uses SO_REUSEPORT, which would let a second hush
+ * started by mistake on the same address quietly take half the traffic. A
+ * plain bind first fails as nginx's would when the address is taken. */
+static int check_address_free(hs_listen_conf *lc, char *err, size_t errlen)
+{
+    int fd = socket(lc->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return HS_OK;
+    int one = 1, rc = HS_OK;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (lc->addr.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&lc->addr, lc->addrlen) != 0 && errno == EADDRINUSE) {
+        snprintf(err, errlen, "bind() to %s failed (%d: %s)", lc->text, errno, strerror(errno));
+        rc = HS_ERROR;
+    }
+    close(fd);
+    return rc;
+}
+
+int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, bool first_start, char *err,
+                           size_t errlen)
 {
     size_t per = hs_http_bound_count(http), k = 0;
+    for (size_t i = 0; first_start && i < http->ngroups; i++)
+        if (!covered_by_wildcard(http, &http->groups[i]) &&
+            check_address_free(http->groups[i].listen, err, errlen) != HS_OK)
+            return HS_ERROR;
     for (int w = 0; w < nworkers; w++) {
         for (size_t i = 0; i < http->ngroups; i++) {
             if (covered_by_wildcard(http, &http->groups[i]))

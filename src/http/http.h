@@ -119,6 +119,7 @@ struct hs_req {
     hs_str uri;               /* normalized path: $uri */
     hs_str args;              /* $args */
     hs_str host;              /* lowercased Host without port, or empty */
+    hs_str raw_line;          /* first line of an unparsable request, for $request */
     int captures[20];         /* last regex match offsets ($1..$9) */
     int ncaptures;            /* pairs set, 0 none */
     hs_str capture_subject;   /* subject of that match */
@@ -143,7 +144,8 @@ struct hs_req {
 /* Sockets bound per worker (wildcards carry specific addresses of their port). */
 size_t hs_http_bound_count(hs_http_conf *http);
 /* Master: binds nworkers * bound_count sockets (SO_REUSEPORT) into fds. */
-int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, char *err, size_t errlen);
+int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, bool first_start, char *err,
+                           size_t errlen);
 /* Worker: starts accepting on its row of sockets. */
 int hs_http_listeners_start(hs_http_conf *http, const int *fds, uint64_t worker_index, uint64_t nworkers);
 void hs_http_listeners_close(void);

@@ -652,6 +652,20 @@ static bool line_too_long(hs_req *r, size_t parsed_len)
     return parsed_len - r->h.line_start >= (size_t)s->large_header_buffers_size;
 }
 
+/* The first line of a request that failed to parse, as nginx logs it in
+ * $request (a TLS handshake on a plain port shows up as "\x16\x03..."). */
+static hs_str first_line(const char *p, size_t n)
+{
+    while (n && (*p == '\r' || *p == '\n')) {
+        p++;
+        n--;
+    }
+    size_t i = 0;
+    while (i < n && i < 2048 && p[i] != '\r' && p[i] != '\n')
+        i++;
+    return (hs_str){p, i};
+}
+
 /* Parses what the buffer holds. HS_OK: a request was handled (or is in
  * flight); HS_AGAIN: need more bytes; HS_DECLINED: the request ended the
  * connection or made it wait. */
@@ -668,6 +682,8 @@ static int parse_step(hs_conn *c)
         return HS_AGAIN;
     }
     if (rc == HS_ERROR) {
+        if (!r->h.request_line_done)
+            r->raw_line = first_line(c->buf + c->buf_pos, avail);
         c->buf_pos = c->buf_len;
         bad_request(r, r->h.error_status ? r->h.error_status : 400, r->h.error_reason);
         return HS_DECLINED;

@@ -118,7 +118,10 @@ static int v_request(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
     (void)scratch;
-    return head_slice(REQ(ctx), REQ(ctx)->h.request_line, out);
+    hs_req *r = REQ(ctx);
+    if (r->raw_line.n)
+        return SET(r->raw_line);
+    return head_slice(r, r->h.request_line, out);
 }
 
 static int v_request_method(void *ctx, uintptr_t d, hs_str *out, char *scratch)
