@@ -586,6 +586,11 @@ void hs_http_internal_redirect(hs_req *r, hs_str uri, hs_str args)
         r->uri = uri;
     }
     r->args = args;
+    if (r->srv->loc->return_set) {
+        /* a server-level return runs before any location is chosen, as in nginx */
+        hs_http_run_location(r);
+        return;
+    }
     r->loc = hs_http_find_location(r, r->srv->loc, r->uri);
     hs_http_run_location(r);
 }
@@ -629,6 +634,11 @@ static void process_request(hs_req *r)
     }
     if (set_uri(r, r->h.path) != HS_OK) {
         bad_request(r, 400, "invalid path");
+        return;
+    }
+    if (r->srv->loc->return_set) {
+        /* a server-level return runs before any location is chosen, as in nginx */
+        hs_http_run_location(r);
         return;
     }
     r->loc = hs_http_find_location(r, r->srv->loc, r->uri);
