@@ -9,6 +9,7 @@
 
 #include "core/errlog.h"
 #include "core/units.h"
+#include "edge/edge.h"
 #include "http/conf_internal.h"
 #include "log/writer.h"
 
@@ -93,7 +94,7 @@ static const hs_directive main_directives[] = {
 
 static const hs_directive *const all_tables[] = {
     main_directives,          hs_http_block_directives, hs_http_core_directives,
-    hs_http_listen_directives, hs_http_log_directives,
+    hs_http_listen_directives, hs_http_log_directives, hs_edge_directives,
 };
 
 static void init_main(hs_config *c)

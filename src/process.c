@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/errlog.h"
 #include "edge/drop.h"
+#include "edge/edge.h"
 #include "event/loop.h"
 #include "http/file_cache.h"
 #include "http/http.h"
@@ -276,6 +277,12 @@ static void reload(generation *cur, const char *file, const char *prefix, const 
         hs_log(HS_LOG_EMERG, "%s; the old configuration keeps serving", err);
         return;
     }
+    if (hs_edge_master_init(conf, cur->conf, err, sizeof(err)) != HS_OK) {
+        hs_log_files_restore(old_files);
+        hs_config_free(conf);
+        hs_log(HS_LOG_EMERG, "%s; the old configuration keeps serving", err);
+        return;
+    }
     generation next;
     if (generation_start(&next, conf, blocked, false) != 0) {
         hs_log_files_restore(old_files);
@@ -326,6 +333,12 @@ int hs_master_run(hs_config *conf, const char *conf_file, const char *prefix, co
     sigset_t blocked, empty;
     install_signals(&blocked);
     sigemptyset(&empty);
+    char err[512];
+    if (hs_edge_master_init(conf, NULL, err, sizeof(err)) != HS_OK) {
+        hs_log(HS_LOG_EMERG, "%s", err);
+        fprintf(stderr, "hush: [emerg] %s\n", err);
+        return 1;
+    }
     write_pid(conf);
     generation cur;
     if (generation_start(&cur, conf, &blocked, true) != 0)

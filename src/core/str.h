@@ -20,6 +20,7 @@ enum {
     HS_ERROR = -1,    /* failed; the caller ends the request or connection */
     HS_AGAIN = -2,    /* needs more I/O before it can go on */
     HS_DECLINED = -3, /* not mine: let the next handler try */
+    HS_DONE = -4,     /* handled completely here: stop */
 };
 
 #define HS_STR(lit) ((hs_str){(lit), sizeof(lit) - 1})

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "edge/edge.h"
 #include "http/conf_internal.h"
 
 hs_loc_conf *hs_loc_conf_create(hs_pool *pool)
@@ -183,6 +184,8 @@ static int http_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     int rc = hs_cf_block(cf, n, HS_CTX_HTTP);
     if (rc == HS_OK)
         rc = hs_http_conf_finish(cf, http);
+    if (rc == HS_OK)
+        rc = hs_edge_conf_finish(cf, http);
     cf->level[HS_LEVEL_SRV] = cf->level[HS_LEVEL_LOC] = NULL;
     return rc;
 }
@@ -231,6 +234,7 @@ static void merge_loc(hs_loc_conf *c, const hs_loc_conf *p)
     HS_MERGE(c->log_not_found, p->log_not_found, 1);
     HS_MERGE(c->tcp_nodelay, p->tcp_nodelay, 1);
     HS_MERGE(c->tcp_nopush, p->tcp_nopush, 0);
+    hs_edge_merge_loc(c, p);
 }
 
 static int merge_tree(hs_cf *cf, hs_loc_conf *lc, const hs_loc_conf *parent)

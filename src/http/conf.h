@@ -101,6 +101,7 @@ struct hs_loc_conf {
     int log_not_found;         /* log "open() failed" for 404s */
     int tcp_nodelay;           /* TCP_NODELAY on keep-alive connections */
     int tcp_nopush;            /* accepted for nginx compatibility */
+    struct hs_edge_loc *edge;  /* edge rules of this level (src/edge) */
 };
 
 /* One listen directive. */
@@ -168,6 +169,7 @@ struct hs_http_conf {
     hs_log_format **formats;   /* log_format definitions incl. combined */
     size_t nformats;
     int server_names_hash_done;
+    struct hs_edge_http *edge; /* edge settings of the http block (src/edge) */
 };
 
 /* The whole configuration of one generation. */

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/errlog.h"
 #include "edge/drop.h"
+#include "edge/edge.h"
 #include "http/request_internal.h"
 #include "stats/counters.h"
 
@@ -63,6 +64,7 @@ void hs_conn_close(hs_conn *c)
         hs_http_end_request(c->req, HS_END_SHUTDOWN, 499);
     }
     hs_conn_buf_release(c);
+    hs_edge_conn_closed(c);
     close(c->fd); /* also removes it from epoll */
     c->fd = -1;
     c->state = HS_CONN_CLOSED;
@@ -238,6 +240,8 @@ static void accept_all(hs_listener *l)
             hs_drop_fd(fd, HS_DROP_RESET);
             continue;
         }
+        if (hs_edge_accept(l, fd, &peer, plen) != HS_OK)
+            continue; /* dropped before reading a byte */
         hs_stats.handled++;
         conn_start(l, fd, &peer, plen);
     }

@@ -65,6 +65,7 @@ struct hs_conn {
     bool must_linger;         /* the client may still be sending: drain before close */
     bool nodelay_set;         /* TCP_NODELAY already set */
     bool next_pipelined;      /* the next request was already buffered: $pipe "p" */
+    uint8_t ending;           /* hs_ending of the last request or of the connection */
     uint32_t requests;        /* requests started on it: $connection_requests */
     hs_listener *listener;    /* accepted on */
     hs_listen_group *group;   /* address group (server defaults, names) */

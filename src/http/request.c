@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/errlog.h"
 #include "edge/drop.h"
+#include "edge/edge.h"
 #include "http/chunked.h"
 #include "http/http.h"
 #include "http/path.h"
@@ -174,6 +175,7 @@ static ssize_t conn_recv(hs_conn *c)
 
 void hs_http_conn_ended(hs_conn *c, hs_ending why)
 {
+    c->ending = (uint8_t)why;
     hs_stats_ending(why);
     if (why == HS_END_NO_REQUEST && default_srv(c)->log_empty_connections) {
         hs_req *r = req_get(c);
@@ -213,8 +215,10 @@ static void request_log_and_count(hs_req *r)
     r->logged = true;
     if (r->ending == HS_END_NONE)
         r->ending = HS_END_OK;
+    r->conn->ending = (uint8_t)r->ending;
     hs_stats_request(r->ending, r->resp.status);
     hs_http_log_request(r);
+    hs_edge_request_ended(r);
 }
 
 /* The request is over (response sent, or ended otherwise). */
@@ -538,6 +542,8 @@ static void run_handler(hs_req *r)
  * the handler. */
 void hs_http_run_location(hs_req *r)
 {
+    if (hs_edge_location_phase(r) != HS_OK)
+        return;
     hs_loc_conf *lc = r->loc;
     if (lc->return_set && lc->return_code == 444) {
         hs_http_drop(r, "return");
@@ -586,6 +592,8 @@ void hs_http_internal_redirect(hs_req *r, hs_str uri, hs_str args)
         r->uri = uri;
     }
     r->args = args;
+    if (hs_edge_server_phase(r) != HS_OK)
+        return;
     if (r->srv->loc->return_set) {
         /* a server-level return runs before any location is chosen, as in nginx */
         hs_http_run_location(r);

@@ -1,0 +1,37 @@
+/* Edge rules: what decides, before any handler runs, that a connection or a
+ * request is refused or dropped — accept-phase address rules and bans,
+ * map/if, allow/deny, limit_req, limit_conn — and the connection log.
+ * The http core calls these hooks at fixed points of a request's life. */
+#ifndef HS_EDGE_EDGE_H
+#define HS_EDGE_EDGE_H
+
+#include "http/http.h"
+
+struct hs_edge_http; /* per http block: zones, deny_addr, connection_log, bans */
+struct hs_edge_loc;  /* per server/location level: rules of that level */
+
+extern const hs_directive hs_edge_directives[];
+
+/* After the http block was read and merged. */
+int hs_edge_conf_finish(hs_cf *cf, hs_http_conf *http);
+/* Inheritance of the edge settings of a location from its parent. */
+void hs_edge_merge_loc(hs_loc_conf *child, const hs_loc_conf *parent);
+/* Master, after a configuration loaded and before workers start: create the
+ * shared zones, or keep those of old (reload) with the same name and size. */
+int hs_edge_master_init(hs_config *conf, hs_config *old, char *err, size_t errlen);
+
+/* Accept phase, before a byte is read: HS_OK keeps the connection;
+ * HS_DECLINED means it was dropped here (fd closed, logged, counted). */
+int hs_edge_accept(hs_listener *l, int fd, const struct sockaddr_storage *peer, socklen_t len);
+/* After server selection, before location selection: HS_OK goes on,
+ * HS_DONE means the request was ended (dropped or answered). */
+int hs_edge_server_phase(hs_req *r);
+/* After location selection (and after internal redirects), before the
+ * request body and the handler: HS_OK or HS_DONE. */
+int hs_edge_location_phase(hs_req *r);
+/* A request ended (logged): bans count it, limit_conn releases it. */
+void hs_edge_request_ended(hs_req *r);
+/* A connection closed; c->ending is its last ending (connection log). */
+void hs_edge_conn_closed(hs_conn *c);
+
+#endif
