@@ -29,7 +29,10 @@ run_main() {
     started=$(date '+%Y-%m-%d %H:%M:%S %z')
     for s in $scens; do
         log "=== scenario $s"
-        bash "$BENCH_DIR/$s.sh" || { failed="$failed $s"; log "scenario $s failed"; }
+        # stdout is kept: a scenario that prints its own report instead of
+        # writing RUN_DIR/NAME.table (e.g. logstat) still lands in the results
+        bash "$BENCH_DIR/$s.sh" | tee "$RUN_DIR/$s.out" ||
+            { failed="$failed $s"; log "scenario $s failed"; }
     done
     results=$OUT_DIR/results-$RUN_STAMP.txt
     {
@@ -44,7 +47,9 @@ run_main() {
             "TRIALS=$TRIALS DURATION=${DURATION}s WARMUP=${WARMUP}s CONNS=$CONNS IDLE_CONNS=$IDLE_CONNS"
         echo
         for s in $scens; do
-            [ -f "$RUN_DIR/$s.table" ] && cat "$RUN_DIR/$s.table" || echo "== $s: FAILED"
+            case " $failed " in *" $s "*) echo "== $s: FAILED (see $RUN_DIR/$s.out)"; continue ;; esac
+            if [ -f "$RUN_DIR/$s.table" ]; then cat "$RUN_DIR/$s.table"
+            else echo "== $s"; sed 's/^/   /' "$RUN_DIR/$s.out"; fi
             echo
         done
         for s in $scens; do [ -f "$RUN_DIR/$s.tsv" ] && trials_dump "$s" && echo; done
