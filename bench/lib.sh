@@ -258,8 +258,15 @@ check_quiet() {
 # non-2xx/3xx responses).
 wrk_run() {
     local url=$1 secs=$2 out=$3
-    taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${secs}s" --latency "$url" >"$out" 2>&1 ||
-        { cat "$out" >&2; die "wrk failed"; }
+    local wpid rc
+    # background + wait: a signal runs our trap at once (which stops wrk too);
+    # wait still reaps wrk in this shell, so `times` counts its CPU
+    taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d"${secs}s" --latency "$url" >"$out" 2>&1 </dev/null &
+    wpid=$!
+    BG_PIDS="$BG_PIDS $wpid"
+    wait "$wpid"; rc=$?
+    BG_PIDS=${BG_PIDS/ $wpid/}
+    [ "$rc" = 0 ] || { cat "$out" >&2; die "wrk failed"; }
     WRK_REQS=$(awk '/ requests in / { print $1 }' "$out")
     WRK_RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
     WRK_ERRS=$(awk '/Socket errors:/ { gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) s += $i }

@@ -20,7 +20,7 @@ scenarios_present() {
 }
 
 run_main() {
-    local scens s failed="" results started
+    local scens s failed="" results started scen_pid
     scens=${*:-$(scenarios_present)}
     for s in $scens; do [ -f "$BENCH_DIR/$s.sh" ] || die "no scenario '$s' (have: $(scenarios_present | tr '\n' ' '))"; done
     export RUN_STAMP=$(date +%Y%m%d-%H%M%S)
@@ -31,8 +31,13 @@ run_main() {
         log "=== scenario $s"
         # stdout is kept: a scenario that prints its own report instead of
         # writing RUN_DIR/NAME.table (e.g. logstat) still lands in the results
-        bash "$BENCH_DIR/$s.sh" | tee "$RUN_DIR/$s.out" ||
-            { failed="$failed $s"; log "scenario $s failed"; }
+        # In the background + wait, so that Ctrl-C/TERM reach our trap at once
+        # and bench_cleanup passes TERM on to the scenario (by PID).
+        bash "$BENCH_DIR/$s.sh" > >(tee "$RUN_DIR/$s.out") &
+        scen_pid=$!
+        BG_PIDS="$BG_PIDS $scen_pid"
+        wait "$scen_pid" || { failed="$failed $s"; log "scenario $s failed"; }
+        BG_PIDS=${BG_PIDS/ $scen_pid/}
     done
     results=$OUT_DIR/results-$RUN_STAMP.txt
     {
