@@ -11,6 +11,7 @@
 #include "core/units.h"
 #include "edge/edge.h"
 #include "http/conf_internal.h"
+#include "http/proxy.h"
 #include "log/writer.h"
 
 #define MAIN(field) HS_LEVEL_MAIN, offsetof(hs_config, field)
@@ -95,6 +96,7 @@ static const hs_directive main_directives[] = {
 static const hs_directive *const all_tables[] = {
     main_directives,          hs_http_block_directives, hs_http_core_directives,
     hs_http_listen_directives, hs_http_log_directives, hs_edge_directives,
+    hs_proxy_directives,
 };
 
 static void init_main(hs_config *c)

@@ -182,6 +182,29 @@ void hs_loop_on_idle(void (*fn)(void))
         idle_hooks[n_idle_hooks++] = fn;
 }
 
+static void **later;          /* pointers to free after this iteration */
+static size_t nlater, caplater;
+
+void hs_loop_free_later(void *p)
+{
+    if (nlater == caplater) {
+        size_t cap = caplater ? caplater * 2 : 64;
+        void **nl = realloc(later, cap * sizeof(*nl));
+        if (nl == NULL)
+            return; /* leak rather than risk a use after free */
+        later = nl;
+        caplater = cap;
+    }
+    later[nlater++] = p;
+}
+
+static void free_later(void)
+{
+    for (size_t i = 0; i < nlater; i++)
+        free(later[i]);
+    nlater = 0;
+}
+
 void hs_loop_on_post(void (*fn)(void))
 {
     if (n_post_hooks < MAX_IDLE_HOOKS)
@@ -226,5 +249,6 @@ int hs_loop_once(int max_wait_ms)
     run_timers();
     for (int i = 0; i < n_post_hooks; i++)
         post_hooks[i]();
+    free_later();
     return n;
 }

@@ -42,6 +42,9 @@ static inline bool hs_timer_armed(const hs_timer *t) { return t->slot != 0; }
 /* Number of armed timers (for tests and stats). */
 uint32_t hs_timer_count(void);
 
+/* free(p) at the end of this iteration: events for p may still be queued. */
+void hs_loop_free_later(void *p);
+
 /* Called at the end of every iteration (deferred frees). */
 void hs_loop_on_post(void (*fn)(void));
 

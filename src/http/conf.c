@@ -6,6 +6,7 @@
 
 #include "edge/edge.h"
 #include "http/conf_internal.h"
+#include "http/proxy.h"
 
 hs_loc_conf *hs_loc_conf_create(hs_pool *pool)
 {
@@ -185,6 +186,8 @@ static int http_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     if (rc == HS_OK)
         rc = hs_http_conf_finish(cf, http);
     if (rc == HS_OK)
+        rc = hs_proxy_conf_finish(cf, http);
+    if (rc == HS_OK)
         rc = hs_edge_conf_finish(cf, http);
     cf->level[HS_LEVEL_SRV] = cf->level[HS_LEVEL_LOC] = NULL;
     return rc;
@@ -235,6 +238,7 @@ static void merge_loc(hs_loc_conf *c, const hs_loc_conf *p)
     HS_MERGE(c->tcp_nodelay, p->tcp_nodelay, 1);
     HS_MERGE(c->tcp_nopush, p->tcp_nopush, 0);
     hs_edge_merge_loc(c, p);
+    hs_proxy_merge(c, p);
 }
 
 static int merge_tree(hs_cf *cf, hs_loc_conf *lc, const hs_loc_conf *parent)

@@ -102,6 +102,9 @@ struct hs_loc_conf {
     int tcp_nodelay;           /* TCP_NODELAY on keep-alive connections */
     int tcp_nopush;            /* accepted for nginx compatibility */
     struct hs_edge_loc *edge;  /* edge rules of this level (src/edge) */
+    struct hs_proxy_conf *proxy; /* proxy_* settings of this level (src/http/proxy*) */
+    const char *proxy_node_file; /* where proxy_pass was written, for errors */
+    int proxy_node_line;
 };
 
 /* One listen directive. */
@@ -170,6 +173,7 @@ struct hs_http_conf {
     size_t nformats;
     int server_names_hash_done;
     struct hs_edge_http *edge; /* edge settings of the http block (src/edge) */
+    struct hs_upstream *upstreams; /* upstream blocks and proxy_pass targets */
 };
 
 /* The whole configuration of one generation. */

@@ -13,6 +13,7 @@
 #include "core/errlog.h"
 #include "edge/drop.h"
 #include "edge/edge.h"
+#include "http/proxy.h"
 #include "http/request_internal.h"
 #include "stats/counters.h"
 
@@ -59,6 +60,8 @@ void hs_conn_close(hs_conn *c)
     if (c->state == HS_CONN_CLOSED)
         return;
     hs_timer_cancel(&c->timer);
+    if (c->req && c->req->proxying)
+        hs_proxy_abandon(c->req);
     if (c->req) {
         /* a request still attached ended without a logged ending: account for it */
         hs_http_end_request(c->req, HS_END_SHUTDOWN, 499);
@@ -131,6 +134,17 @@ static void on_conn_event(hs_ev *ev, uint32_t events)
         c->readable = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
         c->writable = true;
+    if (c->req && c->req->proxying) {
+        /* a proxied request: a close or half-close is an abort, noticed now
+         * rather than when the upstream answers */
+        if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            hs_proxy_client_gone(c->req);
+        else if (events & EPOLLOUT)
+            hs_proxy_client_writable(c->req);
+        if (c->state != HS_CONN_CLOSED && c->req && c->req->proxying && (events & EPOLLIN))
+            hs_proxy_client_readable(c->req);
+        return;
+    }
     if (c->writable && c->state == HS_CONN_WRITE)
         hs_http_on_writable(c);
     if (c->state != HS_CONN_CLOSED && c->readable)

@@ -47,6 +47,7 @@ typedef enum {
     HS_CONN_WRITE,       /* sending a response */
     HS_CONN_LINGER,      /* response sent, draining input before close */
     HS_CONN_TARPIT,      /* dropped, held open and silent */
+    HS_CONN_PROXY,       /* waiting on an upstream; the client is watched for aborts */
     HS_CONN_CLOSED,      /* closed; memory freed after this loop iteration */
 } hs_conn_state;
 
@@ -139,6 +140,8 @@ struct hs_req {
     bool pipelined;           /* read from the previous request's leftovers: $pipe */
     void *chunked;            /* hs_chunked state while discarding */
     int error_page_status;    /* status before an error_page redirect (0 none) */
+    struct hs_proxy_state *px;/* proxy state (kept for $upstream_* after the proxy is done) */
+    bool proxying;            /* the proxy owns the client connection's events */
 };
 
 /* ---- connection layer (conn.c) ---- */

@@ -17,6 +17,7 @@
 #include "http/chunked.h"
 #include "http/http.h"
 #include "http/path.h"
+#include "http/proxy.h"
 #include "http/request_internal.h"
 #include "stats/counters.h"
 
@@ -274,6 +275,8 @@ static void response_written(hs_req *r)
     request_done(r, keep);
 }
 
+void hs_http_response_done(hs_req *r) { response_written(r); }
+
 static void write_step(hs_req *r)
 {
     hs_conn *c = r->conn;
@@ -304,6 +307,8 @@ static bool want_keepalive(hs_req *r)
         return false; /* an unread body stays unread: close after responding */
     return true;
 }
+
+bool hs_http_want_keepalive(hs_req *r) { return want_keepalive(r); }
 
 void hs_http_send_response(hs_req *r)
 {
@@ -547,6 +552,11 @@ void hs_http_run_location(hs_req *r)
     hs_loc_conf *lc = r->loc;
     if (lc->return_set && lc->return_code == 444) {
         hs_http_drop(r, "return");
+        return;
+    }
+    if (lc->handler == HS_HANDLER_PROXY && !(lc->client_max_body_size &&
+                                             r->h.content_length > lc->client_max_body_size)) {
+        hs_proxy_handler(r); /* the proxy reads the body itself */
         return;
     }
     if (!has_body(r) || r->redirects > 0) {
@@ -824,6 +834,13 @@ void hs_http_on_writable(hs_conn *c)
 void hs_http_conn_timeout(hs_conn *c)
 {
     hs_req *r = c->req;
+    if (r && r->proxying) {
+        hs_ending why = c->state == HS_CONN_WRITE ? HS_END_SEND_TIMEOUT : HS_END_BODY_TIMEOUT;
+        hs_proxy_abandon(r);
+        hs_http_end_request(r, why, why == HS_END_BODY_TIMEOUT ? 408 : 0);
+        hs_conn_close(c);
+        return;
+    }
     switch (c->state) {
     case HS_CONN_NEW:
         if (r == NULL) {

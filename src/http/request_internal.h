@@ -19,6 +19,9 @@ const char *hs_conn_peer_text(hs_conn *c);
  * closes or drops the connection. */
 void hs_http_end_request(hs_req *r, hs_ending why, int status);
 void hs_http_run_location(hs_req *r);
+/* The response went out completely: log, then keep-alive or close. */
+void hs_http_response_done(hs_req *r);
+bool hs_http_want_keepalive(hs_req *r);
 /* An error_page would handle this status now. */
 bool hs_http_has_error_page(hs_req *r, int status);
 /* The status a handler's successful response gets (error_page =code). */

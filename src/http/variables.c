@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "http/proxy.h"
 #include "http/request_internal.h"
 #include "version.h"
 
@@ -377,14 +378,35 @@ static int v_version(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return SET(HS_STR(HS_VERSION));
 }
 
-static int v_not_yet(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+static int v_upstream(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
-    /* upstream variables: no upstream was involved */
-    (void)ctx;
-    (void)d;
-    (void)out;
     (void)scratch;
-    return HS_DECLINED;
+    hs_req *r = REQ(ctx);
+    return hs_proxy_var(r, (int)d, out, r->pool);
+}
+
+static int v_proxy_host(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    if (r->loc == NULL || r->loc->proxy == NULL || r->loc->proxy->proxy_host.n == 0)
+        return HS_DECLINED;
+    return SET(r->loc->proxy->proxy_host);
+}
+
+/* $proxy_add_x_forwarded_for: the client's X-Forwarded-For plus its address. */
+static int v_proxy_add_xff(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    hs_req *r = REQ(ctx);
+    hs_str addr;
+    v_remote_addr(ctx, 0, &addr, scratch);
+    const hs_header *h = r->head_done ? hs_http_find_header(&r->h, "X-Forwarded-For") : NULL;
+    if (h == NULL)
+        return SET(addr);
+    char *p = hs_psprintf(r->pool, "%.*s, %.*s", (int)h->value.n, h->value.p, (int)addr.n, addr.p);
+    return p ? SET(hs_cstr(p)) : HS_DECLINED;
 }
 
 static int v_remote_user(void *ctx, uintptr_t d, hs_str *out, char *scratch)
@@ -446,11 +468,13 @@ static const hs_var_def http_vars[] = {
     {"nginx_version", v_version, 0, false},
     {"content_length", v_content_header, (uintptr_t) "Content-Length", false},
     {"content_type", v_content_header, (uintptr_t) "Content-Type", false},
-    {"upstream_addr", v_not_yet, 0, false},
-    {"upstream_status", v_not_yet, 0, false},
-    {"upstream_connect_time", v_not_yet, 0, false},
-    {"upstream_header_time", v_not_yet, 0, false},
-    {"upstream_response_time", v_not_yet, 0, false},
+    {"upstream_addr", v_upstream, HS_UPVAR_ADDR, false},
+    {"upstream_status", v_upstream, HS_UPVAR_STATUS, false},
+    {"upstream_connect_time", v_upstream, HS_UPVAR_CONNECT, false},
+    {"upstream_header_time", v_upstream, HS_UPVAR_HEADER, false},
+    {"upstream_response_time", v_upstream, HS_UPVAR_RESPONSE, false},
+    {"proxy_host", v_proxy_host, 0, false},
+    {"proxy_add_x_forwarded_for", v_proxy_add_xff, 0, false},
     {"1", v_capture, 1, false},
     {"2", v_capture, 2, false},
     {"3", v_capture, 3, false},

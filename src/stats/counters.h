@@ -16,6 +16,8 @@ typedef struct {
     uint64_t handled;                /* connections handled (not refused at the limit) */
     uint64_t refused_limit;          /* closed because of worker_connections */
     uint64_t drops;                  /* dropped requests and connections */
+    uint64_t client_aborts;          /* clients that left a proxied request */
+    uint64_t upstream_after_abort;   /* upstream responses completed after the client left */
 } hs_counters;
 
 extern hs_counters hs_stats;

@@ -1,0 +1,386 @@
+/* upstream { server ...; keepalive N; } and the proxy_* directives. */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/units.h"
+#include "http/proxy.h"
+
+#define LOCP(field) HS_LEVEL_NONE, offsetof(hs_proxy_conf, field)
+
+static hs_proxy_conf *proxy_conf_new(hs_pool *pool)
+{
+    hs_proxy_conf *pc = hs_pcalloc(pool, sizeof(*pc));
+    pc->http_version = HS_UNSET;
+    pc->connect_timeout = pc->read_timeout = pc->send_timeout = HS_UNSET_MSEC;
+    pc->next_upstream = HS_UNSET;
+    pc->next_upstream_tries = HS_UNSET;
+    pc->ignore_client_abort = HS_UNSET;
+    pc->buffering = HS_UNSET;
+    pc->buffer_size = HS_UNSET_SIZE;
+    return pc;
+}
+
+hs_proxy_conf *hs_proxy_conf_get(hs_cf *cf, hs_loc_conf *lc)
+{
+    if (lc->proxy == NULL)
+        lc->proxy = proxy_conf_new(cf->pool);
+    return lc->proxy;
+}
+
+/* ---- upstream blocks ---- */
+
+static hs_upstream *find_upstream(hs_http_conf *http, hs_str name, bool implicit)
+{
+    for (hs_upstream *u = http->upstreams; u; u = u->next)
+        if (u->implicit == implicit && hs_str_eq(u->name, name))
+            return u;
+    return NULL;
+}
+
+static hs_upstream *add_upstream(hs_cf *cf, hs_http_conf *http, hs_str name, const hs_conf_node *n)
+{
+    hs_upstream *u = hs_pcalloc(cf->pool, sizeof(*u));
+    u->name = hs_pstr(cf->pool, name);
+    u->file = n ? n->file : "";
+    u->line = n ? n->line : 0;
+    u->next = http->upstreams;
+    http->upstreams = u;
+    return u;
+}
+
+static int add_server(hs_cf *cf, hs_upstream *u, const struct sockaddr *sa, socklen_t len, const char *text)
+{
+    hs_upstream_server *v = hs_pcalloc(cf->pool, (u->nservers + 1) * sizeof(*v));
+    if (u->nservers)
+        memcpy(v, u->servers, u->nservers * sizeof(*v));
+    hs_upstream_server *s = &v[u->nservers++];
+    memcpy(&s->addr, sa, len);
+    s->addrlen = len;
+    snprintf(s->text, sizeof(s->text), "%s", text);
+    s->weight = 1;
+    s->max_fails = 1;
+    s->fail_timeout = 10000;
+    u->servers = v;
+    return HS_OK;
+}
+
+/* "host:port" or "host" (port 80) resolved to every IPv4/IPv6 address. */
+static int resolve(hs_cf *cf, const hs_conf_node *n, hs_upstream *u, hs_str hostport, size_t *added)
+{
+    char host[256], port[16] = "80";
+    const char *colon = memrchr(hostport.p, ':', hostport.n);
+    size_t hn = colon ? (size_t)(colon - hostport.p) : hostport.n;
+    if (hn == 0 || hn >= sizeof(host))
+        return hs_cf_error(cf, n, "invalid host in \"%s\"", hostport.p);
+    memcpy(host, hostport.p, hn);
+    host[hn] = '\0';
+    if (host[0] == '[' && host[hn - 1] == ']') {
+        memmove(host, host + 1, hn - 2);
+        host[hn - 2] = '\0';
+    }
+    if (colon) {
+        size_t pn = hostport.n - hn - 1;
+        int64_t p = hs_parse_int((hs_str){colon + 1, pn});
+        if (p < 1 || p > 65535)
+            return hs_cf_error(cf, n, "invalid port in \"%.*s\"", (int)hostport.n, hostport.p);
+        snprintf(port, sizeof(port), "%d", (int)p);
+    }
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0)
+        return hs_cf_error(cf, n, "host not found in upstream \"%.*s\": %s", (int)hostport.n, hostport.p,
+                           gai_strerror(rc));
+    *added = 0;
+    for (ai = res; ai; ai = ai->ai_next) {
+        char addr[INET6_ADDRSTRLEN], text[80];
+        const void *a = ai->ai_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+                                                  : (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+        inet_ntop(ai->ai_family, a, addr, sizeof(addr));
+        snprintf(text, sizeof(text), ai->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s", addr, port);
+        add_server(cf, u, ai->ai_addr, ai->ai_addrlen, text);
+        (*added)++;
+    }
+    freeaddrinfo(res);
+    return HS_OK;
+}
+
+static int server_param(hs_cf *cf, const hs_conf_node *n, hs_str a, hs_upstream_server *s)
+{
+    int64_t v;
+    if (hs_str_has_prefix(a, HS_STR("weight="))) {
+        v = hs_parse_int((hs_str){a.p + 7, a.n - 7});
+        if (v < 1 || v > 1000)
+            return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
+        s->weight = (int)v;
+    } else if (hs_str_has_prefix(a, HS_STR("max_fails="))) {
+        v = hs_parse_int((hs_str){a.p + 10, a.n - 10});
+        if (v < 0)
+            return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
+        s->max_fails = (int)v;
+    } else if (hs_str_has_prefix(a, HS_STR("fail_timeout="))) {
+        v = hs_parse_msec((hs_str){a.p + 13, a.n - 13});
+        if (v < 0)
+            return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
+        s->fail_timeout = v;
+    } else if (hs_str_eq_lit(a, "backup")) {
+        s->backup = true;
+    } else if (hs_str_eq_lit(a, "down")) {
+        s->down_until = UINT64_MAX;
+    } else {
+        return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
+    }
+    return HS_OK;
+}
+
+static int upstream_server(hs_cf *cf, const hs_conf_node *n, hs_upstream *u)
+{
+    size_t first = u->nservers, added;
+    if (hs_str_has_prefix(n->args[1], HS_STR("unix:")))
+        return hs_cf_error(cf, n, "unix domain sockets are not supported in \"server\"");
+    if (resolve(cf, n, u, n->args[1], &added) != HS_OK)
+        return HS_ERROR;
+    for (size_t i = first; i < u->nservers; i++)
+        for (size_t k = 2; k < n->nargs; k++)
+            if (server_param(cf, n, n->args[k], &u->servers[i]) != HS_OK)
+                return HS_ERROR;
+    return HS_OK;
+}
+
+static int upstream_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_http_conf *http = cf->level[HS_LEVEL_HTTP];
+    if (find_upstream(http, n->args[1], false))
+        return hs_cf_error(cf, n, "duplicate upstream \"%s\"", n->args[1].p);
+    hs_upstream *u = add_upstream(cf, http, n->args[1], n);
+    for (size_t i = 0; i < n->nchildren; i++) {
+        const hs_conf_node *c = &n->children[i];
+        hs_str name = c->args[0];
+        if (c->block)
+            return hs_cf_error(cf, c, "unexpected block \"%s\" in upstream", name.p);
+        if (hs_str_eq_lit(name, "server") && c->nargs >= 2) {
+            if (upstream_server(cf, c, u) != HS_OK)
+                return HS_ERROR;
+        } else if (hs_str_eq_lit(name, "keepalive") && c->nargs == 2) {
+            int64_t k = hs_parse_int(c->args[1]);
+            if (k < 1 || k > 100000)
+                return hs_cf_error(cf, c, "invalid value \"%s\"", c->args[1].p);
+            u->keepalive = (int)k;
+        } else if ((hs_str_eq_lit(name, "keepalive_timeout") || hs_str_eq_lit(name, "keepalive_requests")) &&
+                   c->nargs == 2) {
+            /* accepted; hush keeps idle upstream connections until the upstream closes them */
+        } else if (hs_str_eq_lit(name, "server") || hs_str_eq_lit(name, "keepalive")) {
+            return hs_cf_error(cf, c, "invalid number of arguments in \"%s\" directive", name.p);
+        } else {
+            return hs_cf_error(cf, c, "unknown directive \"%s\" in upstream", name.p);
+        }
+    }
+    if (u->nservers == 0)
+        return hs_cf_error(cf, n, "no servers are inside upstream \"%s\"", u->name.p);
+    return HS_OK;
+}
+
+/* ---- proxy_pass ---- */
+
+static int proxy_pass(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_loc_conf *lc = cf->level[HS_LEVEL_LOC];
+    hs_proxy_conf *pc = hs_proxy_conf_get(cf, lc);
+    hs_str url = n->args[1];
+    if (pc->upstream || lc->handler == HS_HANDLER_PROXY)
+        return hs_cf_error(cf, n, "\"proxy_pass\" directive is duplicate");
+    if (hs_str_has_prefix(url, HS_STR("https://")))
+        return hs_cf_error(cf, n, "https upstreams are not supported yet in \"%s\"", url.p);
+    if (!hs_str_has_prefix(url, HS_STR("http://")))
+        return hs_cf_error(cf, n, "invalid URL prefix in \"%s\"", url.p);
+    if (memchr(url.p, '$', url.n))
+        return hs_cf_error(cf, n, "variables in \"proxy_pass\" are not supported yet");
+    hs_str rest = {url.p + 7, url.n - 7};
+    const char *slash = memchr(rest.p, '/', rest.n);
+    hs_str hostport = slash ? (hs_str){rest.p, (size_t)(slash - rest.p)} : rest;
+    if (hostport.n == 0)
+        return hs_cf_error(cf, n, "no host in \"%s\"", url.p);
+    pc->has_uri = slash != NULL;
+    pc->uri = slash ? (hs_str){slash, rest.n - hostport.n} : HS_NULL_STR;
+    pc->proxy_host = hostport;
+    /* the name is resolved after the http block: upstreams may come later */
+    pc->upstream = (hs_upstream *)1;
+    lc->handler = HS_HANDLER_PROXY;
+    lc->proxy_node_file = n->file;
+    lc->proxy_node_line = n->line;
+    return HS_OK;
+}
+
+static int proxy_set_header(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_proxy_conf *pc = hs_proxy_conf_get(cf, cf->level[HS_LEVEL_LOC]);
+    hs_proxy_header *v = hs_palloc(cf->pool, (pc->nheaders + 1) * sizeof(*v));
+    if (pc->nheaders)
+        memcpy(v, pc->headers, pc->nheaders * sizeof(*v));
+    hs_proxy_header *h = &v[pc->nheaders++];
+    h->name = n->args[1];
+    if (hs_cv_compile(cf, n, n->args[2], &h->value) != HS_OK)
+        return HS_ERROR;
+    pc->headers = v;
+    return HS_OK;
+}
+
+static int proxy_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    hs_proxy_conf *pc = hs_proxy_conf_get(cf, cf->level[HS_LEVEL_LOC]);
+    return ((hs_directive_set)d->post)(cf, n, (char *)pc + d->offset, d);
+}
+
+static int http_version(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)d;
+    int *v = conf;
+    if (hs_str_eq_lit(n->args[1], "1.0"))
+        *v = 10;
+    else if (hs_str_eq_lit(n->args[1], "1.1"))
+        *v = 11;
+    else
+        return hs_cf_error(cf, n, "invalid value \"%s\" in \"proxy_http_version\"", n->args[1].p);
+    return HS_OK;
+}
+
+static int next_upstream(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)d;
+    static const hs_conf_enum names[] = {
+        {"error", HS_NEXT_ERROR}, {"timeout", HS_NEXT_TIMEOUT}, {"invalid_header", HS_NEXT_INVALID_HEADER},
+        {"http_500", HS_NEXT_500}, {"http_502", HS_NEXT_502}, {"http_503", HS_NEXT_503},
+        {"http_504", HS_NEXT_504}, {"http_403", HS_NEXT_403}, {"http_404", HS_NEXT_404},
+        {"http_429", HS_NEXT_429}, {"non_idempotent", HS_NEXT_NON_IDEMPOTENT}, {"off", HS_NEXT_OFF},
+        {NULL, 0}};
+    int *v = conf, mask = 0;
+    for (size_t i = 1; i < n->nargs; i++) {
+        const hs_conf_enum *e = names;
+        while (e->name && !hs_str_eq_lit(n->args[i], e->name))
+            e++;
+        if (e->name == NULL)
+            return hs_cf_error(cf, n, "invalid value \"%s\" in \"proxy_next_upstream\"", n->args[i].p);
+        mask |= e->value;
+    }
+    if ((mask & HS_NEXT_OFF) && mask != HS_NEXT_OFF)
+        return hs_cf_error(cf, n, "\"off\" cannot be combined with other values");
+    *v = mask;
+    return HS_OK;
+}
+
+static int proxy_buffers(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)d;
+    int64_t num = hs_parse_int(n->args[1]), size = hs_parse_size(n->args[2]);
+    if (num < 1 || size < 512)
+        return hs_cf_error(cf, n, "invalid value in \"proxy_buffers\"");
+    int64_t *v = conf;
+    *v = num * size; /* the relay buffer: hush bounds memory per request to this */
+    return HS_OK;
+}
+
+static int accept_flag(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    if (!hs_str_eq_lit(n->args[1], "on") && !hs_str_eq_lit(n->args[1], "off") && !hs_str_eq_lit(n->args[1], "default"))
+        return hs_cf_error(cf, n, "invalid value \"%s\"", n->args[1].p);
+    return HS_OK;
+}
+
+#define P(name, args, setter, field)                                                                      \
+    {name, HS_CTX_HSL, args, proxy_field, HS_LEVEL_NONE, offsetof(hs_proxy_conf, field), (const void *)setter}
+
+const hs_directive hs_proxy_directives[] = {
+    {"upstream", HS_CTX_HTTP, HS_ARGS_1 | HS_ARGS_BLOCK, upstream_block, HS_LEVEL_NONE, 0, NULL},
+    {"proxy_pass", HS_CTX_LOCATION | HS_CTX_IF, HS_ARGS_1, proxy_pass, HS_LEVEL_NONE, 0, NULL},
+    {"proxy_set_header", HS_CTX_HSL, HS_ARGS_2, proxy_set_header, HS_LEVEL_NONE, 0, NULL},
+    P("proxy_http_version", HS_ARGS_1, http_version, http_version),
+    P("proxy_connect_timeout", HS_ARGS_1, hs_set_msec, connect_timeout),
+    P("proxy_read_timeout", HS_ARGS_1, hs_set_msec, read_timeout),
+    P("proxy_send_timeout", HS_ARGS_1, hs_set_msec, send_timeout),
+    P("proxy_next_upstream", HS_ARGS_1MORE, next_upstream, next_upstream),
+    P("proxy_next_upstream_tries", HS_ARGS_1, hs_set_num, next_upstream_tries),
+    P("proxy_ignore_client_abort", HS_ARGS_1, hs_set_flag, ignore_client_abort),
+    P("proxy_buffering", HS_ARGS_1, hs_set_flag, buffering),
+    P("proxy_buffer_size", HS_ARGS_1, hs_set_size, buffer_size),
+    P("proxy_buffers", HS_ARGS_2, proxy_buffers, buffer_size),
+    {"proxy_request_buffering", HS_CTX_HSL, HS_ARGS_1, accept_flag, HS_LEVEL_NONE, 0, NULL},
+    {"proxy_redirect", HS_CTX_HSL, HS_ARGS_1, accept_flag, HS_LEVEL_NONE, 0, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+/* ---- after the http block ---- */
+
+void hs_proxy_merge(hs_loc_conf *child, const hs_loc_conf *parent)
+{
+    const hs_proxy_conf *p = parent->proxy;
+    if (child->proxy == NULL) {
+        child->proxy = parent->proxy; /* nothing set here: the parent's settings as they are */
+        return;
+    }
+    hs_proxy_conf *c = child->proxy;
+    hs_proxy_conf dflt = {.http_version = 10, .connect_timeout = 60000, .read_timeout = 60000,
+                          .send_timeout = 60000, .next_upstream = HS_NEXT_ERROR | HS_NEXT_TIMEOUT,
+                          .next_upstream_tries = 0, .ignore_client_abort = 0, .buffering = 1,
+                          .buffer_size = 64 * 1024};
+    if (p == NULL)
+        p = &dflt;
+    HS_MERGE(c->http_version, p->http_version, dflt.http_version);
+    HS_MERGE(c->connect_timeout, p->connect_timeout, dflt.connect_timeout);
+    HS_MERGE(c->read_timeout, p->read_timeout, dflt.read_timeout);
+    HS_MERGE(c->send_timeout, p->send_timeout, dflt.send_timeout);
+    HS_MERGE(c->next_upstream, p->next_upstream, dflt.next_upstream);
+    HS_MERGE(c->next_upstream_tries, p->next_upstream_tries, dflt.next_upstream_tries);
+    HS_MERGE(c->ignore_client_abort, p->ignore_client_abort, dflt.ignore_client_abort);
+    HS_MERGE(c->buffering, p->buffering, dflt.buffering);
+    HS_MERGE(c->buffer_size, p->buffer_size, dflt.buffer_size);
+    if (c->headers == NULL) {
+        c->headers = p->headers;
+        c->nheaders = p->nheaders;
+    }
+}
+
+static int resolve_pass(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
+{
+    hs_proxy_conf *pc = lc->proxy;
+    hs_conf_node at = {.file = lc->proxy_node_file, .line = lc->proxy_node_line};
+    hs_upstream *u = find_upstream(http, pc->proxy_host, false);
+    if (u == NULL)
+        u = find_upstream(http, pc->proxy_host, true);
+    if (u == NULL) {
+        size_t added;
+        u = add_upstream(cf, http, pc->proxy_host, &at);
+        u->implicit = true;
+        if (resolve(cf, &at, u, pc->proxy_host, &added) != HS_OK)
+            return HS_ERROR;
+    }
+    pc->upstream = u;
+    return HS_OK;
+}
+
+static int finish_tree(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
+{
+    if (lc->handler == HS_HANDLER_PROXY && resolve_pass(cf, http, lc) != HS_OK)
+        return HS_ERROR;
+    for (size_t i = 0; i < lc->nchildren; i++)
+        if (finish_tree(cf, http, lc->children[i]) != HS_OK)
+            return HS_ERROR;
+    return HS_OK;
+}
+
+int hs_proxy_conf_finish(hs_cf *cf, hs_http_conf *http)
+{
+    for (size_t i = 0; i < http->nservers; i++)
+        if (finish_tree(cf, http, http->servers[i]->loc) != HS_OK)
+            return HS_ERROR;
+    return HS_OK;
+}
