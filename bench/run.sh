@@ -20,7 +20,7 @@ scenarios_present() {
 }
 
 run_main() {
-    local scens s failed="" results started scen_pid
+    local scens s failed="" results started scen_pid commit
     scens=${*:-$(scenarios_present)}
     for s in $scens; do [ -f "$BENCH_DIR/$s.sh" ] || die "no scenario '$s' (have: $(scenarios_present | tr '\n' ' '))"; done
     export RUN_STAMP=$(date +%Y%m%d-%H%M%S)
@@ -43,7 +43,10 @@ run_main() {
     {
         echo "hush benchmarks vs nginx — $started"
         echo "machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)"
-        echo "commit:  $(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT_DIR" diff --quiet -- src 2>/dev/null || echo ' (src modified)')"
+        if commit=$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null); then
+            git -C "$ROOT_DIR" diff --quiet -- src || commit="$commit (src modified)"
+        else commit="unknown (not a git checkout)"; fi
+        echo "commit:  $commit"
         echo "sides:   $(side_desc nginx)"
         echo "         $(side_desc hush)"
         [ "$(readlink -f "$HUSH_BIN")" = "$(readlink -f "$NGINX_BIN")" ] &&
