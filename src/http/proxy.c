@@ -490,7 +490,8 @@ static void proxy_fail(hs_req *r, int status, bool timeout, const char *what)
     }
     if (s)
         px->tried |= 1ULL << ((size_t)(s - px->pc->upstream->servers) & 63);
-    if (s && may_retry(r, timeout ? HS_NEXT_TIMEOUT : HS_NEXT_ERROR)) {
+    if (s && may_retry(r, timeout ? HS_NEXT_TIMEOUT : HS_NEXT_ERROR) &&
+        hs_upstream_has_candidate(px->pc->upstream, px->tried)) {
         proxy_connect(r);
         return;
     }
@@ -718,10 +719,11 @@ static void head_received(hs_req *r)
     hs_http_response *h = &px->resp;
     cur_try(px)->status = h->status;
     cur_try(px)->header_us = since_start(px);
-    if (retry_status(px, h->status) && may_retry(r, HS_NEXT_ERROR | HS_NEXT_TIMEOUT | HS_NEXT_500 | HS_NEXT_502 |
-                                                   HS_NEXT_503 | HS_NEXT_504 | HS_NEXT_403 | HS_NEXT_404 | HS_NEXT_429)) {
-        hs_upstream_server *s = px->u->server;
-        px->tried |= 1ULL << ((size_t)(s - px->pc->upstream->servers) & 63);
+    uint64_t tried = px->tried | 1ULL << ((size_t)(px->u->server - px->pc->upstream->servers) & 63);
+    if (retry_status(px, h->status) && hs_upstream_has_candidate(px->pc->upstream, tried) &&
+        may_retry(r, HS_NEXT_ERROR | HS_NEXT_TIMEOUT | HS_NEXT_500 | HS_NEXT_502 | HS_NEXT_503 | HS_NEXT_504 |
+                         HS_NEXT_403 | HS_NEXT_404 | HS_NEXT_429)) {
+        px->tried = tried;
         cur_try(px)->response_us = since_start(px);
         release_upstream(px, false);
         proxy_connect(r);

@@ -100,6 +100,8 @@ struct hs_upconn {
 /* Picks a server (weighted round robin, skipping failed ones, then backups). */
 hs_upstream_server *hs_upstream_pick(hs_upstream *up, uint64_t tried_mask);
 void hs_upstream_failed(hs_upstream_server *s);
+/* Is there a server not yet tried and not marked down? */
+bool hs_upstream_has_candidate(const hs_upstream *up, uint64_t tried_mask);
 void hs_upstream_succeeded(hs_upstream_server *s);
 /* An idle connection to server s from the pool, or NULL. */
 hs_upconn *hs_upstream_pool_get(hs_upstream *up, hs_upstream_server *s);

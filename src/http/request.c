@@ -275,7 +275,17 @@ static void response_written(hs_req *r)
     request_done(r, keep);
 }
 
-void hs_http_response_done(hs_req *r) { response_written(r); }
+static void read_heads(hs_conn *c);
+
+/* A response produced elsewhere (the proxy) is complete: finish the request
+ * and go on with what the client pipelined meanwhile. */
+void hs_http_response_done(hs_req *r)
+{
+    hs_conn *c = r->conn;
+    response_written(r);
+    if (c->state == HS_CONN_KEEPALIVE && (c->buf || c->readable))
+        read_heads(c);
+}
 
 static void write_step(hs_req *r)
 {

@@ -59,6 +59,15 @@ hs_upstream_server *hs_upstream_pick(hs_upstream *up, uint64_t tried)
     return s;
 }
 
+bool hs_upstream_has_candidate(const hs_upstream *up, uint64_t tried)
+{
+    for (size_t i = 0; i < up->nservers; i++)
+        if (!(tried & (1ULL << (i & 63))) && up->servers[i].down_until != UINT64_MAX &&
+            (up->servers[i].down_until <= hs_now.mono_msec || up->servers[i].backup))
+            return true;
+    return false;
+}
+
 void hs_upstream_failed(hs_upstream_server *s)
 {
     if (s->max_fails == 0)

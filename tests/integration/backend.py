@@ -1,0 +1,180 @@
+"""A small real HTTP/1.1 upstream for the proxy tests, run as its own process:
+
+    python3 backend.py PORT EVENTS.jsonl NAME
+
+Keep-alive, Content-Length and chunked request bodies. Every request, response
+and connection close is appended to EVENTS.jsonl with a timestamp, so tests
+can see what the upstream saw (how many connections, which bodies, when the
+proxy let go). Endpoints (any path; the query selects the behaviour):
+
+    ?ms=N          answer after N ms, noticing meanwhile if the proxy closes
+    ?mb=N          a body of N MiB, streamed (Content-Length)
+    ?chunked=1     a chunked body in several chunks
+    ?status=N      that status
+    ?close=1       answer with Connection: close and close
+    ?noresp=1      read the request, then close without answering
+    ?garbage=1     answer with a malformed status line
+    ?interim=1     send "100 Continue" before the answer
+    ?until_close=1 an HTTP/1.0-style body ended by closing
+Every answer carries X-Backend: NAME and echoes what arrived:
+X-Seen-Method, X-Seen-Body-Length, X-Seen-Host, X-Seen-Connection.
+"""
+import json
+import socket
+import sys
+import threading
+import time
+from urllib.parse import parse_qs, urlsplit
+
+PORT, EVENTS, NAME = int(sys.argv[1]), sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "b"
+lock = threading.Lock()
+
+
+def note(**kw):
+    kw["t"] = time.time()
+    kw["backend"] = NAME
+    with lock, open(EVENTS, "a") as f:
+        f.write(json.dumps(kw) + "\n")
+
+
+class Closed(Exception):
+    pass
+
+
+def recv_more(c, buf):
+    b = c.recv(65536)
+    if not b:
+        raise Closed()
+    return buf + b
+
+
+def read_chunked(c, buf):
+    body = b""
+    while True:
+        while b"\r\n" not in buf:
+            buf = recv_more(c, buf)
+        line, buf = buf.split(b"\r\n", 1)
+        size = int(line.split(b";")[0], 16)
+        if size == 0:
+            while b"\r\n\r\n" not in buf and not buf.startswith(b"\r\n"):
+                buf = recv_more(c, buf)
+            buf = buf[2:] if buf.startswith(b"\r\n") else buf.split(b"\r\n\r\n", 1)[1]
+            return body, buf
+        while len(buf) < size + 2:
+            buf = recv_more(c, buf)
+        body += buf[:size]
+        buf = buf[size + 2:]
+
+
+def read_request(c, buf):
+    while b"\r\n\r\n" not in buf:
+        buf = recv_more(c, buf)
+    head, buf = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    method, target, version = lines[0].split(" ")
+    hdrs = {}
+    for l in lines[1:]:
+        k, v = l.split(":", 1)
+        hdrs[k.strip().lower()] = v.strip()
+    if hdrs.get("transfer-encoding", "").lower() == "chunked":
+        body, buf = read_chunked(c, buf)
+    else:
+        n = int(hdrs.get("content-length", "0"))
+        while len(buf) < n:
+            buf = recv_more(c, buf)
+        body, buf = buf[:n], buf[n:]
+    return method, target, version, hdrs, body, buf
+
+
+def wait_or_notice_close(c, ms, conn_id):
+    c.settimeout(ms / 1000.0)
+    try:
+        b = c.recv(1, socket.MSG_PEEK)
+        if not b:
+            note(ev="closed_while_working", conn=conn_id)
+            return False
+    except socket.timeout:
+        pass
+    except OSError:
+        note(ev="closed_while_working", conn=conn_id)
+        return False
+    finally:
+        c.settimeout(None)
+    return True
+
+
+def respond(c, conn_id, method, target, hdrs, body):
+    q = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
+    seen = ("X-Backend: %s\r\nX-Seen-Method: %s\r\nX-Seen-Body-Length: %d\r\nX-Seen-Host: %s\r\n"
+            "X-Seen-Connection: %s\r\n" % (NAME, method, len(body), hdrs.get("host", "-"),
+                                         hdrs.get("connection", "-"))).encode()
+    if "noresp" in q:
+        return False
+    if "garbage" in q:
+        c.sendall(b"HTTP/1.1 2x0 Whatever\r\n\r\n")
+        return False
+    if "ms" in q and not wait_or_notice_close(c, int(q["ms"]), conn_id):
+        return False
+    if "interim" in q:
+        c.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+    status = int(q.get("status", "200"))
+    if "mb" in q:
+        total = int(q["mb"]) * 1024 * 1024
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n" % (total, seen))
+        block = b"x" * 65536
+        sent = 0
+        while sent < total:
+            c.sendall(block[:min(65536, total - sent)])
+            sent += min(65536, total - sent)
+        return True
+    if "chunked" in q:
+        c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n%s\r\n" % seen)
+        for part in (b"first ", b"second ", b"third\n"):
+            c.sendall(b"%x\r\n%s\r\n" % (len(part), part))
+            time.sleep(0.01)
+        c.sendall(b"0\r\nX-Trailer: t\r\n\r\n")
+        return True
+    if "until_close" in q:
+        c.sendall(b"HTTP/1.0 200 OK\r\n%s\r\nbody until close\n" % seen)
+        return False
+    payload = b"" if method == "HEAD" else b"hello from backend %s\n" % NAME.encode()
+    length = len(b"hello from backend %s\n" % NAME.encode())
+    close = "close" in q
+    c.sendall(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\nContent-Type: text/plain\r\n%s%s\r\n%s" % (
+        status, length, seen, b"Connection: close\r\n" if close else b"", payload))
+    return not close
+
+
+def handle(c, addr):
+    conn_id = "%s:%d" % addr
+    note(ev="connected", conn=conn_id)
+    buf = b""
+    try:
+        while True:
+            method, target, version, hdrs, body, buf = read_request(c, buf)
+            note(ev="request", conn=conn_id, method=method, target=target, version=version,
+                 headers=hdrs, body=body.decode("latin-1"))
+            if not respond(c, conn_id, method, target, hdrs, body):
+                break
+            note(ev="responded", conn=conn_id, target=target)
+    except Closed:
+        note(ev="client_closed", conn=conn_id)
+    except OSError as e:
+        note(ev="error", conn=conn_id, err=str(e))
+    finally:
+        c.close()
+
+
+def main():
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", PORT))
+    s.listen(128)
+    note(ev="listening")
+    while True:
+        c, a = s.accept()
+        threading.Thread(target=handle, args=(c, a), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
