@@ -96,7 +96,8 @@ static int lex_quoted(lexer *lx, hs_str *out)
     if (lx->p >= lx->end)
         return lex_error(lx, start_line, "unexpected end of file, expecting closing %c", q);
     lx->p++;
-    if (lx->p < lx->end && !strchr(" \t\r\n;{}", *lx->p))
+    /* as nginx: ')' may follow a quoted string (if ($ua ~* "bot")) */
+    if (lx->p < lx->end && !strchr(" \t\r\n;{})", *lx->p))
         return lex_error(lx, lx->line, "unexpected \"%c\" after a quoted string", *lx->p);
     *out = (hs_str){hs_pstrndup(lx->pool, buf, n), n};
     return TOK_WORD;
