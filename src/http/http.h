@@ -85,6 +85,7 @@ struct hs_conn {
     uint32_t buf_len;         /* bytes held */
     uint32_t buf_cap;         /* allocated size */
     hs_conn *prev, *next;     /* all connections of the worker */
+    const char *drop_rule;    /* $drop_rule of its last request, for the connection log */
 };
 
 /* The response being built and sent. */
@@ -142,6 +143,7 @@ struct hs_req {
     int error_page_status;    /* status before an error_page redirect (0 none) */
     struct hs_proxy_state *px;/* proxy state (kept for $upstream_* after the proxy is done) */
     bool proxying;            /* the proxy owns the client connection's events */
+    struct hs_edge_req *edge; /* edge-rule state (limits held, delay timer); NULL if none */
 };
 
 /* ---- connection layer (conn.c) ---- */
