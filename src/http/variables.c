@@ -152,7 +152,8 @@ static int v_args(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     (void)d;
     (void)scratch;
     hs_req *r = REQ(ctx);
-    return r->head_done ? SET(r->args) : HS_DECLINED;
+    /* as nginx: no query is "not found" ("-" in logs), not an empty value */
+    return r->head_done && r->args.n ? SET(r->args) : HS_DECLINED;
 }
 
 static int v_is_args(void *ctx, uintptr_t d, hs_str *out, char *scratch)
