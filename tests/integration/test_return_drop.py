@@ -135,3 +135,24 @@ def test_drop_with_request_body_in_flight_is_not_reset(hush):
     r = srv.exchange(b"POST /drop HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
     assert r.data == b""
     assert r.how == "closed"
+
+
+def test_drop_mode_silent_sends_nothing(hush):
+    """silent: no FIN, no RST (TCP_REPAIR); without CAP_NET_ADMIN hush warns
+    once and resets. Either way the client never gets a byte."""
+    srv = start(hush, HTTP.replace("location /reset/ { drop_mode reset;",
+                                   "location /silent/ { drop_mode silent; return 444; }\n"
+                                   "    location /reset/ { drop_mode reset;"))
+    r = srv.exchange(req("/silent/x"), timeout=1.5)
+    assert r.data == b""
+    assert r.how in ("timeout", "reset")
+    assert srv.wait_log(1) == ['444 drop return 0 "GET /silent/x HTTP/1.1" localhost']
+    assert srv.get("/text").status == 200     # the worker is fine afterwards
+
+
+def test_drop_before_reading_body_logs_once(hush):
+    srv = start(hush)
+    r = srv.exchange(b"POST /drop HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"5\r\nhello\r\n0\r\n\r\n" + req("/text"))
+    assert r.data == b""
+    assert srv.expect_log(1) == ['444 drop return 0 "POST /drop HTTP/1.1" localhost']

@@ -176,6 +176,13 @@ def test_range_206(hush):
     assert (r.status, r.body, r.header("Content-Range")) == (206, b"56789", "bytes 5-9/10")
 
 
+def test_range_206_headers_like_nginx(hush):
+    srv = site(hush)
+    r = srv.get("/a.txt", headers=["Range: bytes=2-4"])
+    assert r.names() == ["Server", "Date", "Content-Type", "Content-Length", "Last-Modified",
+                         "Connection", "ETag", "Content-Range"]
+
+
 def test_range_416(hush):
     srv = site(hush)
     resp = srv.get("/a.txt", headers=["Range: bytes=20-"])
