@@ -664,6 +664,8 @@ static void process_request(hs_req *r)
         bad_request(r, 400, "invalid path");
         return;
     }
+    if (hs_edge_server_phase(r) != HS_OK)
+        return;
     if (r->srv->loc->return_set) {
         /* a server-level return runs before any location is chosen, as in nginx */
         hs_http_run_location(r);
