@@ -156,3 +156,29 @@ def test_two_workers_serve(hush):
     assert len(lines) == 40
 
 
+
+
+def test_quit_with_shutdown_timeout_ends_as_shutdown(hush):
+    c = conf("one").replace("worker_processes 1;", "worker_processes 1;\nworker_shutdown_timeout 1s;")
+    c = c.replace("access_log logs/access.log r;",
+                  "log_format s '$status $uri $close_reason $body_bytes_sent';\n"
+                  "access_log logs/access.log s; send_timeout 30s;")
+    srv = hush(conf=c, start=False)
+    size = 20 * 1024 * 1024
+    with open(os.path.join(srv.html, "big.bin"), "wb") as f:
+        f.truncate(size)
+    srv.start()
+    s = srv.connect()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.sendall(req("/big.bin"))
+    s.recv(65536)                     # then stop reading
+    srv.send_signal(signal.SIGQUIT)
+    t0 = time.time()
+    srv.proc.wait(6)
+    srv.stopped = True
+    assert time.time() - t0 < 4
+    s.close()
+    (line,) = srv.log_lines()
+    status, uri, reason, sent = line.split()
+    assert (status, uri, reason) == ("200", "/big.bin", "shutdown")
+    assert 0 < int(sent) < size
