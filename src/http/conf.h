@@ -174,6 +174,7 @@ struct hs_http_conf {
     int server_names_hash_done;
     struct hs_edge_http *edge; /* edge settings of the http block (src/edge) */
     struct hs_upstream *upstreams; /* upstream blocks and proxy_pass targets */
+    struct hs_stats_conf *stats;   /* spike-alert settings (src/stats); NULL = defaults */
 };
 
 /* The whole configuration of one generation. */

@@ -34,6 +34,12 @@ static bool accepting;
 void hs_conn_set_worker_connections(int64_t n) { max_connections = n > 0 ? n : 512; }
 size_t hs_http_active_connections(void) { return active; }
 
+void hs_http_conn_each(void (*fn)(hs_conn *c, void *arg), void *arg)
+{
+    for (hs_conn *c = conns_head.next; c != &conns_head; c = c->next)
+        fn(c, arg);
+}
+
 const char *hs_conn_peer_text(hs_conn *c)
 {
     static char text[INET6_ADDRSTRLEN];

@@ -158,6 +158,8 @@ void hs_http_listeners_close(void);
 /* Graceful stop: stop accepting, close idle connections, let the rest finish. */
 void hs_http_graceful_stop(void);
 size_t hs_http_active_connections(void);
+/* Calls fn for every open connection of this worker (metrics gauges). */
+void hs_http_conn_each(void (*fn)(hs_conn *c, void *arg), void *arg);
 void hs_http_close_all(hs_ending why);
 void hs_conn_set_worker_connections(int64_t n);
 

@@ -1037,6 +1037,16 @@ void hs_proxy_client_writable(hs_req *r)
     proxy_relay(r);
 }
 
+size_t hs_proxy_try_times(hs_req *r, int64_t *us, size_t max)
+{
+    hs_proxy_state *px = PX(r);
+    size_t n = 0;
+    int first = px->ntries > MAX_TRIES_LOGGED ? px->ntries - MAX_TRIES_LOGGED : 0;
+    for (int i = first; i < px->ntries && n < max; i++)
+        us[n++] = px->tries[i % MAX_TRIES_LOGGED].response_us;
+    return n;
+}
+
 void hs_proxy_client_readable(hs_req *r)
 {
     hs_proxy_state *px = PX(r);

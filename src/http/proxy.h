@@ -120,6 +120,9 @@ void hs_proxy_client_writable(hs_req *r);
 void hs_proxy_client_readable(hs_req *r);
 /* The client connection is closing (timeout, stop): drop the upstream side. */
 void hs_proxy_abandon(hs_req *r);
+/* Response time in µs of each try (-1 where none), oldest first; returns
+ * how many were written (at most max). For the metrics histogram. */
+size_t hs_proxy_try_times(hs_req *r, int64_t *us, size_t max);
 /* $upstream_* values for the access log. */
 int hs_proxy_var(hs_req *r, int which, hs_str *out, hs_pool *pool);
 enum { HS_UPVAR_ADDR, HS_UPVAR_STATUS, HS_UPVAR_CONNECT, HS_UPVAR_HEADER, HS_UPVAR_RESPONSE };
