@@ -229,7 +229,7 @@ static void accept_at_emfile(hs_listener *l)
         int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
             close(fd);
-            hs_stats.refused_limit++;
+            hs_stats_refused();
         }
         reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     }
@@ -253,16 +253,16 @@ static void accept_all(hs_listener *l)
                 hs_log_errno(HS_LOG_ERR, errno, "accept() failed");
             return;
         }
-        hs_stats.accepted++;
+        hs_stats_accepted();
         if ((int64_t)active >= max_connections) {
             /* over worker_connections: refuse this one, keep serving the rest */
-            hs_stats.refused_limit++;
+            hs_stats_refused();
             hs_drop_fd(fd, HS_DROP_RESET);
             continue;
         }
         if (hs_edge_accept(l, fd, &peer, plen) != HS_OK)
             continue; /* dropped before reading a byte */
-        hs_stats.handled++;
+        hs_stats_handled();
         conn_start(l, fd, &peer, plen);
     }
 }

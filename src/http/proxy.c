@@ -874,7 +874,7 @@ static void relay_finished(hs_req *r)
     end_proxying(r);
     if (gone) {
         /* proxy_ignore_client_abort on: the upstream's late outcome is in the log line */
-        hs_stats.upstream_after_abort++;
+        hs_stats_upstream_after_abort(r);
         hs_http_end_request(r, HS_END_CLIENT_ABORT, 499);
         hs_conn_close(c);
         return;
@@ -1068,7 +1068,6 @@ void hs_proxy_client_gone(hs_req *r)
         client_body_failed(r, 0);
         return;
     }
-    hs_stats.client_aborts++;
     if (px->pc->ignore_client_abort && px->u) {
         /* let the upstream finish; its outcome is logged when it does */
         px->client_gone = true;

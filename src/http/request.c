@@ -19,7 +19,7 @@
 #include "http/path.h"
 #include "http/proxy.h"
 #include "http/request_internal.h"
-#include "stats/counters.h"
+#include "stats/stats.h"
 
 #define MAX_HEADERS 100
 #define MAX_INTERNAL_REDIRECTS 10
@@ -217,7 +217,7 @@ static void request_log_and_count(hs_req *r)
     if (r->ending == HS_END_NONE)
         r->ending = HS_END_OK;
     r->conn->ending = (uint8_t)r->ending;
-    hs_stats_request(r->ending, r->resp.status);
+    hs_stats_request(r);
     hs_http_log_request(r);
     hs_edge_request_ended(r);
 }
