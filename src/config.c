@@ -13,6 +13,7 @@
 #include "http/conf_internal.h"
 #include "http/proxy.h"
 #include "log/writer.h"
+#include "stats/stats.h"
 
 #define MAIN(field) HS_LEVEL_MAIN, offsetof(hs_config, field)
 
@@ -96,7 +97,7 @@ static const hs_directive main_directives[] = {
 static const hs_directive *const all_tables[] = {
     main_directives,          hs_http_block_directives, hs_http_core_directives,
     hs_http_listen_directives, hs_http_log_directives, hs_edge_directives,
-    hs_proxy_directives,
+    hs_proxy_directives,       hs_stats_directives,
 };
 
 static void init_main(hs_config *c)

@@ -546,6 +546,12 @@ static void run_handler(hs_req *r)
     case HS_HANDLER_RETURN:
         hs_http_return_handler(r);
         return;
+    case HS_HANDLER_STUB_STATUS:
+        hs_stats_stub_status_handler(r);
+        return;
+    case HS_HANDLER_METRICS:
+        hs_stats_metrics_handler(r);
+        return;
     default:
         if (lc->try_files && hs_http_try_files(r) == HS_OK)
             return;
