@@ -19,6 +19,7 @@
 #include "http/file_cache.h"
 #include "http/http.h"
 #include "log/writer.h"
+#include "stats/stats.h"
 
 #define MAX_WORKERS 256
 
@@ -148,6 +149,7 @@ static void worker_main(generation *g, int index, const sigset_t *blocked)
     hs_log_files_attach_loop();
     hs_http_requests_attach_loop();
     hs_conn_set_worker_connections(conf->worker_connections);
+    hs_stats_worker_start(conf);
     if (hs_http_listeners_start(conf->http, g->fds + (size_t)index * g->per, (uint64_t)index,
                                 (uint64_t)g->nworkers) != HS_OK) {
         hs_log(HS_LOG_EMERG, "worker cannot start its listeners");
@@ -241,6 +243,7 @@ static void reap_children(generation *cur, const sigset_t *blocked, bool stoppin
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         int slot;
+        hs_stats_worker_exited(pid); /* its counters move to the accumulator */
         if (forget_pid(cur, pid, &slot)) {
             bool crashed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
             if (crashed)
@@ -277,7 +280,8 @@ static void reload(generation *cur, const char *file, const char *prefix, const 
         hs_log(HS_LOG_EMERG, "%s; the old configuration keeps serving", err);
         return;
     }
-    if (hs_edge_master_init(conf, cur->conf, err, sizeof(err)) != HS_OK) {
+    if (hs_edge_master_init(conf, cur->conf, err, sizeof(err)) != HS_OK ||
+        hs_stats_master_init(conf, cur->conf, err, sizeof(err)) != HS_OK) {
         hs_log_files_restore(old_files);
         hs_config_free(conf);
         hs_log(HS_LOG_EMERG, "%s; the old configuration keeps serving", err);
@@ -334,7 +338,8 @@ int hs_master_run(hs_config *conf, const char *conf_file, const char *prefix, co
     install_signals(&blocked);
     sigemptyset(&empty);
     char err[512];
-    if (hs_edge_master_init(conf, NULL, err, sizeof(err)) != HS_OK) {
+    if (hs_edge_master_init(conf, NULL, err, sizeof(err)) != HS_OK ||
+        hs_stats_master_init(conf, NULL, err, sizeof(err)) != HS_OK) {
         hs_log(HS_LOG_EMERG, "%s", err);
         fprintf(stderr, "hush: [emerg] %s\n", err);
         return 1;
