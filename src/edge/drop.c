@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/errlog.h"
+#include "edge/edge_conf.h"
 #include "http/request_internal.h"
 #include "stats/counters.h"
 
@@ -14,7 +16,7 @@
 #define TCP_REPAIR 19
 #endif
 
-#define TARPIT_MAX_DEFAULT 1024
+#define TARPIT_MAX_DEFAULT 1024 /* tarpit_max */
 
 static int silent_works = -1; /* -1 unknown, 0 no (fall back to reset), 1 yes */
 static int tarpitted;         /* connections held now */
@@ -75,9 +77,71 @@ void hs_drop_fd(int fd, int mode)
     close(fd);
 }
 
+/* A connection dropped at accept and held in the tarpit: no hs_conn, just
+ * the fd, a timer and the epoll registration that notices the client leave. */
+typedef struct {
+    hs_ev ev;       /* first member: epoll dispatch */
+    hs_timer timer; /* the end of the tarpit time */
+    int fd;
+} held_fd;
+
+static void held_release(held_fd *h, bool reset)
+{
+    tarpitted--;
+    hs_timer_cancel(&h->timer);
+    if (reset)
+        set_reset(h->fd);
+    close(h->fd);
+    h->fd = -1;
+    hs_loop_free_later(h); /* an event for it may still be queued in this iteration */
+}
+
+static void on_held_event(hs_ev *ev, uint32_t events)
+{
+    held_fd *h = (held_fd *)ev;
+    if (h->fd >= 0 && (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+        held_release(h, false);
+}
+
+static void on_held_timer(hs_timer *t)
+{
+    held_fd *h = (held_fd *)((char *)t - offsetof(held_fd, timer));
+    held_release(h, true);
+}
+
+static bool tarpit_fd(int fd, int64_t tarpit_msec)
+{
+    held_fd *h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return false;
+    h->ev.on_event = on_held_event;
+    h->timer.on_timer = on_held_timer;
+    h->fd = fd;
+    if (hs_ev_add(fd, &h->ev, EPOLLRDHUP) != 0) {
+        free(h);
+        return false;
+    }
+    tarpitted++;
+    hs_timer_set(&h->timer, (uint64_t)tarpit_msec);
+    return true;
+}
+
+void hs_drop_fd_mode(int fd, int mode, int64_t tarpit_msec, int64_t tarpit_max)
+{
+    if (mode == HS_DROP_TARPIT && tarpitted < tarpit_max && tarpit_fd(fd, tarpit_msec))
+        return;
+    hs_drop_fd(fd, mode);
+}
+
+static int64_t tarpit_max_of(hs_conn *c)
+{
+    struct hs_edge_loc *e = c->group->default_srv->loc->edge;
+    return e && e->http ? e->http->tarpit_max : TARPIT_MAX_DEFAULT;
+}
+
 void hs_drop_conn(hs_conn *c, int mode, int64_t tarpit_msec)
 {
-    if (mode == HS_DROP_TARPIT && tarpitted < TARPIT_MAX_DEFAULT) {
+    if (mode == HS_DROP_TARPIT && tarpitted < tarpit_max_of(c)) {
         tarpitted++;
         c->state = HS_CONN_TARPIT;
         hs_conn_buf_release(c);

@@ -14,6 +14,9 @@ void hs_drop_tarpit_expired(hs_conn *c);
 void hs_drop_tarpit_gone(hs_conn *c);
 /* Closes fd per mode without a connection object (accept-phase drops). */
 void hs_drop_fd(int fd, int mode);
+/* The same with tarpit support (accept-phase drops): a tarpitted fd is held
+ * open and silent for tarpit_msec while fewer than tarpit_max are held. */
+void hs_drop_fd_mode(int fd, int mode, int64_t tarpit_msec, int64_t tarpit_max);
 /* Checks once whether TCP_REPAIR works (CAP_NET_ADMIN); logs the fallback. */
 void hs_drop_probe_silent(void);
 

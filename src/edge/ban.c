@@ -1,0 +1,150 @@
+/* Auto-ban: endings of the listed statuses are counted per key (the client
+ * address) in a fixed window; at threshold the key is banned for the
+ * duration, and every new connection from it is dropped at accept, in every
+ * worker. State lives in a shared zone, kept across reloads; `hush -s bans`
+ * reads it from the master's zone memory (memfd) without stopping anything. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "edge/edge_conf.h"
+
+/* State of one key. */
+typedef struct {
+    uint64_t window_start; /* wall ms when the current counting window began */
+    uint64_t until;        /* wall ms the ban ends; 0 = not banned */
+    uint32_t count;        /* endings in the window */
+    uint32_t bans;         /* times banned */
+} ban_state;
+
+size_t hs_ban_val_size(void) { return sizeof(ban_state); }
+
+bool hs_ban_check(hs_edge_zone *z, const struct sockaddr *peer)
+{
+    char buf[16];
+    hs_str key = hs_edge_addr_key(peer, buf);
+    hs_shm_lock(z->shm);
+    ban_state *st = hs_shm_get(z->shm, key, 0, NULL);
+    bool banned = st && st->until > hs_now.msec;
+    hs_shm_unlock(z->shm);
+    return banned;
+}
+
+void hs_ban_count(hs_edge_zone *z, const struct sockaddr *peer)
+{
+    char buf[16];
+    hs_str key = hs_edge_addr_key(peer, buf);
+    uint64_t now = hs_now.msec;
+    hs_shm_lock(z->shm);
+    ban_state *st = hs_shm_get(z->shm, key, 1, NULL);
+    if (st->until > now) {
+        hs_shm_unlock(z->shm); /* already banned: what it still does changes nothing */
+        return;
+    }
+    if (now - st->window_start >= (uint64_t)z->window_msec) {
+        st->window_start = now;
+        st->count = 0;
+    }
+    if (++st->count >= (uint64_t)z->threshold) {
+        st->until = now + (uint64_t)z->duration_msec;
+        st->count = 0;
+        st->bans++;
+    }
+    hs_shm_unlock(z->shm);
+}
+
+/* ---- hush -s bans ---- */
+
+typedef struct {
+    uint64_t now;
+    int shown;
+} print_ctx;
+
+static void print_one(void *arg, const uint8_t *key, size_t klen, void *val)
+{
+    print_ctx *pc = arg;
+    ban_state *st = val;
+    if (st->until <= pc->now)
+        return;
+    char text[INET6_ADDRSTRLEN] = "?";
+    if (klen == 4)
+        inet_ntop(AF_INET, key, text, sizeof(text));
+    else if (klen == 16)
+        inet_ntop(AF_INET6, key, text, sizeof(text));
+    time_t until = (time_t)(st->until / 1000);
+    struct tm tm;
+    char when[32];
+    gmtime_r(&until, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    printf("  %-39s until %s (%llus left, banned %u time%s)\n", text, when,
+           (unsigned long long)((st->until - pc->now + 999) / 1000), st->bans, st->bans == 1 ? "" : "s");
+    pc->shown++;
+}
+
+static pid_t read_pid(const char *pid_path)
+{
+    FILE *f = fopen(pid_path, "r");
+    long pid = 0;
+    if (f == NULL || fscanf(f, "%ld", &pid) != 1 || pid <= 0) {
+        fprintf(stderr, "hush: [error] cannot read the PID from \"%s\": is hush running?\n", pid_path);
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    fclose(f);
+    return (pid_t)pid;
+}
+
+int hs_edge_print_bans(const char *pid_path)
+{
+    pid_t pid = read_pid(pid_path);
+    if (pid < 0)
+        return 1;
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        fprintf(stderr, "hush: [error] cannot read %s (not running, or not permitted)\n", dir);
+        return 1;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    print_ctx pc = {(uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, 0};
+    int zones = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        char link[384], target[256];
+        snprintf(link, sizeof(link), "%s/%s", dir, de->d_name);
+        ssize_t n = readlink(link, target, sizeof(target) - 1);
+        if (n <= 0)
+            continue;
+        target[n] = '\0';
+        if (strncmp(target, "/memfd:hush:", 12) != 0)
+            continue;
+        int fd = open(link, O_RDONLY | O_CLOEXEC);
+        hs_shm_zone *z = fd >= 0 ? hs_shm_map_fd(fd) : NULL;
+        if (fd >= 0)
+            close(fd);
+        if (z == NULL || hs_shm_kind(z) != HS_ZONE_BAN) {
+            if (z)
+                hs_shm_unmap(z);
+            continue;
+        }
+        zones++;
+        int before = pc.shown;
+        printf("ban zone %s: %u of %u entries in use\n", hs_shm_name(z), hs_shm_used(z), hs_shm_capacity(z));
+        hs_shm_each(z, print_one, &pc);
+        if (pc.shown == before)
+            printf("  (no active bans)\n");
+        hs_shm_unmap(z);
+    }
+    closedir(d);
+    if (zones == 0)
+        printf("no ban zones in the running configuration\n");
+    return 0;
+}

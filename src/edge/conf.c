@@ -1,0 +1,598 @@
+/* The edge directives: map, if, drop_rule_name, allow/deny, limit_req_zone,
+ * limit_req, limit_conn_zone, limit_conn, their statuses, deny_addr,
+ * connection_log, ban_zone, ban, tarpit_max — and the inheritance of their
+ * settings (http -> server -> location), done once the http core merged. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/units.h"
+#include "edge/edge_conf.h"
+#include "log/format.h"
+#include "log/writer.h"
+
+/* ---- levels ---- */
+
+struct hs_edge_http *hs_edge_http_get(hs_cf *cf)
+{
+    hs_http_conf *http = cf->level[HS_LEVEL_HTTP];
+    if (http->edge == NULL) {
+        http->edge = hs_pcalloc(cf->pool, sizeof(*http->edge));
+        http->edge->tarpit_max = HS_UNSET;
+    }
+    return http->edge;
+}
+
+struct hs_edge_loc *hs_edge_loc_get(hs_cf *cf, hs_loc_conf *lc)
+{
+    if (lc->edge == NULL) {
+        lc->edge = hs_pcalloc(cf->pool, sizeof(*lc->edge));
+        lc->edge->limit_req_status = HS_UNSET;
+        lc->edge->limit_conn_status = HS_UNSET;
+    }
+    return lc->edge;
+}
+
+static struct hs_edge_loc *here(hs_cf *cf) { return hs_edge_loc_get(cf, cf->level[HS_LEVEL_LOC]); }
+
+/* Appends one element of size sz to a pool-allocated vector. */
+static void *vec_push(hs_pool *pool, void **v, size_t *n, size_t sz)
+{
+    char *nv = hs_palloc(pool, (*n + 1) * sz);
+    if (nv == NULL)
+        return NULL;
+    if (*n)
+        memcpy(nv, *v, *n * sz);
+    *v = nv;
+    memset(nv + *n * sz, 0, sz);
+    return nv + (*n)++ * sz;
+}
+
+static hs_str param(hs_str a, const char *name)
+{
+    size_t n = strlen(name);
+    if (a.n >= n && memcmp(a.p, name, n) == 0)
+        return (hs_str){a.p + n, a.n - n};
+    return HS_NULL_STR;
+}
+
+/* ---- if ---- */
+
+static int if_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_loc_conf *parent = cf->level[HS_LEVEL_LOC];
+    hs_edge_if *it = hs_pcalloc(cf->pool, sizeof(*it));
+    if (hs_cond_compile(cf, n, &it->cond) != HS_OK)
+        return HS_ERROR;
+    hs_loc_conf *ic = hs_loc_conf_create(cf->pool);
+    ic->file = n->file;
+    ic->line = n->line;
+    ic->parent = parent;
+    ic->server = parent->server;
+    cf->level[HS_LEVEL_LOC] = ic;
+    int rc = hs_cf_block(cf, n, HS_CTX_IF);
+    cf->level[HS_LEVEL_LOC] = parent;
+    if (rc != HS_OK)
+        return HS_ERROR;
+    it->conf = ic;
+    it->parent = parent;
+    if (ic->edge && ic->edge->drop_rule_name) {
+        it->rule = ic->edge->drop_rule_name;
+    } else {
+        char *f = hs_pstrndup(cf->pool, n->file, strlen(n->file));
+        it->rule = hs_psprintf(cf->pool, "if@%s:%d", basename(f), n->line);
+    }
+    struct hs_edge_loc *pe = hs_edge_loc_get(cf, parent);
+    hs_edge_if **slot = vec_push(cf->pool, (void **)&pe->ifs, &pe->nifs, sizeof(*slot));
+    *slot = it;
+    struct hs_edge_http *eh = hs_edge_http_get(cf);
+    slot = vec_push(cf->pool, (void **)&eh->all_ifs, &eh->nall_ifs, sizeof(*slot));
+    *slot = it;
+    return HS_OK;
+}
+
+static int drop_rule_name(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    struct hs_edge_loc *e = here(cf);
+    if (e->drop_rule_name)
+        return hs_cf_error(cf, n, "\"drop_rule_name\" directive is duplicate");
+    e->drop_rule_name = hs_pstr(cf->pool, n->args[1]).p;
+    return HS_OK;
+}
+
+/* ---- allow / deny ---- */
+
+static int access_rule(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    struct hs_edge_loc *e = here(cf);
+    hs_cidr c;
+    if (hs_cidr_parse(n->args[1], &c) != HS_OK)
+        return hs_cf_error(cf, n, "invalid parameter \"%s\"", n->args[1].p);
+    size_t k = e->naccess;
+    hs_cidr *slot = vec_push(cf->pool, (void **)&e->access, &e->naccess, sizeof(*slot));
+    *slot = c;
+    bool *allow = vec_push(cf->pool, (void **)&e->access_allow, &k, sizeof(*allow));
+    *allow = d->name[0] == 'a';
+    return HS_OK;
+}
+
+/* ---- zones ---- */
+
+static hs_edge_zone *zone_find(struct hs_edge_http *eh, hs_str name, int kind)
+{
+    for (hs_edge_zone *z = eh->zones; z; z = z->next)
+        if (z->kind == kind && hs_str_eq(z->name, name))
+            return z;
+    return NULL;
+}
+
+/* The zone named name of kind, declared or only referenced so far. */
+static hs_edge_zone *zone_ref(hs_cf *cf, hs_str name, int kind)
+{
+    struct hs_edge_http *eh = hs_edge_http_get(cf);
+    hs_edge_zone *z = zone_find(eh, name, kind);
+    if (z)
+        return z;
+    z = hs_pcalloc(cf->pool, sizeof(*z));
+    z->name = hs_pstr(cf->pool, name);
+    z->kind = kind;
+    const char *what = kind == HS_ZONE_LIMIT_REQ ? "limit_req" : kind == HS_ZONE_LIMIT_CONN ? "limit_conn" : "ban";
+    z->rule = hs_psprintf(cf->pool, "%s:%s", what, z->name.p);
+    z->next = eh->zones;
+    eh->zones = z;
+    return z;
+}
+
+/* zone=NAME:SIZE for a declaration. */
+static hs_edge_zone *zone_declare(hs_cf *cf, const hs_conf_node *n, hs_str spec, int kind)
+{
+    const char *colon = memchr(spec.p, ':', spec.n);
+    if (colon == NULL || colon == spec.p) {
+        hs_cf_error(cf, n, "invalid zone size \"%s\"", spec.p);
+        return NULL;
+    }
+    hs_str name = {spec.p, (size_t)(colon - spec.p)};
+    int64_t size = hs_parse_size((hs_str){colon + 1, spec.n - name.n - 1});
+    if (size < HS_SHM_MIN_SIZE) {
+        hs_cf_error(cf, n, "zone \"%.*s\" is too small (at least %dk)", (int)name.n, name.p, HS_SHM_MIN_SIZE / 1024);
+        return NULL;
+    }
+    hs_edge_zone *z = zone_ref(cf, name, kind);
+    if (z->size) {
+        hs_cf_error(cf, n, "duplicate zone \"%.*s\"", (int)name.n, name.p);
+        return NULL;
+    }
+    z->size = (size_t)size;
+    z->file = n->file;
+    z->line = n->line;
+    return z;
+}
+
+static int zone_key(hs_cf *cf, const hs_conf_node *n, hs_str text, hs_edge_zone *z)
+{
+    if (hs_cv_compile(cf, n, text, &z->key) != HS_OK)
+        return HS_ERROR;
+    z->key_is_addr = hs_str_eq_lit(text, "$binary_remote_addr") || hs_str_eq_lit(text, "$remote_addr");
+    return HS_OK;
+}
+
+static int limit_req_zone(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_edge_zone *z = NULL;
+    hs_str key = HS_NULL_STR, rate = HS_NULL_STR;
+    for (size_t i = 1; i < n->nargs; i++) {
+        hs_str a = n->args[i], v;
+        if ((v = param(a, "zone=")).p) {
+            if ((z = zone_declare(cf, n, v, HS_ZONE_LIMIT_REQ)) == NULL)
+                return HS_ERROR;
+        } else if ((v = param(a, "rate=")).p) {
+            rate = v;
+        } else if (hs_str_eq_lit(a, "sync")) {
+            continue; /* nginx plus: one server here anyway */
+        } else if (key.p == NULL) {
+            key = a;
+        } else {
+            return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
+        }
+    }
+    if (z == NULL || key.p == NULL)
+        return hs_cf_error(cf, n, "\"%s\" must have \"zone\" parameter and a key", n->args[0].p);
+    int64_t scale;
+    if (rate.n > 3 && memcmp(rate.p + rate.n - 3, "r/s", 3) == 0)
+        scale = 1;
+    else if (rate.n > 3 && memcmp(rate.p + rate.n - 3, "r/m", 3) == 0)
+        scale = 60;
+    else
+        return hs_cf_error(cf, n, "invalid rate \"%s\"", rate.p ? rate.p : "");
+    int64_t r = hs_parse_int((hs_str){rate.p, rate.n - 3});
+    if (r <= 0)
+        return hs_cf_error(cf, n, "invalid rate \"%s\"", rate.p);
+    z->rate = (uint64_t)(r * 1000 / scale);
+    if (z->rate == 0)
+        z->rate = 1;
+    return zone_key(cf, n, key, z);
+}
+
+static int limit_req(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    struct hs_edge_loc *e = here(cf);
+    hs_limit_req lr = {0};
+    bool nodelay = false;
+    int64_t delay = 0;
+    for (size_t i = 1; i < n->nargs; i++) {
+        hs_str a = n->args[i], v;
+        if ((v = param(a, "zone=")).p) {
+            lr.zone = zone_ref(cf, v, HS_ZONE_LIMIT_REQ);
+        } else if ((v = param(a, "burst=")).p) {
+            int64_t b = hs_parse_int(v);
+            if (b <= 0)
+                return hs_cf_error(cf, n, "invalid burst value \"%s\"", a.p);
+            lr.burst = (uint64_t)b * 1000;
+        } else if ((v = param(a, "delay=")).p) {
+            delay = hs_parse_int(v);
+            if (delay <= 0)
+                return hs_cf_error(cf, n, "invalid delay value \"%s\"", a.p);
+        } else if (hs_str_eq_lit(a, "nodelay")) {
+            nodelay = true;
+        } else {
+            return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
+        }
+    }
+    if (lr.zone == NULL)
+        return hs_cf_error(cf, n, "\"limit_req\" must have \"zone\" parameter");
+    lr.delay = nodelay ? UINT64_MAX : (uint64_t)delay * 1000;
+    for (size_t i = 0; i < e->nlimit_req; i++)
+        if (e->limit_req[i].zone == lr.zone)
+            return hs_cf_error(cf, n, "\"limit_req\" zone \"%s\" is duplicate", lr.zone->name.p);
+    hs_limit_req *slot = vec_push(cf->pool, (void **)&e->limit_req, &e->nlimit_req, sizeof(*slot));
+    *slot = lr;
+    return HS_OK;
+}
+
+static int limit_conn_zone(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_str spec = param(n->args[2], "zone=");
+    if (spec.p == NULL)
+        return hs_cf_error(cf, n, "invalid parameter \"%s\"", n->args[2].p);
+    hs_edge_zone *z = zone_declare(cf, n, spec, HS_ZONE_LIMIT_CONN);
+    if (z == NULL)
+        return HS_ERROR;
+    return zone_key(cf, n, n->args[1], z);
+}
+
+static int limit_conn(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    struct hs_edge_loc *e = here(cf);
+    int64_t max = hs_parse_int(n->args[2]);
+    if (max <= 0 || max > 65535)
+        return hs_cf_error(cf, n, "invalid number of connections \"%s\"", n->args[2].p);
+    hs_limit_conn lc = {zone_ref(cf, n->args[1], HS_ZONE_LIMIT_CONN), (uint32_t)max};
+    for (size_t i = 0; i < e->nlimit_conn; i++)
+        if (e->limit_conn[i].zone == lc.zone)
+            return hs_cf_error(cf, n, "\"limit_conn\" zone \"%s\" is duplicate", n->args[1].p);
+    hs_limit_conn *slot = vec_push(cf->pool, (void **)&e->limit_conn, &e->nlimit_conn, sizeof(*slot));
+    *slot = lc;
+    return HS_OK;
+}
+
+static int limit_status(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    struct hs_edge_loc *e = here(cf);
+    int *slot = strstr(d->name, "req") ? &e->limit_req_status : &e->limit_conn_status;
+    int64_t v = hs_parse_int(n->args[1]);
+    if (v != 444 && (v < 400 || v > 599))
+        return hs_cf_error(cf, n, "value must be between 400 and 599 (or 444)");
+    if (*slot != HS_UNSET)
+        return hs_cf_error(cf, n, "\"%s\" directive is duplicate", d->name);
+    *slot = (int)v;
+    return HS_OK;
+}
+
+static int accept_log_level(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    static const char *const levels[] = {"info", "notice", "warn", "error"};
+    for (size_t i = 0; i < HS_ARRAY_LEN(levels); i++)
+        if (hs_str_eq_lit(n->args[1], levels[i]))
+            return HS_OK;
+    return hs_cf_error(cf, n, "invalid value \"%s\"", n->args[1].p);
+}
+
+/* ---- accept phase: deny_addr, tarpit_max ---- */
+
+static int deny_addr(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    struct hs_edge_http *eh = hs_edge_http_get(cf);
+    for (size_t i = 1; i < n->nargs; i++) {
+        hs_cidr c;
+        if (hs_cidr_parse(n->args[i], &c) != HS_OK)
+            return hs_cf_error(cf, n, "invalid address \"%s\" in \"deny_addr\"", n->args[i].p);
+        hs_cidr *slot = vec_push(cf->pool, (void **)&eh->deny_addr, &eh->ndeny_addr, sizeof(*slot));
+        *slot = c;
+    }
+    return HS_OK;
+}
+
+static int tarpit_max(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    struct hs_edge_http *eh = hs_edge_http_get(cf);
+    int64_t v = hs_parse_int(n->args[1]);
+    if (v < 0)
+        return hs_cf_error(cf, n, "invalid value \"%s\"", n->args[1].p);
+    eh->tarpit_max = v;
+    return HS_OK;
+}
+
+/* ---- connection_log ---- */
+
+#define CONN_LOG_DEFAULT                                                                       \
+    "$remote_addr:$remote_port [$time_local] $connection $connection_requests $connection_time " \
+    "$bytes_received $bytes_sent $close_reason $drop_rule"
+
+static hs_log_format *format_named(hs_http_conf *http, hs_str name)
+{
+    for (size_t i = 0; i < http->nformats; i++)
+        if (hs_str_eq(http->formats[i]->name, name))
+            return http->formats[i];
+    return NULL;
+}
+
+static int connection_log(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    struct hs_edge_http *eh = hs_edge_http_get(cf);
+    if (hs_str_eq_lit(n->args[1], "off"))
+        return n->nargs == 2 ? HS_OK : hs_cf_error(cf, n, "invalid parameter \"%s\"", n->args[2].p);
+    hs_conn_log *cl = vec_push(cf->pool, (void **)&eh->conn_logs, &eh->nconn_logs, sizeof(*cl));
+    const char *path = hs_str_eq_lit(n->args[1], "stderr") ? "stderr" : hs_cf_path(cf, n->args[1]);
+    cl->file = hs_log_file_open(cf->pool, path);
+    if (cl->file == NULL)
+        return hs_cf_error(cf, n, "open() \"%s\" failed (%d: %s)", path, errno, strerror(errno));
+    size_t opt = 2;
+    hs_log_format dflt, *src = NULL;
+    if (n->nargs > 2 && !memchr(n->args[2].p, '=', n->args[2].n)) {
+        src = format_named(cf->level[HS_LEVEL_HTTP], n->args[2]);
+        if (src == NULL)
+            return hs_cf_error(cf, n, "unknown log format \"%s\"", n->args[2].p);
+        opt = 3;
+    }
+    if (src == NULL) {
+        /* the built-in connection format uses connection variables only: compile it as such */
+        memset(&dflt, 0, sizeof(dflt));
+        dflt.name = HS_STR("connection");
+        dflt.text = HS_STR(CONN_LOG_DEFAULT);
+        src = &dflt;
+    }
+    cl->format = hs_pcalloc(cf->pool, sizeof(*cl->format));
+    if (hs_conn_log_compile(cf, n, src, cl->format) != HS_OK)
+        return HS_ERROR;
+    for (size_t i = opt; i < n->nargs; i++) {
+        hs_str a = n->args[i], v;
+        if ((v = param(a, "if=")).p) {
+            hs_str name;
+            if (hs_var_scan(v, &name) != v.n || hs_conn_log_cond(cf, n, name, &cl->cond) != HS_OK)
+                return hs_cf_error(cf, n, "invalid condition \"%s\"", a.p);
+            cl->has_cond = true;
+        } else if ((v = param(a, "buffer=")).p) {
+            int64_t size = hs_parse_size(v);
+            if (size < 1 || size > 16 * 1024 * 1024)
+                return hs_cf_error(cf, n, "invalid buffer size \"%s\"", a.p);
+            hs_log_file_set_buffer(cl->file, (size_t)size, -1);
+        } else if ((v = param(a, "flush=")).p) {
+            int64_t ms = hs_parse_msec(v);
+            if (ms < 1)
+                return hs_cf_error(cf, n, "invalid flush time \"%s\"", a.p);
+            cl->file->flush_msec = ms;
+        } else {
+            return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
+        }
+    }
+    return HS_OK;
+}
+
+/* ---- bans ---- */
+
+static int ban_zone(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_edge_zone *z = NULL;
+    hs_str key = HS_NULL_STR;
+    int64_t threshold = 0, window = 0, duration = 0;
+    for (size_t i = 1; i < n->nargs; i++) {
+        hs_str a = n->args[i], v;
+        if ((v = param(a, "zone=")).p) {
+            if ((z = zone_declare(cf, n, v, HS_ZONE_BAN)) == NULL)
+                return HS_ERROR;
+        } else if ((v = param(a, "key=")).p) {
+            key = v;
+        } else if ((v = param(a, "threshold=")).p) {
+            threshold = hs_parse_int(v);
+        } else if ((v = param(a, "window=")).p) {
+            window = hs_parse_msec(v);
+        } else if ((v = param(a, "duration=")).p) {
+            duration = hs_parse_msec(v);
+        } else {
+            return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
+        }
+    }
+    if (z == NULL)
+        return hs_cf_error(cf, n, "\"ban_zone\" must have \"zone\" parameter");
+    if (key.p == NULL)
+        key = HS_STR("$binary_remote_addr");
+    if (threshold <= 0 || window <= 0 || duration <= 0)
+        return hs_cf_error(cf, n, "\"ban_zone\" needs threshold=N window=TIME duration=TIME");
+    z->threshold = threshold;
+    z->window_msec = window;
+    z->duration_msec = duration;
+    if (zone_key(cf, n, key, z) != HS_OK)
+        return HS_ERROR;
+    if (!z->key_is_addr)
+        return hs_cf_error(cf, n, "\"ban_zone\" key must be $binary_remote_addr or $remote_addr: "
+                                  "bans are checked at accept, before any request exists");
+    struct hs_edge_http *eh = hs_edge_http_get(cf);
+    hs_edge_zone **slot = vec_push(cf->pool, (void **)&eh->accept_bans, &eh->naccept_bans, sizeof(*slot));
+    *slot = z;
+    return HS_OK;
+}
+
+static int ban(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    struct hs_edge_loc *e = here(cf);
+    hs_ban_rule b = {0};
+    for (size_t i = 1; i < n->nargs; i++) {
+        hs_str a = n->args[i], v;
+        if ((v = param(a, "zone=")).p) {
+            b.zone = zone_ref(cf, v, HS_ZONE_BAN);
+        } else if ((v = param(a, "on=")).p) {
+            while (v.n) {
+                const char *comma = memchr(v.p, ',', v.n);
+                hs_str item = {v.p, comma ? (size_t)(comma - v.p) : v.n};
+                int64_t s = hs_parse_int(item);
+                if (s < 100 || s > 999 || b.non == HS_ARRAY_LEN(b.on))
+                    return hs_cf_error(cf, n, "invalid status \"%.*s\" in \"on=\"", (int)item.n, item.p);
+                b.on[b.non++] = (uint16_t)s;
+                v = comma ? (hs_str){comma + 1, v.n - item.n - 1} : HS_NULL_STR;
+            }
+        } else {
+            return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
+        }
+    }
+    if (b.zone == NULL)
+        return hs_cf_error(cf, n, "\"ban\" must have \"zone\" parameter");
+    if (b.non == 0) {
+        static const uint16_t dflt[] = {444, 400, 408, 429};
+        memcpy(b.on, dflt, sizeof(dflt));
+        b.non = HS_ARRAY_LEN(dflt);
+    }
+    hs_ban_rule *slot = vec_push(cf->pool, (void **)&e->bans, &e->nbans, sizeof(*slot));
+    *slot = b;
+    return HS_OK;
+}
+
+/* ---- finishing: zones checked, settings inherited, if blocks completed ---- */
+
+static void merge_level(hs_cf *cf, hs_loc_conf *lc, const struct hs_edge_loc *p, struct hs_edge_http *eh)
+{
+    struct hs_edge_loc *e = hs_edge_loc_get(cf, lc);
+    if (e->access == NULL) {
+        e->access = p->access;
+        e->access_allow = p->access_allow;
+        e->naccess = p->naccess;
+    }
+    if (e->limit_req == NULL) {
+        e->limit_req = p->limit_req;
+        e->nlimit_req = p->nlimit_req;
+    }
+    if (e->limit_conn == NULL) {
+        e->limit_conn = p->limit_conn;
+        e->nlimit_conn = p->nlimit_conn;
+    }
+    if (e->bans == NULL) {
+        e->bans = p->bans;
+        e->nbans = p->nbans;
+    }
+    HS_MERGE(e->limit_req_status, p->limit_req_status, 503);
+    HS_MERGE(e->limit_conn_status, p->limit_conn_status, 503);
+    e->http = eh;
+    e->merged = true;
+    for (size_t i = 0; i < lc->nchildren; i++)
+        merge_level(cf, lc->children[i], e, eh);
+}
+
+/* An if block's settings are its parent's (merged) with what the block set. */
+static void finish_if(hs_cf *cf, hs_edge_if *it)
+{
+    hs_loc_conf *ic = it->conf, *f = hs_palloc(cf->pool, sizeof(*f));
+    *f = *it->parent;
+    f->children = NULL;
+    f->nchildren = 0;
+    f->edge = NULL; /* the block has no rules of its own; its parent's already ran */
+    f->file = ic->file;
+    f->line = ic->line;
+    if (ic->return_set) {
+        f->return_set = true;
+        f->return_code = ic->return_code;
+        f->return_text = ic->return_text;
+        f->handler = HS_HANDLER_RETURN;
+    } else {
+        f->return_set = false;
+    }
+    it->conf = f;
+}
+
+int hs_edge_conf_finish(hs_cf *cf, hs_http_conf *http)
+{
+    struct hs_edge_http *eh = hs_edge_http_get(cf);
+    for (hs_edge_zone *z = eh->zones; z; z = z->next) {
+        if (z->size == 0) {
+            const char *what = z->kind == HS_ZONE_LIMIT_REQ ? "limit_req" : z->kind == HS_ZONE_LIMIT_CONN ? "limit_conn" : "ban";
+            snprintf(cf->err, cf->errlen, "%s: zero size shared memory zone \"%s\" (no %s_zone for it)",
+                     cf->user ? ((hs_config *)cf->user)->file : "", z->name.p, what);
+            cf->errored = true;
+            return HS_ERROR;
+        }
+    }
+    if (eh->tarpit_max == HS_UNSET)
+        eh->tarpit_max = 1024;
+    eh->http_loc = http->loc;
+    struct hs_edge_loc root = {.limit_req_status = HS_UNSET, .limit_conn_status = HS_UNSET};
+    merge_level(cf, http->loc, &root, eh);
+    for (size_t i = 0; i < http->nservers; i++)
+        merge_level(cf, http->servers[i]->loc, http->loc->edge, eh);
+    for (size_t i = 0; i < eh->nall_ifs; i++)
+        finish_if(cf, eh->all_ifs[i]);
+    return HS_OK;
+}
+
+void hs_edge_merge_loc(hs_loc_conf *child, const hs_loc_conf *parent)
+{
+    /* done in hs_edge_conf_finish, which has the pool to give every level its own settings */
+    (void)child;
+    (void)parent;
+}
+
+const hs_directive hs_edge_directives[] = {
+    {"map", HS_CTX_HTTP, HS_ARGS_2 | HS_ARGS_BLOCK, hs_edge_map_block, HS_LEVEL_NONE, 0, NULL},
+    {"if", HS_CTX_SERVER | HS_CTX_LOCATION, HS_ARGS_1MORE | HS_ARGS_BLOCK, if_block, HS_LEVEL_NONE, 0, NULL},
+    {"drop_rule_name", HS_CTX_SERVER | HS_CTX_LOCATION | HS_CTX_IF, HS_ARGS_1, drop_rule_name, HS_LEVEL_NONE, 0, NULL},
+    {"allow", HS_CTX_HSL, HS_ARGS_1, access_rule, HS_LEVEL_NONE, 0, NULL},
+    {"deny", HS_CTX_HSL, HS_ARGS_1, access_rule, HS_LEVEL_NONE, 0, NULL},
+    {"limit_req_zone", HS_CTX_HTTP, HS_ARGS(3) | HS_ARGS(4), limit_req_zone, HS_LEVEL_NONE, 0, NULL},
+    {"limit_req", HS_CTX_HSL, HS_ARGS_123, limit_req, HS_LEVEL_NONE, 0, NULL},
+    {"limit_req_status", HS_CTX_HSL, HS_ARGS_1, limit_status, HS_LEVEL_NONE, 0, NULL},
+    {"limit_req_log_level", HS_CTX_HSL, HS_ARGS_1, accept_log_level, HS_LEVEL_NONE, 0, NULL},
+    {"limit_conn_zone", HS_CTX_HTTP, HS_ARGS_2, limit_conn_zone, HS_LEVEL_NONE, 0, NULL},
+    {"limit_conn", HS_CTX_HSL, HS_ARGS_2, limit_conn, HS_LEVEL_NONE, 0, NULL},
+    {"limit_conn_status", HS_CTX_HSL, HS_ARGS_1, limit_status, HS_LEVEL_NONE, 0, NULL},
+    {"limit_conn_log_level", HS_CTX_HSL, HS_ARGS_1, accept_log_level, HS_LEVEL_NONE, 0, NULL},
+    {"deny_addr", HS_CTX_HTTP, HS_ARGS_1MORE, deny_addr, HS_LEVEL_NONE, 0, NULL},
+    {"tarpit_max", HS_CTX_HTTP, HS_ARGS_1, tarpit_max, HS_LEVEL_NONE, 0, NULL},
+    {"connection_log", HS_CTX_HTTP, HS_ARGS_1MORE, connection_log, HS_LEVEL_NONE, 0, NULL},
+    {"ban_zone", HS_CTX_HTTP, HS_ARGS_1MORE, ban_zone, HS_LEVEL_NONE, 0, NULL},
+    {"ban", HS_CTX_HSL, HS_ARGS_12, ban, HS_LEVEL_NONE, 0, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};

@@ -1,0 +1,193 @@
+/* The configuration of the edge rules: what the directives compile into,
+ * shared by the files of src/edge. Everything here is built at load time
+ * and read-only afterwards; mutable state lives in shared zones. */
+#ifndef HS_EDGE_EDGE_CONF_H
+#define HS_EDGE_EDGE_CONF_H
+
+#include <netinet/in.h>
+
+#include "core/shm.h"
+#include "edge/edge.h"
+
+/* ---- addresses ---- */
+
+/* One CIDR block (allow/deny/deny_addr). */
+typedef struct {
+    int family;          /* AF_INET, AF_INET6, or 0 for "all" */
+    uint8_t addr[16];    /* network, masked */
+    uint8_t mask[16];    /* prefix mask */
+} hs_cidr;
+
+/* Parses "1.2.3.0/24", "::1", "2001:db8::/32" or "all"; HS_OK or HS_ERROR. */
+int hs_cidr_parse(hs_str text, hs_cidr *out);
+/* Does sa (AF_INET or AF_INET6; v4-mapped v6 counts as v4) fall in c? */
+bool hs_cidr_match(const hs_cidr *c, const struct sockaddr *sa);
+
+/* ---- zones ---- */
+
+typedef enum { HS_ZONE_LIMIT_REQ = 1, HS_ZONE_LIMIT_CONN, HS_ZONE_BAN } hs_zone_kind;
+
+/* A zone declared by limit_req_zone, limit_conn_zone or ban_zone. */
+typedef struct hs_edge_zone {
+    hs_str name;            /* zone=NAME */
+    int kind;               /* hs_zone_kind */
+    size_t size;            /* bytes */
+    hs_cv key;              /* key expression */
+    bool key_is_addr;       /* $binary_remote_addr / $remote_addr: computable at accept */
+    uint64_t rate;          /* limit_req: requests per 1000 s (nginx's r/s * 1000) */
+    int64_t threshold;      /* ban: endings within window */
+    int64_t window_msec;    /* ban */
+    int64_t duration_msec;  /* ban */
+    const char *rule;       /* "limit_req:NAME" / "ban:NAME" for $drop_rule */
+    const char *file;       /* where declared */
+    int line;
+    hs_shm_zone *shm;       /* set in the master (hs_edge_master_init) */
+    struct hs_edge_zone *next;
+} hs_edge_zone;
+
+/* limit_req zone=NAME [burst=N] [nodelay | delay=N] */
+typedef struct {
+    hs_edge_zone *zone;
+    uint64_t burst;         /* * 1000, as the excess is kept */
+    uint64_t delay;         /* * 1000; excess up to it is not delayed */
+} hs_limit_req;
+
+/* limit_conn zone=NAME N */
+typedef struct {
+    hs_edge_zone *zone;
+    uint32_t max;
+} hs_limit_conn;
+
+/* ban zone=NAME on=444,400,... */
+typedef struct {
+    hs_edge_zone *zone;
+    uint16_t on[16];        /* statuses that count */
+    size_t non;
+} hs_ban_rule;
+
+/* ---- conditions (if) ---- */
+
+typedef enum {
+    HS_COND_TRUE,     /* ($var): not empty and not "0" */
+    HS_COND_EQ,       /* = */
+    HS_COND_NE,       /* != */
+    HS_COND_MATCH,    /* ~ and ~* */
+    HS_COND_NOMATCH,  /* !~ and !~* */
+} hs_cond_op;
+
+typedef struct {
+    hs_cv subject;          /* the variable (a complex value with one variable) */
+    int op;                 /* hs_cond_op */
+    hs_cv value;            /* for = and != */
+    hs_regex *regex;        /* for the regex operators */
+} hs_cond;
+
+/* Compiles the arguments of an if (args[1..]); HS_OK or an error at n. */
+int hs_cond_compile(hs_cf *cf, const hs_conf_node *n, hs_cond *out);
+/* Evaluates for request r (regex captures become $1..$9). */
+bool hs_cond_eval(const hs_cond *c, hs_req *r);
+
+/* if (cond) { return ...; drop_rule_name NAME; } */
+typedef struct {
+    hs_cond cond;
+    hs_loc_conf *conf;      /* the block's settings (return), merged from its parent */
+    hs_loc_conf *parent;    /* the enclosing level */
+    const char *rule;       /* $drop_rule when it drops: drop_rule_name or "if@FILE:LINE" */
+} hs_edge_if;
+
+/* ---- per level ---- */
+
+/* Edge settings of a server or location (or of the http block as the root
+ * of inheritance). Lists are inherited whole when a level has none. */
+struct hs_edge_loc {
+    hs_edge_if **ifs;         /* this level's if blocks, in order (not inherited) */
+    size_t nifs;
+    hs_cidr *access;          /* allow/deny in order; NULL = inherit */
+    bool *access_allow;       /* parallel: allow (true) or deny */
+    size_t naccess;
+    hs_limit_req *limit_req;  /* NULL = inherit */
+    size_t nlimit_req;
+    hs_limit_conn *limit_conn;/* NULL = inherit */
+    size_t nlimit_conn;
+    hs_ban_rule *bans;        /* NULL = inherit */
+    size_t nbans;
+    int limit_req_status;     /* HS_UNSET, default 503 */
+    int limit_conn_status;    /* HS_UNSET, default 503 */
+    const char *drop_rule_name; /* inside an if block */
+    struct hs_edge_http *http;/* the http block's edge settings */
+    bool merged;              /* hs_edge_conf_finish did this level */
+};
+
+/* A connection_log target. */
+typedef struct hs_conn_log {
+    struct hs_log_file *file;
+    struct hs_log_format *format; /* connection variables resolved */
+    bool has_cond;
+    hs_var_ref cond;
+} hs_conn_log;
+
+/* Edge settings of the http block. */
+struct hs_edge_http {
+    hs_edge_zone *zones;      /* every declared zone */
+    hs_cidr *deny_addr;       /* accept-phase denies */
+    size_t ndeny_addr;
+    hs_conn_log *conn_logs;
+    size_t nconn_logs;
+    hs_edge_zone **accept_bans; /* ban zones checked at accept */
+    size_t naccept_bans;
+    int64_t tarpit_max;       /* HS_UNSET: default */
+    hs_edge_if **all_ifs;     /* every if block, to merge after the http merge */
+    size_t nall_ifs;
+    hs_loc_conf *http_loc;    /* http-level location settings (drop_mode for accept drops) */
+};
+
+/* The edge settings of a level, created on first use. */
+struct hs_edge_loc *hs_edge_loc_get(hs_cf *cf, hs_loc_conf *lc);
+struct hs_edge_http *hs_edge_http_get(hs_cf *cf);
+
+/* ---- runtime pieces ---- */
+
+/* nginx's leaky bucket, in ms and thousandths of a request. last and excess
+ * are the key's state (is_new: first request of the key). Returns HS_OK
+ * and the delay to apply in *delay_ms, or HS_DECLINED (over the burst). */
+int hs_leaky_bucket(uint64_t *last, int64_t *excess, bool is_new, uint64_t now_ms, uint64_t rate,
+                    uint64_t burst, uint64_t delay, uint64_t *delay_ms);
+
+/* limit.c: value sizes of the zones; accounting with the zone locked. */
+size_t hs_limit_req_val_size(void);
+size_t hs_limit_conn_val_size(void);
+size_t hs_ban_val_size(void);
+/* HS_OK (maybe with a delay) or HS_DECLINED (over the burst). */
+int hs_limit_req_account(hs_edge_zone *z, hs_str key, const hs_limit_req *lr, uint64_t now_ms,
+                         uint64_t *delay_ms);
+/* HS_OK (counted; release it later) or HS_DECLINED (at the limit). */
+int hs_limit_conn_acquire(hs_edge_zone *z, hs_str key, uint32_t max);
+void hs_limit_conn_release(hs_edge_zone *z, hs_str key);
+
+/* connlog.c: writes a connection-log line. */
+typedef struct {
+    const struct sockaddr *peer;   /* client */
+    int fd;                        /* for $server_addr (getsockname), -1 if closed */
+    uint64_t number;               /* $connection */
+    uint32_t requests;             /* $connection_requests */
+    uint64_t start_msec;           /* monotonic ms at accept */
+    uint64_t bytes_in, bytes_out;
+    int ending;                    /* hs_ending */
+    const char *drop_rule;
+} hs_conn_info;
+
+int hs_conn_log_compile(hs_cf *cf, const hs_conf_node *n, hs_log_format *src, hs_log_format *out);
+int hs_conn_log_cond(hs_cf *cf, const hs_conf_node *n, hs_str var, hs_var_ref *out);
+void hs_conn_log_write(struct hs_edge_http *e, const hs_conn_info *ci);
+
+/* ban.c */
+bool hs_ban_check(hs_edge_zone *z, const struct sockaddr *peer);
+void hs_ban_count(hs_edge_zone *z, const struct sockaddr *peer);
+/* The key of an address for address-keyed zones ($binary_remote_addr). */
+hs_str hs_edge_addr_key(const struct sockaddr *sa, char *buf);
+int hs_edge_print_bans(const char *pid_path);
+
+/* map.c */
+int hs_edge_map_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d);
+
+#endif

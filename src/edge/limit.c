@@ -1,0 +1,78 @@
+/* limit_req and limit_conn over shared zones (state shared by all workers). */
+#include "edge/edge_conf.h"
+
+/* State of one limit_req key. */
+typedef struct {
+    uint64_t last;   /* monotonic ms of the last accounted request */
+    int64_t excess;  /* thousandths of a request above the rate */
+} req_state;
+
+/* State of one limit_conn key. */
+typedef struct {
+    uint32_t conns;  /* requests holding it now, over all workers */
+} conn_state;
+
+size_t hs_limit_req_val_size(void) { return sizeof(req_state); }
+size_t hs_limit_conn_val_size(void) { return sizeof(conn_state); }
+
+int hs_leaky_bucket(uint64_t *last, int64_t *excess, bool is_new, uint64_t now_ms, uint64_t rate,
+                    uint64_t burst, uint64_t delay, uint64_t *delay_ms)
+{
+    int64_t ex = 0;
+    *delay_ms = 0;
+    if (!is_new) {
+        int64_t ms = (int64_t)(now_ms - *last);
+        if (ms < -60000)
+            ms = 1; /* the clock went back a lot: start over */
+        else if (ms < 0)
+            ms = 0;
+        ex = *excess - (int64_t)rate * ms / 1000 + 1000;
+        if (ex < 0)
+            ex = 0;
+        if ((uint64_t)ex > burst)
+            return HS_DECLINED;
+        if (ms == 0) {
+            *excess = ex;
+            goto delay;
+        }
+    }
+    *excess = ex;
+    *last = now_ms;
+delay:
+    if (delay != UINT64_MAX && (uint64_t)ex > delay)
+        *delay_ms = ((uint64_t)ex - delay) * 1000 / rate;
+    return HS_OK;
+}
+
+int hs_limit_req_account(hs_edge_zone *z, hs_str key, const hs_limit_req *lr, uint64_t now_ms,
+                         uint64_t *delay_ms)
+{
+    hs_shm_lock(z->shm);
+    int created;
+    req_state *st = hs_shm_get(z->shm, key, 1, &created);
+    int rc = hs_leaky_bucket(&st->last, &st->excess, created, now_ms, z->rate, lr->burst, lr->delay, delay_ms);
+    hs_shm_unlock(z->shm);
+    return rc;
+}
+
+int hs_limit_conn_acquire(hs_edge_zone *z, hs_str key, uint32_t max)
+{
+    hs_shm_lock(z->shm);
+    conn_state *st = hs_shm_get(z->shm, key, 1, NULL);
+    int rc = HS_DECLINED;
+    if (st->conns < max) {
+        st->conns++;
+        rc = HS_OK;
+    }
+    hs_shm_unlock(z->shm);
+    return rc;
+}
+
+void hs_limit_conn_release(hs_edge_zone *z, hs_str key)
+{
+    hs_shm_lock(z->shm);
+    conn_state *st = hs_shm_get(z->shm, key, 0, NULL);
+    if (st && st->conns > 0 && --st->conns == 0)
+        hs_shm_del(z->shm, st);
+    hs_shm_unlock(z->shm);
+}
