@@ -84,16 +84,23 @@ extern hs_stats_counts *hs_stats_cur;
 
 #ifndef HS_NO_METRICS
 
-/* A connection ended without a request (no_request, keepalive_close, ...). */
-static inline void hs_stats_ending(hs_ending e) { HS_STATS_ADD(hs_stats_cur->endings[e], 1); }
+/* A connection ended without a request (no_request, keepalive_close, ...);
+ * a drop here is an accept-phase drop. */
+static inline void hs_stats_ending(hs_ending e)
+{
+    HS_STATS_ADD(hs_stats_cur->endings[e], 1);
+    if (e == HS_END_DROP)
+        HS_STATS_ADD(hs_stats_cur->dropped_accept, 1);
+}
 /* A request ended (logged or not): status, ending, latency, aborts. Called
  * once per request from request_log_and_count. */
 void hs_stats_request(const hs_req *r);
-/* A request-phase drop (444) by the named rule; the request's own ending is
- * counted by hs_stats_request. */
+/* A drop (444) by the named rule: hush_drops_total{rule}. The phase comes
+ * from the ending counted next to it: a request's (hs_stats_request) is a
+ * request-phase drop, a bare connection's (hs_stats_ending) an accept-phase
+ * one. */
 void hs_stats_drop(const char *rule);
-/* An accept-phase drop (before any byte was read) by the named rule. Counts
- * the connection's ending (drop) too: do not also call hs_stats_ending. */
+/* Both for an accept-phase drop: hs_stats_drop(rule) + hs_stats_ending(drop). */
 void hs_stats_drop_accept(const char *rule);
 /* A ban started / ended in the named zone. */
 void hs_stats_ban_added(const char *zone);

@@ -338,6 +338,8 @@ void hs_stats_request(const hs_req *r)
     uint32_t si = server_index(srv);
     HS_STATS_ADD(s->endings[r->ending], 1);
     HS_STATS_ADD(s->requests_all, 1);
+    if (r->ending == HS_END_DROP)
+        HS_STATS_ADD(s->dropped_request, 1);
     HS_STATS_ADD(s->requests[si][status_index(r->resp.status)], 1);
     hs_hist_observe(&s->req_time[si], hs_now.mono_usec - r->start_usec);
     if (r->px) {
@@ -364,19 +366,14 @@ void hs_stats_upstream_after_abort(const hs_req *r)
 
 void hs_stats_drop(const char *rule)
 {
-    hs_stats_counts *s = hs_stats_cur;
-    HS_STATS_ADD(s->dropped_request, 1);
-    HS_STATS_ADD(s->drops[name_index(rule_cache, hs_stats_shm ? hs_stats_shm->rules : NULL,
-                                     hs_stats_intern_rule, rule)], 1);
+    HS_STATS_ADD(hs_stats_cur->drops[name_index(rule_cache, hs_stats_shm ? hs_stats_shm->rules : NULL,
+                                                hs_stats_intern_rule, rule)], 1);
 }
 
 void hs_stats_drop_accept(const char *rule)
 {
-    hs_stats_counts *s = hs_stats_cur;
-    HS_STATS_ADD(s->dropped_accept, 1);
-    HS_STATS_ADD(s->endings[HS_END_DROP], 1);
-    HS_STATS_ADD(s->drops[name_index(rule_cache, hs_stats_shm ? hs_stats_shm->rules : NULL,
-                                     hs_stats_intern_rule, rule)], 1);
+    hs_stats_drop(rule);
+    hs_stats_ending(HS_END_DROP);
 }
 
 void hs_stats_ban_added(const char *zone)
