@@ -253,3 +253,48 @@ def test_changed_file_seen_within_a_second(hush):
 
 
 from conftest import MTIME  # noqa: E402
+
+
+def test_open_file_cache_off_sees_changes_at_once(hush):
+    srv = site(hush, "open_file_cache off;" + SERVER)
+    assert srv.get("/a.txt").body == b"0123456789"
+    srv.write("a.txt", "new", mtime=MTIME + 5)
+    r = srv.get("/a.txt")
+    assert r.body == b"new" and r.header("ETag") == etag_for(3, MTIME + 5)
+    os.unlink(os.path.join(srv.html, "a.txt"))
+    assert srv.get("/a.txt").status == 404
+
+
+def test_odd_file_names_and_query(hush):
+    srv = site(hush)
+    srv.write("with space.txt", "space")
+    srv.write("caf\u00e9.txt", "cafe")
+    srv.write("empty.txt", "")
+    assert srv.get("/with%20space.txt").body == b"space"
+    assert srv.get("/caf%C3%A9.txt").body == b"cafe"
+    assert srv.get("/a.txt?x=1&y=%2F").body == b"0123456789"
+    r = srv.get("/empty.txt")
+    assert (r.status, r.header("Content-Length"), r.body) == (200, "0", b"")
+
+
+def test_head_of_error_has_no_body(hush):
+    srv = site(hush)
+    r = srv.exchange(req("/missing", method="HEAD"))
+    (resp,) = r.responses(head=True)
+    assert resp.status == 404 and resp.body == b""
+    assert r.data.endswith(b"\r\n\r\n")
+
+
+def test_file_as_directory_is_404(hush):
+    srv = site(hush)
+    assert srv.get("/a.txt/").status == 404
+    assert srv.get("/a.txt/x").status == 404
+
+
+def test_unreadable_file_is_403(hush):
+    if os.geteuid() == 0:
+        import pytest
+        pytest.skip("root reads everything")
+    srv = site(hush)
+    os.chmod(os.path.join(srv.html, "a.txt"), 0)
+    assert srv.get("/a.txt").status == 403
