@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/errlog.h"
 #include "edge/drop.h"
+#include "edge/edge.h"
 #include "http/http.h"
 #include "log/writer.h"
 #include "process.h"
@@ -35,7 +36,7 @@ static void usage(FILE *out)
             "  -v            : show version and exit\n"
             "  -t            : test configuration and exit\n"
             "  -q            : suppress non-error messages during configuration testing\n"
-            "  -s signal     : send signal to a master process: stop, quit, reopen, reload\n"
+            "  -s signal     : send signal to a master process: stop, quit, reopen, reload; bans lists bans\n"
             "  -p prefix     : set prefix path (default: the current directory)\n"
             "  -c filename   : set configuration file (default: conf/hush.conf)\n"
             "  -g directives : set global directives out of configuration file\n");
@@ -156,6 +157,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "hush: configuration file %s test is successful\nconfiguration ok\n", conf_path);
         return 0;
     }
+    if (o.signal && strcmp(o.signal, "bans") == 0)
+        return hs_edge_print_bans(conf->pid_path.p); /* reads the ban zones, sends nothing */
     if (o.signal)
         return send_signal(conf, o.signal);
     if (hs_errlog_open(conf) != 0) {
