@@ -34,4 +34,8 @@ void hs_edge_request_ended(hs_req *r);
 /* A connection closed; c->ending is its last ending (connection log). */
 void hs_edge_conn_closed(hs_conn *c);
 
+/* hush -s bans: prints the active bans of the running master (found through
+ * pid_path); returns the exit code. */
+int hs_edge_print_bans(const char *pid_path);
+
 #endif
