@@ -201,3 +201,23 @@ def test_every_connection_ends_once(hush):
     lines = srv.expect_log(4, settle=1.2)
     reasons = sorted(l.split()[1] for l in lines)
     assert reasons == ["bad_request", "header_timeout", "no_request", "ok"]
+
+
+def test_header_timeout_on_second_keepalive_request(hush):
+    srv = start(hush)
+    r = srv.exchange([(req("/r", close=False), 0.2), (b"GET /r HT", 0)], timeout=4)
+    assert r.how == "closed"
+    assert r.data.count(b"HTTP/1.1 200 OK") == 1
+    lines = srv.wait_log(2, timeout=4)
+    # an incomplete request line is logged as "-" (nginx does the same)
+    assert lines == ['200 ok - 2 "GET /r HTTP/1.1"', '408 header_timeout - 0 "-"']
+
+
+def test_bad_request_mid_pipeline(hush):
+    srv = start(hush)
+    r = srv.exchange(req("/r", close=False) + b"GET / HTTP/1.1\r\nHost : x\r\n\r\n" + req("/r"))
+    assert r.how == "closed"
+    rs = r.responses()
+    assert [x.status for x in rs] == [200, 400]
+    lines = srv.wait_log(2)
+    assert [l.split()[1] for l in lines] == ["ok", "bad_request"]
