@@ -1,0 +1,137 @@
+"""Limits: 414 for a long request line, 431 for a huge header line or head,
+413 for client_max_body_size, worker_connections (excess connections are
+refused, the server keeps running)."""
+import socket
+import time
+
+from conftest import read_all, req
+
+HTTP = """
+log_format r '$status $close_reason "$request"';
+access_log logs/access.log r;
+client_header_buffer_size 1k;
+large_client_header_buffers 4 8k;
+client_max_body_size 1k;
+server {
+    listen 127.0.0.1:@PORT@;
+    server_name localhost;
+    location = /r { return 200 "r\\n"; }
+    location /big/ { client_max_body_size 100k; return 200 "big\\n"; }
+    location /nolimit/ { client_max_body_size 0; return 200 "nolimit\\n"; }
+}
+"""
+
+
+def start(hush, http=HTTP):
+    return hush(http)
+
+
+def status(r):
+    return int(r.data.split(b" ", 2)[1]) if r.data else None
+
+
+def test_long_request_line_414(hush):
+    srv = start(hush)
+    r = srv.exchange(req("/r?" + "a" * 9000))
+    assert status(r) == 414, r
+    assert r.data.startswith(b"HTTP/1.1 414 Request-URI Too Large\r\n")
+    assert r.how == "closed"
+    (line,) = srv.wait_log(1)
+    assert line.startswith("414 bad_request ")
+
+
+def test_request_line_within_large_buffer_ok(hush):
+    srv = start(hush)
+    r = srv.exchange(req("/r?" + "a" * 7000))
+    assert status(r) == 200
+
+
+def test_huge_header_431(hush):
+    srv = start(hush)
+    r = srv.exchange(req("/r", headers=["X-Big: " + "b" * 40000]))
+    assert status(r) == 431, r
+    assert r.how == "closed"
+    (line,) = srv.wait_log(1)
+    assert line.startswith("431 bad_request ")
+
+
+def test_total_head_too_large_431(hush):
+    srv = start(hush)
+    r = srv.exchange(req("/r", headers=["X-H%d: %s" % (i, "h" * 7000) for i in range(6)]))
+    assert status(r) in (400, 431), r
+    assert r.how == "closed"
+
+
+def test_many_headers_within_limits_ok(hush):
+    srv = start(hush)
+    r = srv.exchange(req("/r", headers=["X-H%d: %s" % (i, "h" * 2000) for i in range(3)]))
+    assert status(r) == 200
+
+
+def test_body_too_large_413(hush):
+    srv = start(hush)
+    r = srv.exchange(b"POST /r HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2000\r\n\r\n" + b"x" * 2000)
+    assert status(r) == 413, r
+    assert r.data.startswith(b"HTTP/1.1 413 Request Entity Too Large\r\n")
+    assert r.how in ("closed", "reset")
+    (line,) = srv.wait_log(1)
+    assert line.startswith("413 bad_request ")
+
+
+def test_body_limit_per_location_and_zero(hush):
+    srv = start(hush)
+    body = b"x" * 50000
+    r = srv.exchange(b"POST /big/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                     % len(body) + body)
+    assert status(r) == 200
+    body = b"x" * 300000
+    r = srv.exchange(b"POST /nolimit/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                     % len(body) + body)
+    assert status(r) == 200
+
+
+def test_chunked_body_over_limit_413(hush):
+    srv = start(hush)
+    chunk = b"x" * 600
+    body = b"258\r\n" + chunk + b"\r\n258\r\n" + chunk + b"\r\n0\r\n\r\n"
+    r = srv.exchange(b"POST /r HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
+    assert status(r) == 413, r
+
+
+def test_body_at_limit_ok_and_keepalive(hush):
+    srv = start(hush)
+    r = srv.exchange(b"POST /r HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1024\r\n\r\n" + b"x" * 1024 +
+                     req("/r"))
+    assert [x.status for x in r.responses()] == [200, 200]
+
+
+def test_worker_connections_limit_server_keeps_running(hush):
+    srv = hush(HTTP, events="worker_connections 16;")
+    held = []
+    refused = 0
+    for _ in range(40):
+        try:
+            s = srv.connect(timeout=1)
+            s.sendall(b"GET /r HTTP/1.1\r\nHost: localhost\r\n")   # partial head: stays open
+            held.append(s)
+        except OSError:
+            refused += 1
+    time.sleep(0.3)
+    dead = 0
+    for s in held:
+        s.settimeout(0.05)
+        try:
+            if s.recv(1) == b"":
+                dead += 1
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            dead += 1
+    assert dead + refused >= 40 - 16, (dead, refused)
+    for s in held:
+        s.close()
+    time.sleep(0.3)
+    # the server is still alive and serves
+    assert srv.alive()
+    r = srv.exchange(req("/r"))
+    assert status(r) == 200, r
