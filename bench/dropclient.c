@@ -1,0 +1,119 @@
+/* bench/dropclient.c — keeps N connections in flight, each a new TCP
+ * connection that sends one request and waits for the server to end it
+ * (FIN or RST) without an answer. Counts drops per second for DURATION.
+ *
+ *   dropclient PORT DURATION_S CONNS HOST [SRC_ADDR]
+ *
+ * Prints: "drops N answered A errors E seconds S". A connection that gets
+ * any byte back counts as answered (a drop must send nothing). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct sockaddr_in dst, src;
+static int use_src;
+static char request[256];
+static size_t request_len;
+static long drops, answered, errors;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Opens a connection and queues its request; returns the fd or -1. */
+static int open_one(int ep)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (use_src) {
+        setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+        if (bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0) {
+            close(fd);
+            return -1;
+        }
+    }
+    if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) != 0 && errno != EINPROGRESS) {
+        close(fd);
+        return -1;
+    }
+    struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN | EPOLLRDHUP, .data.fd = fd};
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    return fd;
+}
+
+static char sent[1 << 20]; /* per fd: request written */
+
+static void on_event(int ep, int fd, uint32_t e)
+{
+    if ((e & EPOLLOUT) && !sent[fd] && !(e & (EPOLLERR | EPOLLHUP))) {
+        /* accept-phase drops may close before the request goes out: that's fine */
+        if (send(fd, request, request_len, MSG_NOSIGNAL) > 0)
+            sent[fd] = 1;
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = fd};
+        epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
+        if (!(e & (EPOLLIN | EPOLLRDHUP)))
+            return;
+    }
+    char buf[512];
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n > 0)
+        answered++;
+    else if (n == 0 || errno == ECONNRESET || errno == EPIPE)
+        drops++;
+    else if (errno == EAGAIN)
+        return;
+    else
+        errors++;
+    sent[fd] = 0;
+    close(fd);
+    if (open_one(ep) < 0)
+        errors++;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 5) {
+        fprintf(stderr, "usage: dropclient PORT DURATION_S CONNS HOST [SRC_ADDR]\n");
+        return 2;
+    }
+    dst.sin_family = AF_INET;
+    dst.sin_port = htons((uint16_t)atoi(argv[1]));
+    inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
+    double duration = atof(argv[2]);
+    int conns = atoi(argv[3]);
+    request_len = (size_t)snprintf(request, sizeof(request),
+                                   "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: dropclient\r\n\r\n", argv[4]);
+    if (argc > 5) {
+        use_src = 1;
+        src.sin_family = AF_INET;
+        inet_pton(AF_INET, argv[5], &src.sin_addr);
+    }
+    int ep = epoll_create1(0);
+    for (int i = 0; i < conns; i++)
+        if (open_one(ep) < 0)
+            errors++;
+    double t0 = now(), end = t0 + duration;
+    struct epoll_event evs[256];
+    while (now() < end) {
+        int n = epoll_wait(ep, evs, 256, 100);
+        for (int i = 0; i < n; i++)
+            on_event(ep, evs[i].data.fd, evs[i].events);
+    }
+    printf("drops %ld answered %ld errors %ld seconds %.3f\n", drops, answered, errors, now() - t0);
+    return 0;
+}
