@@ -126,9 +126,18 @@ static void worker_loop(const hs_config *conf)
     hs_log_files_flush_all();
 }
 
+/* During a reload: the generation being replaced. Its listening sockets are
+ * still open in the master when the new workers fork; a new worker that kept
+ * them would hold sockets of the SO_REUSEPORT group that nobody accepts on,
+ * and the connections the kernel hashes to them would hang. */
+static generation *replaced_gen;
+static void generation_close_sockets(generation *g);
+
 static void worker_main(generation *g, int index, const sigset_t *blocked)
 {
     hs_config *conf = g->conf;
+    if (replaced_gen)
+        generation_close_sockets(replaced_gen);
     for (int w = 0; w < g->nworkers; w++)
         if (w != index)
             for (size_t s = 0; s < g->per; s++)
@@ -288,7 +297,10 @@ static void reload(generation *cur, const char *file, const char *prefix, const 
         return;
     }
     generation next;
-    if (generation_start(&next, conf, blocked, false) != 0) {
+    replaced_gen = cur;
+    int started = generation_start(&next, conf, blocked, false);
+    replaced_gen = NULL;
+    if (started != 0) {
         hs_log_files_restore(old_files);
         hs_config_free(conf);
         hs_log(HS_LOG_EMERG, "reload failed; the old configuration keeps serving");
