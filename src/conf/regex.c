@@ -62,6 +62,19 @@ int hs_regex_match(const hs_regex *re, hs_str subject, int *ovec)
 
 int hs_regex_captures(const hs_regex *re) { return re->captures; }
 
+void hs_regex_each_name(const hs_regex *re, void (*fn)(const char *name, int index, void *arg), void *arg)
+{
+    uint32_t count = 0, entry = 0;
+    PCRE2_SPTR table = NULL;
+    pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &count);
+    pcre2_pattern_info(re->code, PCRE2_INFO_NAMEENTRYSIZE, &entry);
+    pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &table);
+    for (uint32_t i = 0; table && i < count; i++) {
+        const unsigned char *e = table + i * entry;
+        fn((const char *)e + 2, (e[0] << 8) | e[1], arg);
+    }
+}
+
 int hs_regex_name_index(const hs_regex *re, const char *name)
 {
     int n = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)name);

@@ -17,6 +17,8 @@ hs_regex *hs_regex_compile(hs_pool *pool, hs_str pattern, bool caseless, char *e
  * 0 for no match. ovec holds 2 * HS_REGEX_MAX_CAPTURES offsets, -1 for unset. */
 int hs_regex_match(const hs_regex *re, hs_str subject, int *ovec);
 int hs_regex_captures(const hs_regex *re);
+/* Calls fn(name, group index) for every named group of the pattern. */
+void hs_regex_each_name(const hs_regex *re, void (*fn)(const char *name, int index, void *arg), void *arg);
 /* Index of a named group, or -1. */
 int hs_regex_name_index(const hs_regex *re, const char *name);
 

@@ -159,7 +159,8 @@ void hs_drop_conn(hs_conn *c, int mode, int64_t tarpit_msec)
             set_reset(c->fd);
         break;
     default:
-        drain(c->fd);
+        if (c->readable || c->buf_pos < c->buf_len)
+            drain(c->fd); /* else our last read was short: nothing is left unread */
         break;
     }
     hs_conn_close(c);

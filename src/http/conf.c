@@ -6,6 +6,7 @@
 
 #include "edge/edge.h"
 #include "http/conf_internal.h"
+#include "http/http.h"
 #include "http/proxy.h"
 
 hs_loc_conf *hs_loc_conf_create(hs_pool *pool)
@@ -95,6 +96,7 @@ static int parse_location_head(hs_cf *cf, const hs_conf_node *n, hs_loc_conf *lc
         lc->regex = hs_regex_compile(cf->pool, name, lc->match == HS_LOC_REGEX_I, err, sizeof(err));
         if (lc->regex == NULL)
             return hs_cf_error(cf, n, "%s", err);
+        hs_http_define_named_captures(cf, lc->regex);
     }
     return HS_OK;
 }

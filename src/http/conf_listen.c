@@ -6,6 +6,7 @@
 
 #include "core/units.h"
 #include "http/conf_internal.h"
+#include "http/http.h"
 
 static int parse_port(hs_str s)
 {
@@ -184,6 +185,7 @@ static int server_name_directive(hs_cf *cf, const hs_conf_node *n, void *conf, c
             nm.regex = hs_regex_compile(cf->pool, (hs_str){a.p + 1, a.n - 1}, true, err, sizeof(err));
             if (nm.regex == NULL)
                 return hs_cf_error(cf, n, "%s", err);
+            hs_http_define_named_captures(cf, nm.regex);
         } else if (a.n > 2 && a.p[0] == '*' && a.p[1] == '.') {
             nm.kind = HS_NAME_WILD_HEAD;
             nm.name = lowercase(cf, (hs_str){a.p + 1, a.n - 1}); /* ".example.com" */

@@ -1119,6 +1119,8 @@ void hs_proxy_handler(hs_req *r)
     c->state = HS_CONN_PROXY;
     hs_timer_cancel(&c->timer);
     bool small = r->h.content_length <= BUFFERED_BODY_MAX;
+    if (r->h.expect_continue && (r->h.chunked || r->h.content_length > 0) && c->buf_pos == c->buf_len)
+        hs_http_send_continue(r);
     if (r->h.chunked || (r->h.content_length > 0 && small)) {
         if (r->h.chunked)
             hs_chunked_init(&px->dec);

@@ -559,6 +559,19 @@ static void run_handler(hs_req *r)
     }
 }
 
+/* "100 Continue" for a client that waits before sending its body. It is
+ * tiny and goes out on an idle socket; if it cannot be sent now the client
+ * sends its body after its own timeout anyway. */
+void hs_http_send_continue(hs_req *r)
+{
+    static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (r->h.version < 11)
+        return;
+    ssize_t n = send(r->conn->fd, line, sizeof(line) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0)
+        r->conn->bytes_out += (uint64_t)n;
+}
+
 /* Runs the selected location: drops and limits first, then the body, then
  * the handler. */
 void hs_http_run_location(hs_req *r)
@@ -586,11 +599,8 @@ void hs_http_run_location(hs_req *r)
         bad_request(r, 413, NULL);
         return;
     }
-    if (r->h.expect_continue && r->conn->buf_len == r->conn->buf_pos) {
-        /* the client waits for our go-ahead: answer without the body, then close */
-        run_handler(r);
-        return;
-    }
+    if (r->h.expect_continue && r->conn->buf_len == r->conn->buf_pos)
+        hs_http_send_continue(r);
     start_discard_body(r);
 }
 
@@ -698,6 +708,26 @@ static bool line_too_long(hs_req *r, size_t parsed_len)
     return parsed_len - r->h.line_start >= (size_t)s->large_header_buffers_size;
 }
 
+/* large_client_header_buffers: no single line may be longer than one
+ * buffer, even when the whole head fit (414 for the request line, 431 for a
+ * header line). */
+static bool head_line_too_long(hs_req *r)
+{
+    size_t limit = (size_t)default_srv(r->conn)->large_header_buffers_size;
+    if (r->h.request_line.n + 2 > limit) {
+        bad_request(r, 414, "request line too long");
+        return true;
+    }
+    for (size_t i = 0; i < r->h.nheaders; i++) {
+        const hs_header *h = &r->headers[i];
+        if ((size_t)(h->value.p + h->value.n - h->name.p) + 2 > limit) {
+            bad_request(r, 431, "request header line too long");
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The first line of a request that failed to parse, as nginx logs it in
  * $request (a TLS handshake on a plain port shows up as "\x16\x03..."). */
 static hs_str first_line(const char *p, size_t n)
@@ -732,6 +762,10 @@ static int parse_step(hs_conn *c)
             r->raw_line = first_line(c->buf + c->buf_pos, avail);
         c->buf_pos = c->buf_len;
         bad_request(r, r->h.error_status ? r->h.error_status : 400, r->h.error_reason);
+        return HS_DECLINED;
+    }
+    if (head_line_too_long(r)) {
+        c->buf_pos = c->buf_len;
         return HS_DECLINED;
     }
     c->buf_pos += (uint32_t)r->h.head_len;
@@ -828,6 +862,9 @@ void hs_http_on_readable(hs_conn *c)
         break;
     case HS_CONN_READ_BODY:
         discard_body_step(c->req);
+        /* the request may have finished: its pipelined successor is already buffered */
+        if (c->state == HS_CONN_KEEPALIVE && (c->buf || c->readable))
+            read_heads(c);
         break;
     case HS_CONN_LINGER:
         hs_conn_linger_read(c);

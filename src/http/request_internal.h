@@ -19,6 +19,10 @@ const char *hs_conn_peer_text(hs_conn *c);
  * closes or drops the connection. */
 void hs_http_end_request(hs_req *r, hs_ending why, int status);
 void hs_http_run_location(hs_req *r);
+/* Host for an absolute redirect (request Host, server name, or local address). */
+hs_str hs_http_redirect_host(hs_req *r);
+/* Sends "HTTP/1.1 100 Continue" (Expect: 100-continue, body not yet here). */
+void hs_http_send_continue(hs_req *r);
 /* The response went out completely: log, then keep-alive or close. */
 void hs_http_response_done(hs_req *r);
 bool hs_http_want_keepalive(hs_req *r);

@@ -1,5 +1,6 @@
 /* Static files: path mapping (root/alias), index, try_files, conditional
  * requests (ETag, Last-Modified), single byte ranges, and the response. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -191,6 +192,8 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
         if (cond == 304) {
             rs->status = 304;
             rs->content_length = -1;
+            rs->content_type = HS_NULL_STR; /* as nginx: a 304 names no type */
+            rs->extra = HS_NULL_STR;
             hs_http_send_response(r);
             return;
         }
@@ -223,9 +226,32 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
     hs_http_send_response(r);
 }
 
+/* The host for an absolute redirect: the request's, else the server's name,
+ * else the local address the client connected to (as nginx). */
+hs_str hs_http_redirect_host(hs_req *r)
+{
+    if (r->host.n)
+        return r->host;
+    if (r->srv->name.n && r->srv->name.p[0] != '_')
+        return r->srv->name;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char *buf = hs_palloc(r->pool, INET6_ADDRSTRLEN + 2);
+    if (buf == NULL || getsockname(r->conn->fd, (struct sockaddr *)&ss, &len) != 0)
+        return HS_STR("localhost");
+    if (ss.ss_family == AF_INET6) {
+        buf[0] = '[';
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf + 1, INET6_ADDRSTRLEN);
+        strcat(buf, "]");
+    } else {
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, INET6_ADDRSTRLEN);
+    }
+    return hs_cstr(buf);
+}
+
 static void redirect_to_dir(hs_req *r)
 {
-    hs_str host = r->host.n ? r->host : r->srv->name;
+    hs_str host = hs_http_redirect_host(r);
     int port = r->conn->group->listen->port;
     char portbuf[16] = "";
     if (port != 80)
@@ -383,7 +409,7 @@ void hs_http_return_handler(hs_req *r)
     if (redirect && text.p) {
         hs_http_error_response(r, code);
         if (text.n && text.p[0] == '/') {
-            hs_str host = r->host.n ? r->host : r->srv->name;
+            hs_str host = hs_http_redirect_host(r);
             int port = r->conn->group->listen->port;
             char portbuf[16] = "";
             if (port != 80)

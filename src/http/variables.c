@@ -350,6 +350,17 @@ static int v_capture(void *ctx, uintptr_t d, hs_str *out, char *scratch)
                          (size_t)(r->captures[2 * i + 1] - r->captures[2 * i])}));
 }
 
+/* Named captures ((?<name>...) in server_name and location regexes) are
+ * variables too, read from the request's last match as $1..$9 are. */
+static void define_named(const char *name, int index, void *arg)
+{
+    hs_cf *cf = arg;
+    if (index < HS_REGEX_MAX_CAPTURES)
+        hs_vars_define(cf->pool, hs_cstr(name), v_capture, (uintptr_t)index);
+}
+
+void hs_http_define_named_captures(hs_cf *cf, const hs_regex *re) { hs_regex_each_name(re, define_named, cf); }
+
 static int v_document_root(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
@@ -410,15 +421,47 @@ static int v_proxy_add_xff(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return p ? SET(hs_cstr(p)) : HS_DECLINED;
 }
 
+static int b64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+/* $remote_user: the user name of "Authorization: Basic base64(user:pass)". */
 static int v_remote_user(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
     (void)scratch;
-    (void)out;
     hs_req *r = REQ(ctx);
-    if (!r->head_done || hs_http_find_header(&r->h, "Authorization") == NULL)
+    const hs_header *h = r->head_done ? hs_http_find_header(&r->h, "Authorization") : NULL;
+    if (h == NULL || h->value.n < 7 || strncasecmp(h->value.p, "Basic ", 6) != 0)
         return HS_DECLINED;
-    return HS_DECLINED; /* basic auth user names come with auth support */
+    hs_str enc = {h->value.p + 6, h->value.n - 6};
+    while (enc.n && enc.p[0] == ' ')
+        enc = (hs_str){enc.p + 1, enc.n - 1};
+    char *dec = hs_palloc(r->pool, enc.n);
+    size_t n = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; dec && i < enc.n && enc.p[i] != '='; i++) {
+        int v = b64_value(enc.p[i]);
+        if (v < 0)
+            return HS_DECLINED;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            dec[n++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    const char *colon = dec ? memchr(dec, ':', n) : NULL;
+    if (colon == NULL)
+        return HS_DECLINED;
+    return SET(((hs_str){dec, (size_t)(colon - dec)}));
 }
 
 static int v_content_header(void *ctx, uintptr_t d, hs_str *out, char *scratch)

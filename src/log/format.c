@@ -125,8 +125,8 @@ size_t hs_log_format_render(const hs_log_format *f, void *ctx, char *out, size_t
             continue;
         }
         if (hs_var_get_value(&op->var, ctx, &v, scratch) != HS_OK) {
-            /* a variable without a value is "-" (json: empty), as nginx */
-            if (f->escape == HS_ESCAPE_JSON)
+            /* a variable without a value is "-" (json, none: empty), as nginx */
+            if (f->escape != HS_ESCAPE_DEFAULT)
                 continue;
             if (room)
                 out[n] = '-';
