@@ -272,3 +272,27 @@ def test_methods_and_config_errors(hush, tmpconf):
                 " server { listen 127.0.0.1:1; location /s { stub_status on; } location /m { metrics; } } }\n")
     p = run_hush(["-t", "-p", tmpconf, "-c", path])
     assert p.returncode == 0, p.stderr
+
+
+def test_shipped_alerts_and_dashboard_use_real_metrics(hush):
+    """conf/prometheus-alerts.yml passes promtool, and every metric named in
+    it or in conf/grafana-dashboard.json is one that hush exposes."""
+    import json
+    import re
+    import subprocess
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    alerts = os.path.join(root, "conf", "prometheus-alerts.yml")
+    dash = json.load(open(os.path.join(root, "conf", "grafana-dashboard.json")))
+    exprs = [t["expr"] for p in dash["panels"] for t in p["targets"]]
+    exprs.append(open(alerts).read())
+    m = scrape(hush(BASIC))
+    exposed = set()
+    for name, fam in m.families.items():
+        exposed.add(name)
+        if fam["type"] == "histogram":
+            exposed |= {name + "_bucket", name + "_sum", name + "_count"}
+    used = {n for e in exprs for n in re.findall(r"\bhush_[a-z_]+", e)}
+    assert used and used <= exposed, used - exposed
+    if promtool():
+        p = subprocess.run([promtool(), "check", "rules", alerts], capture_output=True, text=True)
+        assert p.returncode == 0, p.stdout + p.stderr
