@@ -199,15 +199,19 @@ static void conn_start(hs_listener *l, int fd, const struct sockaddr_storage *pe
     conns_head.next->prev = c;
     conns_head.next = c;
     active++;
+    hs_timer_set(&c->timer, (uint64_t)c->group->default_srv->client_header_timeout);
+    /* Read before registering: the request usually came with the handshake,
+     * and a connection dropped or answered and closed on this first read
+     * never costs an epoll_ctl. Registering later loses nothing: EPOLL_CTL_ADD
+     * reports a socket that is already readable or writable. */
+    c->readable = true;
+    hs_http_on_readable(c);
+    if (c->state == HS_CONN_CLOSED)
+        return;
     if (hs_ev_add(fd, &c->ev, EPOLLIN | EPOLLOUT | EPOLLRDHUP) != 0) {
         hs_log_errno(HS_LOG_ALERT, errno, "epoll_ctl(ADD) failed");
         hs_conn_close(c);
-        return;
     }
-    hs_timer_set(&c->timer, (uint64_t)c->group->default_srv->client_header_timeout);
-    /* edge-triggered: bytes that arrived with the handshake are read now */
-    c->readable = true;
-    hs_http_on_readable(c);
 }
 
 static void on_accept_resume(hs_timer *t);
