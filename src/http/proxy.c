@@ -78,6 +78,8 @@ static void proxy_connect(hs_req *r);
 static void proxy_send(hs_req *r);
 static void proxy_read_head(hs_req *r);
 static void proxy_relay(hs_req *r);
+static int consume_in(hs_req *r);
+static void relay_error(hs_req *r, bool client_side);
 static void proxy_fail(hs_req *r, int status, bool timeout, const char *what);
 
 static hs_proxy_state *PX(hs_req *r) { return r->px; }
@@ -129,16 +131,43 @@ static void end_proxying(hs_req *r)
     free_buffers(px);
 }
 
+/* ---- building heads without printf (this runs for every proxied request) ---- */
+
+static char *put(char *p, const char *s, size_t n)
+{
+    if (n)
+        memcpy(p, s, n);
+    return p + n;
+}
+#define PUT_LIT(p, lit) put((p), (lit), sizeof(lit) - 1)
+
+static char *put_field(char *p, hs_str name, hs_str value)
+{
+    p = put(p, name.p, name.n);
+    p = PUT_LIT(p, ": ");
+    p = put(p, value.p, value.n);
+    return PUT_LIT(p, "\r\n");
+}
+
+static char *put_u64(char *p, uint64_t v) { return p + hs_u64_to_str(v, p); }
+
+/* Is name one of names (case-insensitive)? Lengths are compared first. */
+static bool name_in(hs_str name, const hs_str *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (names[i].n == name.n && strncasecmp(names[i].p, name.p, name.n) == 0)
+            return true;
+    return false;
+}
+
 /* ---- the request to the upstream ---- */
 
 static bool hop_by_hop(hs_str name)
 {
-    static const char *const names[] = {"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
-                                        "Transfer-Encoding", "Upgrade", "Content-Length", "Expect", "Host"};
-    for (size_t i = 0; i < HS_ARRAY_LEN(names); i++)
-        if (hs_str_caseeq_lit(name, names[i]))
-            return true;
-    return false;
+    static const hs_str names[] = {HS_STR("Connection"), HS_STR("Keep-Alive"), HS_STR("Proxy-Connection"),
+                                   HS_STR("TE"), HS_STR("Trailer"), HS_STR("Transfer-Encoding"),
+                                   HS_STR("Upgrade"), HS_STR("Content-Length"), HS_STR("Expect"), HS_STR("Host")};
+    return name_in(name, names, HS_ARRAY_LEN(names));
 }
 
 static bool set_by_conf(hs_proxy_conf *pc, hs_str name)
@@ -211,28 +240,29 @@ static int build_request(hs_req *r)
     char *b = hs_palloc(r->pool, cap), *p = b;
     if (b == NULL)
         return HS_ERROR;
-    p += sprintf(p, "%.*s %.*s HTTP/1.%d\r\n", (int)r->h.method.n, r->h.method.p, (int)uri.n, uri.p,
-                 pc->http_version == 11 ? 1 : 0);
+    p = put(p, r->h.method.p, r->h.method.n);
+    *p++ = ' ';
+    p = put(p, uri.p, uri.n);
+    p = pc->http_version == 11 ? PUT_LIT(p, " HTTP/1.1\r\n") : PUT_LIT(p, " HTTP/1.0\r\n");
     if (!host_set)
-        p += sprintf(p, "Host: %.*s\r\n", (int)pc->proxy_host.n, pc->proxy_host.p);
+        p = put_field(p, HS_STR("Host"), pc->proxy_host);
     if (!conn_set && !uses_keepalive(pc))
-        p += sprintf(p, "Connection: close\r\n");
-    for (size_t i = 0; i < nset; i++) {
-        if (values[i].n == 0)
-            continue; /* an empty value removes the header */
-        p += sprintf(p, "%.*s: %.*s\r\n", (int)pc->headers[i].name.n, pc->headers[i].name.p, (int)values[i].n,
-                     values[i].p);
-    }
+        p = PUT_LIT(p, "Connection: close\r\n");
+    for (size_t i = 0; i < nset; i++)
+        if (values[i].n) /* an empty value removes the header */
+            p = put_field(p, pc->headers[i].name, values[i]);
     for (size_t i = 0; i < r->h.nheaders; i++) {
         hs_header *h = &r->headers[i];
-        if (hop_by_hop(h->name) || set_by_conf(pc, h->name))
-            continue;
-        p += sprintf(p, "%.*s: %.*s\r\n", (int)h->name.n, h->name.p, (int)h->value.n, h->value.p);
+        if (!hop_by_hop(h->name) && (nset == 0 || !set_by_conf(pc, h->name)))
+            p = put_field(p, h->name, h->value);
     }
     int64_t body = px->body_buffered ? (int64_t)px->body_len : r->h.content_length;
-    if (body > 0 || r->h.chunked || r->h.content_length == 0)
-        p += sprintf(p, "Content-Length: %lld\r\n", (long long)(body > 0 ? body : 0));
-    p += sprintf(p, "\r\n");
+    if (body > 0 || r->h.chunked || r->h.content_length == 0) {
+        p = PUT_LIT(p, "Content-Length: ");
+        p = put_u64(p, (uint64_t)(body > 0 ? body : 0));
+        p = PUT_LIT(p, "\r\n");
+    }
+    p = PUT_LIT(p, "\r\n");
     if (px->body_buffered && px->body_len) {
         memcpy(p, px->body, px->body_len);
         p += px->body_len;
@@ -568,9 +598,9 @@ static void send_stream(hs_req *r)
         }
     }
     hs_timer_cancel(&c->timer);
+    /* the answer cannot be there yet: wait for its EPOLLIN instead of a read that fails */
     px->state = PX_READ_HEAD;
     hs_timer_set(&px->u->timer, (uint64_t)px->pc->read_timeout);
-    proxy_read_head(r);
 }
 
 static void proxy_send(hs_req *r)
@@ -594,21 +624,19 @@ static void proxy_send(hs_req *r)
     }
     px->state = PX_READ_HEAD;
     hs_timer_set(&px->u->timer, (uint64_t)px->pc->read_timeout);
-    proxy_read_head(r);
 }
 
 /* ---- the response head ---- */
 
 static bool hidden_response_header(hs_str name)
 {
-    static const char *const names[] = {"Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length",
-                                        "Server", "Date", "Proxy-Connection", "Trailer", "Upgrade",
-                                        "X-Accel-Redirect", "X-Accel-Buffering", "X-Accel-Charset",
-                                        "X-Accel-Expires", "X-Accel-Limit-Rate", "X-Pad"};
-    for (size_t i = 0; i < HS_ARRAY_LEN(names); i++)
-        if (hs_str_caseeq_lit(name, names[i]))
-            return true;
-    return false;
+    static const hs_str names[] = {
+        HS_STR("Connection"), HS_STR("Keep-Alive"), HS_STR("Transfer-Encoding"), HS_STR("Content-Length"),
+        HS_STR("Server"), HS_STR("Date"), HS_STR("Proxy-Connection"), HS_STR("Trailer"), HS_STR("Upgrade"),
+        HS_STR("X-Pad")};
+    if (name.n > 8 && strncasecmp(name.p, "X-Accel-", 8) == 0)
+        return true;
+    return name_in(name, names, HS_ARRAY_LEN(names));
 }
 
 static bool retry_status(hs_proxy_state *px, int status)
@@ -647,25 +675,31 @@ static int build_client_head(hs_req *r)
     if (b == NULL)
         return HS_ERROR;
     const char *text = hs_http_status_text(h->status);
-    if (text)
-        p += sprintf(p, "HTTP/1.1 %d %s\r\n", h->status, text);
-    else
-        p += sprintf(p, "HTTP/1.1 %d %.*s\r\n", h->status, (int)h->reason.n, h->reason.p);
-    p += sprintf(p, "Server: %s\r\nDate: %s\r\n", r->loc->server_tokens ? HS_SERVER_TOKEN : "hush", hs_now.http_date);
+    p = PUT_LIT(p, "HTTP/1.1 ");
+    p = put_u64(p, (uint64_t)h->status);
+    *p++ = ' ';
+    p = text ? put(p, text, strlen(text)) : put(p, h->reason.p, h->reason.n);
+    p = PUT_LIT(p, "\r\n");
+    p = r->loc->server_tokens ? PUT_LIT(p, "Server: " HS_SERVER_TOKEN "\r\nDate: ") : PUT_LIT(p, "Server: hush\r\nDate: ");
+    p = put(p, hs_now.http_date, hs_now.http_date_len);
+    p = PUT_LIT(p, "\r\n");
     for (size_t i = 0; i < h->nheaders; i++) {
         hs_header *f = &h->headers[i];
         if (hidden_response_header(f->name))
             continue;
-        p += sprintf(p, "%.*s: %.*s\r\n", (int)f->name.n, f->name.p, (int)f->value.n, f->value.p);
-        if (hs_str_caseeq_lit(f->name, "Content-Type"))
+        p = put_field(p, f->name, f->value);
+        if (f->name.n == 12 && strncasecmp(f->name.p, "Content-Type", 12) == 0)
             rs->content_type = f->value;
     }
-    if (h->content_length >= 0 && h->status != 304 && h->status != 204)
-        p += sprintf(p, "Content-Length: %lld\r\n", (long long)h->content_length);
-    else if (px->client_chunked)
-        p += sprintf(p, "Transfer-Encoding: chunked\r\n");
+    if (h->content_length >= 0 && h->status != 304 && h->status != 204) {
+        p = PUT_LIT(p, "Content-Length: ");
+        p = put_u64(p, (uint64_t)h->content_length);
+        p = PUT_LIT(p, "\r\n");
+    } else if (px->client_chunked) {
+        p = PUT_LIT(p, "Transfer-Encoding: chunked\r\n");
+    }
     rs->keepalive = hs_http_want_keepalive(r) && (!px->resp_until_close || px->client_chunked);
-    p += sprintf(p, "Connection: %s\r\n\r\n", rs->keepalive ? "keep-alive" : "close");
+    p = rs->keepalive ? PUT_LIT(p, "Connection: keep-alive\r\n\r\n") : PUT_LIT(p, "Connection: close\r\n\r\n");
     rs->head = b;
     rs->head_len = (size_t)(p - b);
     rs->status = h->status;
@@ -742,6 +776,19 @@ static void head_received(hs_req *r)
         if (cout_add(px, r->resp.head, r->resp.head_len) != HS_OK) {
             proxy_fail(r, 500, false, NULL);
             return;
+        }
+    }
+    if (px->in_len || px->resp_none) {
+        /* the body (or all of it) came with the head: one write to the client */
+        int rc = consume_in(r);
+        if (rc == HS_ERROR) {
+            px->state = PX_RELAY;
+            relay_error(r, false);
+            return;
+        }
+        if (rc == HS_OK) {
+            cur_try(px)->response_us = since_start(px);
+            release_upstream(px, px->upstream_clean && px->resp.keep_alive && uses_keepalive(px->pc));
         }
     }
     px->state = PX_RELAY;
