@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "edge/edge_conf.h"
+#include "stats/counters.h"
 
 /* State of one key. */
 typedef struct {
@@ -50,12 +51,16 @@ void hs_ban_count(hs_edge_zone *z, const struct sockaddr *peer)
         st->window_start = now;
         st->count = 0;
     }
+    bool started = false;
     if (++st->count >= (uint64_t)z->threshold) {
         st->until = now + (uint64_t)z->duration_msec;
         st->count = 0;
         st->bans++;
+        started = true;
     }
     hs_shm_unlock(z->shm);
+    if (started)
+        hs_stats_ban_added(z->name.p); /* hush_bans_total{zone} */
 }
 
 /* ---- hush -s bans ---- */
