@@ -9,6 +9,7 @@
 
 #define MAX_EVENTS 512
 #define MAX_IDLE_HOOKS 8
+#define IDLE_GRACE_MSEC 20
 
 static int epfd = -1;
 static hs_timer **heap;    /* min-heap by when */
@@ -225,9 +226,12 @@ int hs_loop_once(int max_wait_ms)
     struct epoll_event evs[MAX_EVENTS];
     int n;
     if (idle_wanted) {
-        /* Something (buffered log lines) wants doing when we have nothing
-         * else to do: peek first, and only sleep once it has been done. */
-        n = wait_events(evs, 0);
+        /* Something (buffered log lines) wants doing once we have nothing
+         * else to do. "Nothing" means no event for IDLE_GRACE_MSEC: a busy
+         * worker that sleeps a few hundred microseconds between events must
+         * not pay a write() each time, a quiet one is current within it. */
+        int grace = next_timeout(IDLE_GRACE_MSEC);
+        n = wait_events(evs, grace);
         if (n == 0) {
             run_idle();
             n = wait_events(evs, next_timeout(max_wait_ms));
