@@ -51,18 +51,21 @@ static entry *ent(hs_shm_zone *z, uint32_t i)
     return (entry *)((char *)z + z->entries_off + (size_t)(i - 1) * z->entry_size);
 }
 
-static void *val_of(entry *e) { return (char *)e + sizeof(entry); }
+/* Values start 8-byte aligned after the header (entry sizes are multiples of 8). */
+#define VAL_OFF ((sizeof(entry) + 7) & ~(size_t)7)
+
+static void *val_of(entry *e) { return (char *)e + VAL_OFF; }
 
 static uint32_t idx_of(hs_shm_zone *z, void *val)
 {
-    char *e = (char *)val - sizeof(entry);
+    char *e = (char *)val - VAL_OFF;
     return (uint32_t)((size_t)(e - ((char *)z + z->entries_off)) / z->entry_size) + 1;
 }
 
 static void layout(hs_shm_zone *z, size_t size, size_t val_size)
 {
     z->val_size = (uint32_t)val_size;
-    z->entry_size = (uint32_t)((sizeof(entry) + val_size + 7) & ~(size_t)7);
+    z->entry_size = (uint32_t)((VAL_OFF + val_size + 7) & ~(size_t)7);
     size_t room = size - sizeof(*z) - 64;
     /* about one bucket per entry: 4 bytes each */
     uint32_t cap = (uint32_t)(room / (z->entry_size + 4));
