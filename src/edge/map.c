@@ -188,8 +188,10 @@ int hs_edge_map_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
             return HS_ERROR;
     if (m->dflt.raw.p == NULL)
         hs_cv_compile(cf, n, HS_STR(""), &m->dflt);
-    qsort(m->head, m->nhead, sizeof(*m->head), by_len_desc);
-    qsort(m->tail, m->ntail, sizeof(*m->tail), by_len_desc);
+    if (m->nhead > 1)
+        qsort(m->head, m->nhead, sizeof(*m->head), by_len_desc);
+    if (m->ntail > 1)
+        qsort(m->tail, m->ntail, sizeof(*m->tail), by_len_desc);
     hs_var_ref existing;
     if (hs_var_lookup(cf->pool, name, &existing) == HS_OK && existing.get != v_map)
         return hs_cf_error(cf, n, "the \"%.*s\" variable cannot be a map target", (int)name.n, name.p);
