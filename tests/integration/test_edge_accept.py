@@ -29,7 +29,10 @@ def exchange_from(srv, src, data, timeout=2.0):
     s = connect_from(srv, src)
     try:
         if data:
-            s.sendall(data)
+            try:
+                s.sendall(data)
+            except (ConnectionResetError, BrokenPipeError):
+                return b"", "reset"  # the accept-phase RST can beat the request
         return read_all(s, timeout)
     finally:
         s.close()
