@@ -158,6 +158,7 @@ static void worker_main(generation *g, int index, const sigset_t *blocked)
     hs_log_files_attach_loop();
     hs_http_requests_attach_loop();
     hs_conn_set_worker_connections(conf->worker_connections);
+    hs_edge_worker_start(conf);
     hs_stats_worker_start(conf);
     if (hs_http_listeners_start(conf->http, g->fds + (size_t)index * g->per, (uint64_t)index,
                                 (uint64_t)g->nworkers) != HS_OK) {

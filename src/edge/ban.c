@@ -63,6 +63,37 @@ void hs_ban_count(hs_edge_zone *z, const struct sockaddr *peer)
         hs_stats_ban_added(z->name.p); /* hush_bans_total{zone} */
 }
 
+/* ---- active bans, for hush_bans_active ---- */
+
+static const hs_edge_zone *running_zones; /* this worker's configuration */
+
+void hs_edge_worker_start(const hs_config *conf)
+{
+    running_zones = conf->http && conf->http->edge ? conf->http->edge->zones : NULL;
+}
+
+static void count_active(void *arg, const uint8_t *key, size_t klen, void *val)
+{
+    (void)key;
+    (void)klen;
+    const ban_state *st = val;
+    if (st->until > hs_now.msec)
+        (*(int64_t *)arg)++;
+}
+
+int64_t hs_edge_bans_active(void)
+{
+    int64_t n = 0;
+    for (const hs_edge_zone *z = running_zones; z; z = z->next) {
+        if (z->kind != HS_ZONE_BAN || z->shm == NULL)
+            continue;
+        hs_shm_lock(z->shm);
+        hs_shm_each(z->shm, count_active, &n);
+        hs_shm_unlock(z->shm);
+    }
+    return n;
+}
+
 /* ---- hush -s bans ---- */
 
 typedef struct {

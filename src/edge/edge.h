@@ -31,6 +31,10 @@ int hs_edge_server_phase(hs_req *r);
 int hs_edge_location_phase(hs_req *r);
 /* A request ended (logged): bans count it, limit_conn releases it. */
 void hs_edge_request_ended(hs_req *r);
+/* A worker starts with this configuration. */
+void hs_edge_worker_start(const hs_config *conf);
+/* Addresses banned right now, over the ban zones (read at scrape time). */
+int64_t hs_edge_bans_active(void);
 /* A connection closed; c->ending is its last ending (connection log). */
 void hs_edge_conn_closed(hs_conn *c);
 

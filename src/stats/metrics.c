@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "edge/edge.h"
 #include "stats/expo.h"
 #include "stats/region.h"
 #include "stats/stats.h"
@@ -173,8 +174,10 @@ static void render_drops(hs_expo *e, const snapshot *s, const hs_stats_region *g
         const char *labels[] = {"zone", g ? g->zones[i] : "", NULL};
         hs_expo_u64(e, "hush_bans_total", labels, s->c.bans[i]);
     }
+    /* bans end by time, not by an event: count them in the zones now */
+    (void)active;
     hs_expo_head(e, "hush_bans_active", "gauge", "Addresses banned now.");
-    hs_expo_i64(e, "hush_bans_active", NULL, active);
+    hs_expo_i64(e, "hush_bans_active", NULL, hs_edge_bans_active());
 }
 
 static void render_connections(hs_expo *e, const snapshot *s)

@@ -64,6 +64,7 @@ typedef struct {
     /* totals of exited workers, then the slots */
     hs_stats_counts accum;
     uint32_t nslots;
+    uint32_t slots_high;   /* one past the highest slot ever claimed: sums stop there */
     hs_stats_slot slots[HS_STATS_MAX_SLOTS];
 } hs_stats_region;
 

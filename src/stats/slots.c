@@ -43,8 +43,15 @@ hs_stats_slot *hs_stats_slot_claim(hs_stats_region *g, pid_t pid)
     for (uint32_t i = 0; i < g->nslots; i++) {
         int32_t free_pid = 0;
         if (__atomic_compare_exchange_n(&g->slots[i].pid, &free_pid, (int32_t)pid, false, __ATOMIC_ACQUIRE,
-                                        __ATOMIC_RELAXED))
+                                        __ATOMIC_RELAXED)) {
+            /* slots are claimed lowest first, so readers never need to look
+             * (and fault in pages) past the highest one ever used */
+            uint32_t high = __atomic_load_n(&g->slots_high, __ATOMIC_RELAXED);
+            while (high < i + 1 &&
+                   !__atomic_compare_exchange_n(&g->slots_high, &high, i + 1, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+                ;
             return &g->slots[i];
+        }
     }
     return NULL;
 }
@@ -100,7 +107,8 @@ void hs_stats_snapshot(hs_stats_region *g, hs_stats_counts *out, hs_stats_gauges
         memset(gauges, 0, sizeof(*gauges));
         uint32_t n = 0;
         hs_stats_counts_add(out, &g->accum);
-        for (uint32_t i = 0; i < g->nslots; i++) {
+        uint32_t high = __atomic_load_n(&g->slots_high, __ATOMIC_ACQUIRE);
+        for (uint32_t i = 0; i < high && i < g->nslots; i++) {
             hs_stats_slot *s = &g->slots[i];
             int32_t pid = __atomic_load_n(&s->pid, __ATOMIC_ACQUIRE);
             if (pid == 0)

@@ -214,6 +214,12 @@ void hs_stats_worker_start(const hs_config *conf)
         return;
     }
     hs_stats_cur = &my_slot->counts;
+    /* Touch the slot's pages now: the first request of each kind would
+     * otherwise fault them in one by one on the hot path (and they would
+     * show up as memory growth under load that has nothing to do with it). */
+    volatile const char *p = (const char *)&my_slot->counts;
+    for (size_t off = 0; off < sizeof(my_slot->counts); off += 4096)
+        (void)p[off];
     tick_timer.on_timer = on_tick;
     hs_timer_set(&tick_timer, TICK_MSEC);
 #endif
