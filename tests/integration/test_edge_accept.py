@@ -26,13 +26,16 @@ def connect_from(srv, src):
 
 
 def exchange_from(srv, src, data, timeout=2.0):
-    s = connect_from(srv, src)
+    try:
+        s = connect_from(srv, src)
+    except ConnectionResetError:
+        return b"", "reset"  # the accept-phase RST can even beat connect() returning
     try:
         if data:
             try:
                 s.sendall(data)
             except (ConnectionResetError, BrokenPipeError):
-                return b"", "reset"  # the accept-phase RST can beat the request
+                return b"", "reset"  # or the request
         return read_all(s, timeout)
     finally:
         s.close()
