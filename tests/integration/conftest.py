@@ -20,6 +20,7 @@ holds an AddressSanitizer / UBSan / LeakSanitizer report.
 HUSH_KEEP_TMP=1 keeps the temporary directories (their paths are printed).
 """
 import calendar
+import json
 import errno
 import os
 import re
@@ -27,6 +28,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -471,3 +473,48 @@ def tmpconf():
     yield d
     if os.environ.get("HUSH_KEEP_TMP") != "1":
         shutil.rmtree(d, ignore_errors=True)
+
+
+# ---- a real upstream process (backend.py) for proxy and metrics tests ----
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Backend:
+    def __init__(self, name):
+        self.name = name
+        self.port = free_port()
+        fd, self.events_path = tempfile.mkstemp(prefix="hush-be-", suffix=".jsonl")
+        os.close(fd)
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "backend.py"), str(self.port),
+                                      self.events_path, name])
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            if any(e["ev"] == "listening" for e in self.events()):
+                return
+            time.sleep(0.02)
+        raise RuntimeError("backend did not start")
+
+    def events(self, ev=None):
+        with open(self.events_path) as f:
+            out = [json.loads(l) for l in f if l.strip()]
+        return [e for e in out if ev is None or e["ev"] == ev]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(5)
+        os.unlink(self.events_path)
+
+
+@pytest.fixture
+def backend():
+    made = []
+
+    def make(name="b"):
+        b = Backend(name)
+        made.append(b)
+        return b
+
+    yield make
+    for b in made:
+        b.stop()

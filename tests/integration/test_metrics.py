@@ -12,7 +12,6 @@ import pytest
 
 from conftest import req
 from test_metrics_parser import Scrape, delta, promtool, promtool_check, scrape
-from test_proxy import Backend
 
 REASONS = ["ok", "drop", "client_abort", "client_abort_body", "header_timeout", "body_timeout",
            "send_timeout", "bad_request", "no_request", "keepalive_close", "shutdown"]
@@ -30,20 +29,6 @@ BASIC = """
         location / { return 200 "ok\\n"; }
     }
 """
-
-
-@pytest.fixture
-def backend():
-    made = []
-
-    def make(name="b"):
-        b = Backend(name)
-        made.append(b)
-        return b
-
-    yield make
-    for b in made:
-        b.stop()
 
 
 def wait_for(fn, timeout=5.0):

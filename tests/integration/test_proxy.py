@@ -3,60 +3,12 @@ keep-alive reuse, weights, failover, retry rules, 502/504, bounded memory with a
 slow client, chunked both ways, and the 499 contract (the upstream is released
 within milliseconds of the client leaving; with proxy_ignore_client_abort the
 late outcome is logged)."""
-import json
-import os
 import socket
-import subprocess
-import sys
-import tempfile
 import time
 
 import pytest
 
-from conftest import free_port, read_all, req
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class Backend:
-    def __init__(self, name):
-        self.name = name
-        self.port = free_port()
-        fd, self.events_path = tempfile.mkstemp(prefix="hush-be-", suffix=".jsonl")
-        os.close(fd)
-        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "backend.py"), str(self.port),
-                                      self.events_path, name])
-        deadline = time.time() + 5
-        while time.time() < deadline:
-            if any(e["ev"] == "listening" for e in self.events()):
-                return
-            time.sleep(0.02)
-        raise RuntimeError("backend did not start")
-
-    def events(self, ev=None):
-        with open(self.events_path) as f:
-            out = [json.loads(l) for l in f if l.strip()]
-        return [e for e in out if ev is None or e["ev"] == ev]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(5)
-        os.unlink(self.events_path)
-
-
-@pytest.fixture
-def backend():
-    made = []
-
-    def make(name="b"):
-        b = Backend(name)
-        made.append(b)
-        return b
-
-    yield make
-    for b in made:
-        b.stop()
-
+from conftest import free_port, req  # the `backend` fixture lives in conftest
 
 LOG = "log_format up '$status $close_reason \"$request\" us=$upstream_status ua=$upstream_addr " \
       "urt=$upstream_response_time uct=$upstream_connect_time bbs=$body_bytes_sent';\n" \
