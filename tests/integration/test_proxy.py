@@ -6,7 +6,6 @@ late outcome is logged)."""
 import socket
 import time
 
-import pytest
 
 from conftest import free_port, req  # the `backend` fixture lives in conftest
 
