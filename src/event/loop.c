@@ -68,6 +68,18 @@ int hs_ev_mod(int fd, hs_ev *ev, uint32_t events)
     return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &e);
 }
 
+int hs_ev_add_level(int fd, hs_ev *ev, uint32_t events)
+{
+    struct epoll_event e = {.events = events, .data.ptr = ev};
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e);
+}
+
+int hs_ev_mod_level(int fd, hs_ev *ev, uint32_t events)
+{
+    struct epoll_event e = {.events = events, .data.ptr = ev};
+    return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &e);
+}
+
 int hs_ev_del(int fd) { return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL); }
 
 /* ---- timers: binary min-heap, each timer knows its slot ---- */

@@ -33,6 +33,9 @@ void hs_loop_close(void);
 /* Registers fd edge-triggered with the given events. */
 int hs_ev_add(int fd, hs_ev *ev, uint32_t events);
 int hs_ev_mod(int fd, hs_ev *ev, uint32_t events);
+/* Level-triggered registration (listening sockets). */
+int hs_ev_add_level(int fd, hs_ev *ev, uint32_t events);
+int hs_ev_mod_level(int fd, hs_ev *ev, uint32_t events);
 int hs_ev_del(int fd);
 
 /* Arms (or re-arms) t to fire after delay_ms. */

@@ -4,7 +4,6 @@ sends zero bytes, ends as the drop_mode says, and logs 444 with its rule."""
 import re
 
 from conftest import req, run_hush
-from test_proxy import backend  # noqa: F401  (fixture)
 
 LOG = """
 log_format e '$status $close_reason $drop_rule "$request" $bad_ua';

@@ -5,7 +5,6 @@ import threading
 import time
 
 from conftest import read_all, req
-from test_proxy import backend  # noqa: F401  (fixture)
 
 LOG = """
 log_format l '$status $close_reason $drop_rule "$request" $request_time';

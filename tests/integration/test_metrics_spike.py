@@ -8,7 +8,7 @@ import time
 import pytest
 
 from conftest import req
-from test_metrics import backend, wait_for  # noqa: F401 (fixture)
+from test_metrics import wait_for
 from test_metrics_parser import scrape
 
 
