@@ -78,12 +78,14 @@ int hs_errlog_open(const hs_config *conf)
 
 /* ---- worker ---- */
 
+/* worker_rlimit_nofile sets the limit (up or down, as nginx); without it
+ * the limit is only raised to fit worker_connections. */
 static void raise_nofile(const hs_config *conf)
 {
-    rlim_t want = conf->worker_rlimit_nofile > 0 ? (rlim_t)conf->worker_rlimit_nofile
-                                                 : (rlim_t)conf->worker_connections * 2 + 64;
+    bool exact = conf->worker_rlimit_nofile > 0;
+    rlim_t want = exact ? (rlim_t)conf->worker_rlimit_nofile : (rlim_t)conf->worker_connections * 2 + 64;
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == want || (!exact && rl.rlim_cur > want))
         return;
     rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
     if (conf->worker_rlimit_nofile > 0 && rl.rlim_max < want)

@@ -135,3 +135,36 @@ def test_worker_connections_limit_server_keeps_running(hush):
     assert srv.alive()
     r = srv.exchange(req("/r"))
     assert status(r) == 200, r
+
+
+def test_out_of_descriptors_pauses_accept_without_spinning(hush):
+    """EMFILE: the connection is taken off the queue and closed, accepting
+    pauses briefly, the worker does not busy-loop, and serving resumes."""
+    srv = hush("""
+access_log off;
+server { listen 127.0.0.1:@PORT@; location / { return 200 "ok\\n"; } }
+""", main="worker_rlimit_nofile 40;", events="worker_connections 1000;")
+    srv.allow_error_log(r"too many open files")
+    worker = srv.workers()[0]
+
+    def cpu_ns():
+        with open("/proc/%d/schedstat" % worker) as f:
+            return int(f.read().split()[0])
+
+    held = []
+    for _ in range(80):
+        try:
+            held.append(socket.create_connection(("127.0.0.1", srv.port), timeout=1))
+        except OSError:
+            pass
+    time.sleep(0.3)
+    before = cpu_ns()
+    time.sleep(1.0)
+    spent_ms = (cpu_ns() - before) / 1e6
+    assert spent_ms < 200, "worker busy-looped at EMFILE: %.0f ms CPU in 1 s" % spent_ms
+    assert srv.wait_error_log(r"too many open files")
+    for s in held:
+        s.close()
+    time.sleep(0.5)
+    r = srv.exchange(req("/"))
+    assert r.responses()[0].status == 200
