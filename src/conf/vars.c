@@ -175,3 +175,21 @@ int hs_cv_eval(const hs_cv *cv, void *ctx, hs_pool *pool, hs_str *out)
     *out = (hs_str){buf, off};
     return HS_OK;
 }
+
+int hs_var_u64(hs_str *out, char *scratch, uint64_t v)
+{
+    *out = (hs_str){scratch, hs_u64_to_str(v, scratch)};
+    return HS_OK;
+}
+
+int hs_var_msec(hs_str *out, char *scratch, uint64_t ms)
+{
+    size_t n = hs_u64_to_str(ms / 1000, scratch);
+    unsigned frac = (unsigned)(ms % 1000);
+    scratch[n++] = '.';
+    scratch[n++] = (char)('0' + frac / 100);
+    scratch[n++] = (char)('0' + frac / 10 % 10);
+    scratch[n++] = (char)('0' + frac % 10);
+    *out = (hs_str){scratch, n};
+    return HS_OK;
+}

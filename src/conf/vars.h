@@ -41,6 +41,10 @@ static inline int hs_var_get_value(const hs_var_ref *v, void *ctx, hs_str *out, 
     return v->get(ctx, v->data, out, scratch);
 }
 
+/* Getter helpers: a number into scratch, and milliseconds as "12.345". */
+int hs_var_u64(hs_str *out, char *scratch, uint64_t v);
+int hs_var_msec(hs_str *out, char *scratch, uint64_t ms);
+
 /* Scans a variable name at text[0] == '$'; returns the bytes used (including
  * '$' and braces) and the name, or 0 if there is no valid name there. */
 size_t hs_var_scan(hs_str text, hs_str *name);

@@ -16,24 +16,6 @@
 #define CI(ctx) ((const hs_conn_info *)(ctx))
 #define SET(v) (*out = (v), HS_OK)
 
-static int fmt_u64(hs_str *out, char *scratch, uint64_t v)
-{
-    *out = (hs_str){scratch, hs_u64_to_str(v, scratch)};
-    return HS_OK;
-}
-
-static int fmt_msec(hs_str *out, char *scratch, uint64_t ms)
-{
-    size_t n = hs_u64_to_str(ms / 1000, scratch);
-    unsigned frac = (unsigned)(ms % 1000);
-    scratch[n++] = '.';
-    scratch[n++] = (char)('0' + frac / 100);
-    scratch[n++] = (char)('0' + frac / 10 % 10);
-    scratch[n++] = (char)('0' + frac % 10);
-    *out = (hs_str){scratch, n};
-    return HS_OK;
-}
-
 static int addr_text(const struct sockaddr *sa, hs_str *out, char *scratch)
 {
     const void *a = sa->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
@@ -47,7 +29,7 @@ static int port_of(const struct sockaddr *sa, hs_str *out, char *scratch)
 {
     uint16_t p = sa->sa_family == AF_INET6 ? ((const struct sockaddr_in6 *)sa)->sin6_port
                                            : ((const struct sockaddr_in *)sa)->sin_port;
-    return fmt_u64(out, scratch, ntohs(p));
+    return hs_var_u64(out, scratch, ntohs(p));
 }
 
 static int local_of(const hs_conn_info *ci, struct sockaddr_storage *ss)
@@ -98,32 +80,32 @@ static int c_server_port(void *ctx, uintptr_t d, hs_str *out, char *s)
 static int c_connection(void *ctx, uintptr_t d, hs_str *out, char *s)
 {
     (void)d;
-    return fmt_u64(out, s, CI(ctx)->number);
+    return hs_var_u64(out, s, CI(ctx)->number);
 }
 
 static int c_connection_requests(void *ctx, uintptr_t d, hs_str *out, char *s)
 {
     (void)d;
-    return fmt_u64(out, s, CI(ctx)->requests);
+    return hs_var_u64(out, s, CI(ctx)->requests);
 }
 
 static int c_connection_time(void *ctx, uintptr_t d, hs_str *out, char *s)
 {
     (void)d;
     uint64_t start = CI(ctx)->start_msec;
-    return fmt_msec(out, s, hs_now.mono_msec > start ? hs_now.mono_msec - start : 0);
+    return hs_var_msec(out, s, hs_now.mono_msec > start ? hs_now.mono_msec - start : 0);
 }
 
 static int c_bytes_received(void *ctx, uintptr_t d, hs_str *out, char *s)
 {
     (void)d;
-    return fmt_u64(out, s, CI(ctx)->bytes_in);
+    return hs_var_u64(out, s, CI(ctx)->bytes_in);
 }
 
 static int c_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *s)
 {
     (void)d;
-    return fmt_u64(out, s, CI(ctx)->bytes_out);
+    return hs_var_u64(out, s, CI(ctx)->bytes_out);
 }
 
 static int c_close_reason(void *ctx, uintptr_t d, hs_str *out, char *s)
@@ -168,7 +150,7 @@ static int c_msec(void *ctx, uintptr_t d, hs_str *out, char *s)
 {
     (void)ctx;
     (void)d;
-    return fmt_msec(out, s, hs_now.msec);
+    return hs_var_msec(out, s, hs_now.msec);
 }
 
 static const hs_var_def conn_vars[] = {
@@ -200,13 +182,13 @@ static int r_connection_time(void *ctx, uintptr_t d, hs_str *out, char *s)
 {
     (void)d;
     hs_conn *c = ((hs_req *)ctx)->conn;
-    return fmt_msec(out, s, hs_now.mono_msec > c->start_msec ? hs_now.mono_msec - c->start_msec : 0);
+    return hs_var_msec(out, s, hs_now.mono_msec > c->start_msec ? hs_now.mono_msec - c->start_msec : 0);
 }
 
 static int r_bytes_received(void *ctx, uintptr_t d, hs_str *out, char *s)
 {
     (void)d;
-    return fmt_u64(out, s, ((hs_req *)ctx)->conn->bytes_in);
+    return hs_var_u64(out, s, ((hs_req *)ctx)->conn->bytes_in);
 }
 
 static int r_bare_connection(void *ctx, uintptr_t d, hs_str *out, char *s)

@@ -310,23 +310,15 @@ static int take_buffered_body(hs_req *r)
         r->request_length += take;
         return px->body_len == (size_t)r->h.content_length ? HS_OK : HS_AGAIN;
     }
-    size_t n = avail;
-    ssize_t rc = hs_chunked_decode(&px->dec, c->buf + c->buf_pos, &n);
-    if (rc == HS_ERROR)
-        return HS_ERROR;
-    if (n && body_append(px, r->pool, c->buf + c->buf_pos, n) != HS_OK)
+    int rc;
+    const char *decoded = c->buf + c->buf_pos;
+    size_t n = hs_http_take_chunked(r, &px->dec, &rc);
+    if (rc == HS_ERROR || (n && body_append(px, r->pool, decoded, n) != HS_OK))
         return HS_ERROR;
     int64_t limit = r->loc->client_max_body_size ? r->loc->client_max_body_size : CHUNKED_BODY_MAX;
     if ((int64_t)px->body_len > limit)
         return 413;
-    if (rc == HS_AGAIN) {
-        r->request_length += avail;
-        c->buf_pos = c->buf_len;
-        return HS_AGAIN;
-    }
-    r->request_length += avail - (size_t)rc;
-    c->buf_pos = c->buf_len - (uint32_t)rc;
-    return HS_OK;
+    return rc;
 }
 
 static ssize_t client_recv(hs_conn *c)

@@ -454,6 +454,23 @@ static int head_detach(hs_req *r)
     return HS_OK;
 }
 
+size_t hs_http_take_chunked(hs_req *r, hs_chunked *d, int *rc)
+{
+    hs_conn *c = r->conn;
+    size_t avail = c->buf_len - c->buf_pos, n = avail;
+    ssize_t left = hs_chunked_decode(d, c->buf + c->buf_pos, &n);
+    if (left == HS_ERROR) {
+        *rc = HS_ERROR;
+        return 0;
+    }
+    /* the decoded bytes are at buf_pos; what follows the body stays in place */
+    size_t used = left >= 0 ? avail - (size_t)left : avail;
+    r->request_length += used;
+    c->buf_pos = left >= 0 ? c->buf_len - (uint32_t)left : c->buf_len;
+    *rc = left >= 0 ? HS_OK : HS_AGAIN;
+    return n;
+}
+
 /* Consumes body bytes already in the buffer. HS_OK when the body is done. */
 static int discard_buffered(hs_req *r)
 {
@@ -466,22 +483,16 @@ static int discard_buffered(hs_req *r)
         r->request_length += take;
         return r->body_left == 0 ? HS_OK : HS_AGAIN;
     }
-    size_t n = avail;
-    ssize_t rc = hs_chunked_decode(r->chunked, c->buf + c->buf_pos, &n);
+    int rc;
+    hs_chunked *d = r->chunked;
+    hs_http_take_chunked(r, d, &rc);
     if (rc == HS_ERROR)
         return HS_ERROR;
-    hs_chunked *d = r->chunked;
     if (r->loc->client_max_body_size && d->total > (uint64_t)r->loc->client_max_body_size)
         return 413;
-    if (rc == HS_AGAIN) {
-        r->request_length += avail;
-        c->buf_pos = c->buf_len;
-        return HS_AGAIN;
-    }
-    r->request_length += avail - (size_t)rc;
-    c->buf_pos = c->buf_len - (uint32_t)rc;
-    r->body_chunked = false;
-    return HS_OK;
+    if (rc == HS_OK)
+        r->body_chunked = false;
+    return rc;
 }
 
 static void discard_body_step(hs_req *r)

@@ -2,6 +2,7 @@
 #ifndef HS_HTTP_REQUEST_INTERNAL_H
 #define HS_HTTP_REQUEST_INTERNAL_H
 
+#include "http/chunked.h"
 #include "http/http.h"
 
 /* Closes now (fd, timer, buffers); the struct is freed after the current
@@ -23,6 +24,10 @@ void hs_http_run_location(hs_req *r);
 hs_str hs_http_redirect_host(hs_req *r);
 /* Sends "HTTP/1.1 100 Continue" (Expect: 100-continue, body not yet here). */
 void hs_http_send_continue(hs_req *r);
+/* Decodes the chunked body bytes the connection buffer holds (in place):
+ * returns how many decoded bytes now start at the old buf_pos, advances
+ * buf_pos and request_length; *rc is HS_OK (body ended), HS_AGAIN or HS_ERROR. */
+size_t hs_http_take_chunked(hs_req *r, hs_chunked *d, int *rc);
 /* The response went out completely: log, then keep-alive or close. */
 void hs_http_response_done(hs_req *r);
 bool hs_http_want_keepalive(hs_req *r);

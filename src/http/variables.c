@@ -13,25 +13,6 @@
 #define REQ(ctx) ((hs_req *)(ctx))
 #define SET(v) (*out = (v), HS_OK)
 
-static int fmt_u64(hs_str *out, char *scratch, uint64_t v)
-{
-    *out = (hs_str){scratch, hs_u64_to_str(v, scratch)};
-    return HS_OK;
-}
-
-/* "12.345": milliseconds as seconds with three decimals, as nginx's times. */
-static int fmt_msec(hs_str *out, char *scratch, uint64_t ms)
-{
-    size_t n = hs_u64_to_str(ms / 1000, scratch);
-    unsigned frac = (unsigned)(ms % 1000);
-    scratch[n++] = '.';
-    scratch[n++] = (char)('0' + frac / 100);
-    scratch[n++] = (char)('0' + frac / 10 % 10);
-    scratch[n++] = (char)('0' + frac % 10);
-    *out = (hs_str){scratch, n};
-    return HS_OK;
-}
-
 static int v_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
@@ -57,7 +38,7 @@ static int v_remote_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     (void)d;
     hs_conn *c = REQ(ctx)->conn;
     uint16_t port = c->peer.sa.sa_family == AF_INET6 ? c->peer.in6.sin6_port : c->peer.in4.sin_port;
-    return fmt_u64(out, scratch, ntohs(port));
+    return hs_var_u64(out, scratch, ntohs(port));
 }
 
 static int local_addr(hs_req *r, struct sockaddr_storage *ss)
@@ -81,7 +62,7 @@ static int v_server_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 static int v_server_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
-    return fmt_u64(out, scratch, (uint64_t)REQ(ctx)->conn->group->listen->port);
+    return hs_var_u64(out, scratch, (uint64_t)REQ(ctx)->conn->group->listen->port);
 }
 
 static int v_time_local(void *ctx, uintptr_t d, hs_str *out, char *scratch)
@@ -104,7 +85,7 @@ static int v_msec(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)ctx;
     (void)d;
-    return fmt_msec(out, scratch, hs_now.msec);
+    return hs_var_msec(out, scratch, hs_now.msec);
 }
 
 /* Slices of the parsed head, "-" when the head never got that far. */
@@ -192,7 +173,7 @@ static int v_status(void *ctx, uintptr_t d, hs_str *out, char *scratch)
         memcpy(scratch, "000", 3);
         return SET(((hs_str){scratch, 3}));
     }
-    return fmt_u64(out, scratch, (uint64_t)status);
+    return hs_var_u64(out, scratch, (uint64_t)status);
 }
 
 static int v_body_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
@@ -200,19 +181,19 @@ static int v_body_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     (void)d;
     hs_resp *rs = &REQ(ctx)->resp;
     uint64_t body = rs->sent > rs->head_sent ? rs->sent - rs->head_sent : 0;
-    return fmt_u64(out, scratch, body);
+    return hs_var_u64(out, scratch, body);
 }
 
 static int v_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
-    return fmt_u64(out, scratch, REQ(ctx)->resp.sent);
+    return hs_var_u64(out, scratch, REQ(ctx)->resp.sent);
 }
 
 static int v_request_length(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
-    return fmt_u64(out, scratch, REQ(ctx)->request_length);
+    return hs_var_u64(out, scratch, REQ(ctx)->request_length);
 }
 
 static int v_request_time(void *ctx, uintptr_t d, hs_str *out, char *scratch)
@@ -220,7 +201,7 @@ static int v_request_time(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     (void)d;
     hs_req *r = REQ(ctx);
     uint64_t us = hs_now.mono_usec > r->start_usec ? hs_now.mono_usec - r->start_usec : 0;
-    return fmt_msec(out, scratch, us / 1000);
+    return hs_var_msec(out, scratch, us / 1000);
 }
 
 /* $http_user_agent: the request header with '_' meaning '-'. */
@@ -254,7 +235,7 @@ static int v_sent_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     if (hs_str_caseeq_lit(*name, "content_type"))
         return rs->content_type.n ? SET(rs->content_type) : HS_DECLINED;
     if (hs_str_caseeq_lit(*name, "content_length"))
-        return rs->content_length >= 0 ? fmt_u64(out, scratch, (uint64_t)rs->content_length) : HS_DECLINED;
+        return rs->content_length >= 0 ? hs_var_u64(out, scratch, (uint64_t)rs->content_length) : HS_DECLINED;
     if (hs_str_caseeq_lit(*name, "location"))
         return rs->location.n ? SET(rs->location) : HS_DECLINED;
     if (hs_str_caseeq_lit(*name, "etag"))
@@ -307,13 +288,13 @@ static int v_server_protocol(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 static int v_connection(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
-    return fmt_u64(out, scratch, REQ(ctx)->conn->number);
+    return hs_var_u64(out, scratch, REQ(ctx)->conn->number);
 }
 
 static int v_connection_requests(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
-    return fmt_u64(out, scratch, REQ(ctx)->conn->requests);
+    return hs_var_u64(out, scratch, REQ(ctx)->conn->requests);
 }
 
 static int v_pipe(void *ctx, uintptr_t d, hs_str *out, char *scratch)
