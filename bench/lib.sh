@@ -92,7 +92,8 @@ free_port() {
     python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 
-side_bin() { if [ "$1" = nginx ]; then echo "$NGINX_BIN"; else echo "$HUSH_BIN"; fi; }
+# Sides named nginx* run NGINX_BIN, the others HUSH_BIN.
+side_bin() { case $1 in nginx*) echo "$NGINX_BIN" ;; *) echo "$HUSH_BIN" ;; esac; }
 
 # One line naming what runs on a side, for the report.
 side_desc() {
@@ -364,7 +365,9 @@ summarize() {
     {
         echo "== $scen: $title"
         echo "   $TRIALS trials, medians; range over trials in brackets"
-        printf '   %-24s %14s %14s %11s\n' "" nginx hush hush/nginx
+        row=$(printf '   %-24s' "")
+        for side in $SIDES; do row+=$(printf ' %14s' "$side"); done
+        echo "$row hush/nginx"
         for spec in "$@"; do
             IFS=: read -r metric label fmt <<<"$spec"
             declare -A med=()

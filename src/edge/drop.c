@@ -40,8 +40,8 @@ static void drain(int fd)
     char tmp[4096];
     for (int i = 0; i < 16; i++) {
         ssize_t n = recv(fd, tmp, sizeof(tmp), MSG_DONTWAIT);
-        if (n <= 0)
-            return;
+        if (n < (ssize_t)sizeof(tmp))
+            return; /* a short read took all there was: spare the EAGAIN */
     }
 }
 

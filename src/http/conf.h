@@ -116,6 +116,7 @@ typedef struct {
     bool wildcard;                /* 0.0.0.0 or [::] */
     bool default_server;
     bool reuseport;
+    bool not_deferred;            /* "deferred=off": accept before the first byte */
     int backlog;
     const char *file;             /* where it was written */
     int line;

@@ -113,7 +113,11 @@ static int listen_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_listen
         if (b < 1 || b > 65535)
             return hs_cf_error(cf, n, "invalid backlog \"%s\"", opt.p);
         l->backlog = (int)b;
-    } else if (hs_str_eq_lit(opt, "deferred") || hs_str_eq_lit(opt, "bind") ||
+    } else if (hs_str_eq_lit(opt, "deferred")) {
+        l->not_deferred = false; /* hush's default */
+    } else if (hs_str_eq_lit(opt, "deferred=off")) {
+        l->not_deferred = true;
+    } else if (hs_str_eq_lit(opt, "bind") ||
                hs_str_eq_lit(opt, "ipv6only=on") || hs_str_eq_lit(opt, "so_keepalive=on")) {
         /* accepted for compatibility; hush binds every address separately anyway */
     } else if (hs_str_eq_lit(opt, "ssl") || hs_str_eq_lit(opt, "http2") || hs_str_eq_lit(opt, "quic")) {

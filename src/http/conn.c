@@ -200,14 +200,18 @@ static void conn_start(hs_listener *l, int fd, const struct sockaddr_storage *pe
     conns_head.next = c;
     active++;
     hs_timer_set(&c->timer, (uint64_t)c->group->default_srv->client_header_timeout);
-    /* Read before registering: the request usually came with the handshake,
-     * and a connection dropped or answered and closed on this first read
-     * never costs an epoll_ctl. Registering later loses nothing: EPOLL_CTL_ADD
-     * reports a socket that is already readable or writable. */
-    c->readable = true;
-    hs_http_on_readable(c);
-    if (c->state == HS_CONN_CLOSED)
-        return;
+    if (l->deferred) {
+        /* Read before registering: a deferred connection comes with its
+         * first bytes (or its FIN), and one dropped or answered and closed on
+         * this first read never costs an epoll_ctl. Registering later loses
+         * nothing: EPOLL_CTL_ADD reports a socket already readable or
+         * writable. Without deferred accept the bytes are seldom there yet,
+         * and a read would only return EAGAIN. */
+        c->readable = true;
+        hs_http_on_readable(c);
+        if (c->state == HS_CONN_CLOSED)
+            return;
+    }
     if (hs_ev_add(fd, &c->ev, EPOLLIN | EPOLLOUT | EPOLLRDHUP) != 0) {
         hs_log_errno(HS_LOG_ALERT, errno, "epoll_ctl(ADD) failed");
         hs_conn_close(c);
@@ -329,6 +333,14 @@ static int open_one(hs_listen_conf *lc, char *err, size_t errlen)
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    /* Deferred accept (nginx's "listen ... deferred", on by default): the
+     * kernel completes the handshake but wakes us only when the first bytes
+     * arrive (or after a second without any), so a connection costs no
+     * wakeup and no epoll registration before its request can be judged.
+     * That halves the cost of a drop. One second, as nginx, is how long a
+     * connection that sends nothing stays unseen. */
+    if (!lc->not_deferred)
+        setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
     if (lc->addr.ss_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     if (bind(fd, (struct sockaddr *)&lc->addr, lc->addrlen) != 0) {
@@ -398,6 +410,9 @@ static hs_listener *listener_new(hs_http_conf *http, size_t gi, int fd)
     l->fd = fd;
     l->groups = calloc(http->ngroups, sizeof(*l->groups));
     l->groups[l->ngroups++] = &http->groups[gi];
+    int defer = 0;
+    socklen_t dlen = sizeof(defer);
+    l->deferred = getsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, &dlen) == 0 && defer > 0;
     hs_listen_conf *me = http->groups[gi].listen;
     if (me->wildcard) {
         for (size_t j = 0; j < http->ngroups; j++) {

@@ -35,6 +35,7 @@ typedef struct hs_listener {
     int fd;
     hs_listen_group **groups;  /* address groups served by this socket */
     size_t ngroups;            /* >1 when a wildcard socket carries specific addresses */
+    bool deferred;             /* TCP_DEFER_ACCEPT: a connection comes with its first bytes */
     struct hs_listener *next;
 } hs_listener;
 

@@ -46,6 +46,8 @@ BAD = [
     ("bad_size", "http {\n client_max_body_size 1x;\n}\n", 4, r'invalid value "1x"'),
     ("bad_time", "http {\n keepalive_timeout 5q;\n}\n", 4, r'invalid value "5q"'),
     ("bad_flag", "http {\n sendfile maybe;\n}\n", 4, r'maybe'),
+    ("bad_listen_parameter", "http {\n server {\n  listen 127.0.0.1:1 deferred=maybe;\n }\n}\n", 5,
+     r'invalid parameter "deferred=maybe"'),
     ("bad_return_code", "http {\n server {\n  listen 127.0.0.1:1;\n  return 1000;\n }\n}\n", 6, r'1000'),
     ("bad_drop_mode", "http {\n drop_mode gently;\n}\n", 4, r'gently'),
     ("duplicate_location", "http {\n server {\n  listen 127.0.0.1:1;\n  location /a { }\n  location /a { }\n }\n}\n",
@@ -91,7 +93,8 @@ def test_good_config(tmpconf):
             # a comment
             server {
                 listen 127.0.0.1:1 default_server reuseport backlog=64;
-                listen [::1]:1;
+                listen [::1]:1 deferred;
+                listen 127.0.0.1:2 deferred=off;
                 server_name "" _ a.test *.b.test c.* ~^(\\w+)\\.d$;
                 root html; index index.html index.htm;
                 error_page 404 500 = @x;

@@ -46,15 +46,28 @@ def test_reading_writing_waiting(hush):
         s.sendall(req("/", close=False))
         s.recv(1000)
         idle.append(s)
-    new = srv.connect()             # waiting: no byte yet
+    new = srv.connect()             # no byte yet: deferred, unseen for a second
     part = srv.connect()
     part.sendall(b"GET / HTTP/1.1\r\nHo")  # reading
     time.sleep(0.2)
+    active, _, _, _, reading, writing, waiting = status(srv)
+    assert (reading, writing, waiting) == (1, 1, 3)
+    assert active == 5
+    time.sleep(1.5)                 # the kernel hands it over: waiting
     active, _, _, _, reading, writing, waiting = status(srv)
     assert (reading, writing, waiting) == (1, 1, 4)
     assert active == 6
     for s in idle + [new, part]:
         s.close()
+
+
+def test_not_deferred_counts_a_silent_connection_at_once(hush):
+    srv = hush(CONF.replace("default_server;", "default_server deferred=off;"))
+    new = srv.connect()
+    time.sleep(0.2)
+    active, _, _, _, reading, writing, waiting = status(srv)
+    assert (active, reading, writing, waiting) == (2, 0, 1, 1)
+    new.close()
 
 
 def test_two_workers(hush):
