@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf/vars.h"
 #include "core/errlog.h"
 #include "core/units.h"
 #include "edge/edge.h"
@@ -175,7 +176,8 @@ hs_config *hs_config_load(const char *file, const char *prefix, const char *glob
     hs_conf_node *g = NULL;
     if (root && global_directives)
         g = hs_conf_tree_parse_string(pool, global_directives, "command line", cf.conf_dir, err, errlen);
-    if (root == NULL || (global_directives && g == NULL) || apply_root(&cf, root, g) != HS_OK) {
+    if (root == NULL || (global_directives && g == NULL) || apply_root(&cf, root, g) != HS_OK ||
+        hs_vars_check_forward(&cf) != HS_OK) {
         hs_pool_destroy(pool);
         return NULL;
     }

@@ -25,6 +25,34 @@ void hs_vars_register(const hs_var_def *table)
         tables[ntables++] = table;
 }
 
+/* A variable used before the directive that defines it (a map further
+ * down, as nginx allows): the reference calls through this slot, which the
+ * definition fills. Unfilled slots are errors once the file is read. */
+typedef struct forward_var {
+    struct forward_var *next;
+    hs_str name;
+    hs_var_ref target;        /* filled by hs_vars_define */
+    bool resolved;
+    const hs_conf_node *used; /* first use, for the error */
+} forward_var;
+static forward_var *forwards;
+
+static int v_forward(void *ctx, uintptr_t data, hs_str *out, char *scratch)
+{
+    const forward_var *f = (const forward_var *)data;
+    return f->target.get(ctx, f->target.data, out, scratch);
+}
+
+static void resolve_forwards(hs_str name, hs_var_get get, uintptr_t data)
+{
+    for (forward_var *f = forwards; f; f = f->next) {
+        if (!f->resolved && hs_str_eq(f->name, name)) {
+            f->target = (hs_var_ref){get, data};
+            f->resolved = true;
+        }
+    }
+}
+
 int hs_vars_define(hs_pool *pool, hs_str name, hs_var_get get, uintptr_t data)
 {
     defined_var *d = hs_palloc(pool, sizeof(*d));
@@ -35,10 +63,15 @@ int hs_vars_define(hs_pool *pool, hs_str name, hs_var_get get, uintptr_t data)
     d->data = data;
     d->next = defined;
     defined = d;
+    resolve_forwards(d->name, get, data);
     return HS_OK;
 }
 
-void hs_vars_reset_defined(void) { defined = NULL; }
+void hs_vars_reset_defined(void)
+{
+    defined = NULL;
+    forwards = NULL;
+}
 
 int hs_var_lookup(hs_pool *pool, hs_str name, hs_var_ref *out)
 {
@@ -70,6 +103,33 @@ int hs_var_lookup(hs_pool *pool, hs_str name, hs_var_ref *out)
         }
     }
     return HS_DECLINED;
+}
+
+int hs_var_resolve(hs_cf *cf, const hs_conf_node *node, hs_str name, hs_var_ref *out)
+{
+    int rc = hs_var_lookup(cf->pool, name, out);
+    if (rc != HS_DECLINED)
+        return rc;
+    forward_var *f = hs_pcalloc(cf->pool, sizeof(*f));
+    if (f == NULL)
+        return HS_ERROR;
+    f->name = hs_pstr(cf->pool, name);
+    f->used = node;
+    f->next = forwards;
+    forwards = f;
+    *out = (hs_var_ref){v_forward, (uintptr_t)f};
+    return HS_OK;
+}
+
+int hs_vars_check_forward(hs_cf *cf)
+{
+    const forward_var *first = NULL;
+    for (const forward_var *f = forwards; f; f = f->next)
+        if (!f->resolved)
+            first = f; /* the list is newest first: keep the earliest use */
+    if (first == NULL)
+        return HS_OK;
+    return hs_cf_error(cf, first->used, "unknown \"%.*s\" variable", (int)first->name.n, first->name.p);
 }
 
 static bool is_name_char(char c)
@@ -127,8 +187,8 @@ int hs_cv_compile(hs_cf *cf, const hs_conf_node *node, hs_str text, hs_cv *out)
         if (i == text.n)
             break;
         hs_var_ref ref;
-        if (hs_var_lookup(cf->pool, name, &ref) != HS_OK)
-            return hs_cf_error(cf, node, "unknown \"%.*s\" variable", (int)name.n, name.p);
+        if (hs_var_resolve(cf, node, name, &ref) != HS_OK)
+            return hs_cf_error(cf, node, "out of memory");
         parts[n++] = (hs_cv_part){.is_var = true, .var = ref};
         i += used - 1;
         lit_start = i + 1;

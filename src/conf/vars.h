@@ -36,6 +36,13 @@ int hs_vars_define(hs_pool *pool, hs_str name, hs_var_get get, uintptr_t data);
 void hs_vars_reset_defined(void);
 /* Resolves a name (without '$'); HS_OK or HS_DECLINED (unknown). */
 int hs_var_lookup(hs_pool *pool, hs_str name, hs_var_ref *out);
+/* As hs_var_lookup, but a name not defined yet becomes a forward reference
+ * that a later definition (a map below) fills, as nginx allows; what stays
+ * unfilled is reported by hs_vars_check_forward, at node. */
+int hs_var_resolve(hs_cf *cf, const hs_conf_node *node, hs_str name, hs_var_ref *out);
+/* After the whole configuration is read: an error for the first variable
+ * used but never defined. */
+int hs_vars_check_forward(hs_cf *cf);
 static inline int hs_var_get_value(const hs_var_ref *v, void *ctx, hs_str *out, char *scratch)
 {
     return v->get(ctx, v->data, out, scratch);

@@ -97,7 +97,7 @@ static int access_log_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_ac
     } else if (hs_str_has_prefix(opt, HS_STR("if="))) {
         hs_str name;
         hs_str v = {opt.p + 3, opt.n - 3};
-        if (hs_var_scan(v, &name) != v.n || hs_var_lookup(cf->pool, name, &al->cond) != HS_OK)
+        if (hs_var_scan(v, &name) != v.n || hs_var_resolve(cf, n, name, &al->cond) != HS_OK)
             return hs_cf_error(cf, n, "invalid condition \"%s\"", opt.p);
         al->has_cond = true;
     } else if (hs_str_has_prefix(opt, HS_STR("gzip"))) {

@@ -28,8 +28,8 @@ int hs_log_format_compile(hs_cf *cf, const hs_conf_node *node, hs_str name, hs_s
         if (i == text.n)
             break;
         hs_log_op op = {.is_var = true, .name = vn};
-        if (hs_var_lookup(cf->pool, vn, &op.var) != HS_OK)
-            return hs_cf_error(cf, node, "unknown \"%.*s\" variable", (int)vn.n, vn.p);
+        if (hs_var_resolve(cf, node, vn, &op.var) != HS_OK)
+            return hs_cf_error(cf, node, "out of memory");
         out->ops[out->nops++] = op;
         i += used - 1;
         lit_start = i + 1;

@@ -73,6 +73,36 @@ def test_map_regex_drop_logs_if_rule(hush):
     assert re.fullmatch(r'444 drop if@hush\.conf:\d+ "GET / HTTP/1.1" 1', lines[0]), lines
 
 
+def test_map_may_follow_the_log_format_and_the_if_that_use_it(hush):
+    # nginx resolves variables once the whole file is read: a map written
+    # below the log_format and the server that use it is fine
+    srv = hush(LOG + """
+server {
+    listen 127.0.0.1:@PORT@ default_server;
+    if ($bad_ua) { return 444; }
+    return 200 "ua=$bad_ua\\n";
+}
+map $http_user_agent $bad_ua { default 0; ~*sqlmap 1; }
+""")
+    r = srv.exchange(req("/", headers=["User-Agent: sqlmap/1.7"]))
+    assert (r.data, r.how) == (b"", "closed")
+    assert srv.get("/", headers=["User-Agent: Mozilla"]).body == b"ua=0\n"
+    lines = srv.wait_log(2)
+    assert re.fullmatch(r'444 drop if@hush\.conf:\d+ "GET / HTTP/1.1" 1', lines[0]), lines
+    assert lines[1] == '200 ok - "GET / HTTP/1.1" 0', lines
+
+
+def test_a_variable_never_defined_is_an_error_at_its_first_use(tmpconf):
+    import os
+    conf = os.path.join(tmpconf, "hush.conf")
+    with open(conf, "w") as f:
+        f.write("events {}\nhttp {\n    log_format x '$nope';\n"
+                "    server { listen 127.0.0.1:8099; return 200 $nope; }\n}\n")
+    r = run_hush(["-t", "-p", tmpconf, "-c", conf])
+    assert r.returncode == 1
+    assert re.search(r'hush\.conf:3: unknown "nope" variable', r.stderr), r.stderr
+
+
 def test_map_exact_is_case_insensitive_and_default(hush):
     srv = hush(HTTP)
     r = srv.exchange(req("/", host="app.test", headers=["User-Agent: CURL/7"]))
