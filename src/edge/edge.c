@@ -147,6 +147,21 @@ int hs_edge_accept(hs_listener *l, int fd, const struct sockaddr_storage *peer, 
     return HS_OK;
 }
 
+int hs_edge_request_start(hs_req *r)
+{
+    struct hs_edge_http *e = http_of(r->conn->group);
+    if (e == NULL || e->naccept_bans == 0)
+        return HS_OK;
+    const struct sockaddr *sa = (const struct sockaddr *)&r->conn->peer;
+    for (size_t i = 0; i < e->naccept_bans; i++) {
+        if (e->accept_bans[i]->shm && hs_ban_check(e->accept_bans[i], sa)) {
+            hs_http_drop(r, e->accept_bans[i]->rule);
+            return HS_DONE;
+        }
+    }
+    return HS_OK;
+}
+
 /* ---- rewrite phases: if and return ---- */
 
 /* A true if: its return answers or drops. Without a return nothing happens. */

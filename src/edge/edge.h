@@ -23,6 +23,9 @@ int hs_edge_master_init(hs_config *conf, hs_config *old, char *err, size_t errle
 /* Accept phase, before a byte is read: HS_OK keeps the connection;
  * HS_DECLINED means it was dropped here (fd closed, logged, counted). */
 int hs_edge_accept(hs_listener *l, int fd, const struct sockaddr_storage *peer, socklen_t len);
+/* A request head is complete: an address banned since its connection was
+ * accepted (a kept-alive connection) is dropped now. HS_OK or HS_DONE. */
+int hs_edge_request_start(hs_req *r);
 /* After server selection, before location selection: HS_OK goes on,
  * HS_DONE means the request was ended (dropped or answered). */
 int hs_edge_server_phase(hs_req *r);

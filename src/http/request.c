@@ -691,7 +691,7 @@ static void process_request(hs_req *r)
         bad_request(r, 400, "invalid path");
         return;
     }
-    if (hs_edge_server_phase(r) != HS_OK)
+    if (hs_edge_request_start(r) != HS_OK || hs_edge_server_phase(r) != HS_OK)
         return;
     if (r->srv->loc->return_set) {
         /* a server-level return runs before any location is chosen, as in nginx */

@@ -163,3 +163,22 @@ def test_ban_survives_reload(hush):
     time.sleep(0.3)                                        # the new workers settle in
     assert exchange_from(srv, "127.0.0.7", req("/"))[0] == b""  # the new workers see the same zone
     assert exchange_from(srv, "127.0.0.8", req("/"))[0].startswith(b"HTTP/1.1 200")
+
+
+def test_ban_reaches_a_connection_kept_alive_from_before(hush):
+    srv = hush(BAN)
+    kept = connect_from(srv, "127.0.0.9")
+    kept.sendall(req("/", close=False))
+    got = b""
+    while not got.endswith(b"ok\n"):
+        chunk = kept.recv(4096)
+        assert chunk, got
+        got += chunk
+    assert got.startswith(b"HTTP/1.1 200")
+    for _ in range(3):                                     # banned by other connections
+        exchange_from(srv, "127.0.0.9", req("/bad"))
+    kept.sendall(req("/", close=False))                    # its next request is dropped
+    assert read_all(kept, 2.0) == (b"", "closed")
+    kept.close()
+    lines = srv.wait_log(5, "access.log")
+    assert lines[-1] == '127.0.0.9 444 drop ban:abuse "GET / HTTP/1.1"', lines
