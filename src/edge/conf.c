@@ -254,6 +254,8 @@ static int limit_req(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dire
     for (size_t i = 0; i < e->nlimit_req; i++)
         if (e->limit_req[i].zone == lr.zone)
             return hs_cf_error(cf, n, "\"limit_req\" zone \"%s\" is duplicate", lr.zone->name.p);
+    if (e->nlimit_req >= HS_MAX_LIMIT_REQ)
+        return hs_cf_error(cf, n, "more than %d \"limit_req\" in one place", HS_MAX_LIMIT_REQ);
     hs_limit_req *slot = vec_push(cf->pool, (void **)&e->limit_req, &e->nlimit_req, sizeof(*slot));
     *slot = lr;
     return HS_OK;

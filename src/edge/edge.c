@@ -239,21 +239,28 @@ static void on_delay_over(hs_timer *t)
     hs_http_run_location(r);
 }
 
+/* Every zone is checked before any is charged, as nginx does: a request
+ * one zone rejects costs the others nothing. */
 static int limit_reqs(hs_req *r, struct hs_edge_loc *e, uint64_t *max_delay)
 {
-    for (size_t i = 0; i < e->nlimit_req; i++) {
-        hs_limit_req *lr = &e->limit_req[i];
-        hs_str key;
-        uint64_t d;
-        if (lr->zone->shm == NULL || !eval_key(r, lr->zone, &key))
-            continue;
-        if (hs_limit_req_account(lr->zone, key, lr, hs_now.mono_msec, &d) != HS_OK) {
-            hs_log(HS_LOG_ERR, "*%llu limiting requests by zone \"%s\", client: %s",
-                   (unsigned long long)r->conn->number, lr->zone->name.p, hs_conn_peer_text(r->conn));
-            return reject(r, e->limit_req_status, lr->zone->rule);
+    hs_str keys[HS_MAX_LIMIT_REQ];
+    size_t n = e->nlimit_req < HS_MAX_LIMIT_REQ ? e->nlimit_req : HS_MAX_LIMIT_REQ;
+    for (int commit = 0; commit <= 1; commit++) {
+        for (size_t i = 0; i < n; i++) {
+            hs_limit_req *lr = &e->limit_req[i];
+            uint64_t d;
+            if (lr->zone->shm == NULL || (!commit && !eval_key(r, lr->zone, &keys[i])))
+                keys[i] = HS_NULL_STR;
+            if (keys[i].p == NULL)
+                continue;
+            if (hs_limit_req_account(lr->zone, keys[i], lr, hs_now.mono_msec, &d, commit) != HS_OK) {
+                hs_log(HS_LOG_ERR, "*%llu limiting requests by zone \"%s\", client: %s",
+                       (unsigned long long)r->conn->number, lr->zone->name.p, hs_conn_peer_text(r->conn));
+                return reject(r, e->limit_req_status, lr->zone->rule);
+            }
+            if (commit && d > *max_delay)
+                *max_delay = d;
         }
-        if (d > *max_delay)
-            *max_delay = d;
     }
     return HS_OK;
 }

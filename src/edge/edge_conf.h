@@ -153,13 +153,16 @@ struct hs_edge_http *hs_edge_http_get(hs_cf *cf);
 int hs_leaky_bucket(uint64_t *last, int64_t *excess, bool is_new, uint64_t now_ms, uint64_t rate,
                     uint64_t burst, uint64_t delay, uint64_t *delay_ms);
 
+#define HS_MAX_LIMIT_REQ 16 /* limit_req directives of one level */
+
 /* limit.c: value sizes of the zones; accounting with the zone locked. */
 size_t hs_limit_req_val_size(void);
 size_t hs_limit_conn_val_size(void);
 size_t hs_ban_val_size(void);
-/* HS_OK (maybe with a delay) or HS_DECLINED (over the burst). */
+/* HS_OK (maybe with a delay) or HS_DECLINED (over the burst). Without
+ * commit the key's state is only looked at, not changed. */
 int hs_limit_req_account(hs_edge_zone *z, hs_str key, const hs_limit_req *lr, uint64_t now_ms,
-                         uint64_t *delay_ms);
+                         uint64_t *delay_ms, bool commit);
 /* HS_OK (counted; release it later) or HS_DECLINED (at the limit). */
 int hs_limit_conn_acquire(hs_edge_zone *z, hs_str key, uint32_t max);
 void hs_limit_conn_release(hs_edge_zone *z, hs_str key);

@@ -45,12 +45,16 @@ delay:
 }
 
 int hs_limit_req_account(hs_edge_zone *z, hs_str key, const hs_limit_req *lr, uint64_t now_ms,
-                         uint64_t *delay_ms)
+                         uint64_t *delay_ms, bool commit)
 {
     hs_shm_lock(z->shm);
-    int created;
-    req_state *st = hs_shm_get(z->shm, key, 1, &created);
-    int rc = hs_leaky_bucket(&st->last, &st->excess, created, now_ms, z->rate, lr->burst, lr->delay, delay_ms);
+    int created = 1;
+    req_state *st = hs_shm_get(z->shm, key, commit, &created);
+    req_state was = st ? *st : (req_state){0, 0};
+    int rc = hs_leaky_bucket(&was.last, &was.excess, created || st == NULL, now_ms, z->rate, lr->burst,
+                             lr->delay, delay_ms);
+    if (commit && rc == HS_OK && st)
+        *st = was;
     hs_shm_unlock(z->shm);
     return rc;
 }

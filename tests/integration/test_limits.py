@@ -110,6 +110,15 @@ def test_key_from_any_variable_and_empty_key_not_limited(hush):
         assert srv.get("/").status == 200                # no key: not limited
 
 
+def test_a_request_one_zone_rejects_costs_the_other_zones_nothing(hush):
+    # as nginx: every limit_req is checked before any is charged
+    srv = start(hush, "location / { limit_req zone=slow burst=2 nodelay; limit_req zone=bykey; }")
+    got = [srv.get("/", headers=["X-Key: %s" % k]).status for k in "1112345"]
+    # slow (per address, burst 2) is charged only by the ones bykey lets pass:
+    # 1 (new), 2 and 3 (excess 1, 2); 4 is over slow's burst; 1 twice more: bykey
+    assert got == [200, 503, 503, 200, 200, 503, 503], got
+
+
 def test_limits_hold_across_two_workers(hush):
     srv = start(hush, "location / { limit_req zone=slow burst=3 nodelay; }", workers=2)
     assert len(srv.workers()) == 2
