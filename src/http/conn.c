@@ -351,11 +351,9 @@ static int open_one(hs_listen_conf *lc, char *err, size_t errlen)
         close(fd);
         return -1;
     }
-    if (listen(fd, lc->backlog) != 0) {
-        snprintf(err, errlen, "listen() to %s failed (%d: %s)", lc->text, errno, strerror(errno));
-        close(fd);
-        return -1;
-    }
+    /* listen() is the worker's (hs_http_listeners_start): a socket joins
+     * the SO_REUSEPORT group only then, so no connection waits in the queue
+     * of a worker that is still starting, or that failed to. */
     return fd;
 }
 
@@ -437,6 +435,11 @@ int hs_http_listeners_start(hs_http_conf *http, const int *fds, uint64_t worker_
     for (size_t i = 0; i < http->ngroups; i++) {
         if (covered_by_wildcard(http, &http->groups[i]))
             continue;
+        hs_listen_conf *lc = http->groups[i].listen;
+        if (listen(fds[k], lc->backlog) != 0) {
+            hs_log_errno(HS_LOG_EMERG, errno, "listen() to %s failed", lc->text);
+            return HS_ERROR;
+        }
         hs_listener *l = listener_new(http, i, fds[k++]);
         if (l == NULL || hs_ev_add_level(l->fd, &l->ev, EPOLLIN) != 0)
             return HS_ERROR;
