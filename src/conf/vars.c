@@ -1,5 +1,7 @@
 #include "conf/vars.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 
 #define MAX_TABLES 16
@@ -252,4 +254,21 @@ int hs_var_msec(hs_str *out, char *scratch, uint64_t ms)
     scratch[n++] = (char)('0' + frac % 10);
     *out = (hs_str){scratch, n};
     return HS_OK;
+}
+
+int hs_var_addr(hs_str *out, char *scratch, const struct sockaddr *sa)
+{
+    const void *a = sa->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+                                              : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+    if (inet_ntop(sa->sa_family, a, scratch, HS_VAR_SCRATCH) == NULL)
+        return HS_DECLINED;
+    *out = hs_cstr(scratch);
+    return HS_OK;
+}
+
+int hs_var_port(hs_str *out, char *scratch, const struct sockaddr *sa)
+{
+    uint16_t p = sa->sa_family == AF_INET6 ? ((const struct sockaddr_in6 *)sa)->sin6_port
+                                           : ((const struct sockaddr_in *)sa)->sin_port;
+    return hs_var_u64(out, scratch, ntohs(p));
 }

@@ -51,6 +51,11 @@ static inline int hs_var_get_value(const hs_var_ref *v, void *ctx, hs_str *out, 
 /* Getter helpers: a number into scratch, and milliseconds as "12.345". */
 int hs_var_u64(hs_str *out, char *scratch, uint64_t v);
 int hs_var_msec(hs_str *out, char *scratch, uint64_t ms);
+/* An IPv4/IPv6 socket address as text ("192.0.2.1", "2001:db8::1"), and its
+ * port, into scratch. */
+struct sockaddr;
+int hs_var_addr(hs_str *out, char *scratch, const struct sockaddr *sa);
+int hs_var_port(hs_str *out, char *scratch, const struct sockaddr *sa);
 
 /* Scans a variable name at text[0] == '$'; returns the bytes used (including
  * '$' and braces) and the name, or 0 if there is no valid name there. */

@@ -16,22 +16,6 @@
 #define CI(ctx) ((const hs_conn_info *)(ctx))
 #define SET(v) (*out = (v), HS_OK)
 
-static int addr_text(const struct sockaddr *sa, hs_str *out, char *scratch)
-{
-    const void *a = sa->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-                                              : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-    if (inet_ntop(sa->sa_family, a, scratch, HS_VAR_SCRATCH) == NULL)
-        return HS_DECLINED;
-    return SET(hs_cstr(scratch));
-}
-
-static int port_of(const struct sockaddr *sa, hs_str *out, char *scratch)
-{
-    uint16_t p = sa->sa_family == AF_INET6 ? ((const struct sockaddr_in6 *)sa)->sin6_port
-                                           : ((const struct sockaddr_in *)sa)->sin_port;
-    return hs_var_u64(out, scratch, ntohs(p));
-}
-
 static int local_of(const hs_conn_info *ci, struct sockaddr_storage *ss)
 {
     socklen_t len = sizeof(*ss);
@@ -43,7 +27,7 @@ static int local_of(const hs_conn_info *ci, struct sockaddr_storage *ss)
 static int c_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *s)
 {
     (void)d;
-    return addr_text(CI(ctx)->peer, out, s);
+    return hs_var_addr(out, s, CI(ctx)->peer);
 }
 
 static int c_binary_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *s)
@@ -56,7 +40,7 @@ static int c_binary_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *s)
 static int c_remote_port(void *ctx, uintptr_t d, hs_str *out, char *s)
 {
     (void)d;
-    return port_of(CI(ctx)->peer, out, s);
+    return hs_var_port(out, s, CI(ctx)->peer);
 }
 
 static int c_server_addr(void *ctx, uintptr_t d, hs_str *out, char *s)
@@ -65,7 +49,7 @@ static int c_server_addr(void *ctx, uintptr_t d, hs_str *out, char *s)
     struct sockaddr_storage ss;
     if (local_of(CI(ctx), &ss) != HS_OK)
         return HS_DECLINED;
-    return addr_text((struct sockaddr *)&ss, out, s);
+    return hs_var_addr(out, s, (struct sockaddr *)&ss);
 }
 
 static int c_server_port(void *ctx, uintptr_t d, hs_str *out, char *s)
@@ -74,7 +58,7 @@ static int c_server_port(void *ctx, uintptr_t d, hs_str *out, char *s)
     struct sockaddr_storage ss;
     if (local_of(CI(ctx), &ss) != HS_OK)
         return HS_DECLINED;
-    return port_of((struct sockaddr *)&ss, out, s);
+    return hs_var_port(out, s, (struct sockaddr *)&ss);
 }
 
 static int c_connection(void *ctx, uintptr_t d, hs_str *out, char *s)

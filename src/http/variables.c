@@ -16,11 +16,7 @@
 static int v_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
-    hs_conn *c = REQ(ctx)->conn;
-    const void *a = c->peer.sa.sa_family == AF_INET6 ? (const void *)&c->peer.in6.sin6_addr
-                                                     : (const void *)&c->peer.in4.sin_addr;
-    inet_ntop(c->peer.sa.sa_family, a, scratch, HS_VAR_SCRATCH);
-    return SET(hs_cstr(scratch));
+    return hs_var_addr(out, scratch, &REQ(ctx)->conn->peer.sa);
 }
 
 static int v_binary_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
@@ -36,9 +32,7 @@ static int v_binary_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *scrat
 static int v_remote_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
-    hs_conn *c = REQ(ctx)->conn;
-    uint16_t port = c->peer.sa.sa_family == AF_INET6 ? c->peer.in6.sin6_port : c->peer.in4.sin_port;
-    return hs_var_u64(out, scratch, ntohs(port));
+    return hs_var_port(out, scratch, &REQ(ctx)->conn->peer.sa);
 }
 
 static int local_addr(hs_req *r, struct sockaddr_storage *ss)
@@ -53,10 +47,7 @@ static int v_server_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     struct sockaddr_storage ss;
     if (local_addr(REQ(ctx), &ss) != 0)
         return HS_DECLINED;
-    const void *a = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
-                                             : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
-    inet_ntop(ss.ss_family, a, scratch, HS_VAR_SCRATCH);
-    return SET(hs_cstr(scratch));
+    return hs_var_addr(out, scratch, (struct sockaddr *)&ss);
 }
 
 static int v_server_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
