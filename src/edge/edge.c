@@ -125,6 +125,15 @@ static void accept_drop(struct hs_edge_http *e, int fd, const struct sockaddr_st
     hs_drop_fd_mode(fd, hl->drop_mode, hl->tarpit_msec, e->tarpit_max);
 }
 
+/* The rule of a ban zone that bans this address now, or NULL. */
+static const char *banned_by(struct hs_edge_http *e, const struct sockaddr *sa)
+{
+    for (size_t i = 0; i < e->naccept_bans; i++)
+        if (e->accept_bans[i]->shm && hs_ban_check(e->accept_bans[i], sa))
+            return e->accept_bans[i]->rule;
+    return NULL;
+}
+
 int hs_edge_accept(hs_listener *l, int fd, const struct sockaddr_storage *peer, socklen_t len)
 {
     (void)len;
@@ -138,11 +147,10 @@ int hs_edge_accept(hs_listener *l, int fd, const struct sockaddr_storage *peer, 
             return HS_DECLINED;
         }
     }
-    for (size_t i = 0; i < e->naccept_bans; i++) {
-        if (e->accept_bans[i]->shm && hs_ban_check(e->accept_bans[i], sa)) {
-            accept_drop(e, fd, peer, e->accept_bans[i]->rule);
-            return HS_DECLINED;
-        }
+    const char *ban = banned_by(e, sa);
+    if (ban) {
+        accept_drop(e, fd, peer, ban);
+        return HS_DECLINED;
     }
     return HS_OK;
 }
@@ -152,14 +160,11 @@ int hs_edge_request_start(hs_req *r)
     struct hs_edge_http *e = http_of(r->conn->group);
     if (e == NULL || e->naccept_bans == 0)
         return HS_OK;
-    const struct sockaddr *sa = (const struct sockaddr *)&r->conn->peer;
-    for (size_t i = 0; i < e->naccept_bans; i++) {
-        if (e->accept_bans[i]->shm && hs_ban_check(e->accept_bans[i], sa)) {
-            hs_http_drop(r, e->accept_bans[i]->rule);
-            return HS_DONE;
-        }
-    }
-    return HS_OK;
+    const char *ban = banned_by(e, (const struct sockaddr *)&r->conn->peer);
+    if (ban == NULL)
+        return HS_OK;
+    hs_http_drop(r, ban);
+    return HS_DONE;
 }
 
 /* ---- rewrite phases: if and return ---- */
@@ -245,12 +250,13 @@ static int limit_reqs(hs_req *r, struct hs_edge_loc *e, uint64_t *max_delay)
 {
     hs_str keys[HS_MAX_LIMIT_REQ];
     size_t n = e->nlimit_req < HS_MAX_LIMIT_REQ ? e->nlimit_req : HS_MAX_LIMIT_REQ;
+    for (size_t i = 0; i < n; i++) /* no key (or no zone yet): not limited */
+        if (e->limit_req[i].zone->shm == NULL || !eval_key(r, e->limit_req[i].zone, &keys[i]))
+            keys[i] = HS_NULL_STR;
     for (int commit = 0; commit <= 1; commit++) {
         for (size_t i = 0; i < n; i++) {
             hs_limit_req *lr = &e->limit_req[i];
             uint64_t d;
-            if (lr->zone->shm == NULL || (!commit && !eval_key(r, lr->zone, &keys[i])))
-                keys[i] = HS_NULL_STR;
             if (keys[i].p == NULL)
                 continue;
             if (hs_limit_req_account(lr->zone, keys[i], lr, hs_now.mono_msec, &d, commit) != HS_OK) {
