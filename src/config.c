@@ -10,11 +10,7 @@
 #include "conf/vars.h"
 #include "core/errlog.h"
 #include "core/units.h"
-#include "edge/edge.h"
-#include "http/conf_internal.h"
-#include "http/proxy.h"
-#include "log/writer.h"
-#include "stats/stats.h"
+#include "modules.h"
 
 #define MAIN(field) HS_LEVEL_MAIN, offsetof(hs_config, field)
 
@@ -95,10 +91,9 @@ static const hs_directive main_directives[] = {
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
-static const hs_directive *const all_tables[] = {
-    main_directives,          hs_http_block_directives, hs_http_core_directives,
-    hs_http_listen_directives, hs_http_log_directives, hs_edge_directives,
-    hs_proxy_directives,       hs_stats_directives,
+hs_module hs_main_module = {
+    .name = "main",
+    .directives = {main_directives},
 };
 
 static void init_main(hs_config *c)
@@ -167,7 +162,8 @@ hs_config *hs_config_load(const char *file, const char *prefix, const char *glob
     c->prefix = hs_pstrndup(pool, prefix, strlen(prefix));
     init_main(c);
     char *dir_copy = hs_pstrndup(pool, file, strlen(file));
-    hs_cf cf = {.pool = pool, .ctx = HS_CTX_MAIN, .tables = all_tables, .ntables = HS_ARRAY_LEN(all_tables),
+    hs_modules_init();
+    hs_cf cf = {.pool = pool, .ctx = HS_CTX_MAIN, .modules = hs_modules,
                 .prefix = c->prefix, .conf_dir = dirname(dir_copy), .err = err, .errlen = errlen, .user = c};
     cf.level[HS_LEVEL_MAIN] = c;
     ensure_logs_dir(prefix);

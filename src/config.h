@@ -5,6 +5,8 @@
 
 #include "http/conf.h"
 
+extern hs_module hs_main_module; /* worker_processes, events, pid, error_log ... */
+
 /* Returns the configuration or NULL with "FILE:LINE: message" in err. */
 hs_config *hs_config_load(const char *file, const char *prefix, const char *global_directives,
                           char *err, size_t errlen);

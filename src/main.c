@@ -15,6 +15,7 @@
 #include "edge/edge.h"
 #include "http/http.h"
 #include "log/writer.h"
+#include "modules.h"
 #include "process.h"
 #include "version.h"
 
@@ -143,7 +144,7 @@ int main(int argc, char **argv)
     if (o.conf_file[0] != '/' && access(conf_path, R_OK) != 0 && access(o.conf_file, R_OK) == 0)
         snprintf(conf_path, sizeof(conf_path), "%s", o.conf_file); /* relative to the cwd */
     hs_clock_update();
-    hs_http_variables_register();
+    hs_modules_init();
     char err[1024];
     hs_config *conf = hs_config_load(conf_path, o.prefix, o.globals, err, sizeof(err));
     if (conf == NULL) {

@@ -13,13 +13,11 @@
 #include "config.h"
 #include "core/clock.h"
 #include "core/errlog.h"
-#include "edge/drop.h"
-#include "edge/edge.h"
 #include "event/loop.h"
 #include "http/file_cache.h"
 #include "http/http.h"
 #include "log/writer.h"
-#include "stats/stats.h"
+#include "modules.h"
 
 #define MAX_WORKERS 256
 
@@ -160,8 +158,7 @@ static void worker_main(generation *g, int index, const sigset_t *blocked)
     hs_log_files_attach_loop();
     hs_http_requests_attach_loop();
     hs_conn_set_worker_connections(conf->worker_connections);
-    hs_edge_worker_start(conf);
-    hs_stats_worker_start(conf);
+    hs_modules_worker_start(conf);
     if (hs_http_listeners_start(conf->http, g->fds + (size_t)index * g->per, (uint64_t)index,
                                 (uint64_t)g->nworkers) != HS_OK) {
         hs_log(HS_LOG_EMERG, "worker cannot start its listeners");
@@ -255,7 +252,7 @@ static void reap_children(generation *cur, const sigset_t *blocked, bool stoppin
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         int slot;
-        hs_stats_worker_exited(pid); /* its counters move to the accumulator */
+        hs_modules_worker_exited(pid); /* e.g. its counters move to the accumulator */
         if (forget_pid(cur, pid, &slot)) {
             bool crashed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
             if (crashed)
@@ -292,8 +289,7 @@ static void reload(generation *cur, const char *file, const char *prefix, const 
         hs_log(HS_LOG_EMERG, "%s; the old configuration keeps serving", err);
         return;
     }
-    if (hs_edge_master_init(conf, cur->conf, err, sizeof(err)) != HS_OK ||
-        hs_stats_master_init(conf, cur->conf, err, sizeof(err)) != HS_OK) {
+    if (hs_modules_master_init(conf, cur->conf, err, sizeof(err)) != HS_OK) {
         hs_log_files_restore(old_files);
         hs_config_free(conf);
         hs_log(HS_LOG_EMERG, "%s; the old configuration keeps serving", err);
@@ -353,8 +349,7 @@ int hs_master_run(hs_config *conf, const char *conf_file, const char *prefix, co
     install_signals(&blocked);
     sigemptyset(&empty);
     char err[512];
-    if (hs_edge_master_init(conf, NULL, err, sizeof(err)) != HS_OK ||
-        hs_stats_master_init(conf, NULL, err, sizeof(err)) != HS_OK) {
+    if (hs_modules_master_init(conf, NULL, err, sizeof(err)) != HS_OK) {
         hs_log(HS_LOG_EMERG, "%s", err);
         fprintf(stderr, "hush: [emerg] %s\n", err);
         return 1;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "conf/module.h"
 #include "core/units.h"
 
 int hs_cf_error(hs_cf *cf, const hs_conf_node *node, const char *fmt, ...)
@@ -21,10 +22,11 @@ int hs_cf_error(hs_cf *cf, const hs_conf_node *node, const char *fmt, ...)
 
 static const hs_directive *find_directive(hs_cf *cf, hs_str name)
 {
-    for (size_t t = 0; t < cf->ntables; t++)
-        for (const hs_directive *d = cf->tables[t]; d->name; d++)
-            if (hs_str_eq_lit(name, d->name))
-                return d;
+    for (struct hs_module *const *m = cf->modules; *m; m++)
+        for (size_t t = 0; t < HS_MODULE_TABLES && (*m)->directives[t]; t++)
+            for (const hs_directive *d = (*m)->directives[t]; d->name; d++)
+                if (hs_str_eq_lit(name, d->name))
+                    return d;
     return NULL;
 }
 

@@ -76,8 +76,7 @@ struct hs_cf {
     hs_pool *pool;        /* configuration lifetime */
     uint32_t ctx;         /* current context, one HS_CTX_* bit */
     void *level[4];       /* current main/http/srv/loc conf structs */
-    const hs_directive *const *tables; /* NULL-name-terminated tables */
-    size_t ntables;
+    struct hs_module *const *modules; /* whose directive tables apply; NULL-terminated */
     const char *prefix;   /* -p: relative paths resolve against it */
     const char *conf_dir; /* directory of the main config file */
     char *err;            /* "FILE:LINE: message" on failure */

@@ -69,7 +69,7 @@ static const hs_edge_zone *running_zones; /* this worker's configuration */
 
 void hs_edge_worker_start(const hs_config *conf)
 {
-    running_zones = conf->http && conf->http->edge ? conf->http->edge->zones : NULL;
+    running_zones = hs_edge_http_of(conf->http) ? hs_edge_http_of(conf->http)->zones : NULL;
 }
 
 static void count_active(void *arg, const uint8_t *key, size_t klen, void *val)

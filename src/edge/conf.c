@@ -17,21 +17,23 @@
 struct hs_edge_http *hs_edge_http_get(hs_cf *cf)
 {
     hs_http_conf *http = cf->level[HS_LEVEL_HTTP];
-    if (http->edge == NULL) {
-        http->edge = hs_pcalloc(cf->pool, sizeof(*http->edge));
-        http->edge->tarpit_max = HS_UNSET;
+    struct hs_edge_http **slot = (struct hs_edge_http **)&HS_MOD_SLOT(http->mod, &hs_edge_module);
+    if (*slot == NULL) {
+        *slot = hs_pcalloc(cf->pool, sizeof(**slot));
+        (*slot)->tarpit_max = HS_UNSET;
     }
-    return http->edge;
+    return *slot;
 }
 
 struct hs_edge_loc *hs_edge_loc_get(hs_cf *cf, hs_loc_conf *lc)
 {
-    if (lc->edge == NULL) {
-        lc->edge = hs_pcalloc(cf->pool, sizeof(*lc->edge));
-        lc->edge->limit_req_status = HS_UNSET;
-        lc->edge->limit_conn_status = HS_UNSET;
+    struct hs_edge_loc **slot = (struct hs_edge_loc **)&HS_MOD_SLOT(lc->mod, &hs_edge_module);
+    if (*slot == NULL) {
+        *slot = hs_pcalloc(cf->pool, sizeof(**slot));
+        (*slot)->limit_req_status = HS_UNSET;
+        (*slot)->limit_conn_status = HS_UNSET;
     }
-    return lc->edge;
+    return *slot;
 }
 
 static struct hs_edge_loc *here(hs_cf *cf) { return hs_edge_loc_get(cf, cf->level[HS_LEVEL_LOC]); }
@@ -79,8 +81,8 @@ static int if_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_direc
         return HS_ERROR;
     it->conf = ic;
     it->parent = parent;
-    if (ic->edge && ic->edge->drop_rule_name) {
-        it->rule = ic->edge->drop_rule_name;
+    if (hs_edge_loc_of(ic) && hs_edge_loc_of(ic)->drop_rule_name) {
+        it->rule = hs_edge_loc_of(ic)->drop_rule_name;
     } else {
         char *f = hs_pstrndup(cf->pool, n->file, strlen(n->file));
         it->rule = hs_psprintf(cf->pool, "if@%s:%d", basename(f), n->line);
@@ -532,7 +534,7 @@ static void finish_if(hs_cf *cf, hs_edge_if *it)
     *f = *it->parent;
     f->children = NULL;
     f->nchildren = 0;
-    f->edge = NULL; /* the block has no rules of its own; its parent's already ran */
+    HS_MOD_SLOT(f->mod, &hs_edge_module) = NULL; /* the block has no rules of its own; its parent's already ran */
     f->file = ic->file;
     f->line = ic->line;
     if (ic->return_set) {
@@ -564,17 +566,10 @@ int hs_edge_conf_finish(hs_cf *cf, hs_http_conf *http)
     struct hs_edge_loc root = {.limit_req_status = HS_UNSET, .limit_conn_status = HS_UNSET};
     merge_level(cf, http->loc, &root, eh);
     for (size_t i = 0; i < http->nservers; i++)
-        merge_level(cf, http->servers[i]->loc, http->loc->edge, eh);
+        merge_level(cf, http->servers[i]->loc, hs_edge_loc_of(http->loc), eh);
     for (size_t i = 0; i < eh->nall_ifs; i++)
         finish_if(cf, eh->all_ifs[i]);
     return HS_OK;
-}
-
-void hs_edge_merge_loc(hs_loc_conf *child, const hs_loc_conf *parent)
-{
-    /* done in hs_edge_conf_finish, which has the pool to give every level its own settings */
-    (void)child;
-    (void)parent;
 }
 
 const hs_directive hs_edge_directives[] = {

@@ -135,7 +135,7 @@ void hs_drop_fd_mode(int fd, int mode, int64_t tarpit_msec, int64_t tarpit_max)
 
 static int64_t tarpit_max_of(hs_conn *c)
 {
-    struct hs_edge_loc *e = c->group->default_srv->loc->edge;
+    struct hs_edge_loc *e = hs_edge_loc_of(c->group->default_srv->loc);
     return e && e->http ? e->http->tarpit_max : TARPIT_MAX_DEFAULT;
 }
 

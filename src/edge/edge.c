@@ -32,7 +32,7 @@ typedef struct hs_edge_req {
 
 static struct hs_edge_http *http_of(hs_listen_group *g)
 {
-    struct hs_edge_loc *e = g->default_srv->loc->edge;
+    struct hs_edge_loc *e = hs_edge_loc_of(g->default_srv->loc);
     return e ? e->http : NULL;
 }
 
@@ -67,9 +67,9 @@ static size_t val_size(int kind)
 
 static bool conf_uses(const hs_config *c, const hs_shm_zone *shm)
 {
-    if (c == NULL || c->http == NULL || c->http->edge == NULL)
+    if (c == NULL || hs_edge_http_of(c->http) == NULL)
         return false;
-    for (hs_edge_zone *z = c->http->edge->zones; z; z = z->next)
+    for (hs_edge_zone *z = hs_edge_http_of(c->http)->zones; z; z = z->next)
         if (z->shm == shm)
             return true;
     return false;
@@ -77,9 +77,9 @@ static bool conf_uses(const hs_config *c, const hs_shm_zone *shm)
 
 int hs_edge_master_init(hs_config *conf, hs_config *old, char *err, size_t errlen)
 {
-    if (conf->http == NULL || conf->http->edge == NULL)
+    if (hs_edge_http_of(conf->http) == NULL)
         return HS_OK;
-    for (hs_edge_zone *z = conf->http->edge->zones; z; z = z->next) {
+    for (hs_edge_zone *z = hs_edge_http_of(conf->http)->zones; z; z = z->next) {
         for (size_t i = 0; i < nzones && z->shm == NULL; i++)
             if (zones[i].kind == z->kind && zones[i].size == z->size && strcmp(zones[i].name, z->name.p) == 0)
                 z->shm = zones[i].shm; /* reload: same zone, state kept */
@@ -199,7 +199,7 @@ static int rewrite_phase(hs_req *r, hs_loc_conf *lc, struct hs_edge_loc *e)
 
 int hs_edge_server_phase(hs_req *r)
 {
-    struct hs_edge_loc *e = r->srv->loc->edge;
+    struct hs_edge_loc *e = hs_edge_loc_of(r->srv->loc);
     if (e == NULL || (e->nifs == 0 && !e->drop_rule_name))
         return HS_OK;
     return rewrite_phase(r, r->srv->loc, e);
@@ -323,7 +323,7 @@ static bool access_denied(hs_req *r, struct hs_edge_loc *e)
 int hs_edge_location_phase(hs_req *r)
 {
     hs_loc_conf *lc = r->loc;
-    struct hs_edge_loc *e = lc->edge;
+    struct hs_edge_loc *e = hs_edge_loc_of(lc);
     if (e == NULL)
         return HS_OK;
     if (r->edge && r->edge->resuming) {
@@ -350,7 +350,7 @@ int hs_edge_location_phase(hs_req *r)
 static void count_for_bans(hs_req *r)
 {
     hs_loc_conf *lc = r->loc ? r->loc : (r->srv ? r->srv->loc : r->conn->group->default_srv->loc);
-    struct hs_edge_loc *e = lc->edge;
+    struct hs_edge_loc *e = hs_edge_loc_of(lc);
     if (e == NULL || e->nbans == 0)
         return;
     if (r->drop_rule && strncmp(r->drop_rule, "ban:", 4) == 0)
@@ -397,3 +397,11 @@ void hs_edge_conn_closed(hs_conn *c)
     };
     hs_conn_log_write(e, &ci);
 }
+
+hs_module hs_edge_module = {
+    .name = "edge",
+    .directives = {hs_edge_directives},
+    .http_finish = hs_edge_conf_finish,
+    .master_init = hs_edge_master_init,
+    .worker_start = hs_edge_worker_start,
+};

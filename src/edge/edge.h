@@ -11,11 +11,10 @@ struct hs_edge_http; /* per http block: zones, deny_addr, connection_log, bans *
 struct hs_edge_loc;  /* per server/location level: rules of that level */
 
 extern const hs_directive hs_edge_directives[];
+extern hs_module hs_edge_module;
 
 /* After the http block was read and merged. */
 int hs_edge_conf_finish(hs_cf *cf, hs_http_conf *http);
-/* Inheritance of the edge settings of a location from its parent. */
-void hs_edge_merge_loc(hs_loc_conf *child, const hs_loc_conf *parent);
 /* Master, after a configuration loaded and before workers start: create the
  * shared zones, or keep those of old (reload) with the same name and size. */
 int hs_edge_master_init(hs_config *conf, hs_config *old, char *err, size_t errlen);

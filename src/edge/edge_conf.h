@@ -141,6 +141,16 @@ struct hs_edge_http {
     hs_loc_conf *http_loc;    /* http-level location settings (drop_mode for accept drops) */
 };
 
+/* The edge settings of a level or of the http block (NULL: none). */
+static inline struct hs_edge_loc *hs_edge_loc_of(const hs_loc_conf *lc)
+{
+    return HS_MOD_SLOT(lc->mod, &hs_edge_module);
+}
+static inline struct hs_edge_http *hs_edge_http_of(const hs_http_conf *http)
+{
+    return http ? HS_MOD_SLOT(http->mod, &hs_edge_module) : NULL;
+}
+
 /* The edge settings of a level, created on first use. */
 struct hs_edge_loc *hs_edge_loc_get(hs_cf *cf, hs_loc_conf *lc);
 struct hs_edge_http *hs_edge_http_get(hs_cf *cf);

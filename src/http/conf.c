@@ -4,10 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "edge/edge.h"
 #include "http/conf_internal.h"
 #include "http/http.h"
-#include "http/proxy.h"
 
 hs_loc_conf *hs_loc_conf_create(hs_pool *pool)
 {
@@ -187,17 +185,16 @@ static int http_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     int rc = hs_cf_block(cf, n, HS_CTX_HTTP);
     if (rc == HS_OK)
         rc = hs_http_conf_finish(cf, http);
-    if (rc == HS_OK)
-        rc = hs_proxy_conf_finish(cf, http);
-    if (rc == HS_OK)
-        rc = hs_edge_conf_finish(cf, http);
+    for (hs_module *const *m = cf->modules; rc == HS_OK && *m; m++)
+        if ((*m)->http_finish)
+            rc = (*m)->http_finish(cf, http);
     cf->level[HS_LEVEL_SRV] = cf->level[HS_LEVEL_LOC] = NULL;
     return rc;
 }
 
 /* ---- inheritance ---- */
 
-static void merge_loc(hs_loc_conf *c, const hs_loc_conf *p)
+static void merge_loc(hs_cf *cf, hs_loc_conf *c, const hs_loc_conf *p)
 {
     if (c->root.raw.p == NULL) {
         c->root = p->root;
@@ -239,13 +236,14 @@ static void merge_loc(hs_loc_conf *c, const hs_loc_conf *p)
     HS_MERGE(c->log_not_found, p->log_not_found, 1);
     HS_MERGE(c->tcp_nodelay, p->tcp_nodelay, 1);
     HS_MERGE(c->tcp_nopush, p->tcp_nopush, 0);
-    hs_edge_merge_loc(c, p);
-    hs_proxy_merge(c, p);
+    for (hs_module *const *m = cf->modules; *m; m++)
+        if ((*m)->merge_loc)
+            (*m)->merge_loc(cf, c, p);
 }
 
 static int merge_tree(hs_cf *cf, hs_loc_conf *lc, const hs_loc_conf *parent)
 {
-    merge_loc(lc, parent);
+    merge_loc(cf, lc, parent);
     for (size_t i = 0; i < lc->nchildren; i++)
         if (merge_tree(cf, lc->children[i], lc) != HS_OK)
             return HS_ERROR;
@@ -281,7 +279,7 @@ int hs_http_conf_finish(hs_cf *cf, hs_http_conf *http)
     }
     if (hs_http_log_conf_default(cf, http) != HS_OK)
         return HS_ERROR;
-    merge_loc(http->loc, &root_defaults);
+    merge_loc(cf, http->loc, &root_defaults);
     merge_srv(http->srv, http->srv);
     for (size_t i = 0; i < http->nservers; i++) {
         hs_srv_conf *sc = http->servers[i];
@@ -300,4 +298,11 @@ const hs_directive hs_http_block_directives[] = {
     {"location", HS_CTX_SERVER | HS_CTX_LOCATION, HS_ARGS_12 | HS_ARGS_BLOCK, location_block,
      HS_LEVEL_NONE, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+hs_module hs_http_module = {
+    .name = "http",
+    .directives = {hs_http_block_directives, hs_http_core_directives, hs_http_listen_directives,
+                   hs_http_log_directives},
+    .variables = hs_http_variables,
 };

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "conf/directive.h"
+#include "conf/module.h"
 #include "conf/regex.h"
 #include "conf/vars.h"
 #include "core/hash.h"
@@ -101,10 +102,7 @@ struct hs_loc_conf {
     int log_not_found;         /* log "open() failed" for 404s */
     int tcp_nodelay;           /* TCP_NODELAY on keep-alive connections */
     int tcp_nopush;            /* accepted for nginx compatibility */
-    struct hs_edge_loc *edge;  /* edge rules of this level (src/edge) */
-    struct hs_proxy_conf *proxy; /* proxy_* settings of this level (src/http/proxy*) */
-    const char *proxy_node_file; /* where proxy_pass was written, for errors */
-    int proxy_node_line;
+    void *mod[HS_MAX_MODULES]; /* modules' settings of this level (HS_MOD_SLOT); NULL = none */
 };
 
 /* One listen directive. */
@@ -173,29 +171,12 @@ struct hs_http_conf {
     hs_log_format **formats;   /* log_format definitions incl. combined */
     size_t nformats;
     int server_names_hash_done;
-    struct hs_edge_http *edge; /* edge settings of the http block (src/edge) */
-    struct hs_upstream *upstreams; /* upstream blocks and proxy_pass targets */
-    struct hs_stats_conf *stats;   /* spike-alert settings (src/stats); NULL = defaults */
+    void *mod[HS_MAX_MODULES]; /* modules' http-wide settings (HS_MOD_SLOT); NULL = none */
 };
 
-/* The whole configuration of one generation. */
-typedef struct {
-    hs_pool *pool;             /* everything of this generation */
-    const char *file;          /* main config file */
-    const char *prefix;        /* -p */
-    int worker_processes;      /* 0 = auto */
-    int64_t worker_connections;
-    int64_t worker_rlimit_nofile;
-    int64_t worker_shutdown_timeout; /* ms; 0 = wait for requests to finish */
-    int daemon;
-    int master_process;
-    hs_str pid_path;
-    hs_str error_log_path;     /* "stderr" or a path */
-    int error_log_level;
-    hs_http_conf *http;        /* NULL without an http block */
-} hs_config;
 
 extern const hs_directive hs_http_core_directives[];
+extern hs_module hs_http_module;
 
 /* Merges, builds lookups; called after the http block was read. */
 int hs_http_conf_finish(hs_cf *cf, hs_http_conf *http);

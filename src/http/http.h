@@ -204,6 +204,7 @@ int hs_http_write_pending(hs_req *r);
 void hs_http_log_request(hs_req *r);
 
 /* ---- variables (variables.c) ---- */
+extern const hs_var_def hs_http_variables[];
 void hs_http_variables_register(void);
 /* Makes the named groups of a server_name or location regex variables. */
 void hs_http_define_named_captures(hs_cf *cf, const hs_regex *re);

@@ -1139,7 +1139,7 @@ void hs_proxy_abandon(hs_req *r)
 
 void hs_proxy_handler(hs_req *r)
 {
-    hs_proxy_conf *pc = r->loc->proxy;
+    hs_proxy_conf *pc = hs_proxy_conf_of(r->loc);
     hs_proxy_state *px = hs_pcalloc(r->pool, sizeof(*px));
     if (px == NULL || pc == NULL || pc->upstream == NULL) {
         hs_http_finalize(r, 500);

@@ -72,14 +72,19 @@ typedef struct hs_proxy_conf {
     int ignore_client_abort;
     int buffering;
     int64_t buffer_size;          /* relay buffer (bounded memory per request) */
+    const char *pass_file;        /* where proxy_pass was written, for errors */
+    int pass_line;
 } hs_proxy_conf;
 
 extern const hs_directive hs_proxy_directives[];
+extern hs_module hs_proxy_module;
 
+/* The proxy settings of a level, created on first use; and as they are (NULL: none). */
 hs_proxy_conf *hs_proxy_conf_get(hs_cf *cf, hs_loc_conf *lc);
-void hs_proxy_merge(hs_loc_conf *child, const hs_loc_conf *parent);
-/* Resolves implicit upstreams and checks names after the http block. */
-int hs_proxy_conf_finish(hs_cf *cf, hs_http_conf *http);
+static inline hs_proxy_conf *hs_proxy_conf_of(const hs_loc_conf *lc)
+{
+    return HS_MOD_SLOT(lc->mod, &hs_proxy_module);
+}
 
 /* ---- upstream runtime (upstream.c) ---- */
 

@@ -24,16 +24,23 @@ static hs_proxy_conf *proxy_conf_new(hs_pool *pool)
 
 hs_proxy_conf *hs_proxy_conf_get(hs_cf *cf, hs_loc_conf *lc)
 {
-    if (lc->proxy == NULL)
-        lc->proxy = proxy_conf_new(cf->pool);
-    return lc->proxy;
+    hs_proxy_conf **slot = (hs_proxy_conf **)&HS_MOD_SLOT(lc->mod, &hs_proxy_module);
+    if (*slot == NULL)
+        *slot = proxy_conf_new(cf->pool);
+    return *slot;
+}
+
+/* The upstream blocks (and proxy_pass targets) of the http block, a list. */
+static hs_upstream **upstreams_of(hs_http_conf *http)
+{
+    return (hs_upstream **)&HS_MOD_SLOT(http->mod, &hs_proxy_module);
 }
 
 /* ---- upstream blocks ---- */
 
 static hs_upstream *find_upstream(hs_http_conf *http, hs_str name, bool implicit)
 {
-    for (hs_upstream *u = http->upstreams; u; u = u->next)
+    for (hs_upstream *u = *upstreams_of(http); u; u = u->next)
         if (u->implicit == implicit && hs_str_eq(u->name, name))
             return u;
     return NULL;
@@ -45,8 +52,8 @@ static hs_upstream *add_upstream(hs_cf *cf, hs_http_conf *http, hs_str name, con
     u->name = hs_pstr(cf->pool, name);
     u->file = n ? n->file : "";
     u->line = n ? n->line : 0;
-    u->next = http->upstreams;
-    http->upstreams = u;
+    u->next = *upstreams_of(http);
+    *upstreams_of(http) = u;
     return u;
 }
 
@@ -211,8 +218,8 @@ static int proxy_pass(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     /* the name is resolved after the http block: upstreams may come later */
     pc->upstream = (hs_upstream *)1;
     lc->handler = HS_HANDLER_PROXY;
-    lc->proxy_node_file = n->file;
-    lc->proxy_node_line = n->line;
+    pc->pass_file = n->file;
+    pc->pass_line = n->line;
     return HS_OK;
 }
 
@@ -320,14 +327,16 @@ const hs_directive hs_proxy_directives[] = {
 
 /* ---- after the http block ---- */
 
-void hs_proxy_merge(hs_loc_conf *child, const hs_loc_conf *parent)
+static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
 {
-    const hs_proxy_conf *p = parent->proxy;
-    if (child->proxy == NULL) {
-        child->proxy = parent->proxy; /* nothing set here: the parent's settings as they are */
+    (void)cf;
+    const hs_proxy_conf *p = hs_proxy_conf_of(parent);
+    hs_proxy_conf *c = hs_proxy_conf_of(child);
+    if (c == NULL) {
+        /* nothing set here: the parent's settings as they are */
+        HS_MOD_SLOT(child->mod, &hs_proxy_module) = (void *)p;
         return;
     }
-    hs_proxy_conf *c = child->proxy;
     hs_proxy_conf dflt = {.http_version = 10, .connect_timeout = 60000, .read_timeout = 60000,
                           .send_timeout = 60000, .next_upstream = HS_NEXT_ERROR | HS_NEXT_TIMEOUT,
                           .next_upstream_tries = 0, .ignore_client_abort = 0, .buffering = 1,
@@ -351,8 +360,8 @@ void hs_proxy_merge(hs_loc_conf *child, const hs_loc_conf *parent)
 
 static int resolve_pass(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
 {
-    hs_proxy_conf *pc = lc->proxy;
-    hs_conf_node at = {.file = lc->proxy_node_file, .line = lc->proxy_node_line};
+    hs_proxy_conf *pc = hs_proxy_conf_of(lc);
+    hs_conf_node at = {.file = pc->pass_file, .line = pc->pass_line};
     hs_upstream *u = find_upstream(http, pc->proxy_host, false);
     if (u == NULL)
         u = find_upstream(http, pc->proxy_host, true);
@@ -377,10 +386,17 @@ static int finish_tree(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
     return HS_OK;
 }
 
-int hs_proxy_conf_finish(hs_cf *cf, hs_http_conf *http)
+static int http_finish(hs_cf *cf, hs_http_conf *http)
 {
     for (size_t i = 0; i < http->nservers; i++)
         if (finish_tree(cf, http, http->servers[i]->loc) != HS_OK)
             return HS_ERROR;
     return HS_OK;
 }
+
+hs_module hs_proxy_module = {
+    .name = "proxy",
+    .directives = {hs_proxy_directives},
+    .merge_loc = merge_loc,
+    .http_finish = http_finish,
+};

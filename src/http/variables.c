@@ -374,9 +374,9 @@ static int v_proxy_host(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     (void)d;
     (void)scratch;
     hs_req *r = REQ(ctx);
-    if (r->loc == NULL || r->loc->proxy == NULL || r->loc->proxy->proxy_host.n == 0)
+    if (r->loc == NULL || hs_proxy_conf_of(r->loc) == NULL || hs_proxy_conf_of(r->loc)->proxy_host.n == 0)
         return HS_DECLINED;
-    return SET(r->loc->proxy->proxy_host);
+    return SET(hs_proxy_conf_of(r->loc)->proxy_host);
 }
 
 /* $proxy_add_x_forwarded_for: the client's X-Forwarded-For plus its address. */
@@ -446,7 +446,7 @@ static int v_content_header(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return h ? SET(h->value) : HS_DECLINED;
 }
 
-static const hs_var_def http_vars[] = {
+const hs_var_def hs_http_variables[] = {
     {"remote_addr", v_remote_addr, 0, false},
     {"binary_remote_addr", v_binary_remote_addr, 0, false},
     {"remote_port", v_remote_port, 0, false},
@@ -506,7 +506,7 @@ static const hs_var_def http_vars[] = {
     {NULL, NULL, 0, false},
 };
 
-void hs_http_variables_register(void) { hs_vars_register(http_vars); }
+void hs_http_variables_register(void) { hs_vars_register(hs_http_variables); }
 
 static const char *const ending_names[HS_END__COUNT] = {
     [HS_END_NONE] = "-",

@@ -38,13 +38,14 @@ static int metrics_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const
 static hs_stats_conf *stats_conf(hs_cf *cf)
 {
     hs_http_conf *http = cf->level[HS_LEVEL_HTTP];
-    if (http->stats == NULL) {
-        http->stats = hs_pcalloc(cf->pool, sizeof(hs_stats_conf));
-        if (http->stats == NULL)
+    hs_stats_conf **slot = (hs_stats_conf **)&HS_MOD_SLOT(http->mod, &hs_stats_module);
+    if (*slot == NULL) {
+        *slot = hs_pcalloc(cf->pool, sizeof(hs_stats_conf));
+        if (*slot == NULL)
             return NULL;
-        hs_stats_conf_defaults(http->stats);
+        hs_stats_conf_defaults(*slot);
     }
-    return http->stats;
+    return *slot;
 }
 
 void hs_stats_conf_defaults(hs_stats_conf *sc)
@@ -103,4 +104,12 @@ const hs_directive hs_stats_directives[] = {
     {"abort_alert_ratio", HS_CTX_HTTP, HS_ARGS_12, abort_alert_ratio, HS_LEVEL_NONE, 0, NULL},
     {"drop_alert_ratio", HS_CTX_HTTP, HS_ARGS_12, drop_alert_ratio, HS_LEVEL_NONE, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+hs_module hs_stats_module = {
+    .name = "stats",
+    .directives = {hs_stats_directives},
+    .master_init = hs_stats_master_init,
+    .worker_exited = hs_stats_worker_exited,
+    .worker_start = hs_stats_worker_start,
 };

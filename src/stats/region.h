@@ -91,6 +91,7 @@ uint32_t hs_stats_intern_status(hs_stats_region *g, int code);
 
 /* Worker side, for the periodic work and the handlers (stats/slots.c). */
 void hs_stats_refresh_gauges(void);
+struct hs_stats_conf;
 void hs_stats_spike_tick(const struct hs_stats_conf *conf);
 
 /* Folding helper (also for tests): dst += src, field by field. */

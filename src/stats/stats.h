@@ -28,6 +28,7 @@ typedef struct hs_stats_conf {
 #define HS_STATS_DEFAULT_DROP_MIN 100
 
 extern const hs_directive hs_stats_directives[];
+extern hs_module hs_stats_module;
 void hs_stats_conf_defaults(hs_stats_conf *sc);
 
 /* Master: maps the shared region the first time (old == NULL); counts a

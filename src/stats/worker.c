@@ -204,7 +204,7 @@ void hs_stats_worker_start(const hs_config *conf)
     (void)on_tick; /* nothing counts: no slot, no timer */
     (void)tick_timer;
 #else
-    my_conf = conf->http ? conf->http->stats : NULL;
+    my_conf = conf->http ? HS_MOD_SLOT(conf->http->mod, &hs_stats_module) : NULL;
     if (hs_stats_shm == NULL)
         return;
     my_slot = hs_stats_slot_claim(hs_stats_shm, getpid());
