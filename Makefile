@@ -4,9 +4,13 @@
 CC      ?= gcc
 BUILD   ?= build
 OPT     ?= -O2
-CFLAGS  ?= $(OPT) -g -Wall -Wextra -Werror
+CFLAGS  ?= $(OPT) -g
 SAN     ?=
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc $(CFLAGS) $(SAN) -MMD -MP
+# Warnings are not in CFLAGS: `make CFLAGS=-O0` keeps them. They come after
+# CFLAGS so that a -Wno-... there does not switch one off. fuzz/Makefile has
+# the same list.
+WARNFLAGS = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc $(CFLAGS) $(SAN) $(WARNFLAGS) -MMD -MP
 LDLIBS  = -lpcre2-8
 PYTEST  = /usr/bin/python3 -m pytest
 
