@@ -24,7 +24,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HUSH = $(BUILD)/hush
 LOGSTAT = $(BUILD)/hush-logstat
 
-.PHONY: all run test unit integration asan deps-build deps-test clean bench fuzz
+.PHONY: all run test unit integration asan deps-build deps-test clean bench fuzz check-layers
 
 all: $(HUSH) $(if $(LOGSTAT_SRCS),$(LOGSTAT)) $(UNIT_BINS)
 
@@ -75,6 +75,10 @@ bench: deps-build
 fuzz:
 	@scripts/deps.sh fuzz
 	$(MAKE) -C fuzz
+
+# Which folder may include which: the table is at the top of the script.
+check-layers:
+	@scripts/check-layers.sh
 
 clean:
 	rm -rf build build-asan
