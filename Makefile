@@ -4,9 +4,13 @@
 CC      ?= gcc
 BUILD   ?= build
 OPT     ?= -O2
-CFLAGS  ?= $(OPT) -g -Wall -Wextra -Werror
+CFLAGS  ?= $(OPT) -g
 SAN     ?=
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc $(CFLAGS) $(SAN) -MMD -MP
+# Warnings are not in CFLAGS: `make CFLAGS=-O0` keeps them. They come after
+# CFLAGS so that a -Wno-... there does not switch one off. fuzz/Makefile has
+# the same list.
+WARNFLAGS = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc $(CFLAGS) $(SAN) $(WARNFLAGS) -MMD -MP
 LDLIBS  = -lpcre2-8
 PYTEST  = /usr/bin/python3 -m pytest
 
@@ -20,7 +24,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HUSH = $(BUILD)/hush
 LOGSTAT = $(BUILD)/hush-logstat
 
-.PHONY: all run test unit integration asan deps-build deps-test clean bench fuzz
+.PHONY: all run test unit integration asan deps-build deps-test clean bench fuzz check-layers
 
 all: $(HUSH) $(if $(LOGSTAT_SRCS),$(LOGSTAT)) $(UNIT_BINS)
 
@@ -71,6 +75,10 @@ bench: deps-build
 fuzz:
 	@scripts/deps.sh fuzz
 	$(MAKE) -C fuzz
+
+# Which folder may include which: the table is at the top of the script.
+check-layers:
+	@scripts/check-layers.sh
 
 clean:
 	rm -rf build build-asan

@@ -11,9 +11,16 @@
 # any nginx-compatible server: HUSH_BIN=$(command -v nginx) checks the
 # machinery with nginx on both sides.
 #
+# HUSH2_BIN=/path/to/other/hush adds a third side, "hush2": that binary with
+# hush's config, in the same trials (the order still alternates), so an old
+# and a new build are compared in one run; every hush side of a scenario gets
+# its hush2 twin (drop: hush2, hush2-accept).  The tables get the columns
+# hush2/hush and hush2/nginx after hush/nginx.  Unset: two sides, as before.
+#
 # Environment (defaults in brackets):
 #   TRIALS [5]  DURATION [10] s  WARMUP [2] s  CONNS [64]  IDLE_CONNS [10000]
 #   SERVER_CPU [0]  CLIENT_CPU [1]  NGINX_BIN [nginx]  HUSH_BIN [build/hush]
+#   HUSH2_BIN [unset]: a second hush binary, side "hush2" (see above)
 #   KEEP [0]: 1 keeps the servers' temp prefixes (configs, logs) for inspection
 
 set -u -o pipefail
@@ -35,7 +42,33 @@ NOFILE=${NOFILE:-$(h=$(ulimit -Hn); if [ "$h" = unlimited ] || [ "$h" -ge 65536 
 KEEP=${KEEP:-0}
 NGINX_BIN=${NGINX_BIN:-$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)}
 HUSH_BIN=${HUSH_BIN:-$ROOT_DIR/build/hush}
-SIDES="nginx hush"
+HUSH2_BIN=${HUSH2_BIN:-}
+
+# with_hush2 SIDE...: the sides given, each hush side (hush, hush-accept)
+# followed by its twin running HUSH2_BIN (hush2, hush2-accept) when it is set.
+with_hush2() {
+    local s out=""
+    for s in "$@"; do
+        out+=" $s"
+        case $s in hush*) [ -n "$HUSH2_BIN" ] && out+=" hush2${s#hush}" ;; esac
+    done
+    echo "${out# }"
+}
+
+# trial_order T SIDE...: the sides as given on odd trials, reversed on even
+# ones, so that slow drift (CPU frequency, neighbours) hits all sides alike.
+trial_order() {
+    local t=$1 s out=""
+    shift
+    if [ $((t % 2)) = 1 ]; then echo "$*"; return; fi
+    for s in "$@"; do out="$s $out"; done
+    echo "${out% }"
+}
+
+# The sides of a scenario (columns of its tables), and the ratios of medians
+# its tables show (A/B: side A's median over side B's).
+SIDES=$(with_hush2 nginx hush)
+RATIOS="hush/nginx${HUSH2_BIN:+ hush2/hush hush2/nginx}"
 
 declare -A SRV_PID=() SRV_PORT=() SRV_PREFIX=() SRV_CONF=() SRV_KIDS=()
 BG_PIDS=""   # helper processes (clients) to stop on exit
@@ -60,6 +93,7 @@ bench_init() {
     done
     [ -x "$NGINX_BIN" ] || die "NGINX_BIN=$NGINX_BIN is not executable"
     [ -x "$HUSH_BIN" ] || die "HUSH_BIN=$HUSH_BIN is not executable (run make, or set HUSH_BIN=\$(command -v nginx) to check the machinery with nginx on both sides)"
+    [ -z "$HUSH2_BIN" ] || [ -x "$HUSH2_BIN" ] || die "HUSH2_BIN=$HUSH2_BIN is not executable"
     [ "$(nproc)" -ge 2 ] || log "warning: fewer than 2 CPUs: server and client share one"
     CLK_TCK=$(getconf CLK_TCK)
     mkdir -p "$OUT_DIR"
@@ -92,8 +126,15 @@ free_port() {
     python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 
-# Sides named nginx* run NGINX_BIN, the others HUSH_BIN.
-side_bin() { case $1 in nginx*) echo "$NGINX_BIN" ;; *) echo "$HUSH_BIN" ;; esac; }
+# Sides named nginx* run NGINX_BIN, hush2* HUSH2_BIN, the others HUSH_BIN.
+side_bin() { case $1 in nginx*) echo "$NGINX_BIN" ;; hush2*) echo "$HUSH2_BIN" ;; *) echo "$HUSH_BIN" ;; esac; }
+
+# "; nginx: BIN (version); hush: ...": what runs on each side, for a scenario's log.
+sides_desc() {
+    local s out=""
+    for s in nginx hush ${HUSH2_BIN:+hush2}; do out+="; $(side_desc "$s")"; done
+    echo "${out#; }"
+}
 
 # One line naming what runs on a side, for the report.
 side_desc() {
@@ -357,17 +398,21 @@ median() {
 values() { awk -F'\t' -v m="$2" -v s="$3" '$1 == m && $2 == s { print $4 }' "$RUN_DIR/$1.tsv"; }
 
 # summarize SCENARIO TITLE METRIC:LABEL:FORMAT ...
-# Prints the table: median per side, hush/nginx ratio of the medians, and the
+# Prints the table: median per side (SIDES), the ratios of the medians
+# (RATIOS: hush/nginx, and hush2/hush hush2/nginx with HUSH2_BIN), and the
 # range (min..max) over trials, to stdout and $RUN_DIR/SCENARIO.table.
 summarize() {
-    local scen=$1 title=$2 spec metric label fmt side v mn mx row
+    local scen=$1 title=$2 spec metric label fmt side v mn mx row ratio a b
     shift 2
     {
         echo "== $scen: $title"
         echo "   $TRIALS trials, medians; range over trials in brackets"
         row=$(printf '   %-24s' "")
         for side in $SIDES; do row+=$(printf ' %14s' "$side"); done
-        echo "$row hush/nginx"
+        for ratio in $RATIOS; do
+            if [ "$ratio" = "${RATIOS%% *}" ]; then row+=" $ratio"; else row+=$(printf ' %11s' "$ratio"); fi
+        done
+        echo "$row"
         for spec in "$@"; do
             IFS=: read -r metric label fmt <<<"$spec"
             declare -A med=()
@@ -377,11 +422,14 @@ summarize() {
                 med[$side]=$(median $v)
                 row+=$(printf " %14s" "$(printf "$fmt" "${med[$side]:-0}")")
             done
-            if awk -v a="${med[hush]:-0}" -v b="${med[nginx]:-0}" 'BEGIN { exit !(b != 0) }'; then
-                row+=$(awk -v a="${med[hush]}" -v b="${med[nginx]}" 'BEGIN { printf " %11.2f", a / b }')
-            else
-                row+=$(printf ' %11s' -)
-            fi
+            for ratio in $RATIOS; do
+                a=${ratio%/*} b=${ratio#*/}
+                if awk -v a="${med[$a]:-0}" -v b="${med[$b]:-0}" 'BEGIN { exit !(b != 0) }'; then
+                    row+=$(awk -v a="${med[$a]}" -v b="${med[$b]}" 'BEGIN { printf " %11.2f", a / b }')
+                else
+                    row+=$(printf ' %11s' -)
+                fi
+            done
             echo "$row"
             row=$(printf '   %-24s' "")
             for side in $SIDES; do

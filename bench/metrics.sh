@@ -10,7 +10,12 @@
 # fresh server: WARMUP s, then DURATION s of wrk -t1 -c$CONNS on a 100-byte
 # file (access log off), requests/s and server CPU per request.
 #
+# HUSH2_BIN (a second hush side in the other scenarios) does not apply here:
+# both sides are built from the working tree; it is ignored.
+#
 # Usage: bench/metrics.sh            (or: bench/run.sh metrics)
+[ -z "${HUSH2_BIN:-}" ] || echo "bench: metrics: HUSH2_BIN ignored (both sides are builds of the working tree)" >&2
+HUSH2_BIN=
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SCEN=metrics

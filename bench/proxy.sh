@@ -21,6 +21,9 @@
 # own, as in the static scenario, and both sides face the same client+backend
 # costs on the other CPU.
 #
+# With HUSH2_BIN set, a third side "hush2" (that binary, hush's config) takes
+# part in both parts, in the same trials and abort rounds.
+#
 # Usage: bench/proxy.sh          (or: bench/run.sh proxy)
 # Settings: those of lib.sh, plus BACKEND_CPU [CLIENT_CPU], ABORT_TRIALS [20],
 # SLOW_MS [2000], ABORT_WAIT_MS [100], ABORT_GAP_MS [300], BODY [100] (bytes
@@ -185,7 +188,7 @@ proxy_abort() {
         for t in 1 2 3 4 5; do curl -fsS -o /dev/null "http://127.0.0.1:${SRV_PORT[$side]}$URL_PATH" || die "$side: GET failed"; done
     done
     for t in $(seq "$ABORT_TRIALS"); do
-        if [ $((t % 2)) = 1 ]; then order="nginx hush"; else order="hush nginx"; fi
+        order=$(trial_order "$t" $SIDES)
         # one client run per abort; its id is SIDE-T-1
         for side in $order; do abort_run "${SRV_PORT[$side]}" "$side-$t" 1 "$ABORT_GAP_MS"; done
     done
@@ -221,12 +224,12 @@ proxy_main() {
     build_client abortclient
     : >"$RUN_DIR/$SCEN.tsv"
     check_quiet
-    log "$SCEN: $TRIALS trials + $ABORT_TRIALS aborts; $(side_desc nginx); $(side_desc hush)"
+    log "$SCEN: $TRIALS trials + $ABORT_TRIALS aborts; $(sides_desc)"
     backend_start
     log "backend: fastbackend on 127.0.0.1:$BACKEND_PORT, pinned to CPU $BACKEND_CPU, $BODY-byte body"
     for t in $(seq "$TRIALS"); do
-        # alternate who goes first, so slow drift (CPU frequency, neighbours) hits both
-        if [ $((t % 2)) = 1 ]; then order="nginx hush"; else order="hush nginx"; fi
+        # alternate who goes first, so slow drift (CPU frequency, neighbours) hits all sides
+        order=$(trial_order "$t" $SIDES)
         for side in $order; do proxy_load "$side" "$t"; done
     done
     proxy_abort

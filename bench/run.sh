@@ -6,6 +6,9 @@
 #   lib.sh and run.sh (static, and later proxy, drop ...).
 #   Settings come from the environment; see bench/lib.sh and bench/README.md
 #   (TRIALS=5, DURATION=10, HUSH_BIN=build/hush, NGINX_BIN=nginx, ...).
+#   HUSH2_BIN=/path/to/other/hush adds a side "hush2" running that binary
+#   with hush's config, in the same trials: an old and a new build compared
+#   in one run (columns hush2/hush and hush2/nginx in the tables).
 #
 # Writes bench/out/results-<date>.txt (tables, setup, every trial) and points
 # bench/out/results-latest.txt at it; raw wrk outputs stay in bench/out/run-<date>/.
@@ -49,8 +52,11 @@ run_main() {
         echo "commit:  $commit"
         echo "sides:   $(side_desc nginx)"
         echo "         $(side_desc hush)"
+        [ -z "$HUSH2_BIN" ] || echo "         $(side_desc hush2)"
         [ "$(readlink -f "$HUSH_BIN")" = "$(readlink -f "$NGINX_BIN")" ] &&
             echo "         NOTE: the hush side runs nginx (HUSH_BIN), a check of the machinery, not of hush"
+        [ -n "$HUSH2_BIN" ] && [ "$(readlink -f "$HUSH2_BIN")" = "$(readlink -f "$HUSH_BIN")" ] &&
+            echo "         NOTE: hush2 runs the same binary as hush (HUSH2_BIN = HUSH_BIN): hush2/hush shows the noise"
         echo "setup:   server (master + 1 worker) pinned to CPU $SERVER_CPU, client to CPU $CLIENT_CPU;" \
             "TRIALS=$TRIALS DURATION=${DURATION}s WARMUP=${WARMUP}s CONNS=$CONNS IDLE_CONNS=$IDLE_CONNS"
         echo

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/static.sh — static scenario: a 100-byte file over keep-alive.
 #
-# For each trial, for each side (nginx tuned, hush with its defaults; the
-# order alternates between trials), on a freshly started server:
+# For each trial, for each side (nginx tuned, hush with its defaults, and
+# hush2 = HUSH2_BIN with hush's config when set; the order alternates between
+# trials), on a freshly started server:
 #   1. throughput: wrk -t1 -c$CONNS, WARMUP s of warm-up, then DURATION s
 #      measured: requests/s, and the server's CPU time (master + worker,
 #      /proc schedstat) divided by the requests wrk completed;
@@ -61,10 +62,10 @@ static_main() {
     bench_init
     : >"$RUN_DIR/$SCEN.tsv"
     check_quiet
-    log "$SCEN: $TRIALS trials; $(side_desc nginx); $(side_desc hush)"
+    log "$SCEN: $TRIALS trials; $(sides_desc)"
     for t in $(seq "$TRIALS"); do
-        # alternate who goes first, so slow drift (CPU frequency, neighbours) hits both
-        if [ $((t % 2)) = 1 ]; then order="nginx hush"; else order="hush nginx"; fi
+        # alternate who goes first, so slow drift (CPU frequency, neighbours) hits all sides
+        order=$(trial_order "$t" $SIDES)
         for side in $order; do static_load "$side" "$t"; done
         for side in $order; do static_idle "$side" "$t"; done
     done

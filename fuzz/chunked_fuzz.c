@@ -90,6 +90,9 @@ static void release(outcome *o)
     free(o->rest);
 }
 
+/* libFuzzer's entry point; no header declares it (-Wmissing-prototypes). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 4)

@@ -15,6 +15,9 @@ static size_t count_nodes(const hs_conf_node *n)
     return total;
 }
 
+/* libFuzzer's entry point; no header declares it (-Wmissing-prototypes). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* the parser takes a C string: stop at the first NUL like a file read would not,

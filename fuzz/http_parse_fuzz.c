@@ -119,6 +119,9 @@ static void check_prefixes(const char *buf, size_t len, int rc, const hs_http_re
     }
 }
 
+/* libFuzzer's entry point; no header declares it (-Wmissing-prototypes). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > MAX_INPUT)

@@ -1,5 +1,7 @@
 #include "conf/vars.h"
 
+#include "core/varname.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -134,37 +136,8 @@ int hs_vars_check_forward(hs_cf *cf)
     return hs_cf_error(cf, first->used, "unknown \"%.*s\" variable", (int)first->name.n, first->name.p);
 }
 
-static bool is_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-size_t hs_var_scan(hs_str text, hs_str *name)
-{
-    if (text.n < 2 || text.p[0] != '$')
-        return 0;
-    if (text.p[1] == '{') {
-        size_t i = 2;
-        while (i < text.n && is_name_char(text.p[i]))
-            i++;
-        if (i == 2 || i >= text.n || text.p[i] != '}')
-            return 0;
-        *name = (hs_str){text.p + 2, i - 2};
-        return i + 1;
-    }
-    size_t i = 1;
-    if (text.p[1] >= '1' && text.p[1] <= '9') {
-        /* $1..$9 are one digit long, as in nginx */
-        *name = (hs_str){text.p + 1, 1};
-        return 2;
-    }
-    while (i < text.n && is_name_char(text.p[i]))
-        i++;
-    if (i == 1)
-        return 0;
-    *name = (hs_str){text.p + 1, i - 1};
-    return i;
-}
+/* The scanner itself is core's, shared with the log_format tokenizer. */
+size_t hs_var_scan(hs_str text, hs_str *name) { return hs_varname_scan(text, name); }
 
 int hs_cv_compile(hs_cf *cf, const hs_conf_node *node, hs_str text, hs_cv *out)
 {

@@ -26,7 +26,7 @@ int hs_errlog_level(void);
 int hs_errlog_fd(void);
 
 void hs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void hs_logv(int level, const char *fmt, va_list ap);
+void hs_logv(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Same as hs_log with ": <strerror(err)>" appended, as nginx does "(2: No such file...)". */
 void hs_log_errno(int level, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

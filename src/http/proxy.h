@@ -114,6 +114,9 @@ hs_upconn *hs_upstream_pool_get(hs_upstream *up, hs_upstream_server *s);
 void hs_upstream_pool_put(hs_upconn *u);
 void hs_upconn_close(hs_upconn *u);
 hs_upconn *hs_upconn_new(hs_upstream *up, hs_upstream_server *s);
+/* An upstream connection's epoll events, or 0 when its timer fired: defined
+ * in proxy.c, called by upstream.c (the pool's and the timers' dispatch). */
+void hs_proxy_upstream_event(hs_upconn *u, uint32_t events);
 
 /* ---- the proxy handler (proxy.c) ---- */
 void hs_proxy_handler(hs_req *r);

@@ -1,6 +1,40 @@
 #include "log/format.h"
 
+#include "log/tokenize.h"
+
 static const char hex[] = "0123456789ABCDEF";
+
+typedef struct {
+    hs_cf *cf;
+    const hs_conf_node *node;
+    hs_log_format *out;
+    size_t cap; /* room in out->ops */
+} compile_ctx;
+
+/* One token becomes one operation; a variable is resolved now (a name not
+ * defined yet becomes a forward reference, checked once the file is read). */
+static int add_op(void *arg, const hs_log_tok *tok)
+{
+    compile_ctx *c = arg;
+    hs_log_format *f = c->out;
+    if (f->nops == c->cap) {
+        hs_log_op *n = hs_palloc(c->cf->pool, c->cap * 2 * sizeof(hs_log_op));
+        if (n == NULL)
+            return hs_cf_error(c->cf, c->node, "out of memory");
+        memcpy(n, f->ops, f->nops * sizeof(hs_log_op));
+        f->ops = n;
+        c->cap *= 2;
+    }
+    if (tok->kind == HS_LOG_TOK_LIT) {
+        f->ops[f->nops++] = (hs_log_op){.lit = tok->text};
+        return HS_OK;
+    }
+    hs_log_op op = {.is_var = true, .name = tok->text};
+    if (hs_var_resolve(c->cf, c->node, tok->text, &op.var) != HS_OK)
+        return hs_cf_error(c->cf, c->node, "out of memory");
+    f->ops[f->nops++] = op;
+    return HS_OK;
+}
 
 int hs_log_format_compile(hs_cf *cf, const hs_conf_node *node, hs_str name, hs_str text,
                           int escape, hs_log_format *out)
@@ -9,32 +43,12 @@ int hs_log_format_compile(hs_cf *cf, const hs_conf_node *node, hs_str name, hs_s
     out->name = name;
     out->text = text;
     out->escape = escape;
-    size_t cap = 16;
-    out->ops = hs_palloc(cf->pool, cap * sizeof(hs_log_op));
-    size_t lit_start = 0;
-    for (size_t i = 0; i <= text.n; i++) {
-        hs_str vn;
-        size_t used = i < text.n ? hs_var_scan((hs_str){text.p + i, text.n - i}, &vn) : 0;
-        if (i < text.n && used == 0)
-            continue;
-        if (out->nops + 2 > cap) {
-            hs_log_op *n = hs_palloc(cf->pool, cap * 2 * sizeof(hs_log_op));
-            memcpy(n, out->ops, out->nops * sizeof(hs_log_op));
-            out->ops = n;
-            cap *= 2;
-        }
-        if (i > lit_start)
-            out->ops[out->nops++] = (hs_log_op){.lit = {text.p + lit_start, i - lit_start}};
-        if (i == text.n)
-            break;
-        hs_log_op op = {.is_var = true, .name = vn};
-        if (hs_var_resolve(cf, node, vn, &op.var) != HS_OK)
-            return hs_cf_error(cf, node, "out of memory");
-        out->ops[out->nops++] = op;
-        i += used - 1;
-        lit_start = i + 1;
-    }
-    return HS_OK;
+    compile_ctx c = {cf, node, out, 16};
+    /* allocated even for an empty format: ops != NULL means compiled */
+    out->ops = hs_palloc(cf->pool, c.cap * sizeof(hs_log_op));
+    if (out->ops == NULL)
+        return hs_cf_error(cf, node, "out of memory");
+    return hs_log_tokenize(text, add_op, &c);
 }
 
 static bool needs_default_escape(unsigned char c) { return c < 0x20 || c >= 0x7f || c == '"' || c == '\\'; }

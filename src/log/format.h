@@ -1,6 +1,14 @@
 /* log_format compiled into a list of literal and variable operations, and
  * rendered with nginx's escaping (default: ", \ and non-printables as \xHH;
- * json; none). Shared with the log analyzer, which reads formats back. */
+ * json; none).
+ *
+ * What the log analyzer (tools/logstat) shares with this is the tokenizer,
+ * log/tokenize.h: both split a format's text into literals and $variables
+ * with it, so they agree on where every name ends.  Nothing declared below
+ * is shared: resolving names through conf/vars and rendering are the
+ * server's; the analyzer, which may not include conf/ (nor this header),
+ * maps names to its own fields and matches lines in tools/logstat/format.c,
+ * and keeps its own copy of the combined format (LS_FORMAT_COMBINED). */
 #ifndef HS_LOG_FORMAT_H
 #define HS_LOG_FORMAT_H
 

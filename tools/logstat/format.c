@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "bytes.h"
+#include "log/tokenize.h"
 #include "mem.h"
 
 /* ---- reading the format string as nginx's config would ---- */
@@ -77,12 +78,6 @@ static char *config_value(const char *src, char *err, size_t errlen)
 
 /* ---- compiling ---- */
 
-static bool is_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_';
-}
-
 static ls_op *push_op(ls_format *f, size_t *cap)
 {
     if (f->nops == *cap) {
@@ -128,38 +123,53 @@ static void annotate(ls_format *f)
     f->have &= ~LS_HAVE(LS_F_SKIP);
 }
 
+typedef struct {
+    ls_format *f;
+    size_t cap;   /* room in f->ops */
+    char *tp;     /* next free byte of f->text */
+    char *err;
+    size_t errlen;
+} compile_ctx;
+
+/* One token of the shared tokenizer becomes one operation. */
+static int add_token(void *arg, const hs_log_tok *tok)
+{
+    compile_ctx *c = arg;
+    if (tok->kind == HS_LOG_TOK_VAR) {
+        ls_op *op = push_op(c->f, &c->cap);
+        op->kind = LS_OP_VAR;
+        op->field = (uint8_t)ls_field_by_name(tok->text);
+        return HS_OK;
+    }
+    /* A "${" the tokenizer left in a literal forms no variable: the server
+     * would write it out as is, but nginx rejects it, and it is nearly
+     * always a mistyped ${name}: refuse it rather than match it literally. */
+    for (size_t i = 0; i + 1 < tok->text.n; i++) {
+        if (tok->text.p[i] == '$' && tok->text.p[i + 1] == '{') {
+            bool empty = i + 2 < tok->text.n && tok->text.p[i + 2] == '}';
+            snprintf(c->err, c->errlen, "%s", empty ? "empty ${} in the format" : "unclosed ${ in the format");
+            return HS_ERROR;
+        }
+    }
+    add_lit(c->f, &c->cap, tok->text.p, tok->text.n, &c->tp);
+    return HS_OK;
+}
+
 int ls_format_compile(ls_format *f, const char *src, char *err, size_t errlen)
 {
     memset(f, 0, sizeof(*f));
     char *s = config_value(src, err, errlen);
     if (!s)
         return HS_ERROR;
-    size_t cap = 0, n = strlen(s);
+    size_t n = strlen(s);
     f->text = ls_xmalloc(n + 1);
-    char *tp = f->text;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && !(s[j] == '$' && (is_name_char(s[j + 1]) || s[j + 1] == '{')))
-            j++;
-        add_lit(f, &cap, s + i, j - i, &tp);
-        if (j == n)
-            break;
-        bool brace = s[j + 1] == '{';
-        size_t a = j + 1 + brace, b = a;
-        while (b < n && is_name_char(s[b]))
-            b++;
-        if (brace && (b == n || s[b] != '}')) {
-            snprintf(err, errlen, "unclosed ${ in the format");
-            free(s);
-            ls_format_free(f);
-            return HS_ERROR;
-        }
-        ls_op *op = push_op(f, &cap);
-        op->kind = LS_OP_VAR;
-        op->field = (uint8_t)ls_field_by_name(hs_str_from(s + a, b - a));
-        i = b + brace;
-    }
+    compile_ctx c = {f, 0, f->text, err, errlen};
+    int rc = hs_log_tokenize(hs_str_from(s, n), add_token, &c);
     free(s);
+    if (rc != HS_OK) {
+        ls_format_free(f);
+        return HS_ERROR;
+    }
     if (f->nops == 0) {
         snprintf(err, errlen, "empty log format");
         ls_format_free(f);

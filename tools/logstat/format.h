@@ -1,9 +1,20 @@
 /* nginx log_format strings compiled into an array of match operations, and
  * the matcher that walks a line with them, filling an ls_rec in place.
  *
- * A format is a sequence of literals and variables.  A variable's value ends
- * where the next literal begins (found with memchr, then verified), or at the
- * next space when two variables touch, or at the end of the line. */
+ * A format is a sequence of literals and variables, split by the server's
+ * own log_format tokenizer (src/log/tokenize.h; names are scanned by
+ * core/varname.h, as in the server's compiler and conf/vars), so "$12",
+ * "${name}" or a lone "$" are read exactly as hush writes them.  That split
+ * is all that is shared.  The rest is the analyzer's: undoing the config's
+ * quoting (escape=, single-quoted pieces: the server's config parser is in
+ * conf/, which the analyzer may not use), mapping names to fields (an
+ * unknown name is skipped, not an error) and the matching.  A "${" that
+ * forms no variable ("${}", "${x") is an error here, where the server
+ * writes it literally and nginx rejects it.
+ *
+ * A variable's value ends where the next literal begins (found with memchr,
+ * then verified), or at the next space when two variables touch, or at the
+ * end of the line. */
 #ifndef LS_FORMAT_H
 #define LS_FORMAT_H
 
