@@ -17,7 +17,7 @@
 #include "log/writer.h"
 #include "modules.h"
 #include "process.h"
-#include "version.h"
+#include "core/version.h"
 
 typedef struct {
     const char *conf_file; /* -c */

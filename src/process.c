@@ -14,7 +14,6 @@
 #include "core/clock.h"
 #include "core/errlog.h"
 #include "event/loop.h"
-#include "http/file_cache.h"
 #include "http/http.h"
 #include "log/writer.h"
 #include "modules.h"
@@ -106,7 +105,7 @@ static void worker_loop(const hs_config *conf)
     while (!sig_term) {
         if (sig_reopen) {
             sig_reopen = 0;
-            hs_log_files_reopen_all();
+            hs_modules_reopen();
             hs_errlog_reopen();
         }
         if (sig_quit && !stopping) {
@@ -123,7 +122,7 @@ static void worker_loop(const hs_config *conf)
     if (sig_term)
         hs_http_close_all(HS_END_SHUTDOWN);
     hs_timer_cancel(&deadline);
-    hs_log_files_flush_all();
+    hs_modules_worker_stop();
 }
 
 /* During a reload: the generation being replaced. Its listening sockets are
@@ -155,8 +154,6 @@ static void worker_main(generation *g, int index, const sigset_t *blocked)
     if (hs_loop_init() != 0)
         _exit(2);
     hs_loop_set_wait_mask(&wait_mask);
-    hs_log_files_attach_loop();
-    hs_http_requests_attach_loop();
     hs_conn_set_worker_connections(conf->worker_connections);
     hs_modules_worker_start(conf);
     if (hs_http_listeners_start(conf->http, g->fds + (size_t)index * g->per, (uint64_t)index,
@@ -313,7 +310,6 @@ static void reload(generation *cur, const char *file, const char *prefix, const 
     }
     old_gens[n_old++] = *cur;
     *cur = next;
-    hs_file_cache_clear();
     hs_errlog_open(conf);
 }
 
@@ -386,7 +382,7 @@ int hs_master_run(hs_config *conf, const char *conf_file, const char *prefix, co
         if (sig_reopen) {
             sig_reopen = 0;
             hs_errlog_reopen();
-            hs_log_files_reopen_all();
+            hs_modules_reopen();
             stop_all(&cur, SIGUSR1);
         }
     }

@@ -5,8 +5,8 @@
  * HTTP core never names a feature, it calls what the records hold.
  *
  * Phase hooks (accept, rewrite, access, log ...) and content handlers are
- * HTTP things: a module registers them from its conf_finish hook with the
- * functions of http/phase.h and http/handler.h. */
+ * HTTP things: a module registers them from its http_finish hook with the
+ * functions of http/phase.h. */
 #ifndef HS_CONF_MODULE_H
 #define HS_CONF_MODULE_H
 
@@ -52,7 +52,9 @@ typedef struct hs_module {
     /* The http block starts: defaults that its directives may refer to. */
     int (*http_init)(hs_cf *cf, struct hs_http_conf *http);
     /* Inheritance of this module's location settings (http -> server ->
-     * location), called by the http core for every level, parents first. */
+     * location), called by the http core for every level, parents first.
+     * For the http level itself, parent is an empty level (all slots NULL):
+     * NULL means "the defaults". */
     void (*merge_loc)(hs_cf *cf, struct hs_loc_conf *child, const struct hs_loc_conf *parent);
     /* The http block was read and merged: check, compile, and register
      * phase hooks (a module whose directives a configuration does not use

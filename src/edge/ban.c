@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "edge/drop.h"
 #include "edge/edge_conf.h"
 #include "stats/counters.h"
 
@@ -70,6 +71,8 @@ static const hs_edge_zone *running_zones; /* this worker's configuration */
 void hs_edge_worker_start(const hs_config *conf)
 {
     running_zones = hs_edge_http_of(conf->http) ? hs_edge_http_of(conf->http)->zones : NULL;
+    hs_stats_bans_active_fn = hs_edge_bans_active;
+    hs_stats_tarpit_fn = hs_edge_tarpitted;
 }
 
 static void count_active(void *arg, const uint8_t *key, size_t klen, void *val)

@@ -1,6 +1,6 @@
 /* The edge directives: map, if, drop_rule_name, allow/deny, limit_req_zone,
  * limit_req, limit_conn_zone, limit_conn, their statuses, deny_addr,
- * connection_log, ban_zone, ban, tarpit_max — and the inheritance of their
+ * drop_mode, ban_zone, ban, tarpit_max — and the inheritance of their
  * settings (http -> server -> location), done once the http core merged. */
 #include <errno.h>
 #include <libgen.h>
@@ -9,8 +9,6 @@
 
 #include "core/units.h"
 #include "edge/edge_conf.h"
-#include "log/format.h"
-#include "log/writer.h"
 
 /* ---- levels ---- */
 
@@ -32,6 +30,7 @@ struct hs_edge_loc *hs_edge_loc_get(hs_cf *cf, hs_loc_conf *lc)
         *slot = hs_pcalloc(cf->pool, sizeof(**slot));
         (*slot)->limit_req_status = HS_UNSET;
         (*slot)->limit_conn_status = HS_UNSET;
+        (*slot)->drop_mode = HS_DROP_UNSET;
     }
     return *slot;
 }
@@ -104,6 +103,31 @@ static int drop_rule_name(hs_cf *cf, const hs_conf_node *n, void *conf, const hs
     if (e->drop_rule_name)
         return hs_cf_error(cf, n, "\"drop_rule_name\" directive is duplicate");
     e->drop_rule_name = hs_pstr(cf->pool, n->args[1]).p;
+    return HS_OK;
+}
+
+static int drop_mode_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    struct hs_edge_loc *e = here(cf);
+    hs_str a = n->args[1];
+    if (e->drop_mode != HS_DROP_UNSET)
+        return hs_cf_error(cf, n, "\"drop_mode\" directive is duplicate");
+    if (hs_str_eq_lit(a, "close")) {
+        e->drop_mode = HS_DROP_CLOSE;
+    } else if (hs_str_eq_lit(a, "reset")) {
+        e->drop_mode = HS_DROP_RESET;
+    } else if (hs_str_eq_lit(a, "silent")) {
+        e->drop_mode = HS_DROP_SILENT;
+    } else if (hs_str_eq_lit(a, "tarpit") || hs_str_has_prefix(a, HS_STR("tarpit="))) {
+        e->drop_mode = HS_DROP_TARPIT;
+        e->tarpit_msec = a.n > 7 ? hs_parse_msec((hs_str){a.p + 7, a.n - 7}) : 30000;
+        if (e->tarpit_msec <= 0)
+            return hs_cf_error(cf, n, "invalid tarpit time in \"%s\"", a.p);
+    } else {
+        return hs_cf_error(cf, n, "invalid value \"%s\" in \"drop_mode\": close, reset, silent or tarpit=TIME", a.p);
+    }
     return HS_OK;
 }
 
@@ -347,74 +371,6 @@ static int tarpit_max(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     return HS_OK;
 }
 
-/* ---- connection_log ---- */
-
-#define CONN_LOG_DEFAULT                                                                       \
-    "$remote_addr:$remote_port [$time_local] $connection $connection_requests $connection_time " \
-    "$bytes_received $bytes_sent $close_reason $drop_rule"
-
-static hs_log_format *format_named(hs_http_conf *http, hs_str name)
-{
-    for (size_t i = 0; i < http->nformats; i++)
-        if (hs_str_eq(http->formats[i]->name, name))
-            return http->formats[i];
-    return NULL;
-}
-
-static int connection_log(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
-{
-    (void)conf;
-    (void)d;
-    struct hs_edge_http *eh = hs_edge_http_get(cf);
-    if (hs_str_eq_lit(n->args[1], "off"))
-        return n->nargs == 2 ? HS_OK : hs_cf_error(cf, n, "invalid parameter \"%s\"", n->args[2].p);
-    hs_conn_log *cl = vec_push(cf->pool, (void **)&eh->conn_logs, &eh->nconn_logs, sizeof(*cl));
-    const char *path = hs_str_eq_lit(n->args[1], "stderr") ? "stderr" : hs_cf_path(cf, n->args[1]);
-    cl->file = hs_log_file_open(cf->pool, path);
-    if (cl->file == NULL)
-        return hs_cf_error(cf, n, "open() \"%s\" failed (%d: %s)", path, errno, strerror(errno));
-    size_t opt = 2;
-    hs_log_format dflt, *src = NULL;
-    if (n->nargs > 2 && !memchr(n->args[2].p, '=', n->args[2].n)) {
-        src = format_named(cf->level[HS_LEVEL_HTTP], n->args[2]);
-        if (src == NULL)
-            return hs_cf_error(cf, n, "unknown log format \"%s\"", n->args[2].p);
-        opt = 3;
-    }
-    if (src == NULL) {
-        /* the built-in connection format uses connection variables only: compile it as such */
-        memset(&dflt, 0, sizeof(dflt));
-        dflt.name = HS_STR("connection");
-        dflt.text = HS_STR(CONN_LOG_DEFAULT);
-        src = &dflt;
-    }
-    cl->format = hs_pcalloc(cf->pool, sizeof(*cl->format));
-    if (hs_conn_log_compile(cf, n, src, cl->format) != HS_OK)
-        return HS_ERROR;
-    for (size_t i = opt; i < n->nargs; i++) {
-        hs_str a = n->args[i], v;
-        if ((v = param(a, "if=")).p) {
-            hs_str name;
-            if (hs_var_scan(v, &name) != v.n || hs_conn_log_cond(cf, n, name, &cl->cond) != HS_OK)
-                return hs_cf_error(cf, n, "invalid condition \"%s\"", a.p);
-            cl->has_cond = true;
-        } else if ((v = param(a, "buffer=")).p) {
-            int64_t size = hs_parse_size(v);
-            if (size < 1 || size > 16 * 1024 * 1024)
-                return hs_cf_error(cf, n, "invalid buffer size \"%s\"", a.p);
-            hs_log_file_set_buffer(cl->file, (size_t)size, -1);
-        } else if ((v = param(a, "flush=")).p) {
-            int64_t ms = hs_parse_msec(v);
-            if (ms < 1)
-                return hs_cf_error(cf, n, "invalid flush time \"%s\"", a.p);
-            cl->file->flush_msec = ms;
-        } else {
-            return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
-        }
-    }
-    return HS_OK;
-}
-
 /* ---- bans ---- */
 
 static int ban_zone(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
@@ -521,6 +477,17 @@ static void merge_level(hs_cf *cf, hs_loc_conf *lc, const struct hs_edge_loc *p,
     }
     HS_MERGE(e->limit_req_status, p->limit_req_status, 503);
     HS_MERGE(e->limit_conn_status, p->limit_conn_status, 503);
+    if (e->drop_mode == HS_DROP_UNSET) {
+        e->drop_mode = p->drop_mode == HS_DROP_UNSET ? HS_DROP_CLOSE : p->drop_mode;
+        e->tarpit_msec = p->tarpit_msec;
+    }
+    /* `return 444` compiles into a drop rule of the level, named by drop_rule_name */
+    if (lc->return_set && lc->return_code == 444)
+        e->return_drop = e->drop_rule_name ? e->drop_rule_name : "return";
+    eh->uses_rewrite |= e->nifs > 0 || e->return_drop;
+    eh->uses_limits |= e->nlimit_req > 0 || e->nlimit_conn > 0;
+    eh->uses_access |= e->naccess > 0;
+    eh->uses_bans |= e->nbans > 0;
     e->http = eh;
     e->merged = true;
     for (size_t i = 0; i < lc->nchildren; i++)
@@ -534,17 +501,21 @@ static void finish_if(hs_cf *cf, hs_edge_if *it)
     *f = *it->parent;
     f->children = NULL;
     f->nchildren = 0;
-    HS_MOD_SLOT(f->mod, &hs_edge_module) = NULL; /* the block has no rules of its own; its parent's already ran */
+    /* the block's edge settings are its parent's without the rewrite rules,
+     * which already ran: its drop_mode applies to its drop */
+    struct hs_edge_loc *fe = hs_palloc(cf->pool, sizeof(*fe));
+    *fe = *hs_edge_loc_of(it->parent);
+    fe->ifs = NULL;
+    fe->nifs = 0;
+    fe->return_drop = NULL;
+    HS_MOD_SLOT(f->mod, &hs_edge_module) = fe;
     f->file = ic->file;
     f->line = ic->line;
-    if (ic->return_set) {
-        f->return_set = true;
-        f->return_code = ic->return_code;
-        f->return_text = ic->return_text;
-        f->handler = HS_HANDLER_RETURN;
-    } else {
-        f->return_set = false;
-    }
+    f->return_set = ic->return_set;
+    f->return_code = ic->return_code;
+    f->return_text = ic->return_text;
+    f->handler = ic->handler;
+    it->drops = ic->return_set && ic->return_code == 444;
     it->conf = f;
 }
 
@@ -562,20 +533,22 @@ int hs_edge_conf_finish(hs_cf *cf, hs_http_conf *http)
     }
     if (eh->tarpit_max == HS_UNSET)
         eh->tarpit_max = 1024;
-    eh->http_loc = http->loc;
-    struct hs_edge_loc root = {.limit_req_status = HS_UNSET, .limit_conn_status = HS_UNSET};
+    struct hs_edge_loc root = {.limit_req_status = HS_UNSET, .limit_conn_status = HS_UNSET,
+                               .drop_mode = HS_DROP_UNSET};
     merge_level(cf, http->loc, &root, eh);
+    eh->top = hs_edge_loc_of(http->loc);
     for (size_t i = 0; i < http->nservers; i++)
-        merge_level(cf, http->servers[i]->loc, hs_edge_loc_of(http->loc), eh);
+        merge_level(cf, http->servers[i]->loc, eh->top, eh);
     for (size_t i = 0; i < eh->nall_ifs; i++)
         finish_if(cf, eh->all_ifs[i]);
-    return HS_OK;
+    return hs_edge_register(cf, http, eh);
 }
 
 const hs_directive hs_edge_directives[] = {
     {"map", HS_CTX_HTTP, HS_ARGS_2 | HS_ARGS_BLOCK, hs_edge_map_block, HS_LEVEL_NONE, 0, NULL},
     {"if", HS_CTX_SERVER | HS_CTX_LOCATION, HS_ARGS_1MORE | HS_ARGS_BLOCK, if_block, HS_LEVEL_NONE, 0, NULL},
     {"drop_rule_name", HS_CTX_SERVER | HS_CTX_LOCATION | HS_CTX_IF, HS_ARGS_1, drop_rule_name, HS_LEVEL_NONE, 0, NULL},
+    {"drop_mode", HS_CTX_HSL, HS_ARGS_1, drop_mode_directive, HS_LEVEL_NONE, 0, NULL},
     {"allow", HS_CTX_HSL, HS_ARGS_1, access_rule, HS_LEVEL_NONE, 0, NULL},
     {"deny", HS_CTX_HSL, HS_ARGS_1, access_rule, HS_LEVEL_NONE, 0, NULL},
     {"limit_req_zone", HS_CTX_HTTP, HS_ARGS(3) | HS_ARGS(4), limit_req_zone, HS_LEVEL_NONE, 0, NULL},
@@ -588,7 +561,6 @@ const hs_directive hs_edge_directives[] = {
     {"limit_conn_log_level", HS_CTX_HSL, HS_ARGS_1, accept_log_level, HS_LEVEL_NONE, 0, NULL},
     {"deny_addr", HS_CTX_HTTP, HS_ARGS_1MORE, deny_addr, HS_LEVEL_NONE, 0, NULL},
     {"tarpit_max", HS_CTX_HTTP, HS_ARGS_1, tarpit_max, HS_LEVEL_NONE, 0, NULL},
-    {"connection_log", HS_CTX_HTTP, HS_ARGS_1MORE, connection_log, HS_LEVEL_NONE, 0, NULL},
     {"ban_zone", HS_CTX_HTTP, HS_ARGS_1MORE, ban_zone, HS_LEVEL_NONE, 0, NULL},
     {"ban", HS_CTX_HSL, HS_ARGS_12, ban, HS_LEVEL_NONE, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},

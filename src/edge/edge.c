@@ -1,8 +1,9 @@
-/* The edge hooks: where the http core asks the edge rules what to do with a
- * connection or a request, in nginx's phase order — accept (deny_addr,
- * bans), server rewrite (if, return), then per location: rewrite (if,
- * return), preaccess (limit_req, limit_conn), access (allow/deny). Also the
- * shared zones' lifecycle in the master and the connection log. */
+/* The edge rules at work: the hooks the edge module registers with the HTTP
+ * core, in nginx's phase order — accept (deny_addr, bans), post-read (a ban
+ * that started while a kept-alive connection waited), server rewrite and
+ * rewrite (if, return 444 as a drop rule), preaccess (limit_req,
+ * limit_conn), access (allow/deny), log (bans count endings, limit_conn
+ * gives back) — and the shared zones' life in the master. */
 #include "edge/edge.h"
 
 #include <stdio.h>
@@ -12,23 +13,21 @@
 #include "core/errlog.h"
 #include "edge/drop.h"
 #include "edge/edge_conf.h"
-#include "http/request_internal.h"
 #include "stats/counters.h"
 
 #define MAX_HELD 8 /* limit_conn zones one request may hold */
 
 /* Per-request state, allocated from the request pool when a rule needs it. */
-typedef struct hs_edge_req {
+typedef struct {
     hs_timer delay;         /* limit_req delay; first member (container_of) */
     hs_req *r;
     bool limits_done;       /* limits ran (they run once per request, as nginx) */
-    bool resuming;          /* the delay is over: the next location phase goes straight on */
     struct {
         hs_edge_zone *zone;
         hs_str key;         /* copy in the request pool */
     } held[MAX_HELD];       /* limit_conn counts to give back */
     size_t nheld;
-} hs_edge_req;
+} edge_req;
 
 static struct hs_edge_http *http_of(hs_listen_group *g)
 {
@@ -36,14 +35,15 @@ static struct hs_edge_http *http_of(hs_listen_group *g)
     return e ? e->http : NULL;
 }
 
-static hs_edge_req *req_state(hs_req *r)
+static edge_req *req_state(hs_req *r)
 {
-    if (r->edge == NULL) {
-        r->edge = hs_pcalloc(r->pool, sizeof(hs_edge_req));
-        if (r->edge)
-            r->edge->r = r;
+    edge_req **slot = (edge_req **)&HS_MOD_SLOT(r->ctx, &hs_edge_module);
+    if (*slot == NULL) {
+        *slot = hs_pcalloc(r->pool, sizeof(edge_req));
+        if (*slot)
+            (*slot)->r = r;
     }
-    return r->edge;
+    return *slot;
 }
 
 /* ---- master: shared zones ---- */
@@ -75,28 +75,41 @@ static bool conf_uses(const hs_config *c, const hs_shm_zone *shm)
     return false;
 }
 
+/* The zone of the same name, kind and size that an older configuration
+ * made: its state is kept over a reload. */
+static hs_shm_zone *kept_zone(const hs_edge_zone *z)
+{
+    for (size_t i = 0; i < nzones; i++)
+        if (zones[i].kind == z->kind && zones[i].size == z->size && strcmp(zones[i].name, z->name.p) == 0)
+            return zones[i].shm;
+    return NULL;
+}
+
+static int zone_create(hs_edge_zone *z, char *err, size_t errlen)
+{
+    if (nzones == MAX_ZONES) {
+        snprintf(err, errlen, "too many shared zones (at most %d)", MAX_ZONES);
+        return HS_ERROR;
+    }
+    z->shm = hs_shm_create(z->name.p, z->size, (uint32_t)z->kind, val_size(z->kind), err, errlen);
+    if (z->shm == NULL)
+        return HS_ERROR;
+    zones[nzones].shm = z->shm;
+    snprintf(zones[nzones].name, sizeof(zones[nzones].name), "%s", z->name.p);
+    zones[nzones].kind = z->kind;
+    zones[nzones].size = z->size;
+    nzones++;
+    return HS_OK;
+}
+
 int hs_edge_master_init(hs_config *conf, hs_config *old, char *err, size_t errlen)
 {
     if (hs_edge_http_of(conf->http) == NULL)
         return HS_OK;
     for (hs_edge_zone *z = hs_edge_http_of(conf->http)->zones; z; z = z->next) {
-        for (size_t i = 0; i < nzones && z->shm == NULL; i++)
-            if (zones[i].kind == z->kind && zones[i].size == z->size && strcmp(zones[i].name, z->name.p) == 0)
-                z->shm = zones[i].shm; /* reload: same zone, state kept */
-        if (z->shm)
-            continue;
-        if (nzones == MAX_ZONES) {
-            snprintf(err, errlen, "too many shared zones (at most %d)", MAX_ZONES);
+        z->shm = kept_zone(z);
+        if (z->shm == NULL && zone_create(z, err, errlen) != HS_OK)
             return HS_ERROR;
-        }
-        z->shm = hs_shm_create(z->name.p, z->size, (uint32_t)z->kind, val_size(z->kind), err, errlen);
-        if (z->shm == NULL)
-            return HS_ERROR;
-        zones[nzones].shm = z->shm;
-        snprintf(zones[nzones].name, sizeof(zones[nzones].name), "%s", z->name.p);
-        zones[nzones].kind = z->kind;
-        zones[nzones].size = z->size;
-        nzones++;
     }
     /* zones neither configuration uses: the workers that used them keep their own mapping */
     for (size_t i = 0; i < nzones;) {
@@ -110,20 +123,7 @@ int hs_edge_master_init(hs_config *conf, hs_config *old, char *err, size_t errle
     return HS_OK;
 }
 
-/* ---- accept phase ---- */
-
-static void accept_drop(struct hs_edge_http *e, int fd, const struct sockaddr_storage *peer, const char *rule)
-{
-    hs_stats_drop(rule);
-    hs_stats_ending(HS_END_DROP);
-    if (e->nconn_logs) {
-        hs_conn_info ci = {.peer = (const struct sockaddr *)peer, .fd = fd, .start_msec = hs_now.mono_msec,
-                           .ending = HS_END_DROP, .drop_rule = rule};
-        hs_conn_log_write(e, &ci);
-    }
-    hs_loc_conf *hl = e->http_loc;
-    hs_drop_fd_mode(fd, hl->drop_mode, hl->tarpit_msec, e->tarpit_max);
-}
+/* ---- accept and post-read: deny_addr and bans ---- */
 
 /* The rule of a ban zone that bans this address now, or NULL. */
 static const char *banned_by(struct hs_edge_http *e, const struct sockaddr *sa)
@@ -134,85 +134,66 @@ static const char *banned_by(struct hs_edge_http *e, const struct sockaddr *sa)
     return NULL;
 }
 
-int hs_edge_accept(hs_listener *l, int fd, const struct sockaddr_storage *peer, socklen_t len)
+static int accept_hook(hs_listener *l, int fd, const struct sockaddr_storage *peer)
 {
-    (void)len;
     struct hs_edge_http *e = http_of(l->groups[0]);
-    if (e == NULL)
-        return HS_OK;
     const struct sockaddr *sa = (const struct sockaddr *)peer;
-    for (size_t i = 0; i < e->ndeny_addr; i++) {
-        if (hs_cidr_match(&e->deny_addr[i], sa)) {
-            accept_drop(e, fd, peer, "deny_addr");
-            return HS_DECLINED;
-        }
-    }
-    const char *ban = banned_by(e, sa);
-    if (ban) {
-        accept_drop(e, fd, peer, ban);
-        return HS_DECLINED;
-    }
-    return HS_OK;
+    const char *rule = NULL;
+    for (size_t i = 0; i < e->ndeny_addr && rule == NULL; i++)
+        if (hs_cidr_match(&e->deny_addr[i], sa))
+            rule = "deny_addr";
+    if (rule == NULL)
+        rule = banned_by(e, sa);
+    if (rule == NULL)
+        return HS_OK;
+    hs_stats_drop(rule);
+    hs_http_accept_dropped(l, fd, peer, rule);
+    hs_edge_drop_fd(fd, e->top->drop_mode, e->top->tarpit_msec, e->tarpit_max);
+    return HS_DECLINED;
 }
 
-int hs_edge_request_start(hs_req *r)
+/* A ban that started while a kept-alive connection waited: its next request
+ * is dropped. */
+static int post_read_hook(hs_req *r)
 {
-    struct hs_edge_http *e = http_of(r->conn->group);
-    if (e == NULL || e->naccept_bans == 0)
-        return HS_OK;
-    const char *ban = banned_by(e, (const struct sockaddr *)&r->conn->peer);
+    const char *ban = banned_by(http_of(r->conn->group), &r->conn->peer.sa);
     if (ban == NULL)
         return HS_OK;
     hs_http_drop(r, ban);
     return HS_DONE;
 }
 
-/* ---- rewrite phases: if and return ---- */
+/* ---- rewrite phases: if, and return 444 ---- */
 
-/* A true if: its return answers or drops. Without a return nothing happens. */
-static int run_if(hs_req *r, hs_edge_if *it)
+static int rewrite_level(hs_req *r, struct hs_edge_loc *e)
 {
-    hs_loc_conf *ic = it->conf;
-    if (!ic->return_set)
-        return HS_OK;
-    r->loc = ic;
-    if (ic->return_code == 444) {
-        hs_http_drop(r, it->rule);
+    for (size_t i = 0; i < e->nifs; i++) {
+        hs_edge_if *it = e->ifs[i];
+        if (!hs_cond_eval(&it->cond, r))
+            continue;
+        if (it->drops)
+            hs_http_drop(r, it->rule);
+        else if (it->conf->return_set)
+            hs_http_run_return(r, it->conf);
+        else
+            return HS_OK; /* a true if without a return changes nothing */
         return HS_DONE;
     }
-    hs_http_return_handler(r);
-    return HS_DONE;
-}
-
-/* The ifs of a level, then a named "return 444" of the level. */
-static int rewrite_phase(hs_req *r, hs_loc_conf *lc, struct hs_edge_loc *e)
-{
-    for (size_t i = 0; i < e->nifs; i++)
-        if (hs_cond_eval(&e->ifs[i]->cond, r))
-            return run_if(r, e->ifs[i]);
-    if (lc->return_set && lc->return_code == 444 && e->drop_rule_name) {
-        hs_http_drop(r, e->drop_rule_name);
+    if (e->return_drop) {
+        hs_http_drop(r, e->return_drop);
         return HS_DONE;
     }
     return HS_OK;
 }
 
-int hs_edge_server_phase(hs_req *r)
-{
-    struct hs_edge_loc *e = hs_edge_loc_of(r->srv->loc);
-    if (e == NULL || (e->nifs == 0 && !e->drop_rule_name))
-        return HS_OK;
-    return rewrite_phase(r, r->srv->loc, e);
-}
+static int server_rewrite_hook(hs_req *r) { return rewrite_level(r, hs_edge_loc_of(r->srv->loc)); }
+static int rewrite_hook(hs_req *r) { return rewrite_level(r, hs_edge_loc_of(r->loc)); }
 
 /* ---- preaccess: limit_req, limit_conn ---- */
 
 static int reject(hs_req *r, int status, const char *rule)
 {
-    if (status == 444)
-        hs_http_drop(r, rule);
-    else
-        hs_http_finalize(r, status);
+    hs_http_finalize_rule(r, status, rule);
     return HS_DONE;
 }
 
@@ -228,7 +209,7 @@ static bool eval_key(hs_req *r, hs_edge_zone *z, hs_str *key)
     return true;
 }
 
-static void release_held(hs_edge_req *st)
+static void release_held(edge_req *st)
 {
     for (size_t i = 0; i < st->nheld; i++)
         hs_limit_conn_release(st->held[i].zone, st->held[i].key);
@@ -237,11 +218,8 @@ static void release_held(hs_edge_req *st)
 
 static void on_delay_over(hs_timer *t)
 {
-    hs_edge_req *st = (hs_edge_req *)t;
-    hs_req *r = st->r;
-    r->conn->state = HS_CONN_READ_HEAD;
-    st->resuming = true;
-    hs_http_run_location(r);
+    edge_req *st = (edge_req *)t;
+    hs_http_phases_resume(st->r);
 }
 
 /* Every zone is checked before any is charged, as nginx does: a request
@@ -271,7 +249,7 @@ static int limit_reqs(hs_req *r, struct hs_edge_loc *e, uint64_t *max_delay)
     return HS_OK;
 }
 
-static int limit_conns(hs_req *r, struct hs_edge_loc *e, hs_edge_req *st)
+static int limit_conns(hs_req *r, struct hs_edge_loc *e, edge_req *st)
 {
     for (size_t i = 0; i < e->nlimit_conn && st->nheld < MAX_HELD; i++) {
         hs_limit_conn *lc = &e->limit_conn[i];
@@ -291,10 +269,13 @@ static int limit_conns(hs_req *r, struct hs_edge_loc *e, hs_edge_req *st)
     return HS_OK;
 }
 
-/* HS_OK: go on; HS_DONE: rejected, or parked until a limit_req delay ends. */
-static int preaccess_phase(hs_req *r, struct hs_edge_loc *e)
+/* HS_OK: go on; HS_DONE: rejected, or held until a limit_req delay ends. */
+static int preaccess_hook(hs_req *r)
 {
-    hs_edge_req *st = req_state(r);
+    struct hs_edge_loc *e = hs_edge_loc_of(r->loc);
+    if (e->nlimit_req == 0 && e->nlimit_conn == 0)
+        return HS_OK;
+    edge_req *st = req_state(r);
     if (st == NULL || st->limits_done)
         return HS_OK;
     st->limits_done = true;
@@ -303,40 +284,22 @@ static int preaccess_phase(hs_req *r, struct hs_edge_loc *e)
         return HS_DONE;
     if (delay == 0)
         return HS_OK;
-    /* park the request: its events are ignored until the timer resumes it */
+    /* hold the request: its client's events wait until the timer resumes it */
     st->delay.on_timer = on_delay_over;
     hs_timer_set(&st->delay, delay);
-    r->conn->state = HS_CONN_PROXY;
     return HS_DONE;
 }
 
 /* ---- access: allow / deny ---- */
 
-static bool access_denied(hs_req *r, struct hs_edge_loc *e)
+static int access_hook(hs_req *r)
 {
-    for (size_t i = 0; i < e->naccess; i++)
-        if (hs_cidr_match(&e->access[i], &r->conn->peer.sa))
-            return !e->access_allow[i];
-    return false;
-}
-
-int hs_edge_location_phase(hs_req *r)
-{
-    hs_loc_conf *lc = r->loc;
-    struct hs_edge_loc *e = hs_edge_loc_of(lc);
-    if (e == NULL)
-        return HS_OK;
-    if (r->edge && r->edge->resuming) {
-        r->edge->resuming = false;
-        return HS_OK;
-    }
-    if (rewrite_phase(r, lc, e) != HS_OK)
-        return HS_DONE;
-    if (lc->return_set)
-        return HS_OK; /* a return ends the rewrite phase: no limits or access rules, as nginx */
-    if ((e->nlimit_req || e->nlimit_conn) && preaccess_phase(r, e) != HS_OK)
-        return HS_DONE;
-    if (e->naccess && access_denied(r, e)) {
+    struct hs_edge_loc *e = hs_edge_loc_of(r->loc);
+    for (size_t i = 0; i < e->naccess; i++) {
+        if (!hs_cidr_match(&e->access[i], &r->conn->peer.sa))
+            continue;
+        if (e->access_allow[i])
+            return HS_OK;
         hs_log(HS_LOG_ERR, "*%llu access forbidden by rule, client: %s", (unsigned long long)r->conn->number,
                hs_conn_peer_text(r->conn));
         hs_http_finalize(r, 403);
@@ -345,13 +308,13 @@ int hs_edge_location_phase(hs_req *r)
     return HS_OK;
 }
 
-/* ---- endings ---- */
+/* ---- log: endings ---- */
 
 static void count_for_bans(hs_req *r)
 {
     hs_loc_conf *lc = r->loc ? r->loc : (r->srv ? r->srv->loc : r->conn->group->default_srv->loc);
     struct hs_edge_loc *e = hs_edge_loc_of(lc);
-    if (e == NULL || e->nbans == 0)
+    if (e == NULL || e->nbans == 0 || r->bare)
         return;
     if (r->drop_rule && strncmp(r->drop_rule, "ban:", 4) == 0)
         return;
@@ -368,34 +331,40 @@ static void count_for_bans(hs_req *r)
     }
 }
 
-void hs_edge_request_ended(hs_req *r)
+static int log_hook(hs_req *r)
 {
-    hs_edge_req *st = r->edge;
+    edge_req *st = HS_MOD_SLOT(r->ctx, &hs_edge_module);
     if (st) {
         hs_timer_cancel(&st->delay);
         release_held(st);
     }
-    r->conn->drop_rule = r->drop_rule;
     count_for_bans(r);
+    return HS_OK;
 }
 
-void hs_edge_conn_closed(hs_conn *c)
+/* ---- registration ---- */
+
+/* Hooks only for what the configuration uses: a rule kind nobody wrote
+ * costs nothing. */
+int hs_edge_register(hs_cf *cf, hs_http_conf *http, struct hs_edge_http *eh)
 {
-    struct hs_edge_http *e = http_of(c->group);
-    if (e == NULL || e->nconn_logs == 0)
-        return;
-    hs_conn_info ci = {
-        .peer = &c->peer.sa,
-        .fd = c->fd,
-        .number = c->number,
-        .requests = c->requests,
-        .start_msec = c->start_msec,
-        .bytes_in = c->bytes_in,
-        .bytes_out = c->bytes_out,
-        .ending = c->ending,
-        .drop_rule = c->ending == HS_END_DROP ? c->drop_rule : NULL,
-    };
-    hs_conn_log_write(e, &ci);
+    int rc = HS_OK;
+    if (eh->ndeny_addr || eh->naccept_bans)
+        rc |= hs_http_add_accept(cf, http, accept_hook);
+    if (eh->naccept_bans)
+        rc |= hs_http_add_phase(cf, http, HS_PHASE_POST_READ, post_read_hook);
+    if (eh->uses_rewrite) {
+        rc |= hs_http_add_phase(cf, http, HS_PHASE_SERVER_REWRITE, server_rewrite_hook);
+        rc |= hs_http_add_phase(cf, http, HS_PHASE_REWRITE, rewrite_hook);
+    }
+    if (eh->uses_limits)
+        rc |= hs_http_add_phase(cf, http, HS_PHASE_PREACCESS, preaccess_hook);
+    if (eh->uses_access)
+        rc |= hs_http_add_phase(cf, http, HS_PHASE_ACCESS, access_hook);
+    if (eh->uses_limits || eh->uses_bans)
+        rc |= hs_http_add_phase(cf, http, HS_PHASE_LOG, log_hook);
+    hs_http_set_dropper(http, hs_edge_drop_conn);
+    return rc == HS_OK ? HS_OK : hs_cf_error(cf, NULL, "too many hooks");
 }
 
 hs_module hs_edge_module = {

@@ -8,6 +8,16 @@
 
 #include "core/shm.h"
 #include "edge/edge.h"
+#include "http/phase.h"
+
+/* What a drop does to the TCP connection (docs/design.md §2, drop_mode). */
+typedef enum {
+    HS_DROP_UNSET = -1,
+    HS_DROP_CLOSE = 0, /* FIN, as nginx */
+    HS_DROP_RESET,     /* RST: no TIME_WAIT on the server */
+    HS_DROP_SILENT,    /* forget it without FIN/RST (TCP_REPAIR) */
+    HS_DROP_TARPIT,    /* hold open and silent, then reset */
+} hs_drop_mode;
 
 /* ---- addresses ---- */
 
@@ -93,6 +103,7 @@ typedef struct {
     hs_loc_conf *conf;      /* the block's settings (return), merged from its parent */
     hs_loc_conf *parent;    /* the enclosing level */
     const char *rule;       /* $drop_rule when it drops: drop_rule_name or "if@FILE:LINE" */
+    bool drops;             /* its return is 444: a drop by rule (compiled at load) */
 } hs_edge_if;
 
 /* ---- per level ---- */
@@ -113,32 +124,29 @@ struct hs_edge_loc {
     size_t nbans;
     int limit_req_status;     /* HS_UNSET, default 503 */
     int limit_conn_status;    /* HS_UNSET, default 503 */
-    const char *drop_rule_name; /* inside an if block */
+    const char *drop_rule_name; /* drop_rule_name here */
+    const char *return_drop;  /* this level's `return 444` as a drop rule (its name), or NULL */
+    int drop_mode;            /* hs_drop_mode */
+    int64_t tarpit_msec;      /* for HS_DROP_TARPIT */
     struct hs_edge_http *http;/* the http block's edge settings */
     bool merged;              /* hs_edge_conf_finish did this level */
 };
-
-/* A connection_log target. */
-typedef struct hs_conn_log {
-    struct hs_log_file *file;
-    struct hs_log_format *format; /* connection variables resolved */
-    bool has_cond;
-    hs_var_ref cond;
-} hs_conn_log;
 
 /* Edge settings of the http block. */
 struct hs_edge_http {
     hs_edge_zone *zones;      /* every declared zone */
     hs_cidr *deny_addr;       /* accept-phase denies */
     size_t ndeny_addr;
-    hs_conn_log *conn_logs;
-    size_t nconn_logs;
     hs_edge_zone **accept_bans; /* ban zones checked at accept */
     size_t naccept_bans;
     int64_t tarpit_max;       /* HS_UNSET: default */
     hs_edge_if **all_ifs;     /* every if block, to merge after the http merge */
     size_t nall_ifs;
-    hs_loc_conf *http_loc;    /* http-level location settings (drop_mode for accept drops) */
+    struct hs_edge_loc *top;  /* the http level's settings (drop_mode of accept drops) */
+    bool uses_rewrite;        /* some level has an if or a return 444: rewrite hooks */
+    bool uses_limits;         /* some level has limit_req or limit_conn */
+    bool uses_access;         /* some level has allow/deny */
+    bool uses_bans;           /* some level counts toward a ban */
 };
 
 /* The edge settings of a level or of the http block (NULL: none). */
@@ -150,6 +158,9 @@ static inline struct hs_edge_http *hs_edge_http_of(const hs_http_conf *http)
 {
     return http ? HS_MOD_SLOT(http->mod, &hs_edge_module) : NULL;
 }
+
+/* Registers the hooks the configuration needs (edge.c). */
+int hs_edge_register(hs_cf *cf, hs_http_conf *http, struct hs_edge_http *eh);
 
 /* The edge settings of a level, created on first use. */
 struct hs_edge_loc *hs_edge_loc_get(hs_cf *cf, hs_loc_conf *lc);
@@ -176,22 +187,6 @@ int hs_limit_req_account(hs_edge_zone *z, hs_str key, const hs_limit_req *lr, ui
 /* HS_OK (counted; release it later) or HS_DECLINED (at the limit). */
 int hs_limit_conn_acquire(hs_edge_zone *z, hs_str key, uint32_t max);
 void hs_limit_conn_release(hs_edge_zone *z, hs_str key);
-
-/* connlog.c: writes a connection-log line. */
-typedef struct {
-    const struct sockaddr *peer;   /* client */
-    int fd;                        /* for $server_addr (getsockname), -1 if closed */
-    uint64_t number;               /* $connection */
-    uint32_t requests;             /* $connection_requests */
-    uint64_t start_msec;           /* monotonic ms at accept */
-    uint64_t bytes_in, bytes_out;
-    int ending;                    /* hs_ending */
-    const char *drop_rule;
-} hs_conn_info;
-
-int hs_conn_log_compile(hs_cf *cf, const hs_conf_node *n, hs_log_format *src, hs_log_format *out);
-int hs_conn_log_cond(hs_cf *cf, const hs_conf_node *n, hs_str var, hs_var_ref *out);
-void hs_conn_log_write(struct hs_edge_http *e, const hs_conn_info *ci);
 
 /* ban.c */
 bool hs_ban_check(hs_edge_zone *z, const struct sockaddr *peer);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "http/conf_internal.h"
-#include "http/http.h"
+#include "http/phase.h"
 
 hs_loc_conf *hs_loc_conf_create(hs_pool *pool)
 {
@@ -13,7 +13,6 @@ hs_loc_conf *hs_loc_conf_create(hs_pool *pool)
     if (lc == NULL)
         return NULL;
     lc->alias = HS_UNSET;
-    lc->logs_off = HS_UNSET;
     lc->sendfile = HS_UNSET;
     lc->server_tokens = HS_UNSET;
     lc->keepalive_timeout = HS_UNSET_MSEC;
@@ -21,12 +20,6 @@ hs_loc_conf *hs_loc_conf_create(hs_pool *pool)
     lc->client_body_timeout = HS_UNSET_MSEC;
     lc->send_timeout = HS_UNSET_MSEC;
     lc->client_max_body_size = HS_UNSET_SIZE;
-    lc->drop_mode = HS_DROP_UNSET;
-    lc->tarpit_msec = HS_UNSET_MSEC;
-    lc->open_file_cache = HS_UNSET;
-    lc->etag = HS_UNSET;
-    lc->if_modified_since = HS_UNSET;
-    lc->log_not_found = HS_UNSET;
     lc->tcp_nodelay = HS_UNSET;
     lc->tcp_nopush = HS_UNSET;
     return lc;
@@ -173,16 +166,20 @@ static int http_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     if (config->http)
         return hs_cf_error(cf, n, "\"http\" directive is duplicate");
     hs_http_conf *http = hs_pcalloc(cf->pool, sizeof(*http));
+    http->hooks = hs_pcalloc(cf->pool, sizeof(hs_http_hooks));
     http->srv = hs_srv_conf_create(cf->pool);
     http->loc = hs_loc_conf_create(cf->pool);
     http->loc->match = HS_LOC_SERVER;
     config->http = http;
-    if (hs_http_log_conf_init(cf, http) != HS_OK)
-        return HS_ERROR;
     cf->level[HS_LEVEL_HTTP] = http;
     cf->level[HS_LEVEL_SRV] = http->srv;
     cf->level[HS_LEVEL_LOC] = http->loc;
-    int rc = hs_cf_block(cf, n, HS_CTX_HTTP);
+    int rc = HS_OK;
+    for (hs_module *const *m = cf->modules; rc == HS_OK && *m; m++)
+        if ((*m)->http_init)
+            rc = (*m)->http_init(cf, http);
+    if (rc == HS_OK)
+        rc = hs_cf_block(cf, n, HS_CTX_HTTP);
     if (rc == HS_OK)
         rc = hs_http_conf_finish(cf, http);
     for (hs_module *const *m = cf->modules; rc == HS_OK && *m; m++)
@@ -201,10 +198,6 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *c, const hs_loc_conf *p)
         c->alias = p->alias;
     }
     HS_MERGE(c->alias, p->alias, 0);
-    if (c->index == NULL) {
-        c->index = p->index;
-        c->nindex = p->nindex;
-    }
     if (c->error_pages == NULL) {
         c->error_pages = p->error_pages;
         c->nerror_pages = p->nerror_pages;
@@ -212,12 +205,6 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *c, const hs_loc_conf *p)
     HS_MERGE_PTR(c->types, p->types, NULL);
     if (c->default_type.p == NULL)
         c->default_type = p->default_type;
-    if (c->logs == NULL && c->logs_off == HS_UNSET) {
-        c->logs = p->logs;
-        c->nlogs = p->nlogs;
-        c->logs_off = p->logs_off;
-    }
-    HS_MERGE(c->logs_off, p->logs_off, 0);
     HS_MERGE(c->sendfile, p->sendfile, 0);
     HS_MERGE(c->server_tokens, p->server_tokens, 1);
     HS_MERGE(c->keepalive_timeout, p->keepalive_timeout, 75000);
@@ -225,15 +212,6 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *c, const hs_loc_conf *p)
     HS_MERGE(c->client_body_timeout, p->client_body_timeout, 60000);
     HS_MERGE(c->send_timeout, p->send_timeout, 60000);
     HS_MERGE(c->client_max_body_size, p->client_max_body_size, 1024 * 1024);
-    if (c->drop_mode == HS_DROP_UNSET) {
-        c->drop_mode = p->drop_mode == HS_DROP_UNSET ? HS_DROP_CLOSE : p->drop_mode;
-        c->tarpit_msec = p->tarpit_msec;
-    }
-    HS_MERGE(c->tarpit_msec, p->tarpit_msec, 0);
-    HS_MERGE(c->open_file_cache, p->open_file_cache, 1);
-    HS_MERGE(c->etag, p->etag, 1);
-    HS_MERGE(c->if_modified_since, p->if_modified_since, 1);
-    HS_MERGE(c->log_not_found, p->log_not_found, 1);
     HS_MERGE(c->tcp_nodelay, p->tcp_nodelay, 1);
     HS_MERGE(c->tcp_nopush, p->tcp_nopush, 0);
     for (hs_module *const *m = cf->modules; *m; m++)
@@ -272,13 +250,6 @@ int hs_http_conf_finish(hs_cf *cf, hs_http_conf *http)
         http->loc->default_type = HS_STR("text/plain");
     if (http->loc->root.raw.p == NULL)
         hs_cv_compile(cf, NULL, hs_cstr(hs_cf_path(cf, HS_STR("html"))), &http->loc->root);
-    if (http->loc->index == NULL) {
-        http->loc->index = hs_palloc(cf->pool, sizeof(hs_str));
-        http->loc->index[0] = HS_STR("index.html");
-        http->loc->nindex = 1;
-    }
-    if (hs_http_log_conf_default(cf, http) != HS_OK)
-        return HS_ERROR;
     merge_loc(cf, http->loc, &root_defaults);
     merge_srv(http->srv, http->srv);
     for (size_t i = 0; i < http->nservers; i++) {
@@ -302,7 +273,6 @@ const hs_directive hs_http_block_directives[] = {
 
 hs_module hs_http_module = {
     .name = "http",
-    .directives = {hs_http_block_directives, hs_http_core_directives, hs_http_listen_directives,
-                   hs_http_log_directives},
+    .directives = {hs_http_block_directives, hs_http_core_directives, hs_http_listen_directives},
     .variables = hs_http_variables,
 };

@@ -15,8 +15,6 @@
 typedef struct hs_loc_conf hs_loc_conf;
 typedef struct hs_srv_conf hs_srv_conf;
 typedef struct hs_http_conf hs_http_conf;
-typedef struct hs_access_log hs_access_log;
-typedef struct hs_log_format hs_log_format;
 
 /* How a location matches ($uri). */
 typedef enum {
@@ -28,24 +26,6 @@ typedef enum {
     HS_LOC_REGEX_I,  /* location ~* re */
     HS_LOC_NAMED,    /* location @name */
 } hs_loc_match;
-
-/* What produces the response in a location. */
-typedef enum {
-    HS_HANDLER_STATIC = 0, /* files under root/alias (default) */
-    HS_HANDLER_RETURN,     /* return CODE [TEXT|URL] */
-    HS_HANDLER_STUB_STATUS,
-    HS_HANDLER_METRICS,
-    HS_HANDLER_PROXY,
-} hs_handler_kind;
-
-/* What a drop does to the TCP connection (DESIGN.md §2). */
-typedef enum {
-    HS_DROP_UNSET = -1,
-    HS_DROP_CLOSE = 0, /* FIN, as nginx */
-    HS_DROP_RESET,     /* RST: no TIME_WAIT on the server */
-    HS_DROP_SILENT,    /* forget it without FIN/RST (TCP_REPAIR) */
-    HS_DROP_TARPIT,    /* hold open and silent, then reset */
-} hs_drop_mode;
 
 typedef struct {
     int code;          /* e.g. 404 */
@@ -66,25 +46,16 @@ struct hs_loc_conf {
     int line;
 
     /* content */
-    hs_handler_kind handler;   /* what answers */
-    int return_code;           /* for HS_HANDLER_RETURN */
+    const struct hs_handler *handler; /* what answers (http/phase.h); NULL: the default (files) */
+    int return_code;           /* return CODE */
     hs_cv return_text;         /* body text or redirect URL; raw.p NULL if none */
     bool return_set;           /* a return directive is here (drops happen before handlers) */
     hs_cv root;                /* root or alias path; raw.p NULL until merged */
     int alias;                 /* 1 when root holds an alias */
-    hs_str *index;             /* index file names; NULL = inherit */
-    size_t nindex;
-    hs_cv *try_files;          /* try_files items; NULL = none */
-    size_t ntry_files;
     hs_error_page *error_pages; /* NULL = inherit */
     size_t nerror_pages;
     hs_hash *types;            /* extension -> mime type (hs_str*); NULL = inherit */
     hs_str default_type;       /* default_type */
-
-    /* logging */
-    hs_access_log **logs;      /* access_log targets; NULL = inherit */
-    size_t nlogs;
-    int logs_off;              /* access_log off */
 
     /* connection and body handling */
     int sendfile;              /* on/off */
@@ -94,12 +65,6 @@ struct hs_loc_conf {
     int64_t client_body_timeout;   /* ms */
     int64_t send_timeout;          /* ms */
     int64_t client_max_body_size;  /* bytes; 0 = unlimited */
-    int drop_mode;             /* hs_drop_mode */
-    int64_t tarpit_msec;       /* for HS_DROP_TARPIT */
-    int open_file_cache;       /* hush's small-file cache: on/off */
-    int etag;                  /* etag on/off */
-    int if_modified_since;     /* 0 off, 1 exact, 2 before (nginx's values) */
-    int log_not_found;         /* log "open() failed" for 404s */
     int tcp_nodelay;           /* TCP_NODELAY on keep-alive connections */
     int tcp_nopush;            /* accepted for nginx compatibility */
     void *mod[HS_MAX_MODULES]; /* modules' settings of this level (HS_MOD_SLOT); NULL = none */
@@ -159,6 +124,7 @@ typedef struct {
     size_t nregex;
     bool has_empty_name;       /* server_name "" present */
     hs_srv_conf *empty_srv;
+    struct hs_http_hooks *hooks; /* the http block's phase hooks (http/phase.h) */
 } hs_listen_group;
 
 struct hs_http_conf {
@@ -168,9 +134,8 @@ struct hs_http_conf {
     size_t nservers;
     hs_listen_group *groups;   /* one per distinct address:port */
     size_t ngroups;
-    hs_log_format **formats;   /* log_format definitions incl. combined */
-    size_t nformats;
     int server_names_hash_done;
+    struct hs_http_hooks *hooks; /* phase hooks the modules registered (http/phase.h) */
     void *mod[HS_MAX_MODULES]; /* modules' http-wide settings (HS_MOD_SLOT); NULL = none */
 };
 

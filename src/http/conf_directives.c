@@ -1,11 +1,12 @@
 /* The location- and server-level directives of the http core: content
- * (root, alias, index, try_files, return, error_page, types), limits,
+ * (root, alias, return, error_page, types), limits,
  * timeouts and hush's own drop settings. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "core/units.h"
 #include "http/conf_internal.h"
+#include "http/phase.h"
 
 #define LOC(field) HS_LEVEL_LOC, offsetof(hs_loc_conf, field)
 #define SRV(field) HS_LEVEL_SRV, offsetof(hs_srv_conf, field)
@@ -33,46 +34,6 @@ static int root_or_alias(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_
     }
     lc->alias = alias;
     return hs_cv_compile(cf, n, path, &lc->root);
-}
-
-static int index_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
-{
-    (void)conf;
-    (void)d;
-    hs_loc_conf *lc = cf->level[HS_LEVEL_LOC];
-    size_t old = lc->index ? lc->nindex : 0;
-    hs_str *v = hs_palloc(cf->pool, (old + n->nargs - 1) * sizeof(hs_str));
-    if (old)
-        memcpy(v, lc->index, old * sizeof(hs_str));
-    for (size_t i = 1; i < n->nargs; i++) {
-        if (n->args[i].n == 0)
-            return hs_cf_error(cf, n, "index \"\" in \"index\" directive is invalid");
-        v[old + i - 1] = n->args[i];
-    }
-    lc->index = v;
-    lc->nindex = old + n->nargs - 1;
-    return HS_OK;
-}
-
-static int try_files_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
-{
-    (void)conf;
-    (void)d;
-    hs_loc_conf *lc = cf->level[HS_LEVEL_LOC];
-    if (lc->try_files)
-        return hs_cf_error(cf, n, "\"try_files\" directive is duplicate");
-    lc->ntry_files = n->nargs - 1;
-    lc->try_files = hs_pcalloc(cf->pool, lc->ntry_files * sizeof(hs_cv));
-    for (size_t i = 1; i < n->nargs; i++)
-        if (hs_cv_compile(cf, n, n->args[i], &lc->try_files[i - 1]) != HS_OK)
-            return HS_ERROR;
-    hs_str last = n->args[n->nargs - 1];
-    if (last.n > 1 && last.p[0] == '=') {
-        int64_t code = hs_parse_int((hs_str){last.p + 1, last.n - 1});
-        if (code < 100 || code > 999)
-            return hs_cf_error(cf, n, "invalid code \"%s\"", last.p);
-    }
-    return HS_OK;
 }
 
 static bool is_redirect_code(int64_t c) { return c == 301 || c == 302 || c == 303 || c == 307 || c == 308; }
@@ -107,7 +68,7 @@ static int return_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const 
     }
     lc->return_code = (int)code;
     lc->return_set = true;
-    lc->handler = HS_HANDLER_RETURN;
+    lc->handler = &hs_http_return_handler;
     (void)is_redirect_code;
     return HS_OK;
 }
@@ -204,31 +165,6 @@ hs_hash *hs_http_default_types(hs_cf *cf)
     return h;
 }
 
-static int drop_mode_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
-{
-    (void)conf;
-    (void)d;
-    hs_loc_conf *lc = cf->level[HS_LEVEL_LOC];
-    hs_str a = n->args[1];
-    if (lc->drop_mode != HS_DROP_UNSET)
-        return hs_cf_error(cf, n, "\"drop_mode\" directive is duplicate");
-    if (hs_str_eq_lit(a, "close")) {
-        lc->drop_mode = HS_DROP_CLOSE;
-    } else if (hs_str_eq_lit(a, "reset")) {
-        lc->drop_mode = HS_DROP_RESET;
-    } else if (hs_str_eq_lit(a, "silent")) {
-        lc->drop_mode = HS_DROP_SILENT;
-    } else if (hs_str_eq_lit(a, "tarpit") || hs_str_has_prefix(a, HS_STR("tarpit="))) {
-        lc->drop_mode = HS_DROP_TARPIT;
-        lc->tarpit_msec = a.n > 7 ? hs_parse_msec((hs_str){a.p + 7, a.n - 7}) : 30000;
-        if (lc->tarpit_msec <= 0)
-            return hs_cf_error(cf, n, "invalid tarpit time in \"%s\"", a.p);
-    } else {
-        return hs_cf_error(cf, n, "invalid value \"%s\" in \"drop_mode\": close, reset, silent or tarpit=TIME", a.p);
-    }
-    return HS_OK;
-}
-
 static int large_buffers(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf;
@@ -258,23 +194,6 @@ static int keepalive_timeout(hs_cf *cf, const hs_conf_node *n, void *conf, const
     return HS_OK;
 }
 
-static int open_file_cache(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
-{
-    (void)d;
-    int *v = conf;
-    /* "off" or nginx's "max=N [inactive=T]": hush keeps its own bounded cache */
-    if (hs_str_eq_lit(n->args[1], "off")) {
-        *v = 0;
-        return HS_OK;
-    }
-    for (size_t i = 1; i < n->nargs; i++)
-        if (!hs_str_has_prefix(n->args[i], HS_STR("max=")) &&
-            !hs_str_has_prefix(n->args[i], HS_STR("inactive=")))
-            return hs_cf_error(cf, n, "invalid \"open_file_cache\" parameter \"%s\"", n->args[i].p);
-    *v = 1;
-    return HS_OK;
-}
-
 static int accept_and_ignore(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)cf;
@@ -284,13 +203,9 @@ static int accept_and_ignore(hs_cf *cf, const hs_conf_node *n, void *conf, const
     return HS_OK;
 }
 
-static const hs_conf_enum ims_values[] = {{"off", 0}, {"exact", 1}, {"before", 2}, {NULL, 0}};
-
 const hs_directive hs_http_core_directives[] = {
     {"root", HS_CTX_HSL, HS_ARGS_1, root_or_alias, HS_LEVEL_NONE, 0, NULL},
     {"alias", HS_CTX_LOCATION, HS_ARGS_1, root_or_alias, HS_LEVEL_NONE, 0, NULL},
-    {"index", HS_CTX_HSL, HS_ARGS_1MORE, index_directive, HS_LEVEL_NONE, 0, NULL},
-    {"try_files", HS_CTX_SERVER | HS_CTX_LOCATION, HS_ARGS_2MORE, try_files_directive, HS_LEVEL_NONE, 0, NULL},
     {"return", HS_CTX_SERVER | HS_CTX_LOCATION | HS_CTX_IF, HS_ARGS_12, return_directive, HS_LEVEL_NONE, 0, NULL},
     {"error_page", HS_CTX_HSL, HS_ARGS_2MORE, error_page_directive, HS_LEVEL_NONE, 0, NULL},
     {"types", HS_CTX_HSL, HS_ARGS_0 | HS_ARGS_BLOCK, types_block, HS_LEVEL_NONE, 0, NULL},
@@ -299,16 +214,11 @@ const hs_directive hs_http_core_directives[] = {
     {"tcp_nodelay", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(tcp_nodelay), NULL},
     {"tcp_nopush", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(tcp_nopush), NULL},
     {"server_tokens", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(server_tokens), NULL},
-    {"etag", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(etag), NULL},
-    {"if_modified_since", HS_CTX_HSL, HS_ARGS_1, hs_set_enum, LOC(if_modified_since), ims_values},
-    {"log_not_found", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(log_not_found), NULL},
-    {"open_file_cache", HS_CTX_HSL, HS_ARGS_123, open_file_cache, LOC(open_file_cache), NULL},
     {"keepalive_timeout", HS_CTX_HSL, HS_ARGS_12, keepalive_timeout, LOC(keepalive_timeout), NULL},
     {"keepalive_requests", HS_CTX_HSL, HS_ARGS_1, hs_set_num, LOC(keepalive_requests), NULL},
     {"client_body_timeout", HS_CTX_HSL, HS_ARGS_1, hs_set_msec, LOC(client_body_timeout), NULL},
     {"send_timeout", HS_CTX_HSL, HS_ARGS_1, hs_set_msec, LOC(send_timeout), NULL},
     {"client_max_body_size", HS_CTX_HSL, HS_ARGS_1, hs_set_size, LOC(client_max_body_size), NULL},
-    {"drop_mode", HS_CTX_HSL, HS_ARGS_1, drop_mode_directive, HS_LEVEL_NONE, 0, NULL},
     {"client_header_timeout", HS_CTX_HS, HS_ARGS_1, hs_set_msec, SRV(client_header_timeout), NULL},
     {"client_header_buffer_size", HS_CTX_HS, HS_ARGS_1, hs_set_size, SRV(client_header_buffer_size), NULL},
     {"large_client_header_buffers", HS_CTX_HS, HS_ARGS_2, large_buffers, HS_LEVEL_NONE, 0, NULL},

@@ -6,12 +6,7 @@
 
 extern const hs_directive hs_http_block_directives[];
 extern const hs_directive hs_http_listen_directives[];
-extern const hs_directive hs_http_log_directives[];
 
-/* log_format combined and friends, before the http block is read. */
-int hs_http_log_conf_init(hs_cf *cf, hs_http_conf *http);
-/* access_log default (logs/access.log combined) when none was given. */
-int hs_http_log_conf_default(hs_cf *cf, hs_http_conf *http);
 /* The built-in extension -> type table (used when no types block is given). */
 hs_hash *hs_http_default_types(hs_cf *cf);
 /* Groups servers by listen address and builds their name lookups. */

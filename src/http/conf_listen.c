@@ -315,6 +315,7 @@ int hs_http_build_listen_groups(hs_cf *cf, hs_http_conf *http)
     }
     for (size_t i = 0; i < http->ngroups; i++) {
         hs_listen_group *g = &http->groups[i];
+        g->hooks = http->hooks;
         if (g->nwild_head > 1)
             qsort(g->wild_head, g->nwild_head, sizeof(hs_server_name), cmp_longest);
         if (g->nwild_tail > 1)

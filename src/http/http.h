@@ -1,5 +1,8 @@
-/* Connections and requests of the HTTP/1.1 server, and the endings that
- * record how each of them finished (DESIGN.md §2). */
+/* Connections and requests, and the endings that record how each of them
+ * finished (docs/design.md §2). This is what modules see of the HTTP core:
+ * the objects, the request's life (finalize, responses, drops, internal
+ * redirects), the request body and response output of the protocol under a
+ * request. Phases and handlers are in http/phase.h. */
 #ifndef HS_HTTP_HTTP_H
 #define HS_HTTP_HTTP_H
 
@@ -9,6 +12,7 @@
 #include "event/loop.h"
 #include "http/conf.h"
 #include "http/parse.h"
+#include "transport/transport.h"
 
 /* How a request or connection ended: $close_reason. */
 typedef enum {
@@ -39,16 +43,13 @@ typedef struct hs_listener {
     struct hs_listener *next;
 } hs_listener;
 
-/* Where a connection is in its life. */
+/* Where a connection is in its life (HTTP/1.1: one request at a time). */
 typedef enum {
     HS_CONN_NEW,         /* accepted, no byte yet */
     HS_CONN_KEEPALIVE,   /* between requests, no byte of the next yet */
     HS_CONN_READ_HEAD,   /* part of a request head received */
-    HS_CONN_READ_BODY,   /* reading (discarding) a request body */
-    HS_CONN_WRITE,       /* sending a response */
+    HS_CONN_REQUEST,     /* a request is past its head: see its own state */
     HS_CONN_LINGER,      /* response sent, draining input before close */
-    HS_CONN_TARPIT,      /* dropped, held open and silent */
-    HS_CONN_PROXY,       /* waiting on an upstream; the client is watched for aborts */
     HS_CONN_CLOSED,      /* closed; memory freed after this loop iteration */
 } hs_conn_state;
 
@@ -57,9 +58,10 @@ typedef struct hs_conn hs_conn;
 
 struct hs_conn {
     hs_ev ev;                 /* epoll dispatch; first member */
-    hs_timer timer;           /* the one deadline of the current state */
-    int fd;
+    hs_timer timer;           /* the connection's deadline: head, keep-alive, linger */
+    hs_io io;                 /* the transport (and the socket) */
     uint8_t state;            /* hs_conn_state */
+    uint8_t ending;           /* hs_ending of the last request or of the connection */
     bool readable;            /* edge seen, not yet read to EAGAIN */
     bool writable;            /* socket accepts more output */
     bool peer_closed;         /* EOF or RDHUP seen */
@@ -67,9 +69,7 @@ struct hs_conn {
     bool must_linger;         /* the client may still be sending: drain before close */
     bool nodelay_set;         /* TCP_NODELAY already set */
     bool next_pipelined;      /* the next request was already buffered: $pipe "p" */
-    uint8_t ending;           /* hs_ending of the last request or of the connection */
     uint32_t requests;        /* requests started on it: $connection_requests */
-    hs_listener *listener;    /* accepted on */
     hs_listen_group *group;   /* address group (server defaults, names) */
     union {
         struct sockaddr sa;
@@ -113,9 +113,26 @@ typedef struct {
     uint64_t sent;            /* bytes written: head and body */
 } hs_resp;
 
+/* Where a request is in its life, past its head. */
+typedef enum {
+    HS_REQ_HEAD,     /* its head is being read */
+    HS_REQ_PHASES,   /* in the phases (or held in one: a limit_req delay) */
+    HS_REQ_BODY,     /* the core reads and discards its body */
+    HS_REQ_HANDLER,  /* a handler owns it and gets the client's events (the proxy) */
+    HS_REQ_WRITE,    /* the core sends r->resp */
+} hs_req_state;
+
+struct hs_handler;
+
 struct hs_req {
     hs_pool *pool;            /* request lifetime; reset between requests */
-    hs_conn *conn;
+    hs_conn *conn;            /* the connection it came on (its address, its protocol) */
+    hs_timer timer;           /* the request's deadline: body, send, or its handler's */
+    uint8_t state;            /* hs_req_state */
+    uint8_t phase;            /* phase being run (http/phase.h), for resuming */
+    uint8_t phase_hook;       /* hook of that phase being run */
+    hs_ending timer_ending;   /* what an expired handler deadline ends it as */
+    const struct hs_handler *owner; /* handler that owns the client's events; NULL none */
     hs_http_request h;        /* the parsed head (slices into conn->buf) */
     hs_header *headers;       /* header array for h */
     hs_srv_conf *srv;         /* selected server */
@@ -133,21 +150,109 @@ struct hs_req {
     uint64_t start_usec;      /* monotonic µs at the first byte */
     uint64_t start_msec_wall; /* wall ms at the first byte */
     size_t request_length;    /* bytes of head + body read */
-    int64_t body_left;        /* Content-Length bytes still to read (discard) */
+    int64_t body_left;        /* Content-Length bytes still to read */
     int redirects;            /* internal redirects so far (error_page, try_files) */
     bool head_done;           /* the head was parsed */
     bool logged;              /* the access-log line was written */
-    bool body_chunked;        /* discarding a chunked body */
+    bool body_chunked;        /* the body is chunked and not yet at its end */
     bool body_done;           /* the request body was read to its end */
     bool pipelined;           /* read from the previous request's leftovers: $pipe */
-    void *chunked;            /* hs_chunked state while discarding */
+    bool upstream;            /* a handler passed it to an upstream (the proxy) */
+    bool bare;                /* stands for a connection without a request (an empty
+                                 connection's 400 line, a connection-log line): no
+                                 request counters, no bans; $bytes_sent is the connection's */
+    void *chunked;            /* hs_chunked decoder of a chunked body */
     int error_page_status;    /* status before an error_page redirect (0 none) */
-    struct hs_proxy_state *px;/* proxy state (kept for $upstream_* after the proxy is done) */
-    bool proxying;            /* the proxy owns the client connection's events */
-    struct hs_edge_req *edge; /* edge-rule state (limits held, delay timer); NULL if none */
+    void *ctx[HS_MAX_MODULES];/* modules' per-request state (HS_MOD_SLOT); NULL none */
 };
 
-/* ---- connection layer (conn.c) ---- */
+/* ---- the request's life (request.c) ---- */
+
+/* Ends the request with a status, as nginx's finalize: an error_page for it
+ * if one applies, else a built-in response; 444 drops it. */
+void hs_http_finalize(hs_req *r, int status);
+/* The same for a status a rule chose (limit_req_status ...): a 444 drops
+ * the request by that rule. */
+void hs_http_finalize_rule(hs_req *r, int status, const char *rule);
+/* Sends the prepared response r->resp; then the request is done. */
+void hs_http_send_response(hs_req *r);
+/* Ends the request without (more of) a response, as `why` with the logged
+ * status (0 keeps r->resp.status), and closes the connection. */
+void hs_http_end(hs_req *r, hs_ending why, int status);
+/* A handler's response went out completely: log it, then keep-alive or close. */
+void hs_http_response_done(hs_req *r);
+/* Drops the request without a byte (444) by the named rule; the connection
+ * then ends the way the drop decider registered with hs_http_set_dropper
+ * says (drop_mode). */
+void hs_http_drop(hs_req *r, const char *rule);
+/* Internal redirect to uri (error_page, try_files), or to a named location. */
+void hs_http_internal_redirect(hs_req *r, hs_str uri, hs_str args);
+void hs_http_named_location(hs_req *r, hs_str name);
+/* Answers with the `return` of level lc (a location or an if block). */
+void hs_http_run_return(hs_req *r, hs_loc_conf *lc);
+/* An error_page would handle this status now. */
+bool hs_http_has_error_page(hs_req *r, int status);
+/* The status a handler's successful response gets (error_page =code). */
+int hs_http_response_status(hs_req *r, int status);
+/* Would the connection be kept alive after this request? */
+bool hs_http_want_keepalive(hs_req *r);
+
+/* A handler (r->owner) waits on the client: if nothing happens for msec,
+ * the handler is abandoned and the request ends as why (body_timeout:
+ * 408; send_timeout: the status already set). msec 0 cancels. */
+void hs_http_client_deadline(hs_req *r, int64_t msec, hs_ending why);
+
+/* ---- request body and response output (the protocol's, h1_*.c) ---- */
+
+/* The next decoded body bytes that have arrived (reading from the client
+ * when none are buffered): *data and *n (n may be 0). The bytes stay valid
+ * until the next call for this request. Returns HS_OK when the body ends
+ * with them, HS_AGAIN when more is to come (wait for the next client
+ * event), HS_DECLINED when the client left in the middle, or an HTTP status:
+ * 400 (malformed framing), 413 (over client_max_body_size). */
+int hs_http_body_take(hs_req *r, const char **data, size_t *n);
+/* Gives back the last n bytes of what hs_http_body_take returned: they
+ * were not used and come again on the next call (Content-Length bodies). */
+void hs_http_body_untake(hs_req *r, size_t n);
+/* Writes raw response bytes to the client: the count written, HS_AGAIN
+ * (wait for the client to be writable) or HS_ERROR (the client is gone). */
+ssize_t hs_http_output(hs_req *r, const struct iovec *iov, int iovcnt);
+/* "HTTP/1.1 100 Continue" when the client waits for it before its body. */
+void hs_http_send_continue(hs_req *r);
+/* The client's events no longer interest the request (a proxied request
+ * that goes on after the client left). */
+void hs_http_ignore_client(hs_req *r);
+
+/* A record standing for connection c without a request (r->bare), to
+ * render connection-level log lines with the request variables: its ending
+ * and drop rule are the connection's. Free it with hs_http_bare_free. */
+hs_req *hs_http_bare_request(hs_conn *c);
+void hs_http_bare_free(hs_req *r);
+
+/* ---- helpers for modules ---- */
+
+/* "127.0.0.1" of the client, for log messages (static buffer). */
+const char *hs_conn_peer_text(hs_conn *c);
+/* Host for an absolute redirect (request Host, server name, or local
+ * address), and "http://host[:port]" + path. */
+hs_str hs_http_redirect_host(hs_req *r);
+hs_str hs_http_absolute_url(hs_req *r, hs_str path);
+/* Makes the named groups of a server_name or location regex variables. */
+void hs_http_define_named_captures(hs_cf *cf, const hs_regex *re);
+extern const hs_var_def hs_http_variables[];
+
+/* ---- responses (response.c) ---- */
+const char *hs_http_status_text(int status);
+/* Prepares a complete small response with the built-in error page. */
+void hs_http_error_response(hs_req *r, int status);
+
+/* ---- selection (select.c) ---- */
+hs_srv_conf *hs_http_find_server(hs_listen_group *g, hs_str host, hs_req *r);
+hs_loc_conf *hs_http_find_location(hs_req *r, hs_loc_conf *server_loc, hs_str uri);
+hs_loc_conf *hs_http_find_named(hs_srv_conf *srv, hs_str name);
+
+/* ---- the worker's connections (conn.c, listen.c) ---- */
+
 /* Sockets bound per worker (wildcards carry specific addresses of their port). */
 size_t hs_http_bound_count(hs_http_conf *http);
 /* Master: binds nworkers * bound_count sockets (SO_REUSEPORT) into fds. */
@@ -163,50 +268,5 @@ size_t hs_http_active_connections(void);
 void hs_http_conn_each(void (*fn)(hs_conn *c, void *arg), void *arg);
 void hs_http_close_all(hs_ending why);
 void hs_conn_set_worker_connections(int64_t n);
-
-/* ---- request layer (request.c) ---- */
-void hs_http_requests_attach_loop(void);
-void hs_http_on_readable(hs_conn *c);
-void hs_http_on_writable(hs_conn *c);
-void hs_http_conn_timeout(hs_conn *c);
-/* The connection is closing at the peer's or our initiative with nothing in flight. */
-void hs_http_conn_ended(hs_conn *c, hs_ending why);
-/* Ends the request with a status, as nginx's finalize. */
-void hs_http_finalize(hs_req *r, int status);
-/* Sends the prepared response r->resp. */
-void hs_http_send_response(hs_req *r);
-/* Internal redirect to uri (error_page, try_files). */
-void hs_http_internal_redirect(hs_req *r, hs_str uri, hs_str args);
-void hs_http_named_location(hs_req *r, hs_str name);
-/* Drops the request without a byte (444). */
-void hs_http_drop(hs_req *r, const char *rule);
-
-/* ---- selection (select.c) ---- */
-hs_srv_conf *hs_http_find_server(hs_listen_group *g, hs_str host, hs_req *r);
-hs_loc_conf *hs_http_find_location(hs_req *r, hs_loc_conf *server_loc, hs_str uri);
-hs_loc_conf *hs_http_find_named(hs_srv_conf *srv, hs_str name);
-
-/* ---- handlers ---- */
-void hs_http_static_handler(hs_req *r);
-void hs_http_return_handler(hs_req *r);
-int hs_http_try_files(hs_req *r); /* HS_OK handled, HS_DECLINED fall through */
-
-/* ---- responses (response.c) ---- */
-const char *hs_http_status_text(int status);
-/* Builds the head of r->resp into r->pool; HS_OK or HS_ERROR. */
-int hs_http_build_head(hs_req *r);
-/* Prepares a complete small response with the built-in error page. */
-void hs_http_error_response(hs_req *r, int status);
-/* Writes what is pending; HS_OK done, HS_AGAIN wait for EPOLLOUT, HS_ERROR. */
-int hs_http_write_pending(hs_req *r);
-
-/* ---- access log (log.c) ---- */
-void hs_http_log_request(hs_req *r);
-
-/* ---- variables (variables.c) ---- */
-extern const hs_var_def hs_http_variables[];
-void hs_http_variables_register(void);
-/* Makes the named groups of a server_name or location regex variables. */
-void hs_http_define_named_captures(hs_cf *cf, const hs_regex *re);
 
 #endif

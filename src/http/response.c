@@ -1,14 +1,10 @@
-/* Response heads (nginx's header order), built-in error pages and the
- * writer: writev for head and memory body, sendfile for files. */
-#include <errno.h>
+/* Status texts, built-in error pages, and HTTP/1.1 response heads in
+ * nginx's header order. */
 #include <stdio.h>
-#include <sys/sendfile.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include "core/clock.h"
-#include "http/http.h"
-#include "version.h"
+#include "core/version.h"
+#include "http/internal.h"
 
 typedef struct {
     int code;
@@ -63,7 +59,7 @@ static char *put_status_line(char *p, int status)
     return PUT_LIT(p, "\r\n");
 }
 
-int hs_http_build_head(hs_req *r)
+int hs_h1_build_head(hs_req *r)
 {
     hs_resp *rs = &r->resp;
     size_t cap = 512 + rs->content_type.n + rs->etag.n + rs->location.n + rs->extra.n;
@@ -145,75 +141,4 @@ void hs_http_error_response(hs_req *r, int status)
     rs->content_length = status_has_body(status) ? (int64_t)rs->body.n : -1;
     if (!status_has_body(status))
         rs->body = HS_NULL_STR;
-}
-
-/* ---- writing ---- */
-
-static int write_iov(hs_req *r)
-{
-    hs_resp *rs = &r->resp;
-    hs_conn *c = r->conn;
-    for (;;) {
-        struct iovec iov[2];
-        int n = 0;
-        if (rs->head_sent < rs->head_len)
-            iov[n++] = (struct iovec){rs->head + rs->head_sent, rs->head_len - rs->head_sent};
-        if (!rs->header_only && rs->body_sent < rs->body.n)
-            iov[n++] = (struct iovec){(char *)rs->body.p + rs->body_sent, rs->body.n - rs->body_sent};
-        if (n == 0)
-            return HS_OK;
-        ssize_t w = writev(c->fd, iov, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN) {
-                c->writable = false;
-                return HS_AGAIN;
-            }
-            return HS_ERROR;
-        }
-        rs->started = true;
-        rs->sent += (uint64_t)w;
-        c->bytes_out += (uint64_t)w;
-        size_t left = (size_t)w, h = rs->head_len - rs->head_sent;
-        size_t take = left < h ? left : h;
-        rs->head_sent += take;
-        rs->body_sent += left - take;
-    }
-}
-
-static int write_file(hs_req *r)
-{
-    hs_resp *rs = &r->resp;
-    hs_conn *c = r->conn;
-    while (rs->file_off < rs->file_end) {
-        size_t want = (size_t)(rs->file_end - rs->file_off);
-        if (want > 1 << 20)
-            want = 1 << 20;
-        ssize_t w = sendfile(c->fd, rs->file_fd, &rs->file_off, want);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN) {
-                c->writable = false;
-                return HS_AGAIN;
-            }
-            return HS_ERROR;
-        }
-        if (w == 0)
-            return HS_ERROR; /* the file shrank under us */
-        rs->sent += (uint64_t)w;
-        c->bytes_out += (uint64_t)w;
-    }
-    return HS_OK;
-}
-
-int hs_http_write_pending(hs_req *r)
-{
-    int rc = write_iov(r);
-    if (rc != HS_OK)
-        return rc;
-    if (r->resp.file_fd >= 0 && !r->resp.header_only)
-        return write_file(r);
-    return HS_OK;
 }

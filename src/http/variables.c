@@ -6,9 +6,8 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "http/proxy.h"
-#include "http/request_internal.h"
-#include "version.h"
+#include "core/version.h"
+#include "http/internal.h"
 
 #define REQ(ctx) ((hs_req *)(ctx))
 #define SET(v) (*out = (v), HS_OK)
@@ -38,7 +37,7 @@ static int v_remote_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 static int local_addr(hs_req *r, struct sockaddr_storage *ss)
 {
     socklen_t len = sizeof(*ss);
-    return getsockname(r->conn->fd, (struct sockaddr *)ss, &len);
+    return getsockname(r->conn->io.fd, (struct sockaddr *)ss, &len);
 }
 
 static int v_server_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
@@ -175,10 +174,34 @@ static int v_body_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return hs_var_u64(out, scratch, body);
 }
 
+/* A request's response bytes; for a bare record (a connection-log line)
+ * what the whole connection sent. */
 static int v_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
-    return hs_var_u64(out, scratch, REQ(ctx)->resp.sent);
+    hs_req *r = REQ(ctx);
+    return hs_var_u64(out, scratch, r->bare ? r->conn->bytes_out : r->resp.sent);
+}
+
+static int v_bytes_received(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    return hs_var_u64(out, scratch, REQ(ctx)->conn->bytes_in);
+}
+
+static int v_connection_time(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    uint64_t start = REQ(ctx)->conn->start_msec;
+    return hs_var_msec(out, scratch, hs_now.mono_msec > start ? hs_now.mono_msec - start : 0);
+}
+
+/* "1" for a connection that ended without any request. */
+static int v_bare_connection(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    return SET(REQ(ctx)->conn->requests == 0 ? HS_STR("1") : HS_STR("0"));
 }
 
 static int v_request_length(void *ctx, uintptr_t d, hs_str *out, char *scratch)
@@ -362,37 +385,6 @@ static int v_version(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return SET(HS_STR(HS_VERSION));
 }
 
-static int v_upstream(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)scratch;
-    hs_req *r = REQ(ctx);
-    return hs_proxy_var(r, (int)d, out, r->pool);
-}
-
-static int v_proxy_host(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    (void)scratch;
-    hs_req *r = REQ(ctx);
-    if (r->loc == NULL || hs_proxy_conf_of(r->loc) == NULL || hs_proxy_conf_of(r->loc)->proxy_host.n == 0)
-        return HS_DECLINED;
-    return SET(hs_proxy_conf_of(r->loc)->proxy_host);
-}
-
-/* $proxy_add_x_forwarded_for: the client's X-Forwarded-For plus its address. */
-static int v_proxy_add_xff(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    hs_req *r = REQ(ctx);
-    hs_str addr;
-    v_remote_addr(ctx, 0, &addr, scratch);
-    const hs_header *h = r->head_done ? hs_http_find_header(&r->h, "X-Forwarded-For") : NULL;
-    if (h == NULL)
-        return SET(addr);
-    char *p = hs_psprintf(r->pool, "%.*s, %.*s", (int)h->value.n, h->value.p, (int)addr.n, addr.p);
-    return p ? SET(hs_cstr(p)) : HS_DECLINED;
-}
-
 static int b64_value(char c)
 {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -469,6 +461,9 @@ const hs_var_def hs_http_variables[] = {
     {"status", v_status, 0, false},
     {"body_bytes_sent", v_body_bytes_sent, 0, false},
     {"bytes_sent", v_bytes_sent, 0, false},
+    {"bytes_received", v_bytes_received, 0, false},
+    {"connection_time", v_connection_time, 0, false},
+    {"bare_connection", v_bare_connection, 0, false},
     {"request_length", v_request_length, 0, false},
     {"request_time", v_request_time, 0, false},
     {"host", v_host, 0, false},
@@ -484,13 +479,6 @@ const hs_var_def hs_http_variables[] = {
     {"nginx_version", v_version, 0, false},
     {"content_length", v_content_header, (uintptr_t) "Content-Length", false},
     {"content_type", v_content_header, (uintptr_t) "Content-Type", false},
-    {"upstream_addr", v_upstream, HS_UPVAR_ADDR, false},
-    {"upstream_status", v_upstream, HS_UPVAR_STATUS, false},
-    {"upstream_connect_time", v_upstream, HS_UPVAR_CONNECT, false},
-    {"upstream_header_time", v_upstream, HS_UPVAR_HEADER, false},
-    {"upstream_response_time", v_upstream, HS_UPVAR_RESPONSE, false},
-    {"proxy_host", v_proxy_host, 0, false},
-    {"proxy_add_x_forwarded_for", v_proxy_add_xff, 0, false},
     {"1", v_capture, 1, false},
     {"2", v_capture, 2, false},
     {"3", v_capture, 3, false},
@@ -506,7 +494,6 @@ const hs_var_def hs_http_variables[] = {
     {NULL, NULL, 0, false},
 };
 
-void hs_http_variables_register(void) { hs_vars_register(hs_http_variables); }
 
 static const char *const ending_names[HS_END__COUNT] = {
     [HS_END_NONE] = "-",

@@ -8,13 +8,13 @@
 #include "core/units.h"
 #include "stats/stats.h"
 
-static int set_handler(hs_cf *cf, const hs_conf_node *n, hs_handler_kind kind)
+static int set_handler(hs_cf *cf, const hs_conf_node *n, const hs_handler *h)
 {
     hs_loc_conf *lc = cf->level[HS_LEVEL_LOC];
-    if (lc->handler != HS_HANDLER_STATIC)
+    if (lc->handler != NULL)
         return hs_cf_error(cf, n, "\"%s\" directive is duplicate or conflicts with another handler",
                            n->args[0].p);
-    lc->handler = kind;
+    lc->handler = h;
     return HS_OK;
 }
 
@@ -25,14 +25,14 @@ static int stub_status_directive(hs_cf *cf, const hs_conf_node *n, void *conf, c
     /* nginx before 1.7.5 took "stub_status on;": still accepted */
     if (n->nargs == 2 && !hs_str_eq_lit(n->args[1], "on"))
         return hs_cf_error(cf, n, "invalid parameter \"%s\" in \"stub_status\"", n->args[1].p);
-    return set_handler(cf, n, HS_HANDLER_STUB_STATUS);
+    return set_handler(cf, n, &hs_stats_stub_status_handler);
 }
 
 static int metrics_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf;
     (void)d;
-    return set_handler(cf, n, HS_HANDLER_METRICS);
+    return set_handler(cf, n, &hs_stats_metrics_handler);
 }
 
 static hs_stats_conf *stats_conf(hs_cf *cf)
@@ -106,9 +106,23 @@ const hs_directive hs_stats_directives[] = {
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
+/* Every request is counted: the log hook is always there (unless the
+ * metrics are compiled out). */
+static int http_finish(hs_cf *cf, hs_http_conf *http)
+{
+#ifndef HS_NO_METRICS
+    return hs_http_add_phase(cf, http, HS_PHASE_LOG, hs_stats_log_request);
+#else
+    (void)cf;
+    (void)http;
+    return HS_OK;
+#endif
+}
+
 hs_module hs_stats_module = {
     .name = "stats",
     .directives = {hs_stats_directives},
+    .http_finish = http_finish,
     .master_init = hs_stats_master_init,
     .worker_exited = hs_stats_worker_exited,
     .worker_start = hs_stats_worker_start,

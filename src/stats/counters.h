@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#include "http/http.h"
+#include "http/counts.h"
 
 #define HS_STATS_MAX_SERVERS 64  /* server labels (first server_name or listen address) */
 #define HS_STATS_MAX_LOCS 256    /* (server, location) labels */
@@ -45,13 +45,15 @@ typedef struct {
 /* One process's counters. Every field is a sum over its lifetime, folded by
  * adding (bans_active may go below zero in one slot: sums stay right). */
 typedef struct {
-    uint64_t endings[HS_END__COUNT];   /* every ending, of a request or of a bare connection */
-    uint64_t accepted;                 /* connections accepted */
-    uint64_t handled;                  /* accepted and served (not refused, not dropped at accept) */
-    uint64_t refused;                  /* reset at the worker_connections limit or at EMFILE */
-    uint64_t dropped_accept;           /* dropped by an accept-phase rule */
-    uint64_t dropped_request;          /* dropped by a request-phase rule (444) */
-    uint64_t requests_all;             /* every request ended (stub_status "requests") */
+    union {
+        /* The HTTP core's counters come first: a worker points
+         * hs_http_counts_cur at core, and the core counts there itself.
+         * The same fields, unnamed, read as s->endings, s->accepted ... */
+        hs_http_counts core;
+        struct {
+            HS_HTTP_COUNTS_FIELDS
+        };
+    };
     uint64_t requests[HS_STATS_MAX_SERVERS][HS_STATS_MAX_STATUS]; /* by server, status index */
     hs_stats_hist req_time[HS_STATS_MAX_SERVERS];   /* $request_time */
     hs_stats_hist up_time[HS_STATS_MAX_SERVERS];    /* each upstream try's response time */
@@ -79,51 +81,38 @@ extern hs_stats_counts *hs_stats_cur;
 
 /* Relaxed atomic load and store, no lock prefix: the slot has one writer, and
  * a concurrent reader must never see a torn value. */
-#define HS_STATS_ADD(field, n)                                                          \
-    __atomic_store_n(&(field), __atomic_load_n(&(field), __ATOMIC_RELAXED) + (n), __ATOMIC_RELAXED)
+#define HS_STATS_ADD(field, n) HS_COUNTER_ADD(field, n)
 
 #ifndef HS_NO_METRICS
 
-/* A connection ended without a request (no_request, keepalive_close, ...);
- * a drop here is an accept-phase drop. */
-static inline void hs_stats_ending(hs_ending e)
-{
-    HS_STATS_ADD(hs_stats_cur->endings[e], 1);
-    if (e == HS_END_DROP)
-        HS_STATS_ADD(hs_stats_cur->dropped_accept, 1);
-}
-/* A request ended (logged or not): status, ending, latency, aborts. Called
- * once per request from request_log_and_count. */
-void hs_stats_request(const hs_req *r);
-/* A drop (444) by the named rule: hush_drops_total{rule}. The phase comes
- * from the ending counted next to it: a request's (hs_stats_request) is a
- * request-phase drop, a bare connection's (hs_stats_ending) an accept-phase
- * one. */
+/* A drop (444) by the named rule, at accept: hush_drops_total{rule}. (A
+ * request's drop is counted from its log line.) */
 void hs_stats_drop(const char *rule);
-/* Both for an accept-phase drop: hs_stats_drop(rule) + hs_stats_ending(drop). */
-void hs_stats_drop_accept(const char *rule);
 /* A ban started / ended in the named zone. */
 void hs_stats_ban_added(const char *zone);
 void hs_stats_ban_removed(const char *zone);
+/* The response time of each upstream try of r (µs, -1 where none). */
+void hs_stats_upstream_tries(const hs_req *r, const int64_t *us, size_t n);
 /* proxy_ignore_client_abort on: the upstream finished after the client left. */
 void hs_stats_upstream_after_abort(const hs_req *r);
-static inline void hs_stats_accepted(void) { HS_STATS_ADD(hs_stats_cur->accepted, 1); }
-static inline void hs_stats_handled(void) { HS_STATS_ADD(hs_stats_cur->handled, 1); }
-static inline void hs_stats_refused(void) { HS_STATS_ADD(hs_stats_cur->refused, 1); }
 
 #else /* metrics compiled out */
 
-static inline void hs_stats_ending(hs_ending e) { (void)e; }
-static inline void hs_stats_request(const hs_req *r) { (void)r; }
 static inline void hs_stats_drop(const char *rule) { (void)rule; }
-static inline void hs_stats_drop_accept(const char *rule) { (void)rule; }
 static inline void hs_stats_ban_added(const char *zone) { (void)zone; }
 static inline void hs_stats_ban_removed(const char *zone) { (void)zone; }
+static inline void hs_stats_upstream_tries(const hs_req *r, const int64_t *us, size_t n)
+{
+    (void)r;
+    (void)us;
+    (void)n;
+}
 static inline void hs_stats_upstream_after_abort(const hs_req *r) { (void)r; }
-static inline void hs_stats_accepted(void) {}
-static inline void hs_stats_handled(void) {}
-static inline void hs_stats_refused(void) {}
 
 #endif
+
+/* Gauges other modules know: set by them when a worker starts (NULL: 0). */
+extern int64_t (*hs_stats_bans_active_fn)(void); /* addresses banned now */
+extern uint32_t (*hs_stats_tarpit_fn)(void);     /* sockets held in the tarpit */
 
 #endif

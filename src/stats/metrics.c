@@ -7,11 +7,10 @@
 #include <unistd.h>
 
 #include "http/http.h"
-#include "edge/edge.h"
 #include "stats/expo.h"
 #include "stats/region.h"
 #include "stats/stats.h"
-#include "version.h"
+#include "core/version.h"
 
 static const char *const phase_names[HS_ABORT__COUNT] = {
     "waiting_upstream", "waiting_response", "sending_body", "reading_body",
@@ -177,7 +176,7 @@ static void render_drops(hs_expo *e, const snapshot *s, const hs_stats_region *g
     /* bans end by time, not by an event: count them in the zones now */
     (void)active;
     hs_expo_head(e, "hush_bans_active", "gauge", "Addresses banned now.");
-    hs_expo_i64(e, "hush_bans_active", NULL, hs_edge_bans_active());
+    hs_expo_i64(e, "hush_bans_active", NULL, hs_stats_bans_active_fn ? hs_stats_bans_active_fn() : 0);
 }
 
 static void render_connections(hs_expo *e, const snapshot *s)
@@ -254,7 +253,7 @@ static void send_text(hs_req *r, const char *text, size_t n, const char *type)
     hs_http_send_response(r);
 }
 
-void hs_stats_metrics_handler(hs_req *r)
+static void metrics_run(hs_req *r)
 {
     if (!method_ok(r))
         return;
@@ -280,7 +279,7 @@ void hs_stats_metrics_handler(hs_req *r)
 }
 
 /* nginx's page, byte for byte, so that its scrapers read hush's. */
-void hs_stats_stub_status_handler(hs_req *r)
+static void stub_status_run(hs_req *r)
 {
     if (!method_ok(r))
         return;
@@ -301,3 +300,6 @@ void hs_stats_stub_status_handler(hs_req *r)
     free(s);
     send_text(r, text, (size_t)n, "text/plain");
 }
+
+const hs_handler hs_stats_metrics_handler = {.name = "metrics", .run = metrics_run};
+const hs_handler hs_stats_stub_status_handler = {.name = "stub_status", .run = stub_status_run};

@@ -8,15 +8,18 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "http/proxy.h"
+#include "http/http.h"
 #include "stats/hist.h"
 #include "stats/region.h"
+#include "stats/stats.h"
 
 #define REGION_MAGIC 0x6875736873746174ull /* "hushstat" */
 
 hs_stats_region *hs_stats_shm;
 static hs_stats_counts private_counts; /* before a slot is claimed, and in the master */
 hs_stats_counts *hs_stats_cur = &private_counts;
+int64_t (*hs_stats_bans_active_fn)(void);
+uint32_t (*hs_stats_tarpit_fn)(void);
 
 /* ---- the region ---- */
 
@@ -335,28 +338,21 @@ static uint32_t name_index(name_entry *cache, char (*table)[HS_STATS_LABEL_LEN],
 static hs_abort_phase abort_phase(const hs_req *r)
 {
     if (r->ending == HS_END_CLIENT_ABORT)
-        return r->px ? HS_ABORT_WAITING_UPSTREAM : HS_ABORT_WAITING_RESPONSE;
+        return r->upstream ? HS_ABORT_WAITING_UPSTREAM : HS_ABORT_WAITING_RESPONSE;
     return r->resp.started ? HS_ABORT_SENDING_BODY : HS_ABORT_READING_BODY;
 }
 
-void hs_stats_request(const hs_req *r)
+int hs_stats_log_request(hs_req *r)
 {
+    if (r->bare)
+        return HS_OK; /* a connection without a request: counted as its ending */
     hs_stats_counts *s = hs_stats_cur;
     const hs_srv_conf *srv = r->srv ? r->srv : r->conn->group->default_srv;
     uint32_t si = server_index(srv);
-    HS_STATS_ADD(s->endings[r->ending], 1);
-    HS_STATS_ADD(s->requests_all, 1);
-    if (r->ending == HS_END_DROP)
-        HS_STATS_ADD(s->dropped_request, 1);
     HS_STATS_ADD(s->requests[si][status_index(r->resp.status)], 1);
     hs_hist_observe(&s->req_time[si], hs_now.mono_usec - r->start_usec);
-    if (r->px) {
-        int64_t us[8];
-        size_t n = hs_proxy_try_times((hs_req *)r, us, 8);
-        for (size_t i = 0; i < n; i++)
-            if (us[i] >= 0)
-                hs_hist_observe(&s->up_time[si], (uint64_t)us[i]);
-    }
+    if (r->ending == HS_END_DROP && r->drop_rule)
+        hs_stats_drop(r->drop_rule);
     if (r->ending == HS_END_CLIENT_ABORT || r->ending == HS_END_CLIENT_ABORT_BODY || r->resp.status == 499) {
         uint32_t li = loc_index(r->loc, srv);
         if (r->ending == HS_END_CLIENT_ABORT || r->ending == HS_END_CLIENT_ABORT_BODY)
@@ -364,6 +360,16 @@ void hs_stats_request(const hs_req *r)
         if (r->resp.status == 499)
             HS_STATS_ADD(s->status_499[li], 1);
     }
+    return HS_OK;
+}
+
+void hs_stats_upstream_tries(const hs_req *r, const int64_t *us, size_t n)
+{
+    const hs_srv_conf *srv = r->srv ? r->srv : r->conn->group->default_srv;
+    hs_stats_hist *h = &hs_stats_cur->up_time[server_index(srv)];
+    for (size_t i = 0; i < n; i++)
+        if (us[i] >= 0)
+            hs_hist_observe(h, (uint64_t)us[i]);
 }
 
 void hs_stats_upstream_after_abort(const hs_req *r)
@@ -376,12 +382,6 @@ void hs_stats_drop(const char *rule)
 {
     HS_STATS_ADD(hs_stats_cur->drops[name_index(rule_cache, hs_stats_shm ? hs_stats_shm->rules : NULL,
                                                 hs_stats_intern_rule, rule)], 1);
-}
-
-void hs_stats_drop_accept(const char *rule)
-{
-    hs_stats_drop(rule);
-    hs_stats_ending(HS_END_DROP);
 }
 
 void hs_stats_ban_added(const char *zone)

@@ -12,7 +12,7 @@
 
 #include <sys/types.h>
 
-#include "http/http.h"
+#include "http/phase.h"
 #include "stats/counters.h"
 
 /* http-level settings of the spike detector (hs_http_conf.stats). */
@@ -39,8 +39,11 @@ void hs_stats_worker_exited(pid_t pid);
 /* Worker: claim a slot and start the periodic work. */
 void hs_stats_worker_start(const hs_config *conf);
 
-/* Content handlers (run_handler). */
-void hs_stats_stub_status_handler(hs_req *r);
-void hs_stats_metrics_handler(hs_req *r);
+/* The log-phase hook: counts a request that ended. */
+int hs_stats_log_request(hs_req *r);
+
+/* Content handlers: `stub_status;` and `metrics;`. */
+extern const hs_handler hs_stats_stub_status_handler;
+extern const hs_handler hs_stats_metrics_handler;
 
 #endif

@@ -55,9 +55,7 @@ void hs_stats_worker_exited(pid_t pid)
 static void count_conn(hs_conn *c, void *arg)
 {
     hs_stats_gauges *g = arg;
-    if (c->state == HS_CONN_TARPIT)
-        g->tarpit++;
-    else if (c->req == NULL)
+    if (c->req == NULL)
         (c->state == HS_CONN_NEW || c->state == HS_CONN_KEEPALIVE) ? g->waiting++ : g->writing++;
     else if (!c->req->head_done)
         g->reading++;
@@ -73,6 +71,7 @@ void hs_stats_refresh_gauges(void)
         return;
     hs_stats_gauges g = {0};
     hs_http_conn_each(count_conn, &g);
+    g.tarpit = hs_stats_tarpit_fn ? hs_stats_tarpit_fn() : 0;
     __atomic_store_n(&my_slot->gauges.reading, g.reading, __ATOMIC_RELAXED);
     __atomic_store_n(&my_slot->gauges.writing, g.writing, __ATOMIC_RELAXED);
     __atomic_store_n(&my_slot->gauges.waiting, g.waiting, __ATOMIC_RELAXED);
@@ -214,6 +213,7 @@ void hs_stats_worker_start(const hs_config *conf)
         return;
     }
     hs_stats_cur = &my_slot->counts;
+    hs_http_counts_cur = &my_slot->counts.core;
     /* Touch the slot's pages now: the first request of each kind would
      * otherwise fault them in one by one on the hot path (and they would
      * show up as memory growth under load that has nothing to do with it). */

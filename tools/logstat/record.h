@@ -36,7 +36,7 @@ typedef enum {
 
 #define LS_HAVE(f) (1u << (f))
 
-/* hush's $close_reason values (DESIGN.md section 2), in that order. */
+/* hush's $close_reason values (docs/design.md section 2), in that order. */
 typedef enum {
     LS_CR_OK = 0,
     LS_CR_DROP,

@@ -6,6 +6,8 @@
 #include "config.h"
 #include "http/http.h"
 #include "log/writer.h"
+#include "modules.h"
+#include "static/static_internal.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/hush-conf-XXXXXX";
@@ -155,8 +157,8 @@ static void test_inheritance(void)
     CHECK_INT(b->server_tokens, 0);
     CHECK_SLICE(a->root.raw, "/srv");
     CHECK_SLICE(b->root.raw, "/other");
-    CHECK_INT(b->nindex, 2);
-    CHECK_SLICE(a->index[0], "index.html");
+    CHECK_INT(hs_static_loc_of(b)->nindex, 2);
+    CHECK_SLICE(hs_static_loc_of(a)->index[0], "index.html");
     CHECK_INT(s->client_header_timeout, 60000);
     CHECK_INT(s->large_header_buffers_num, 4);
     CHECK_INT(c->worker_connections, 512);
@@ -167,7 +169,7 @@ int main(void)
 {
     if (mkdtemp(dir) == NULL)
         return 1;
-    hs_http_variables_register();
+    hs_modules_init();
     test_errors();
     test_server_names();
     test_locations();

@@ -1,20 +1,16 @@
-/* Static files: path mapping (root/alias), index, try_files, conditional
- * requests (ETag, Last-Modified), single byte ranges, and the response. */
-#include <arpa/inet.h>
+/* The static handler: serving a file — path mapping (root/alias),
+ * conditional requests (ETag, Last-Modified), single byte ranges, the
+ * directory redirect, and the response. Index files and try_files are in
+ * try_files.c. */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/errlog.h"
-#include "http/file_cache.h"
-#include "http/request_internal.h"
+#include "static/file_cache.h"
+#include "static/static_internal.h"
 
-/* root + uri, or alias + (uri without the location prefix). NUL-terminated. */
-static int map_path(hs_req *r, hs_str uri, hs_str *out)
+int hs_static_map_path(hs_req *r, hs_str uri, hs_str *out)
 {
     hs_loc_conf *lc = r->loc;
     hs_str base;
@@ -89,13 +85,14 @@ static int check_conditions(hs_req *r, const hs_file_info *fi)
         if (t >= 0 && fi->mtime > t)
             return 412;
     }
+    const hs_static_loc *sl = hs_static_loc_of(r->loc);
     if ((h = header(r, "If-None-Match")))
-        return (r->loc->etag && etag_listed(h->value, fi->etag)) ? 304 : 0;
-    if ((h = header(r, "If-Modified-Since")) && r->loc->if_modified_since) {
+        return (sl->etag && etag_listed(h->value, fi->etag)) ? 304 : 0;
+    if ((h = header(r, "If-Modified-Since")) && sl->if_modified_since) {
         time_t t = hs_parse_http_date(h->value.p, h->value.n);
         if (t < 0)
             return 0;
-        if (r->loc->if_modified_since == 1 ? fi->mtime == t : fi->mtime <= t)
+        if (sl->if_modified_since == 1 ? fi->mtime == t : fi->mtime <= t)
             return 304;
     }
     return 0;
@@ -184,7 +181,7 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
     rs->content_type = content_type(r, path);
     rs->last_modified = fi->mtime;
     rs->last_modified_text = fi->last_modified;
-    rs->etag = r->loc->etag ? fi->etag : HS_NULL_STR;
+    rs->etag = hs_static_loc_of(r->loc)->etag ? fi->etag : HS_NULL_STR;
     /* as nginx: only a full 200 advertises ranges */
     rs->extra = rs->status == 200 ? HS_STR("Accept-Ranges: bytes\r\n") : HS_NULL_STR;
     if (r->error_page_status == 0) {
@@ -226,40 +223,12 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
     hs_http_send_response(r);
 }
 
-/* The host for an absolute redirect: the request's, else the server's name,
- * else the local address the client connected to (as nginx). */
-hs_str hs_http_redirect_host(hs_req *r)
-{
-    if (r->host.n)
-        return r->host;
-    if (r->srv->name.n && r->srv->name.p[0] != '_')
-        return r->srv->name;
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    char *buf = hs_palloc(r->pool, INET6_ADDRSTRLEN + 2);
-    if (buf == NULL || getsockname(r->conn->fd, (struct sockaddr *)&ss, &len) != 0)
-        return HS_STR("localhost");
-    if (ss.ss_family == AF_INET6) {
-        buf[0] = '[';
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf + 1, INET6_ADDRSTRLEN);
-        strcat(buf, "]");
-    } else {
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, INET6_ADDRSTRLEN);
-    }
-    return hs_cstr(buf);
-}
-
 static void redirect_to_dir(hs_req *r)
 {
-    hs_str host = hs_http_redirect_host(r);
-    int port = r->conn->group->listen->port;
-    char portbuf[16] = "";
-    if (port != 80)
-        snprintf(portbuf, sizeof(portbuf), ":%d", port);
+    hs_str path = hs_cstr(hs_psprintf(r->pool, "%.*s/%s%.*s", (int)r->uri.n, r->uri.p, r->args.n ? "?" : "",
+                                      (int)r->args.n, r->args.p));
     hs_http_error_response(r, 301);
-    r->resp.location = hs_cstr(hs_psprintf(r->pool, "http://%.*s%s%.*s/%s%.*s", (int)host.n, host.p, portbuf,
-                                           (int)r->uri.n, r->uri.p, r->args.n ? "?" : "", (int)r->args.n,
-                                           r->args.p));
+    r->resp.location = hs_http_absolute_url(r, path);
     hs_http_send_response(r);
 }
 
@@ -279,35 +248,7 @@ static int errno_status(int err)
     }
 }
 
-/* Tries the index files of a directory URI: the first that exists is
- * served through an internal redirect, as nginx does. */
-static void serve_index(hs_req *r, hs_str dir_path)
-{
-    for (size_t i = 0; i < r->loc->nindex; i++) {
-        hs_str name = r->loc->index[i];
-        char *full = hs_psprintf(r->pool, "%.*s%.*s", (int)dir_path.n, dir_path.p, (int)name.n, name.p);
-        struct stat st;
-        if (name.p[0] == '/') {
-            hs_http_internal_redirect(r, name, r->args);
-            return;
-        }
-        if (stat(full, &st) == 0 && !S_ISDIR(st.st_mode)) {
-            hs_str uri = hs_cstr(hs_psprintf(r->pool, "%.*s%.*s", (int)r->uri.n, r->uri.p, (int)name.n, name.p));
-            hs_http_internal_redirect(r, uri, r->args);
-            return;
-        }
-    }
-    struct stat st;
-    if (stat(dir_path.p, &st) == 0 && S_ISDIR(st.st_mode)) {
-        hs_log(HS_LOG_ERR, "*%llu directory index of \"%s\" is forbidden, client: %s",
-               (unsigned long long)r->conn->number, dir_path.p, hs_conn_peer_text(r->conn));
-        hs_http_finalize(r, 403);
-        return;
-    }
-    hs_http_finalize(r, 404);
-}
-
-void hs_http_static_handler(hs_req *r)
+static void serve(hs_req *r)
 {
     hs_str path;
     if (r->h.method_id != HS_METHOD_GET && r->h.method_id != HS_METHOD_HEAD &&
@@ -315,19 +256,20 @@ void hs_http_static_handler(hs_req *r)
         hs_http_finalize(r, 405);
         return;
     }
-    if (map_path(r, r->uri, &path) != HS_OK) {
+    if (hs_static_map_path(r, r->uri, &path) != HS_OK) {
         hs_http_finalize(r, 500);
         return;
     }
     if (r->uri.n && r->uri.p[r->uri.n - 1] == '/') {
-        serve_index(r, path);
+        hs_static_index(r, path);
         return;
     }
     hs_file_info fi;
-    int err = hs_file_open(r->pool, r->loc->open_file_cache, path.p, &fi);
+    const hs_static_loc *sl = hs_static_loc_of(r->loc);
+    int err = hs_file_open(r->pool, sl->open_file_cache, path.p, &fi);
     if (err) {
         int status = errno_status(err);
-        if (status == 404 && r->loc->log_not_found)
+        if (status == 404 && sl->log_not_found)
             hs_log(HS_LOG_ERR, "*%llu open() \"%s\" failed (%d: %s), client: %s",
                    (unsigned long long)r->conn->number, path.p, err, strerror(err), hs_conn_peer_text(r->conn));
         hs_http_finalize(r, status);
@@ -346,89 +288,11 @@ void hs_http_static_handler(hs_req *r)
     serve_file(r, &fi, path);
 }
 
-/* ---- try_files ---- */
-
-static bool exists(hs_req *r, hs_str uri, bool want_dir)
+static void static_run(hs_req *r)
 {
-    hs_str path;
-    if (map_path(r, uri, &path) != HS_OK)
-        return false;
-    if (want_dir && path.n > 1 && path.p[path.n - 1] == '/')
-        ((char *)path.p)[--path.n] = '\0';
-    struct stat st;
-    if (stat(path.p, &st) != 0)
-        return false;
-    return want_dir ? S_ISDIR(st.st_mode) : !S_ISDIR(st.st_mode);
+    if (hs_static_loc_of(r->loc)->try_files && hs_static_try_files(r) == HS_OK)
+        return;
+    serve(r);
 }
 
-int hs_http_try_files(hs_req *r)
-{
-    hs_loc_conf *lc = r->loc;
-    for (size_t i = 0; i + 1 < lc->ntry_files; i++) {
-        hs_str item;
-        if (hs_cv_eval(&lc->try_files[i], r, r->pool, &item) != HS_OK || item.n == 0)
-            continue;
-        bool dir = item.p[item.n - 1] == '/';
-        if (exists(r, item, dir)) {
-            r->uri = item;
-            return HS_DECLINED; /* the static handler serves the new $uri */
-        }
-    }
-    hs_str last;
-    if (hs_cv_eval(&lc->try_files[lc->ntry_files - 1], r, r->pool, &last) != HS_OK) {
-        hs_http_finalize(r, 500);
-        return HS_OK;
-    }
-    if (last.n > 1 && last.p[0] == '=') {
-        hs_http_finalize(r, atoi(last.p + 1));
-        return HS_OK;
-    }
-    if (last.n && last.p[0] == '@') {
-        hs_http_named_location(r, last);
-        return HS_OK;
-    }
-    const char *q = memchr(last.p, '?', last.n);
-    hs_str path = q ? (hs_str){last.p, (size_t)(q - last.p)} : last;
-    hs_str args = q ? (hs_str){q + 1, last.n - path.n - 1} : r->args;
-    hs_http_internal_redirect(r, path, args);
-    return HS_OK;
-}
-
-/* ---- return ---- */
-
-void hs_http_return_handler(hs_req *r)
-{
-    hs_loc_conf *lc = r->loc;
-    int code = lc->return_code;
-    hs_str text = HS_NULL_STR;
-    if (lc->return_text.raw.p && hs_cv_eval(&lc->return_text, r, r->pool, &text) != HS_OK) {
-        hs_http_finalize(r, 500);
-        return;
-    }
-    bool redirect = code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
-    if (redirect && text.p) {
-        hs_http_error_response(r, code);
-        if (text.n && text.p[0] == '/') {
-            hs_str host = hs_http_redirect_host(r);
-            int port = r->conn->group->listen->port;
-            char portbuf[16] = "";
-            if (port != 80)
-                snprintf(portbuf, sizeof(portbuf), ":%d", port);
-            text = hs_cstr(hs_psprintf(r->pool, "http://%.*s%s%.*s", (int)host.n, host.p, portbuf, (int)text.n, text.p));
-        }
-        r->resp.location = text;
-        hs_http_send_response(r);
-        return;
-    }
-    if (text.p == NULL && code >= 400) {
-        hs_http_finalize(r, code);
-        return;
-    }
-    hs_http_error_response(r, code);
-    if (text.p) {
-        r->resp.body = text;
-        r->resp.content_length = (int64_t)text.n;
-        r->resp.content_type = lc->default_type;
-    }
-    hs_http_send_response(r);
-}
+const hs_handler hs_static_handler = {.name = "static", .run = static_run};

@@ -1,11 +1,13 @@
-/* upstream { server ...; keepalive N; } and the proxy_* directives. */
+/* upstream { server ...; keepalive N; } and the proxy_* directives: their
+ * parsing, inheritance, and the resolution of proxy_pass targets after the
+ * http block. */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "core/units.h"
-#include "http/proxy.h"
+#include "proxy/proxy_internal.h"
 
 #define LOCP(field) HS_LEVEL_NONE, offsetof(hs_proxy_conf, field)
 
@@ -199,7 +201,7 @@ static int proxy_pass(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     hs_loc_conf *lc = cf->level[HS_LEVEL_LOC];
     hs_proxy_conf *pc = hs_proxy_conf_get(cf, lc);
     hs_str url = n->args[1];
-    if (pc->upstream || lc->handler == HS_HANDLER_PROXY)
+    if (pc->upstream || lc->handler != NULL)
         return hs_cf_error(cf, n, "\"proxy_pass\" directive is duplicate");
     if (hs_str_has_prefix(url, HS_STR("https://")))
         return hs_cf_error(cf, n, "https upstreams are not supported yet in \"%s\"", url.p);
@@ -217,7 +219,7 @@ static int proxy_pass(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     pc->proxy_host = hostport;
     /* the name is resolved after the http block: upstreams may come later */
     pc->upstream = (hs_upstream *)1;
-    lc->handler = HS_HANDLER_PROXY;
+    lc->handler = &hs_proxy_handler;
     pc->pass_file = n->file;
     pc->pass_line = n->line;
     return HS_OK;
@@ -327,7 +329,7 @@ const hs_directive hs_proxy_directives[] = {
 
 /* ---- after the http block ---- */
 
-static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
+void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
 {
     (void)cf;
     const hs_proxy_conf *p = hs_proxy_conf_of(parent);
@@ -376,27 +378,29 @@ static int resolve_pass(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
     return HS_OK;
 }
 
-static int finish_tree(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
+/* Resolves the proxy_pass targets of lc and the locations under it; *used
+ * tells whether there was one. */
+static int finish_tree(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc, bool *used)
 {
-    if (lc->handler == HS_HANDLER_PROXY && resolve_pass(cf, http, lc) != HS_OK)
-        return HS_ERROR;
+    if (lc->handler == &hs_proxy_handler) {
+        *used = true;
+        if (resolve_pass(cf, http, lc) != HS_OK)
+            return HS_ERROR;
+    }
     for (size_t i = 0; i < lc->nchildren; i++)
-        if (finish_tree(cf, http, lc->children[i]) != HS_OK)
+        if (finish_tree(cf, http, lc->children[i], used) != HS_OK)
             return HS_ERROR;
     return HS_OK;
 }
 
-static int http_finish(hs_cf *cf, hs_http_conf *http)
+int hs_proxy_http_finish(hs_cf *cf, hs_http_conf *http)
 {
+    bool used = false;
     for (size_t i = 0; i < http->nservers; i++)
-        if (finish_tree(cf, http, http->servers[i]->loc) != HS_OK)
+        if (finish_tree(cf, http, http->servers[i]->loc, &used) != HS_OK)
             return HS_ERROR;
+    /* the upstream response times go to the metrics when the request ends */
+    if (used)
+        return hs_http_add_phase(cf, http, HS_PHASE_LOG, hs_proxy_log_tries);
     return HS_OK;
 }
-
-hs_module hs_proxy_module = {
-    .name = "proxy",
-    .directives = {hs_proxy_directives},
-    .merge_loc = merge_loc,
-    .http_finish = http_finish,
-};

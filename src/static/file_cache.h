@@ -3,8 +3,8 @@
  * re-validated with stat() at most once per HS_FILE_CACHE_VALID_MS, so a hot
  * small file costs no system call at all. A cached file changed on disk is
  * seen within that time (as nginx's open_file_cache_valid, but 1 s). */
-#ifndef HS_HTTP_FILE_CACHE_H
-#define HS_HTTP_FILE_CACHE_H
+#ifndef HS_STATIC_FILE_CACHE_H
+#define HS_STATIC_FILE_CACHE_H
 
 #include <time.h>
 
@@ -26,7 +26,7 @@ typedef struct {
 
 /* Opens path for reading. Returns 0, or an errno value. */
 int hs_file_open(hs_pool *pool, bool use_cache, const char *path, hs_file_info *out);
-/* Empties the cache (reload, tests). */
+/* Empties the cache (each configuration the master starts workers with). */
 void hs_file_cache_clear(void);
 
 #endif

@@ -1,4 +1,6 @@
-#include "http/file_cache.h"
+/* hush's small-file cache (file_cache.h): opening a file for the static
+ * handler, from memory when it is small, hot and unchanged. */
+#include "static/file_cache.h"
 
 #include <errno.h>
 #include <fcntl.h>

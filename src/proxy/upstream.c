@@ -7,11 +7,9 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "http/proxy.h"
+#include "proxy/proxy_internal.h"
 
 #define IDLE_TIMEOUT_MSEC 60000
-
-void hs_proxy_upstream_event(hs_upconn *u, uint32_t events);
 
 static bool usable(const hs_upstream_server *s, size_t i, uint64_t tried)
 {

@@ -1,4 +1,6 @@
-#include "http/resp_parse.h"
+/* Upstream response heads: the status line and header fields, checked
+ * strictly (see resp_parse.h). */
+#include "proxy/resp_parse.h"
 
 static int fail(hs_http_response *r, const char *why)
 {

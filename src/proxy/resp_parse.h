@@ -1,8 +1,8 @@
 /* Parser of upstream response heads (status line and header fields), strict
  * enough that a malformed upstream gives a 502 and never a desynchronised
  * connection. Stateless: call again with more bytes on HS_AGAIN. */
-#ifndef HS_HTTP_RESP_PARSE_H
-#define HS_HTTP_RESP_PARSE_H
+#ifndef HS_PROXY_RESP_PARSE_H
+#define HS_PROXY_RESP_PARSE_H
 
 #include "http/parse.h"
 

@@ -1,0 +1,73 @@
+/* `return` (the core's answer of a level that has one) and absolute
+ * redirect URLs. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "http/phase.h"
+
+/* The host for an absolute redirect: the request's, else the server's name,
+ * else the local address the client connected to (as nginx). */
+hs_str hs_http_redirect_host(hs_req *r)
+{
+    if (r->host.n)
+        return r->host;
+    if (r->srv->name.n && r->srv->name.p[0] != '_')
+        return r->srv->name;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char *buf = hs_palloc(r->pool, INET6_ADDRSTRLEN + 2);
+    if (buf == NULL || getsockname(r->conn->io.fd, (struct sockaddr *)&ss, &len) != 0)
+        return HS_STR("localhost");
+    if (ss.ss_family == AF_INET6) {
+        buf[0] = '[';
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf + 1, INET6_ADDRSTRLEN);
+        strcat(buf, "]");
+    } else {
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, INET6_ADDRSTRLEN);
+    }
+    return hs_cstr(buf);
+}
+
+hs_str hs_http_absolute_url(hs_req *r, hs_str path)
+{
+    hs_str host = hs_http_redirect_host(r);
+    int port = r->conn->group->listen->port;
+    char portbuf[16] = "";
+    if (port != 80)
+        snprintf(portbuf, sizeof(portbuf), ":%d", port);
+    return hs_cstr(hs_psprintf(r->pool, "http://%.*s%s%.*s", (int)host.n, host.p, portbuf, (int)path.n, path.p));
+}
+
+static void return_run(hs_req *r)
+{
+    hs_loc_conf *lc = r->loc;
+    int code = lc->return_code;
+    hs_str text = HS_NULL_STR;
+    if (lc->return_text.raw.p && hs_cv_eval(&lc->return_text, r, r->pool, &text) != HS_OK) {
+        hs_http_finalize(r, 500);
+        return;
+    }
+    bool redirect = code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+    if (redirect && text.p) {
+        hs_http_error_response(r, code);
+        if (text.n && text.p[0] == '/')
+            text = hs_http_absolute_url(r, text);
+        r->resp.location = text;
+        hs_http_send_response(r);
+        return;
+    }
+    if (text.p == NULL && code >= 400) {
+        hs_http_finalize(r, code);
+        return;
+    }
+    hs_http_error_response(r, code);
+    if (text.p) {
+        r->resp.body = text;
+        r->resp.content_length = (int64_t)text.n;
+        r->resp.content_type = lc->default_type;
+    }
+    hs_http_send_response(r);
+}
+
+const hs_handler hs_http_return_handler = {.name = "return", .run = return_run};

@@ -1,0 +1,53 @@
+/* What the files of the log module share (private to src/log). */
+#ifndef HS_LOG_LOG_INTERNAL_H
+#define HS_LOG_LOG_INTERNAL_H
+
+#include "http/phase.h"
+#include "log/format.h"
+#include "log/log.h"
+#include "log/writer.h"
+
+/* An access_log or connection_log target. */
+typedef struct {
+    hs_log_file *file;      /* where lines go */
+    hs_log_format *format;  /* how they look */
+    bool has_cond;          /* if=$var given */
+    hs_var_ref cond;        /* skip the line when empty or "0" */
+} hs_log_target;
+
+/* The log settings of the http block. */
+typedef struct {
+    hs_log_format **formats;  /* log_format definitions, combined first */
+    size_t nformats;
+    hs_log_target *dflt;      /* logs/access.log combined, for levels without access_log; or NULL */
+    hs_log_target *conn_logs; /* connection_log targets */
+    size_t nconn_logs;
+} hs_log_http;
+
+/* The access_log settings of a level. */
+typedef struct {
+    hs_log_target **logs;     /* access_log targets; NULL: inherit (at the top: the default) */
+    size_t nlogs;
+    int off;                  /* access_log off; HS_UNSET: inherit */
+    hs_log_http *http;        /* the block's settings (set by the merge) */
+} hs_log_loc;
+
+hs_log_http *hs_log_http_get(hs_cf *cf);
+hs_log_loc *hs_log_loc_get(hs_cf *cf, hs_loc_conf *lc);
+hs_log_format *hs_log_find_format(hs_log_http *lh, hs_str name);
+/* buffer=, flush= and if= of a log directive; HS_DECLINED: not one of them. */
+int hs_log_target_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_log_target *t);
+/* Writes one line for r, if the target's condition holds. */
+void hs_log_target_write(hs_log_target *t, hs_req *r);
+
+/* access.c */
+extern const hs_directive hs_log_access_directives[];
+int hs_log_access_init(hs_cf *cf, hs_log_http *lh);
+void hs_log_access_merge(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent);
+int hs_log_access_finish(hs_cf *cf, hs_http_conf *http, hs_log_http *lh);
+
+/* connlog.c */
+extern const hs_directive hs_log_conn_directives[];
+int hs_log_conn_finish(hs_cf *cf, hs_http_conf *http, hs_log_http *lh);
+
+#endif

@@ -1,0 +1,193 @@
+/* The proxy handler: read the request body (small and chunked bodies are
+ * buffered so a retry can resend them, large ones stream), connect to an
+ * upstream server or reuse a kept-alive connection, send the request, parse
+ * the response head, relay the body with bounded memory, and account for
+ * every way it can end — above all a client that leaves while the upstream
+ * works (499, detected through EPOLLRDHUP at once, not when the upstream
+ * answers).
+ *
+ * This file has the module and handler records, the request's state, the
+ * handler's entry, the client's events and the abandon; the steps are in
+ * proxy_body.c, proxy_upstream.c, proxy_request.c, proxy_response.c and
+ * proxy_relay.c. */
+#include <stdlib.h>
+
+#include "core/errlog.h"
+#include "proxy/proxy_internal.h"
+
+static void proxy_run(hs_req *r);
+static void proxy_client_event(hs_req *r, uint32_t events);
+static void proxy_abandon(hs_req *r);
+
+const hs_handler hs_proxy_handler = {
+    .name = "proxy",
+    .run = proxy_run,
+    .reads_body = true,
+    .on_client_event = proxy_client_event,
+    .on_abandon = proxy_abandon,
+};
+
+hs_module hs_proxy_module = {
+    .name = "proxy",
+    .directives = {hs_proxy_directives},
+    .variables = hs_proxy_variables,
+    .merge_loc = hs_proxy_merge_loc,
+    .http_finish = hs_proxy_http_finish,
+};
+
+/* ---- the state ---- */
+
+void hs_proxy_release_upstream(hs_proxy_state *px, bool reusable)
+{
+    hs_upconn *u = px->u;
+    if (u == NULL)
+        return;
+    px->u = NULL;
+    hs_timer_cancel(&u->timer);
+    if (reusable && u->up->keepalive > 0) {
+        hs_upstream_pool_put(u);
+        return;
+    }
+    u->r = NULL;
+    u->up = NULL; /* not in a pool list */
+    hs_upconn_close(u);
+}
+
+static void free_buffers(hs_proxy_state *px)
+{
+    free(px->in);
+    free(px->cout);
+    px->in = px->cout = NULL;
+}
+
+void hs_proxy_log_error(hs_req *r, int err, const char *what)
+{
+    hs_proxy_state *px = PX(r);
+    hs_log_errno(HS_LOG_ERR, err, "*%llu %s, client: %s, upstream: \"%s\", request: \"%.*s\"",
+                 (unsigned long long)r->conn->number, what, hs_conn_peer_text(r->conn),
+                 px->u ? px->u->server->text : "-", (int)r->h.request_line.n, r->h.request_line.p);
+}
+
+void hs_proxy_end(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    px->state = PX_DONE;
+    hs_http_client_deadline(r, 0, HS_END_NONE);
+    hs_http_release(r);
+    free_buffers(px);
+}
+
+/* ---- entry ---- */
+
+static void proxy_run(hs_req *r)
+{
+    hs_proxy_conf *pc = hs_proxy_conf_of(r->loc);
+    hs_proxy_state *px = hs_pcalloc(r->pool, sizeof(*px));
+    if (px == NULL || pc == NULL || pc->upstream == NULL) {
+        hs_http_finalize(r, 500);
+        return;
+    }
+    px->pc = pc;
+    px->in_cap = (size_t)pc->buffer_size;
+    px->in = malloc(px->in_cap);
+    if (px->in == NULL) {
+        hs_http_finalize(r, 500);
+        return;
+    }
+    HS_MOD_SLOT(r->ctx, &hs_proxy_module) = px;
+    r->upstream = true;
+    hs_http_own(r, &hs_proxy_handler);
+    hs_http_client_deadline(r, 0, HS_END_NONE);
+    bool small = r->h.content_length <= BUFFERED_BODY_MAX;
+    if (r->h.expect_continue && (r->h.chunked || r->h.content_length > 0))
+        hs_http_send_continue(r); /* not when the body is already coming */
+    if (r->h.chunked || (r->h.content_length > 0 && small)) {
+        px->state = PX_READ_BODY;
+        hs_proxy_read_body(r);
+        return;
+    }
+    px->body_buffered = r->h.content_length <= 0;
+    hs_proxy_connect(r);
+}
+
+/* ---- the client's events ---- */
+
+/* The client can take more of the response. */
+static void client_writable(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    if (px->state != PX_RELAY)
+        return;
+    if (px->u == NULL) {
+        /* the upstream finished first: just drain to the client */
+        if (hs_proxy_flush_client(r) == HS_OK) {
+            hs_http_client_deadline(r, 0, HS_END_NONE);
+            hs_proxy_relay_finished(r);
+        }
+        return;
+    }
+    hs_proxy_relay(r);
+}
+
+/* The client sent more (request body bytes). */
+static void client_readable(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    if (px->state == PX_READ_BODY)
+        hs_proxy_read_body(r);
+    else if (px->state == PX_SEND_BODY)
+        hs_proxy_send_stream(r);
+    /* otherwise: pipelined bytes wait in the socket until this request is done */
+}
+
+/* The client connection closed or half-closed while the request is proxied. */
+static void client_gone(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    if (px->client_gone)
+        return;
+    if (px->state == PX_READ_BODY || px->state == PX_SEND_BODY) {
+        hs_proxy_release_upstream(px, false);
+        hs_proxy_body_failed(r, 0);
+        return;
+    }
+    if (px->pc->ignore_client_abort && px->u) {
+        /* let the upstream finish; its outcome is logged when it does */
+        px->client_gone = true;
+        hs_http_client_deadline(r, 0, HS_END_NONE);
+        hs_http_ignore_client(r);
+        px->cout_len = px->cout_sent = 0;
+        return;
+    }
+    if (px->ntries > 0)
+        cur_try(px)->response_us = since_start(px);
+    hs_proxy_release_upstream(px, false); /* closed now: the upstream sees it at once */
+    hs_proxy_end(r);
+    hs_ending e = r->resp.started ? HS_END_CLIENT_ABORT_BODY : HS_END_CLIENT_ABORT;
+    hs_http_end(r, e, r->resp.started ? 0 : 499);
+}
+
+/* A close or half-close is an abort, noticed now rather than when the
+ * upstream answers. */
+static void proxy_client_event(hs_req *r, uint32_t events)
+{
+    hs_conn *c = r->conn;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        client_gone(r);
+    else if (events & EPOLLOUT)
+        client_writable(r);
+    /* r may have ended above (and its memory gone to the next request) */
+    if ((events & EPOLLIN) && c->state != HS_CONN_CLOSED && c->req == r && r->owner == &hs_proxy_handler)
+        client_readable(r);
+}
+
+/* The client connection is closing under us (timeout, stop): let go of the
+ * upstream side. The core ends and logs the request. */
+static void proxy_abandon(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    if (px->ntries > 0 && cur_try(px)->response_us < 0)
+        cur_try(px)->response_us = since_start(px);
+    hs_proxy_release_upstream(px, false);
+    hs_proxy_end(r);
+}

@@ -1,0 +1,281 @@
+/* What the files of the proxy share: upstream groups, their servers and
+ * keep-alive pools, the proxy_* settings of a location, the per-request
+ * proxy state, and the steps of a proxied request that call each other
+ * across files. Private to src/proxy. */
+#ifndef HS_PROXY_PROXY_INTERNAL_H
+#define HS_PROXY_PROXY_INTERNAL_H
+
+#include <strings.h>
+
+#include "core/clock.h"
+#include "http/chunked.h"
+#include "http/http.h"
+#include "http/phase.h"
+#include "proxy/proxy.h"
+#include "proxy/resp_parse.h"
+
+#define MAX_TRIES_LOGGED 8
+#define MAX_RESP_HEADERS 100
+#define BUFFERED_BODY_MAX (64 * 1024) /* bodies up to this are kept for retries */
+#define CHUNKED_BODY_MAX (64 * 1024 * 1024)
+
+typedef struct hs_upstream hs_upstream;
+typedef struct hs_upconn hs_upconn;
+
+/* ---- configuration (proxy_conf.c) ---- */
+
+typedef struct {
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    char text[80];          /* "127.0.0.1:8081": $upstream_addr */
+    int weight;             /* weight= */
+    int max_fails;          /* max_fails= (0: never marked down) */
+    int64_t fail_timeout;   /* fail_timeout= in ms */
+    bool backup;            /* backup */
+    /* this worker's view of its health and share */
+    int current_weight;     /* smooth weighted round-robin state */
+    int fails;              /* failures within fail_timeout */
+    uint64_t checked;       /* mono ms of the first failure of the window */
+    uint64_t down_until;    /* mono ms until which it is skipped */
+} hs_upstream_server;
+
+struct hs_upstream {
+    hs_str name;                 /* upstream NAME, or "host:port" of a proxy_pass URL */
+    hs_upstream_server *servers;
+    size_t nservers;
+    int keepalive;               /* idle connections kept per worker; 0 none */
+    bool implicit;               /* made from a proxy_pass URL */
+    hs_upconn *idle;             /* this worker's idle connections, most recent first */
+    int nidle;
+    const char *file;
+    int line;
+    hs_upstream *next;           /* all upstreams of the http block */
+};
+
+/* proxy_next_upstream conditions */
+enum {
+    HS_NEXT_ERROR = 1 << 0,
+    HS_NEXT_TIMEOUT = 1 << 1,
+    HS_NEXT_INVALID_HEADER = 1 << 2,
+    HS_NEXT_500 = 1 << 3,
+    HS_NEXT_502 = 1 << 4,
+    HS_NEXT_503 = 1 << 5,
+    HS_NEXT_504 = 1 << 6,
+    HS_NEXT_403 = 1 << 7,
+    HS_NEXT_404 = 1 << 8,
+    HS_NEXT_429 = 1 << 9,
+    HS_NEXT_NON_IDEMPOTENT = 1 << 10,
+    HS_NEXT_OFF = 1 << 11,
+};
+
+typedef struct {
+    hs_str name;  /* header name */
+    hs_cv value;  /* value; empty removes the header */
+} hs_proxy_header;
+
+typedef struct hs_proxy_conf {
+    hs_upstream *upstream;        /* proxy_pass target; NULL when not set here */
+    hs_str uri;                   /* URI part of proxy_pass ("" none) */
+    bool has_uri;                 /* proxy_pass had a URI part: replace the location prefix */
+    hs_str proxy_host;            /* $proxy_host */
+    int http_version;             /* 10 or 11 */
+    hs_proxy_header *headers;     /* proxy_set_header; NULL = inherit */
+    size_t nheaders;
+    int64_t connect_timeout, read_timeout, send_timeout; /* ms */
+    int next_upstream;            /* HS_NEXT_* mask */
+    int64_t next_upstream_tries;  /* 0 = unlimited */
+    int ignore_client_abort;
+    int buffering;
+    int64_t buffer_size;          /* relay buffer (bounded memory per request) */
+    const char *pass_file;        /* where proxy_pass was written, for errors */
+    int pass_line;
+} hs_proxy_conf;
+
+extern const hs_directive hs_proxy_directives[];
+void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent);
+int hs_proxy_http_finish(hs_cf *cf, hs_http_conf *http);
+
+/* The proxy settings of a level, created on first use; and as they are (NULL: none). */
+hs_proxy_conf *hs_proxy_conf_get(hs_cf *cf, hs_loc_conf *lc);
+static inline hs_proxy_conf *hs_proxy_conf_of(const hs_loc_conf *lc)
+{
+    return HS_MOD_SLOT(lc->mod, &hs_proxy_module);
+}
+
+/* ---- upstream runtime (upstream.c) ---- */
+
+/* An upstream connection, for one request or idle in a pool. */
+struct hs_upconn {
+    hs_ev ev;                /* first: epoll dispatch */
+    hs_timer timer;          /* connect/send/read timeout, or idle expiry */
+    int fd;
+    hs_upstream *up;
+    hs_upstream_server *server;
+    hs_req *r;               /* owning request; NULL when idle */
+    hs_upconn *next;         /* pool list */
+    bool reused;             /* came from the pool */
+    bool connected;          /* the TCP handshake completed */
+    uint32_t requests;       /* requests sent on it */
+};
+
+/* Picks a server (weighted round robin, skipping failed ones, then backups). */
+hs_upstream_server *hs_upstream_pick(hs_upstream *up, uint64_t tried_mask);
+void hs_upstream_failed(hs_upstream_server *s);
+/* Is there a server not yet tried and not marked down? */
+bool hs_upstream_has_candidate(const hs_upstream *up, uint64_t tried_mask);
+void hs_upstream_succeeded(hs_upstream_server *s);
+/* An idle connection to server s from the pool, or NULL. */
+hs_upconn *hs_upstream_pool_get(hs_upstream *up, hs_upstream_server *s);
+/* Keeps a connection whose response was fully read; closes it when the pool is full. */
+void hs_upstream_pool_put(hs_upconn *u);
+void hs_upconn_close(hs_upconn *u);
+hs_upconn *hs_upconn_new(hs_upstream *up, hs_upstream_server *s);
+
+/* ---- the per-request state ---- */
+
+typedef enum {
+    PX_READ_BODY,  /* buffering the client's body before connecting */
+    PX_CONNECT,    /* non-blocking connect in progress */
+    PX_SEND,       /* sending the request head (and buffered body) */
+    PX_SEND_BODY,  /* streaming a large body from the client */
+    PX_READ_HEAD,  /* waiting for the response head */
+    PX_RELAY,      /* relaying the response body */
+    PX_DONE,
+} px_state;
+
+/* What one try looked like, for $upstream_* (comma-separated over tries). */
+typedef struct {
+    const char *addr;
+    int status;             /* 0: none ("-"), else the status or 502/504 for failures */
+    int64_t connect_us, header_us, response_us; /* -1: not reached */
+} px_try;
+
+/* Kept in the request's slot (HS_MOD_SLOT(r->ctx, &hs_proxy_module)) after
+ * the proxy is done, for $upstream_* and the metrics of the log phase. */
+typedef struct hs_proxy_state {
+    hs_proxy_conf *pc;
+    hs_upconn *u;
+    px_state state;
+    uint64_t tried;         /* servers already tried (bit per index) */
+    int ntries;
+    px_try tries[MAX_TRIES_LOGGED];
+    uint64_t t_start;       /* µs when the current try started */
+    char *out;              /* request head + buffered body */
+    size_t out_len, out_sent;
+    char *body;             /* buffered request body */
+    size_t body_len, body_cap;
+    bool body_buffered;     /* body fully in memory (retry possible) */
+    hs_chunked dec;         /* the upstream's chunked response */
+    bool request_sent;      /* some request byte reached the upstream */
+    char *in;               /* upstream read buffer */
+    size_t in_cap, in_len;
+    hs_http_response resp;
+    hs_header resp_hdrs[MAX_RESP_HEADERS];
+    int64_t resp_left;      /* Content-Length bytes still due */
+    bool resp_chunked, resp_until_close, resp_none;
+    bool client_chunked;    /* we chunk-encode the body to the client */
+    char *cout;             /* bytes waiting for the client */
+    size_t cout_len, cout_sent, cout_cap;
+    bool client_gone;       /* the client left; ignore_client_abort keeps us going */
+    bool upstream_clean;    /* the response ended exactly: the connection may be reused */
+} hs_proxy_state;
+
+static inline hs_proxy_state *PX(hs_req *r) { return HS_MOD_SLOT(r->ctx, &hs_proxy_module); }
+
+static inline px_try *cur_try(hs_proxy_state *px) { return &px->tries[(px->ntries - 1) % MAX_TRIES_LOGGED]; }
+
+static inline int64_t since_start(hs_proxy_state *px) { return (int64_t)(hs_now.mono_usec - px->t_start); }
+
+static inline bool uses_keepalive(hs_proxy_conf *pc) { return pc->http_version == 11 && pc->upstream->keepalive > 0; }
+
+/* The upstream connection may go back to the pool: the response ended exactly. */
+static inline bool upstream_reusable(hs_proxy_state *px)
+{
+    return px->upstream_clean && px->resp.keep_alive && uses_keepalive(px->pc);
+}
+
+/* ---- proxy.c: the request's life on the proxy's side ---- */
+
+/* Gives the upstream connection back to the pool (reusable) or closes it. */
+void hs_proxy_release_upstream(hs_proxy_state *px, bool reusable);
+/* The request is finished on the proxy's side: hand the client connection
+ * back to the core. */
+void hs_proxy_end(hs_req *r);
+void hs_proxy_log_error(hs_req *r, int err, const char *what);
+
+/* ---- proxy_request.c: the request head for the upstream ---- */
+int hs_proxy_build_request(hs_req *r);
+
+/* ---- proxy_body.c: the client's body ---- */
+
+/* Buffers a small or chunked body, then connects. */
+void hs_proxy_read_body(hs_req *r);
+/* Streams the rest of a large Content-Length body to the upstream. */
+void hs_proxy_send_stream(hs_req *r);
+/* The client's body failed: status 0 when the client left in the middle of
+ * it, else 400 or 413 for a malformed or too large one. Ends the request. */
+void hs_proxy_body_failed(hs_req *r, int status);
+
+/* ---- proxy_upstream.c: tries ---- */
+
+/* Starts a try on the next server. */
+void hs_proxy_connect(hs_req *r);
+/* A try failed before the response head reached the client: retry or answer. */
+void hs_proxy_fail(hs_req *r, int status, bool timeout, const char *what);
+/* May a failed try (condition HS_NEXT_*) go on to the next server? */
+bool hs_proxy_may_retry(hs_req *r, int cond);
+/* An upstream connection's epoll events, or 0 when its timer fired: called
+ * by upstream.c (the pool's and the timers' dispatch). */
+void hs_proxy_upstream_event(hs_upconn *u, uint32_t events);
+
+/* ---- proxy_response.c: the response head ---- */
+void hs_proxy_read_head(hs_req *r);
+
+/* ---- proxy_relay.c: the response body ---- */
+
+/* Consumes px->in per the response framing: HS_OK when the body is
+ * complete, HS_AGAIN for more, HS_ERROR for a malformed body. */
+int hs_proxy_consume_in(hs_req *r);
+/* Bytes for the client, as they are. */
+int hs_proxy_cout_add(hs_proxy_state *px, const char *data, size_t n);
+/* Writes what waits for the client: HS_OK, HS_AGAIN or HS_ERROR. */
+int hs_proxy_flush_client(hs_req *r);
+void hs_proxy_relay(hs_req *r);
+void hs_proxy_relay_finished(hs_req *r);
+void hs_proxy_relay_error(hs_req *r, bool client_side);
+
+/* ---- proxy_vars.c ---- */
+extern const hs_var_def hs_proxy_variables[];
+/* HS_PHASE_LOG: the response time of each try, for the metrics. */
+int hs_proxy_log_tries(hs_req *r);
+
+/* ---- building heads without printf (this runs for every proxied request) ---- */
+
+static inline char *put(char *p, const char *s, size_t n)
+{
+    if (n)
+        memcpy(p, s, n);
+    return p + n;
+}
+#define PUT_LIT(p, lit) put((p), (lit), sizeof(lit) - 1)
+
+static inline char *put_field(char *p, hs_str name, hs_str value)
+{
+    p = put(p, name.p, name.n);
+    p = PUT_LIT(p, ": ");
+    p = put(p, value.p, value.n);
+    return PUT_LIT(p, "\r\n");
+}
+
+static inline char *put_u64(char *p, uint64_t v) { return p + hs_u64_to_str(v, p); }
+
+/* Is name one of names (case-insensitive)? Lengths are compared first. */
+static inline bool name_in(hs_str name, const hs_str *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (names[i].n == name.n && strncasecmp(names[i].p, name.p, name.n) == 0)
+            return true;
+    return false;
+}
+
+#endif

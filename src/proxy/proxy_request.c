@@ -1,0 +1,113 @@
+/* The request to the upstream: its URI, its header fields (the client's
+ * minus the hop-by-hop ones, plus proxy_set_header) and, for a buffered
+ * body, the body, in one buffer sent as it is. */
+#include "proxy/proxy_internal.h"
+
+static bool hop_by_hop(hs_str name)
+{
+    static const hs_str names[] = {HS_STR("Connection"), HS_STR("Keep-Alive"), HS_STR("Proxy-Connection"),
+                                   HS_STR("TE"), HS_STR("Trailer"), HS_STR("Transfer-Encoding"),
+                                   HS_STR("Upgrade"), HS_STR("Content-Length"), HS_STR("Expect"), HS_STR("Host")};
+    return name_in(name, names, HS_ARRAY_LEN(names));
+}
+
+static bool set_by_conf(hs_proxy_conf *pc, hs_str name)
+{
+    for (size_t i = 0; i < pc->nheaders; i++)
+        if (hs_str_caseeq(pc->headers[i].name, name))
+            return true;
+    return false;
+}
+
+/* The URI sent upstream: the client's as sent, or with the location prefix
+ * replaced by proxy_pass's URI part (then escaped again). */
+static hs_str upstream_uri(hs_req *r, hs_proxy_conf *pc)
+{
+    if (!pc->has_uri) {
+        if (r->h.target.n && r->h.target.p[0] == '/')
+            return r->h.target;
+        /* absolute-form: the path and query only */
+        return hs_cstr(hs_psprintf(r->pool, "%.*s%s%.*s", (int)r->h.path.n, r->h.path.p, r->h.args.n ? "?" : "",
+                                   (int)r->h.args.n, r->h.args.p));
+    }
+    hs_str rest = r->uri;
+    hs_loc_conf *lc = r->loc;
+    if ((lc->match == HS_LOC_PREFIX || lc->match == HS_LOC_NOREGEX || lc->match == HS_LOC_EXACT) &&
+        hs_str_has_prefix(rest, lc->name))
+        rest = (hs_str){rest.p + lc->name.n, rest.n - lc->name.n};
+    char *out = hs_palloc(r->pool, pc->uri.n + rest.n * 3 + r->args.n + 2), *p = out;
+    memcpy(p, pc->uri.p, pc->uri.n);
+    p += pc->uri.n;
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < rest.n; i++) {
+        unsigned char c = (unsigned char)rest.p[i];
+        if (c <= 0x20 || c >= 0x7f || c == '%' || c == '?' || c == '#') {
+            *p++ = '%';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        } else {
+            *p++ = (char)c;
+        }
+    }
+    if (r->args.n) {
+        *p++ = '?';
+        memcpy(p, r->args.p, r->args.n);
+        p += r->args.n;
+    }
+    return (hs_str){out, (size_t)(p - out)};
+}
+
+int hs_proxy_build_request(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    hs_proxy_conf *pc = px->pc;
+    hs_str uri = upstream_uri(r, pc);
+    size_t cap = r->h.method.n + uri.n + 64 + px->body_len;
+    for (size_t i = 0; i < r->h.nheaders; i++)
+        cap += r->headers[i].name.n + r->headers[i].value.n + 4;
+    hs_str values[64];
+    size_t nset = pc->nheaders < 64 ? pc->nheaders : 64;
+    bool host_set = false, conn_set = false;
+    for (size_t i = 0; i < nset; i++) {
+        if (hs_cv_eval(&pc->headers[i].value, r, r->pool, &values[i]) != HS_OK)
+            return HS_ERROR;
+        cap += pc->headers[i].name.n + values[i].n + 4;
+        host_set |= hs_str_caseeq_lit(pc->headers[i].name, "Host");
+        conn_set |= hs_str_caseeq_lit(pc->headers[i].name, "Connection");
+    }
+    cap += pc->proxy_host.n + 64;
+    char *b = hs_palloc(r->pool, cap), *p = b;
+    if (b == NULL)
+        return HS_ERROR;
+    p = put(p, r->h.method.p, r->h.method.n);
+    *p++ = ' ';
+    p = put(p, uri.p, uri.n);
+    p = pc->http_version == 11 ? PUT_LIT(p, " HTTP/1.1\r\n") : PUT_LIT(p, " HTTP/1.0\r\n");
+    if (!host_set)
+        p = put_field(p, HS_STR("Host"), pc->proxy_host);
+    if (!conn_set && !uses_keepalive(pc))
+        p = PUT_LIT(p, "Connection: close\r\n");
+    for (size_t i = 0; i < nset; i++)
+        if (values[i].n) /* an empty value removes the header */
+            p = put_field(p, pc->headers[i].name, values[i]);
+    for (size_t i = 0; i < r->h.nheaders; i++) {
+        hs_header *h = &r->headers[i];
+        if (!hop_by_hop(h->name) && (nset == 0 || !set_by_conf(pc, h->name)))
+            p = put_field(p, h->name, h->value);
+    }
+    int64_t body = px->body_buffered ? (int64_t)px->body_len : r->h.content_length;
+    if (body > 0 || r->h.chunked || r->h.content_length == 0) {
+        p = PUT_LIT(p, "Content-Length: ");
+        p = put_u64(p, (uint64_t)(body > 0 ? body : 0));
+        p = PUT_LIT(p, "\r\n");
+    }
+    p = PUT_LIT(p, "\r\n");
+    if (px->body_buffered && px->body_len) {
+        memcpy(p, px->body, px->body_len);
+        p += px->body_len;
+    }
+    px->out = b;
+    px->out_len = (size_t)(p - b);
+    px->out_sent = 0;
+    return HS_OK;
+}

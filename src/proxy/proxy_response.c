@@ -1,0 +1,191 @@
+/* The upstream's response head: reading and parsing it, retrying on the
+ * statuses proxy_next_upstream names, deciding the body's framing both ways,
+ * and the head the client gets. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/errlog.h"
+#include "core/version.h"
+#include "proxy/proxy_internal.h"
+
+static bool hidden_response_header(hs_str name)
+{
+    static const hs_str names[] = {
+        HS_STR("Connection"), HS_STR("Keep-Alive"), HS_STR("Transfer-Encoding"), HS_STR("Content-Length"),
+        HS_STR("Server"), HS_STR("Date"), HS_STR("Proxy-Connection"), HS_STR("Trailer"), HS_STR("Upgrade"),
+        HS_STR("X-Pad")};
+    if (name.n > 8 && strncasecmp(name.p, "X-Accel-", 8) == 0)
+        return true;
+    return name_in(name, names, HS_ARRAY_LEN(names));
+}
+
+static bool retry_status(hs_proxy_state *px, int status)
+{
+    int cond = status == 500 ? HS_NEXT_500 : status == 502 ? HS_NEXT_502 : status == 503 ? HS_NEXT_503
+             : status == 504 ? HS_NEXT_504 : status == 403 ? HS_NEXT_403 : status == 404 ? HS_NEXT_404
+             : status == 429 ? HS_NEXT_429 : 0;
+    return cond && (px->pc->next_upstream & cond);
+}
+
+/* Decides the framing of the body, both ways. */
+static void plan_body(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    hs_http_response *h = &px->resp;
+    int s = h->status;
+    px->resp_none = r->h.method_id == HS_METHOD_HEAD || s == 204 || s == 304 || (s >= 100 && s < 200);
+    px->resp_chunked = !px->resp_none && h->chunked;
+    px->resp_left = px->resp_none ? 0 : h->content_length;
+    px->resp_until_close = !px->resp_none && !h->chunked && h->content_length < 0;
+    if (px->resp_chunked)
+        hs_chunked_init(&px->dec);
+    bool length_known = px->resp_none || h->content_length >= 0;
+    px->client_chunked = !length_known && r->h.version == 11;
+}
+
+static int build_client_head(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    hs_http_response *h = &px->resp;
+    hs_resp *rs = &r->resp;
+    size_t cap = 512;
+    for (size_t i = 0; i < h->nheaders; i++)
+        cap += h->headers[i].name.n + h->headers[i].value.n + 4;
+    char *b = hs_palloc(r->pool, cap + h->reason.n), *p = b;
+    if (b == NULL)
+        return HS_ERROR;
+    const char *text = hs_http_status_text(h->status);
+    p = PUT_LIT(p, "HTTP/1.1 ");
+    p = put_u64(p, (uint64_t)h->status);
+    *p++ = ' ';
+    p = text ? put(p, text, strlen(text)) : put(p, h->reason.p, h->reason.n);
+    p = PUT_LIT(p, "\r\n");
+    p = r->loc->server_tokens ? PUT_LIT(p, "Server: " HS_SERVER_TOKEN "\r\nDate: ") : PUT_LIT(p, "Server: hush\r\nDate: ");
+    p = put(p, hs_now.http_date, hs_now.http_date_len);
+    p = PUT_LIT(p, "\r\n");
+    for (size_t i = 0; i < h->nheaders; i++) {
+        hs_header *f = &h->headers[i];
+        if (hidden_response_header(f->name))
+            continue;
+        p = put_field(p, f->name, f->value);
+        if (f->name.n == 12 && strncasecmp(f->name.p, "Content-Type", 12) == 0)
+            rs->content_type = f->value;
+    }
+    if (h->content_length >= 0 && h->status != 304 && h->status != 204) {
+        p = PUT_LIT(p, "Content-Length: ");
+        p = put_u64(p, (uint64_t)h->content_length);
+        p = PUT_LIT(p, "\r\n");
+    } else if (px->client_chunked) {
+        p = PUT_LIT(p, "Transfer-Encoding: chunked\r\n");
+    }
+    rs->keepalive = hs_http_want_keepalive(r) && (!px->resp_until_close || px->client_chunked);
+    p = rs->keepalive ? PUT_LIT(p, "Connection: keep-alive\r\n\r\n") : PUT_LIT(p, "Connection: close\r\n\r\n");
+    rs->head = b;
+    rs->head_len = (size_t)(p - b);
+    rs->status = h->status;
+    rs->content_length = h->content_length;
+    return HS_OK;
+}
+
+/* The head asks for another try: a status proxy_next_upstream names, and a
+ * server left to try. Starts it and returns true. */
+static bool retried(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    uint64_t tried = px->tried | 1ULL << ((size_t)(px->u->server - px->pc->upstream->servers) & 63);
+    if (!retry_status(px, px->resp.status) || !hs_upstream_has_candidate(px->pc->upstream, tried) ||
+        !hs_proxy_may_retry(r, HS_NEXT_ERROR | HS_NEXT_TIMEOUT | HS_NEXT_500 | HS_NEXT_502 | HS_NEXT_503 |
+                                   HS_NEXT_504 | HS_NEXT_403 | HS_NEXT_404 | HS_NEXT_429))
+        return false;
+    px->tried = tried;
+    cur_try(px)->response_us = since_start(px);
+    hs_proxy_release_upstream(px, false);
+    hs_proxy_connect(r);
+    return true;
+}
+
+static void head_received(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    hs_http_response *h = &px->resp;
+    cur_try(px)->status = h->status;
+    cur_try(px)->header_us = since_start(px);
+    if (retried(r))
+        return;
+    hs_upstream_succeeded(px->u->server);
+    plan_body(r);
+    if (!px->client_gone && build_client_head(r) != HS_OK) {
+        hs_proxy_fail(r, 500, false, NULL);
+        return;
+    }
+    size_t extra = px->in_len - h->head_len;
+    memmove(px->in, px->in + h->head_len, extra);
+    px->in_len = extra;
+    if (!px->client_gone) {
+        if (hs_proxy_cout_add(px, r->resp.head, r->resp.head_len) != HS_OK) {
+            hs_proxy_fail(r, 500, false, NULL);
+            return;
+        }
+    }
+    if (px->in_len || px->resp_none) {
+        /* the body (or all of it) came with the head: one write to the client */
+        int rc = hs_proxy_consume_in(r);
+        if (rc == HS_ERROR) {
+            px->state = PX_RELAY;
+            hs_proxy_relay_error(r, false);
+            return;
+        }
+        if (rc == HS_OK) {
+            cur_try(px)->response_us = since_start(px);
+            hs_proxy_release_upstream(px, upstream_reusable(px));
+        }
+    }
+    px->state = PX_RELAY;
+    hs_proxy_relay(r);
+}
+
+void hs_proxy_read_head(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    for (;;) {
+        if (px->in_len) {
+            int rc = hs_http_parse_response(px->in, px->in_len, &px->resp, px->resp_hdrs, MAX_RESP_HEADERS);
+            if (rc == HS_OK && px->resp.status >= 100 && px->resp.status < 200 && px->resp.status != 101) {
+                /* an interim response (100 Continue): skip it */
+                memmove(px->in, px->in + px->resp.head_len, px->in_len - px->resp.head_len);
+                px->in_len -= px->resp.head_len;
+                continue;
+            }
+            if (rc == HS_OK) {
+                head_received(r);
+                return;
+            }
+            if (rc == HS_ERROR) {
+                hs_log(HS_LOG_ERR, "*%llu upstream sent invalid header (%s) while reading response header from upstream, upstream: \"%s\"",
+                       (unsigned long long)r->conn->number, px->resp.error ? px->resp.error : "?", px->u->server->text);
+                hs_proxy_fail(r, 502, false, NULL);
+                return;
+            }
+        }
+        if (px->in_len == px->in_cap) {
+            hs_log(HS_LOG_ERR, "*%llu upstream sent too big header, upstream: \"%s\"", (unsigned long long)r->conn->number,
+                   px->u->server->text);
+            hs_proxy_fail(r, 502, false, NULL);
+            return;
+        }
+        ssize_t n = recv(px->u->fd, px->in + px->in_len, px->in_cap - px->in_len, 0);
+        if (n > 0) {
+            px->in_len += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n < 0 && errno == EINTR)
+            continue;
+        /* closed or reset before a whole head */
+        hs_proxy_fail(r, 502, false, n == 0 ? "upstream prematurely closed connection while reading response header" :
+                                               "recv() failed while reading response header");
+        return;
+    }
+}

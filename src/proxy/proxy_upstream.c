@@ -1,0 +1,262 @@
+/* Tries: picking a server, connecting (or reusing a kept-alive connection),
+ * sending the request, failing over to the next server when the rules
+ * allow, and the dispatch of an upstream connection's events. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "core/errlog.h"
+#include "proxy/proxy_internal.h"
+
+static void proxy_send(hs_req *r);
+
+/* ---- trying servers ---- */
+
+static bool idempotent(hs_req *r)
+{
+    switch (r->h.method_id) {
+    case HS_METHOD_POST:
+    case HS_METHOD_PATCH:
+    case HS_METHOD_LOCK:
+        return false;
+    case HS_METHOD_UNKNOWN:
+        return false;
+    default:
+        return true;
+    }
+}
+
+bool hs_proxy_may_retry(hs_req *r, int cond)
+{
+    hs_proxy_state *px = PX(r);
+    hs_proxy_conf *pc = px->pc;
+    if (!(pc->next_upstream & cond) || r->resp.started || px->client_gone)
+        return false;
+    if (px->request_sent && !idempotent(r) && !(pc->next_upstream & HS_NEXT_NON_IDEMPOTENT))
+        return false;
+    if (px->request_sent && !px->body_buffered && r->h.content_length > 0)
+        return false; /* a streamed body cannot be sent again */
+    if (pc->next_upstream_tries && px->ntries >= pc->next_upstream_tries)
+        return false;
+    return px->ntries < (int)pc->upstream->nservers + 1;
+}
+
+static void start_try(hs_req *r, hs_upstream_server *s)
+{
+    hs_proxy_state *px = PX(r);
+    px->ntries++;
+    px_try *t = cur_try(px);
+    *t = (px_try){.addr = s->text, .status = 0, .connect_us = -1, .header_us = -1, .response_us = -1};
+    px->t_start = hs_now.mono_usec;
+    px->request_sent = false;
+    px->out_sent = 0;
+}
+
+static int open_socket(hs_upconn *u)
+{
+    int fd = socket(u->server->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    u->fd = fd;
+    if (hs_ev_add(fd, &u->ev, EPOLLIN | EPOLLOUT | EPOLLRDHUP) != 0)
+        return -errno;
+    if (connect(fd, (struct sockaddr *)&u->server->addr, u->server->addrlen) != 0 && errno != EINPROGRESS)
+        return -errno;
+    return 0;
+}
+
+void hs_proxy_connect(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    hs_proxy_conf *pc = px->pc;
+    hs_upstream *up = pc->upstream;
+    hs_upstream_server *s = hs_upstream_pick(up, px->tried);
+    if (s == NULL) {
+        hs_log(HS_LOG_ERR, "*%llu no live upstreams while connecting to upstream \"%.*s\", client: %s",
+               (unsigned long long)r->conn->number, (int)up->name.n, up->name.p, hs_conn_peer_text(r->conn));
+        hs_proxy_fail(r, 502, false, NULL);
+        return;
+    }
+    start_try(r, s);
+    if (hs_proxy_build_request(r) != HS_OK) {
+        hs_proxy_fail(r, 500, false, NULL);
+        return;
+    }
+    hs_upconn *u = uses_keepalive(pc) ? hs_upstream_pool_get(up, s) : NULL;
+    if (u) {
+        u->r = r;
+        px->u = u;
+        cur_try(px)->connect_us = 0;
+        px->state = PX_SEND;
+        proxy_send(r);
+        return;
+    }
+    u = hs_upconn_new(up, s);
+    if (u == NULL) {
+        hs_proxy_fail(r, 500, false, NULL);
+        return;
+    }
+    u->r = r;
+    px->u = u;
+    int err = open_socket(u);
+    if (err) {
+        hs_proxy_log_error(r, -err, "connect() failed");
+        hs_proxy_fail(r, 502, false, NULL);
+        return;
+    }
+    px->state = PX_CONNECT;
+    hs_timer_set(&u->timer, (uint64_t)pc->connect_timeout);
+}
+
+/* A try failed before the response head reached the client: retry on the
+ * next server when allowed, else answer status (502, 504). */
+void hs_proxy_fail(hs_req *r, int status, bool timeout, const char *what)
+{
+    hs_proxy_state *px = PX(r);
+    if (what)
+        hs_proxy_log_error(r, timeout ? ETIMEDOUT : errno, what);
+    bool reused = px->u && px->u->reused;
+    if (px->ntries > 0) {
+        cur_try(px)->status = status;
+        cur_try(px)->response_us = since_start(px);
+        if (px->u && !reused)
+            hs_upstream_failed(px->u->server);
+    }
+    hs_upstream_server *s = px->u ? px->u->server : NULL;
+    hs_proxy_release_upstream(px, false);
+    /* a kept-alive connection the upstream had already closed is nobody's fault: try again */
+    if (reused && s && !r->resp.started && !px->client_gone && (idempotent(r) || !px->request_sent)) {
+        hs_proxy_connect(r);
+        return;
+    }
+    if (s)
+        px->tried |= 1ULL << ((size_t)(s - px->pc->upstream->servers) & 63);
+    if (s && hs_proxy_may_retry(r, timeout ? HS_NEXT_TIMEOUT : HS_NEXT_ERROR) &&
+        hs_upstream_has_candidate(px->pc->upstream, px->tried)) {
+        hs_proxy_connect(r);
+        return;
+    }
+    hs_proxy_end(r);
+    if (px->client_gone) {
+        hs_http_end(r, HS_END_CLIENT_ABORT, 499);
+        return;
+    }
+    r->h.keep_alive = r->h.keep_alive && (r->h.content_length <= 0 || px->body_buffered);
+    hs_http_finalize(r, status);
+}
+
+static int so_error(int fd)
+{
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        return errno;
+    return err;
+}
+
+/* ---- sending ---- */
+
+static int send_out(hs_proxy_state *px)
+{
+    while (px->out_sent < px->out_len) {
+        ssize_t n = send(px->u->fd, px->out + px->out_sent, px->out_len - px->out_sent, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == EAGAIN ? HS_AGAIN : HS_ERROR;
+        }
+        px->out_sent += (size_t)n;
+        px->request_sent = true;
+    }
+    return HS_OK;
+}
+
+static void proxy_send(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    int rc = send_out(px);
+    if (rc == HS_AGAIN) {
+        hs_timer_set(&px->u->timer, (uint64_t)px->pc->send_timeout);
+        return;
+    }
+    if (rc == HS_ERROR) {
+        hs_proxy_fail(r, 502, false, "send() to upstream failed");
+        return;
+    }
+    px->u->requests++;
+    if (!px->body_buffered && r->h.content_length > 0) {
+        px->state = PX_SEND_BODY;
+        hs_proxy_send_stream(r);
+        return;
+    }
+    px->state = PX_READ_HEAD;
+    hs_timer_set(&px->u->timer, (uint64_t)px->pc->read_timeout);
+}
+
+/* ---- events ---- */
+
+/* A deadline of the upstream connection passed. */
+static void upstream_timeout(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    if (px->state == PX_RELAY) {
+        hs_proxy_log_error(r, ETIMEDOUT, "upstream timed out while reading upstream");
+        hs_proxy_relay_error(r, false);
+        return;
+    }
+    const char *what = px->state == PX_CONNECT ? "upstream timed out while connecting to upstream"
+                     : px->state == PX_READ_HEAD ? "upstream timed out while reading response header from upstream"
+                                                 : "upstream timed out while sending request to upstream";
+    hs_proxy_fail(r, 504, true, what);
+}
+
+static void connected(hs_req *r, hs_upconn *u, uint32_t events)
+{
+    hs_proxy_state *px = PX(r);
+    int err = so_error(u->fd);
+    if (err) {
+        errno = err;
+        hs_proxy_fail(r, 502, false, "connect() failed");
+        return;
+    }
+    if (!(events & EPOLLOUT))
+        return;
+    u->connected = true;
+    cur_try(px)->connect_us = since_start(px);
+    px->state = PX_SEND;
+    proxy_send(r);
+}
+
+void hs_proxy_upstream_event(hs_upconn *u, uint32_t events)
+{
+    hs_req *r = u->r;
+    hs_proxy_state *px = PX(r);
+    if (events == 0) {
+        upstream_timeout(r);
+        return;
+    }
+    switch (px->state) {
+    case PX_CONNECT:
+        connected(r, u, events);
+        return;
+    case PX_SEND:
+        proxy_send(r);
+        return;
+    case PX_SEND_BODY:
+        hs_proxy_send_stream(r);
+        return;
+    case PX_READ_HEAD:
+        hs_proxy_read_head(r);
+        return;
+    case PX_RELAY:
+        if (px->cout_len > px->cout_sent && !px->client_gone)
+            return; /* the client is behind: its EPOLLOUT resumes us */
+        hs_proxy_relay(r);
+        return;
+    default:
+        return;
+    }
+}

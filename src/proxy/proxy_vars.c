@@ -1,0 +1,104 @@
+/* What the log phase sees of a proxied request: the $upstream_* variables
+ * (one value per try, comma-separated), $proxy_host,
+ * $proxy_add_x_forwarded_for, and the tries' response times for the
+ * metrics. The state stays in the request's slot after the proxy is done. */
+#include <stdio.h>
+
+#include "proxy/proxy_internal.h"
+#include "stats/counters.h"
+
+#define REQ(ctx) ((hs_req *)(ctx))
+#define SET(v) (*out = (v), HS_OK)
+
+enum { UPVAR_ADDR, UPVAR_STATUS, UPVAR_CONNECT, UPVAR_HEADER, UPVAR_RESPONSE };
+
+static size_t put_secs(char *p, int64_t us)
+{
+    if (us < 0) {
+        *p = '-';
+        return 1;
+    }
+    int64_t ms = us / 1000;
+    return (size_t)sprintf(p, "%lld.%03lld", (long long)(ms / 1000), (long long)(ms % 1000));
+}
+
+/* $upstream_addr, _status, _connect_time, _header_time, _response_time. */
+static int v_upstream(void *ctx, uintptr_t which, hs_str *out, char *scratch)
+{
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    hs_proxy_state *px = PX(r);
+    if (px == NULL || px->ntries == 0)
+        return HS_DECLINED;
+    int n = px->ntries < MAX_TRIES_LOGGED ? px->ntries : MAX_TRIES_LOGGED;
+    char *b = hs_palloc(r->pool, (size_t)n * 96), *p = b;
+    if (b == NULL)
+        return HS_DECLINED;
+    for (int i = 0; i < n; i++) {
+        px_try *t = &px->tries[i];
+        if (i) {
+            *p++ = ',';
+            *p++ = ' ';
+        }
+        switch (which) {
+        case UPVAR_ADDR: p += sprintf(p, "%s", t->addr); break;
+        case UPVAR_STATUS: p += t->status ? sprintf(p, "%d", t->status) : sprintf(p, "-"); break;
+        case UPVAR_CONNECT: p += put_secs(p, t->connect_us); break;
+        case UPVAR_HEADER: p += put_secs(p, t->header_us); break;
+        default: p += put_secs(p, t->response_us); break;
+        }
+    }
+    return SET(((hs_str){b, (size_t)(p - b)}));
+}
+
+static int v_proxy_host(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    if (r->loc == NULL || hs_proxy_conf_of(r->loc) == NULL || hs_proxy_conf_of(r->loc)->proxy_host.n == 0)
+        return HS_DECLINED;
+    return SET(hs_proxy_conf_of(r->loc)->proxy_host);
+}
+
+/* $proxy_add_x_forwarded_for: the client's X-Forwarded-For plus its address. */
+static int v_proxy_add_xff(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    hs_req *r = REQ(ctx);
+    hs_str addr;
+    hs_var_addr(&addr, scratch, &r->conn->peer.sa);
+    const hs_header *h = r->head_done ? hs_http_find_header(&r->h, "X-Forwarded-For") : NULL;
+    if (h == NULL)
+        return SET(addr);
+    char *p = hs_psprintf(r->pool, "%.*s, %.*s", (int)h->value.n, h->value.p, (int)addr.n, addr.p);
+    return p ? SET(hs_cstr(p)) : HS_DECLINED;
+}
+
+const hs_var_def hs_proxy_variables[] = {
+    {"upstream_addr", v_upstream, UPVAR_ADDR, false},
+    {"upstream_status", v_upstream, UPVAR_STATUS, false},
+    {"upstream_connect_time", v_upstream, UPVAR_CONNECT, false},
+    {"upstream_header_time", v_upstream, UPVAR_HEADER, false},
+    {"upstream_response_time", v_upstream, UPVAR_RESPONSE, false},
+    {"proxy_host", v_proxy_host, 0, false},
+    {"proxy_add_x_forwarded_for", v_proxy_add_xff, 0, false},
+    {NULL, NULL, 0, false},
+};
+
+/* ---- metrics ---- */
+
+int hs_proxy_log_tries(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    if (px == NULL)
+        return HS_OK;
+    /* response time in µs of each try (-1 where none), oldest first */
+    int64_t us[MAX_TRIES_LOGGED];
+    size_t n = 0;
+    int first = px->ntries > MAX_TRIES_LOGGED ? px->ntries - MAX_TRIES_LOGGED : 0;
+    for (int i = first; i < px->ntries; i++)
+        us[n++] = px->tries[i % MAX_TRIES_LOGGED].response_us;
+    hs_stats_upstream_tries(r, us, n);
+    return HS_OK;
+}

@@ -1,0 +1,176 @@
+/* The static module's record: its directives (index, try_files, etag,
+ * if_modified_since, log_not_found, open_file_cache), their inheritance
+ * (http -> server -> location), the registration of its handler as the
+ * default one, and the clearing of the file cache for a new configuration. */
+#include <stdlib.h>
+
+#include "core/units.h"
+#include "static/file_cache.h"
+#include "static/static_internal.h"
+
+static hs_static_loc *static_loc_new(hs_pool *pool)
+{
+    hs_static_loc *sl = hs_pcalloc(pool, sizeof(*sl));
+    if (sl == NULL)
+        return NULL;
+    sl->etag = HS_UNSET;
+    sl->if_modified_since = HS_UNSET;
+    sl->log_not_found = HS_UNSET;
+    sl->open_file_cache = HS_UNSET;
+    return sl;
+}
+
+/* The settings of the level being read, created by its first directive. */
+static hs_static_loc *here(hs_cf *cf)
+{
+    hs_loc_conf *lc = cf->level[HS_LEVEL_LOC];
+    hs_static_loc **slot = (hs_static_loc **)&HS_MOD_SLOT(lc->mod, &hs_static_module);
+    if (*slot == NULL)
+        *slot = static_loc_new(cf->pool);
+    return *slot;
+}
+
+/* ---- directives ---- */
+
+static int index_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_static_loc *sl = here(cf);
+    size_t old = sl->index ? sl->nindex : 0;
+    hs_str *v = hs_palloc(cf->pool, (old + n->nargs - 1) * sizeof(hs_str));
+    if (old)
+        memcpy(v, sl->index, old * sizeof(hs_str));
+    for (size_t i = 1; i < n->nargs; i++) {
+        if (n->args[i].n == 0)
+            return hs_cf_error(cf, n, "index \"\" in \"index\" directive is invalid");
+        v[old + i - 1] = n->args[i];
+    }
+    sl->index = v;
+    sl->nindex = old + n->nargs - 1;
+    return HS_OK;
+}
+
+static int try_files_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_static_loc *sl = here(cf);
+    if (sl->try_files)
+        return hs_cf_error(cf, n, "\"try_files\" directive is duplicate");
+    sl->ntry_files = n->nargs - 1;
+    sl->try_files = hs_pcalloc(cf->pool, sl->ntry_files * sizeof(hs_cv));
+    for (size_t i = 1; i < n->nargs; i++)
+        if (hs_cv_compile(cf, n, n->args[i], &sl->try_files[i - 1]) != HS_OK)
+            return HS_ERROR;
+    hs_str last = n->args[n->nargs - 1];
+    if (last.n > 1 && last.p[0] == '=') {
+        int64_t code = hs_parse_int((hs_str){last.p + 1, last.n - 1});
+        if (code < 100 || code > 999)
+            return hs_cf_error(cf, n, "invalid code \"%s\"", last.p);
+    }
+    return HS_OK;
+}
+
+/* on/off into the field at d->offset of the level's settings. */
+static int flag_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    return hs_set_flag(cf, n, (char *)here(cf) + d->offset, d);
+}
+
+/* One of d->post's values into the field at d->offset. */
+static int enum_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    return hs_set_enum(cf, n, (char *)here(cf) + d->offset, d);
+}
+
+static int open_file_cache(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    int *v = &here(cf)->open_file_cache;
+    /* "off" or nginx's "max=N [inactive=T]": hush keeps its own bounded cache */
+    if (hs_str_eq_lit(n->args[1], "off")) {
+        *v = 0;
+        return HS_OK;
+    }
+    for (size_t i = 1; i < n->nargs; i++)
+        if (!hs_str_has_prefix(n->args[i], HS_STR("max=")) &&
+            !hs_str_has_prefix(n->args[i], HS_STR("inactive=")))
+            return hs_cf_error(cf, n, "invalid \"open_file_cache\" parameter \"%s\"", n->args[i].p);
+    *v = 1;
+    return HS_OK;
+}
+
+static const hs_conf_enum ims_values[] = {{"off", 0}, {"exact", 1}, {"before", 2}, {NULL, 0}};
+
+#define FIELD(field) HS_LEVEL_NONE, offsetof(hs_static_loc, field)
+
+static const hs_directive static_directives[] = {
+    {"index", HS_CTX_HSL, HS_ARGS_1MORE, index_directive, HS_LEVEL_NONE, 0, NULL},
+    {"try_files", HS_CTX_SERVER | HS_CTX_LOCATION, HS_ARGS_2MORE, try_files_directive, HS_LEVEL_NONE, 0, NULL},
+    {"etag", HS_CTX_HSL, HS_ARGS_1, flag_field, FIELD(etag), NULL},
+    {"if_modified_since", HS_CTX_HSL, HS_ARGS_1, enum_field, FIELD(if_modified_since), ims_values},
+    {"log_not_found", HS_CTX_HSL, HS_ARGS_1, flag_field, FIELD(log_not_found), NULL},
+    {"open_file_cache", HS_CTX_HSL, HS_ARGS_123, open_file_cache, HS_LEVEL_NONE, 0, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+/* ---- inheritance, the handler, the cache ---- */
+
+/* nginx's defaults: index index.html, etag on, if_modified_since exact,
+ * log_not_found on; and hush's open_file_cache on. try_files is not
+ * inherited. */
+static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
+{
+    static hs_str default_index[] = {{"index.html", sizeof("index.html") - 1}};
+    static const hs_static_loc dflt = {.index = default_index, .nindex = 1, .etag = 1,
+                                       .if_modified_since = 1, .log_not_found = 1, .open_file_cache = 1};
+    const hs_static_loc *p = hs_static_loc_of(parent);
+    hs_static_loc **slot = (hs_static_loc **)&HS_MOD_SLOT(child->mod, &hs_static_module);
+    if (*slot == NULL && p && p->try_files == NULL) {
+        *slot = (hs_static_loc *)p; /* nothing set here: the parent's settings as they are */
+        return;
+    }
+    if (*slot == NULL)
+        *slot = static_loc_new(cf->pool);
+    hs_static_loc *c = *slot;
+    if (p == NULL)
+        p = &dflt;
+    if (c->index == NULL) {
+        c->index = p->index ? p->index : dflt.index;
+        c->nindex = p->index ? p->nindex : dflt.nindex;
+    }
+    HS_MERGE(c->etag, p->etag, dflt.etag);
+    HS_MERGE(c->if_modified_since, p->if_modified_since, dflt.if_modified_since);
+    HS_MERGE(c->log_not_found, p->log_not_found, dflt.log_not_found);
+    HS_MERGE(c->open_file_cache, p->open_file_cache, dflt.open_file_cache);
+}
+
+static int http_finish(hs_cf *cf, hs_http_conf *http)
+{
+    (void)cf;
+    hs_http_set_default_handler(http, &hs_static_handler);
+    return HS_OK;
+}
+
+/* The cache keeps nothing of a configuration the master replaces. */
+static int master_init(hs_config *conf, hs_config *old, char *err, size_t errlen)
+{
+    (void)conf;
+    (void)old;
+    (void)err;
+    (void)errlen;
+    hs_file_cache_clear();
+    return HS_OK;
+}
+
+hs_module hs_static_module = {
+    .name = "static",
+    .directives = {static_directives},
+    .merge_loc = merge_loc,
+    .http_finish = http_finish,
+    .master_init = master_init,
+};
