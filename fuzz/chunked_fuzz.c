@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "http/chunked.h"
+#include "parse/chunked.h"
 
 #define REQUIRE(cond)                                                                  \
     do {                                                                               \

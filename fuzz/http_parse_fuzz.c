@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "http/parse.h"
-#include "http/path.h"
+#include "parse/request.h"
+#include "parse/path.h"
 
 #define MAXH 32
 #define MAX_INPUT 8192 /* checking every prefix is quadratic */

@@ -29,13 +29,14 @@ LAYERS='
 src/core          -
 src/event         core
 src/conf          core
+src/parse         core
 src/transport     core event conf
-src/http          core event conf transport
-src/log           core event conf transport http
-src/stats         core event conf transport http
-src/static        core event conf transport http
-src/edge          core event conf transport http stats log
-src/proxy         core event conf transport http stats log
+src/http          core event conf parse transport
+src/log           core event conf parse transport http
+src/stats         core event conf parse transport http
+src/static        core event conf parse transport http
+src/edge          core event conf parse transport http stats
+src/proxy         core event conf parse transport http stats
 src               *
 tools/logstat     core log
 '

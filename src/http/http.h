@@ -11,7 +11,7 @@
 
 #include "event/loop.h"
 #include "http/conf.h"
-#include "http/parse.h"
+#include "parse/request.h"
 #include "transport/transport.h"
 
 /* How a request or connection ended: $close_reason. */

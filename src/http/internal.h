@@ -4,7 +4,7 @@
 #ifndef HS_HTTP_INTERNAL_H
 #define HS_HTTP_INTERNAL_H
 
-#include "http/chunked.h"
+#include "parse/chunked.h"
 #include "http/counts.h"
 #include "http/phase.h"
 

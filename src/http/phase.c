@@ -8,7 +8,7 @@
 
 #include "core/errlog.h"
 #include "http/internal.h"
-#include "http/path.h"
+#include "parse/path.h"
 
 /* ---- registration ---- */
 

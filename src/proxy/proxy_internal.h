@@ -8,11 +8,11 @@
 #include <strings.h>
 
 #include "core/clock.h"
-#include "http/chunked.h"
+#include "parse/chunked.h"
 #include "http/http.h"
 #include "http/phase.h"
 #include "proxy/proxy.h"
-#include "proxy/resp_parse.h"
+#include "parse/response.h"
 
 #define MAX_TRIES_LOGGED 8
 #define MAX_RESP_HEADERS 100

@@ -3,7 +3,7 @@
  * every strict prefix likewise (a valid request must say HS_AGAIN for each;
  * an invalid one HS_AGAIN or the same error), so byte-at-a-time arrival and
  * over-reads are covered by every case below. */
-#include "http/parse.h"
+#include "parse/request.h"
 #include "unit.h"
 
 #include <sys/mman.h>

@@ -1,10 +1,10 @@
 /* Parser of upstream response heads (status line and header fields), strict
  * enough that a malformed upstream gives a 502 and never a desynchronised
  * connection. Stateless: call again with more bytes on HS_AGAIN. */
-#ifndef HS_PROXY_RESP_PARSE_H
-#define HS_PROXY_RESP_PARSE_H
+#ifndef HS_PARSE_RESPONSE_H
+#define HS_PARSE_RESPONSE_H
 
-#include "http/parse.h"
+#include "parse/request.h"
 
 typedef struct {
     int version;            /* 10 or 11 */

@@ -1,6 +1,6 @@
 /* Upstream response heads: the status line and header fields, checked
- * strictly (see resp_parse.h). */
-#include "proxy/resp_parse.h"
+ * strictly (see parse/response.h). */
+#include "parse/response.h"
 
 static int fail(hs_http_response *r, const char *why)
 {

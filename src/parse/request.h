@@ -9,8 +9,8 @@
  *
  * Where RFC 9112 lets a recipient choose, the parser picks the choice that
  * leaves no room for request smuggling, and otherwise behaves like nginx. */
-#ifndef HS_HTTP_PARSE_H
-#define HS_HTTP_PARSE_H
+#ifndef HS_PARSE_REQUEST_H
+#define HS_PARSE_REQUEST_H
 
 #include "core/str.h"
 

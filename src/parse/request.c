@@ -5,7 +5,7 @@
  * prefix of a request either needs more bytes (HS_AGAIN) or fails the same way
  * the whole request would. Checks that need the whole head (Host present,
  * Content-Length against Transfer-Encoding) run only after the empty line. */
-#include "http/parse.h"
+#include "parse/request.h"
 
 /* ---- character classes ------------------------------------------------- */
 

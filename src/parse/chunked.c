@@ -5,7 +5,7 @@
  *   chunk        = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
  *   chunk-ext    = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
  *   ext-val      = token / quoted-string */
-#include "http/chunked.h"
+#include "parse/chunked.h"
 
 enum {
     CH_SIZE_START,   /* first hex digit of a chunk-size */

@@ -1,7 +1,7 @@
 /* Tests for src/http/path.c: a table of raw paths and what they normalise to
  * (NULL: rejected), each run from a buffer that ends before a PROT_NONE page
  * and into an output buffer of exactly the documented capacity. */
-#include "http/path.h"
+#include "parse/path.h"
 #include "unit.h"
 
 #include <sys/mman.h>

@@ -1,7 +1,7 @@
 /* Tests for src/http/chunked.c. Every body is decoded whole, split in two at
  * every point, and one byte per call; each piece sits right before a
  * PROT_NONE page so any over-read faults. All ways must agree. */
-#include "http/chunked.h"
+#include "parse/chunked.h"
 #include "unit.h"
 
 #include <sys/mman.h>

@@ -5,8 +5,8 @@
  * after the size line, after each chunk's data and after each trailer line;
  * chunk extensions are checked against the grammar and skipped; trailer
  * fields are checked like header fields and discarded. */
-#ifndef HS_HTTP_CHUNKED_H
-#define HS_HTTP_CHUNKED_H
+#ifndef HS_PARSE_CHUNKED_H
+#define HS_PARSE_CHUNKED_H
 
 #include <sys/types.h>
 

@@ -1,7 +1,7 @@
 /* Turning a raw request path into the one path that selects locations and
  * files: percent-decoded, slashes merged, dot segments resolved. */
-#ifndef HS_HTTP_PATH_H
-#define HS_HTTP_PATH_H
+#ifndef HS_PARSE_PATH_H
+#define HS_PARSE_PATH_H
 
 #include "core/str.h"
 

@@ -1,6 +1,6 @@
 /* Path normalisation; see path.h. One pass: each segment is decoded into
  * out, then judged, so the output never grows past the input. */
-#include "http/path.h"
+#include "parse/path.h"
 
 static int hex_value(char c)
 {
