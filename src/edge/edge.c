@@ -37,13 +37,14 @@ static struct hs_edge_http *http_of(hs_listen_group *g)
 
 static edge_req *req_state(hs_req *r)
 {
-    edge_req **slot = (edge_req **)&HS_MOD_SLOT(r->ctx, &hs_edge_module);
-    if (*slot == NULL) {
-        *slot = hs_pcalloc(r->pool, sizeof(edge_req));
-        if (*slot)
-            (*slot)->r = r;
+    edge_req *st = hs_http_get_ctx(r, &hs_edge_module);
+    if (st == NULL) {
+        st = hs_pcalloc(r->pool, sizeof(edge_req));
+        if (st == NULL || hs_http_set_ctx(r, &hs_edge_module, st) != HS_OK)
+            return NULL;
+        st->r = r;
     }
-    return *slot;
+    return st;
 }
 
 /* ---- master: shared zones ---- */
@@ -333,7 +334,7 @@ static void count_for_bans(hs_req *r)
 
 static int log_hook(hs_req *r)
 {
-    edge_req *st = HS_MOD_SLOT(r->ctx, &hs_edge_module);
+    edge_req *st = hs_http_get_ctx(r, &hs_edge_module);
     if (st) {
         hs_timer_cancel(&st->delay);
         release_held(st);

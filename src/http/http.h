@@ -163,8 +163,18 @@ struct hs_req {
                                  request counters, no bans; $bytes_sent is the connection's */
     void *chunked;            /* hs_chunked decoder of a chunked body */
     int error_page_status;    /* status before an error_page redirect (0 none) */
-    void *ctx[HS_MAX_MODULES];/* modules' per-request state (HS_MOD_SLOT); NULL none */
+    void **ctx;               /* modules' per-request state (hs_http_get_ctx); NULL until
+                                 a module sets some: most requests need none */
 };
+
+/* A module's per-request state, or NULL when it set none. */
+static inline void *hs_http_get_ctx(const hs_req *r, const hs_module *m)
+{
+    return r->ctx ? r->ctx[m->index] : NULL;
+}
+/* Sets it; the slots come from the request's pool on first use. HS_OK, or
+ * HS_ERROR when out of memory. */
+int hs_http_set_ctx(hs_req *r, const hs_module *m, void *state);
 
 /* ---- the request's life (request.c) ---- */
 

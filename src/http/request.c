@@ -67,6 +67,14 @@ hs_req *hs_req_new(hs_conn *c)
     return r;
 }
 
+int hs_http_set_ctx(hs_req *r, const hs_module *m, void *state)
+{
+    if (r->ctx == NULL && (r->ctx = hs_pcalloc(r->pool, HS_MAX_MODULES * sizeof(void *))) == NULL)
+        return HS_ERROR;
+    r->ctx[m->index] = state;
+    return HS_OK;
+}
+
 void hs_req_free(hs_req *r)
 {
     hs_timer_cancel(&r->timer);

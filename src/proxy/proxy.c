@@ -89,12 +89,10 @@ static void proxy_run(hs_req *r)
     }
     px->pc = pc;
     px->in_cap = (size_t)pc->buffer_size;
-    px->in = malloc(px->in_cap);
-    if (px->in == NULL) {
+    if (hs_http_set_ctx(r, &hs_proxy_module, px) != HS_OK || (px->in = malloc(px->in_cap)) == NULL) {
         hs_http_finalize(r, 500);
         return;
     }
-    HS_MOD_SLOT(r->ctx, &hs_proxy_module) = px;
     r->upstream = true;
     hs_http_own(r, &hs_proxy_handler);
     hs_http_client_deadline(r, 0, HS_END_NONE);

@@ -150,7 +150,7 @@ typedef struct {
     int64_t connect_us, header_us, response_us; /* -1: not reached */
 } px_try;
 
-/* Kept in the request's slot (HS_MOD_SLOT(r->ctx, &hs_proxy_module)) after
+/* Kept in the request's slot (hs_http_get_ctx(r, &hs_proxy_module)) after
  * the proxy is done, for $upstream_* and the metrics of the log phase. */
 typedef struct hs_proxy_state {
     hs_proxy_conf *pc;
@@ -180,7 +180,7 @@ typedef struct hs_proxy_state {
     bool upstream_clean;    /* the response ended exactly: the connection may be reused */
 } hs_proxy_state;
 
-static inline hs_proxy_state *PX(hs_req *r) { return HS_MOD_SLOT(r->ctx, &hs_proxy_module); }
+static inline hs_proxy_state *PX(hs_req *r) { return hs_http_get_ctx(r, &hs_proxy_module); }
 
 static inline px_try *cur_try(hs_proxy_state *px) { return &px->tries[(px->ntries - 1) % MAX_TRIES_LOGGED]; }
 
