@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/errlog.h"
 #include "core/units.h"
 #include "edge/edge_conf.h"
 
@@ -30,6 +31,10 @@ struct hs_edge_loc *hs_edge_loc_get(hs_cf *cf, hs_loc_conf *lc)
         *slot = hs_pcalloc(cf->pool, sizeof(**slot));
         (*slot)->limit_req_status = HS_UNSET;
         (*slot)->limit_conn_status = HS_UNSET;
+        (*slot)->limit_req_log_level = HS_UNSET;
+        (*slot)->limit_conn_log_level = HS_UNSET;
+        (*slot)->limit_req_dry_run = HS_UNSET;
+        (*slot)->limit_conn_dry_run = HS_UNSET;
         (*slot)->drop_mode = HS_DROP_UNSET;
     }
     return *slot;
@@ -331,15 +336,31 @@ static int limit_status(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_d
     return HS_OK;
 }
 
-static int accept_log_level(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+/* limit_req_log_level / limit_conn_log_level info | notice | warn | error */
+static int limit_log_level(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf;
-    (void)d;
-    static const char *const levels[] = {"info", "notice", "warn", "error"};
-    for (size_t i = 0; i < HS_ARRAY_LEN(levels); i++)
-        if (hs_str_eq_lit(n->args[1], levels[i]))
+    static const hs_conf_enum levels[] = {
+        {"info", HS_LOG_INFO}, {"notice", HS_LOG_NOTICE}, {"warn", HS_LOG_WARN}, {"error", HS_LOG_ERR}, {NULL, 0}};
+    struct hs_edge_loc *e = here(cf);
+    int *slot = strstr(d->name, "req") ? &e->limit_req_log_level : &e->limit_conn_log_level;
+    if (*slot != HS_UNSET)
+        return hs_cf_error(cf, n, "\"%s\" directive is duplicate", d->name);
+    for (const hs_conf_enum *l = levels; l->name; l++) {
+        if (hs_str_eq_lit(n->args[1], l->name)) {
+            *slot = l->value;
             return HS_OK;
-    return hs_cf_error(cf, n, "invalid value \"%s\"", n->args[1].p);
+        }
+    }
+    return hs_cf_error(cf, n, "invalid value \"%s\" in \"%s\" directive", n->args[1].p, d->name);
+}
+
+/* limit_req_dry_run / limit_conn_dry_run on | off */
+static int limit_dry_run(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    struct hs_edge_loc *e = here(cf);
+    return hs_set_flag(cf, n, strstr(d->name, "req") ? &e->limit_req_dry_run : &e->limit_conn_dry_run, d);
 }
 
 /* ---- accept phase: deny_addr, tarpit_max ---- */
@@ -477,6 +498,10 @@ static void merge_level(hs_cf *cf, hs_loc_conf *lc, const struct hs_edge_loc *p,
     }
     HS_MERGE(e->limit_req_status, p->limit_req_status, 503);
     HS_MERGE(e->limit_conn_status, p->limit_conn_status, 503);
+    HS_MERGE(e->limit_req_log_level, p->limit_req_log_level, HS_LOG_ERR);
+    HS_MERGE(e->limit_conn_log_level, p->limit_conn_log_level, HS_LOG_ERR);
+    HS_MERGE(e->limit_req_dry_run, p->limit_req_dry_run, 0);
+    HS_MERGE(e->limit_conn_dry_run, p->limit_conn_dry_run, 0);
     if (e->drop_mode == HS_DROP_UNSET) {
         e->drop_mode = p->drop_mode == HS_DROP_UNSET ? HS_DROP_CLOSE : p->drop_mode;
         e->tarpit_msec = p->tarpit_msec;
@@ -534,6 +559,8 @@ int hs_edge_conf_finish(hs_cf *cf, hs_http_conf *http)
     if (eh->tarpit_max == HS_UNSET)
         eh->tarpit_max = 1024;
     struct hs_edge_loc root = {.limit_req_status = HS_UNSET, .limit_conn_status = HS_UNSET,
+                               .limit_req_log_level = HS_UNSET, .limit_conn_log_level = HS_UNSET,
+                               .limit_req_dry_run = HS_UNSET, .limit_conn_dry_run = HS_UNSET,
                                .drop_mode = HS_DROP_UNSET};
     merge_level(cf, http->loc, &root, eh);
     eh->top = hs_edge_loc_of(http->loc);
@@ -554,11 +581,13 @@ const hs_directive hs_edge_directives[] = {
     {"limit_req_zone", HS_CTX_HTTP, HS_ARGS(3) | HS_ARGS(4), limit_req_zone, HS_LEVEL_NONE, 0, NULL},
     {"limit_req", HS_CTX_HSL, HS_ARGS_123, limit_req, HS_LEVEL_NONE, 0, NULL},
     {"limit_req_status", HS_CTX_HSL, HS_ARGS_1, limit_status, HS_LEVEL_NONE, 0, NULL},
-    {"limit_req_log_level", HS_CTX_HSL, HS_ARGS_1, accept_log_level, HS_LEVEL_NONE, 0, NULL},
+    {"limit_req_log_level", HS_CTX_HSL, HS_ARGS_1, limit_log_level, HS_LEVEL_NONE, 0, NULL},
+    {"limit_req_dry_run", HS_CTX_HSL, HS_ARGS_1, limit_dry_run, HS_LEVEL_NONE, 0, NULL},
     {"limit_conn_zone", HS_CTX_HTTP, HS_ARGS_2, limit_conn_zone, HS_LEVEL_NONE, 0, NULL},
     {"limit_conn", HS_CTX_HSL, HS_ARGS_2, limit_conn, HS_LEVEL_NONE, 0, NULL},
     {"limit_conn_status", HS_CTX_HSL, HS_ARGS_1, limit_status, HS_LEVEL_NONE, 0, NULL},
-    {"limit_conn_log_level", HS_CTX_HSL, HS_ARGS_1, accept_log_level, HS_LEVEL_NONE, 0, NULL},
+    {"limit_conn_log_level", HS_CTX_HSL, HS_ARGS_1, limit_log_level, HS_LEVEL_NONE, 0, NULL},
+    {"limit_conn_dry_run", HS_CTX_HSL, HS_ARGS_1, limit_dry_run, HS_LEVEL_NONE, 0, NULL},
     {"deny_addr", HS_CTX_HTTP, HS_ARGS_1MORE, deny_addr, HS_LEVEL_NONE, 0, NULL},
     {"tarpit_max", HS_CTX_HTTP, HS_ARGS_1, tarpit_max, HS_LEVEL_NONE, 0, NULL},
     {"ban_zone", HS_CTX_HTTP, HS_ARGS_1MORE, ban_zone, HS_LEVEL_NONE, 0, NULL},

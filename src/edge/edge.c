@@ -15,19 +15,7 @@
 #include "edge/edge_conf.h"
 #include "stats/counters.h"
 
-#define MAX_HELD 8 /* limit_conn zones one request may hold */
-
-/* Per-request state, allocated from the request pool when a rule needs it. */
-typedef struct {
-    hs_timer delay;         /* limit_req delay; first member (container_of) */
-    hs_req *r;
-    bool limits_done;       /* limits ran (they run once per request, as nginx) */
-    struct {
-        hs_edge_zone *zone;
-        hs_str key;         /* copy in the request pool */
-    } held[MAX_HELD];       /* limit_conn counts to give back */
-    size_t nheld;
-} edge_req;
+typedef hs_edge_req edge_req;
 
 static struct hs_edge_http *http_of(hs_listen_group *g)
 {
@@ -223,9 +211,20 @@ static void on_delay_over(hs_timer *t)
     hs_http_phases_resume(st->r);
 }
 
+/* limit_req_log_level / limit_conn_log_level: refusals at the level, a
+ * delay one level lower (info stays info), as nginx. */
+static void log_limit(hs_req *r, int level, const char *what, bool dry_run, const hs_edge_zone *z)
+{
+    hs_log(level, "*%llu %s%s by zone \"%s\", client: %s", (unsigned long long)r->conn->number, what,
+           dry_run ? ", dry run," : "", z->name.p, hs_conn_peer_text(r->conn));
+}
+
+static int lower_level(int level) { return level < HS_LOG_INFO ? level + 1 : level; }
+
 /* Every zone is checked before any is charged, as nginx does: a request
- * one zone rejects costs the others nothing. */
-static int limit_reqs(hs_req *r, struct hs_edge_loc *e, uint64_t *max_delay)
+ * one zone rejects costs the others nothing. In dry run nothing is
+ * rejected or delayed, but the zones count as usual. */
+static int limit_reqs(hs_req *r, struct hs_edge_loc *e, edge_req *st, uint64_t *max_delay)
 {
     hs_str keys[HS_MAX_LIMIT_REQ];
     size_t n = e->nlimit_req < HS_MAX_LIMIT_REQ ? e->nlimit_req : HS_MAX_LIMIT_REQ;
@@ -235,13 +234,16 @@ static int limit_reqs(hs_req *r, struct hs_edge_loc *e, uint64_t *max_delay)
     for (int commit = 0; commit <= 1; commit++) {
         for (size_t i = 0; i < n; i++) {
             hs_limit_req *lr = &e->limit_req[i];
-            uint64_t d;
+            uint64_t d = 0;
             if (keys[i].p == NULL)
                 continue;
+            st->req_status = HS_LIMIT_PASSED;
             if (hs_limit_req_account(lr->zone, keys[i], lr, hs_now.mono_msec, &d, commit) != HS_OK) {
-                hs_log(HS_LOG_ERR, "*%llu limiting requests by zone \"%s\", client: %s",
-                       (unsigned long long)r->conn->number, lr->zone->name.p, hs_conn_peer_text(r->conn));
-                return reject(r, e->limit_req_status, lr->zone->rule);
+                log_limit(r, e->limit_req_log_level, "limiting requests", e->limit_req_dry_run, lr->zone);
+                st->req_status = e->limit_req_dry_run ? HS_LIMIT_REJECTED_DRY_RUN : HS_LIMIT_REJECTED;
+                if (!e->limit_req_dry_run)
+                    return reject(r, e->limit_req_status, lr->zone->rule);
+                keys[i] = HS_NULL_STR; /* not charged, as nginx */
             }
             if (commit && d > *max_delay)
                 *max_delay = d;
@@ -252,15 +254,18 @@ static int limit_reqs(hs_req *r, struct hs_edge_loc *e, uint64_t *max_delay)
 
 static int limit_conns(hs_req *r, struct hs_edge_loc *e, edge_req *st)
 {
-    for (size_t i = 0; i < e->nlimit_conn && st->nheld < MAX_HELD; i++) {
+    for (size_t i = 0; i < e->nlimit_conn && st->nheld < HS_EDGE_MAX_HELD; i++) {
         hs_limit_conn *lc = &e->limit_conn[i];
         hs_str key;
         if (lc->zone->shm == NULL || !eval_key(r, lc->zone, &key))
             continue;
+        st->conn_status = HS_LIMIT_PASSED;
         if (hs_limit_conn_acquire(lc->zone, key, lc->max) != HS_OK) {
+            log_limit(r, e->limit_conn_log_level, "limiting connections", e->limit_conn_dry_run, lc->zone);
+            st->conn_status = e->limit_conn_dry_run ? HS_LIMIT_REJECTED_DRY_RUN : HS_LIMIT_REJECTED;
+            if (e->limit_conn_dry_run)
+                continue;
             release_held(st);
-            hs_log(HS_LOG_ERR, "*%llu limiting connections by zone \"%s\", client: %s",
-                   (unsigned long long)r->conn->number, lc->zone->name.p, hs_conn_peer_text(r->conn));
             return reject(r, e->limit_conn_status, lc->zone->rule);
         }
         st->held[st->nheld].zone = lc->zone;
@@ -268,6 +273,22 @@ static int limit_conns(hs_req *r, struct hs_edge_loc *e, edge_req *st)
         st->nheld++;
     }
     return HS_OK;
+}
+
+/* A limit_req delay: the request waits (in dry run it only says so). */
+static int hold_for(hs_req *r, struct hs_edge_loc *e, edge_req *st, uint64_t delay)
+{
+    const hs_edge_zone *z = e->limit_req[0].zone;
+    log_limit(r, lower_level(e->limit_req_log_level), "delaying request", e->limit_req_dry_run, z);
+    if (e->limit_req_dry_run) {
+        st->req_status = HS_LIMIT_DELAYED_DRY_RUN;
+        return HS_OK;
+    }
+    st->req_status = HS_LIMIT_DELAYED;
+    /* hold the request: its client's events wait until the timer resumes it */
+    st->delay.on_timer = on_delay_over;
+    hs_timer_set(&st->delay, delay);
+    return HS_DONE;
 }
 
 /* HS_OK: go on; HS_DONE: rejected, or held until a limit_req delay ends. */
@@ -281,14 +302,9 @@ static int preaccess_hook(hs_req *r)
         return HS_OK;
     st->limits_done = true;
     uint64_t delay = 0;
-    if (limit_reqs(r, e, &delay) != HS_OK || limit_conns(r, e, st) != HS_OK)
+    if (limit_reqs(r, e, st, &delay) != HS_OK || limit_conns(r, e, st) != HS_OK)
         return HS_DONE;
-    if (delay == 0)
-        return HS_OK;
-    /* hold the request: its client's events wait until the timer resumes it */
-    st->delay.on_timer = on_delay_over;
-    hs_timer_set(&st->delay, delay);
-    return HS_DONE;
+    return delay ? hold_for(r, e, st, delay) : HS_OK;
 }
 
 /* ---- access: allow / deny ---- */
@@ -371,6 +387,7 @@ int hs_edge_register(hs_cf *cf, hs_http_conf *http, struct hs_edge_http *eh)
 hs_module hs_edge_module = {
     .name = "edge",
     .directives = {hs_edge_directives},
+    .variables = hs_edge_variables,
     .http_finish = hs_edge_conf_finish,
     .master_init = hs_edge_master_init,
     .worker_start = hs_edge_worker_start,

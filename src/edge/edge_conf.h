@@ -124,6 +124,10 @@ struct hs_edge_loc {
     size_t nbans;
     int limit_req_status;     /* HS_UNSET, default 503 */
     int limit_conn_status;    /* HS_UNSET, default 503 */
+    int limit_req_log_level;  /* refusals (delays one level lower); HS_UNSET, default error */
+    int limit_conn_log_level; /* refusals; HS_UNSET, default error */
+    int limit_req_dry_run;    /* on: count as usual, limit nothing; HS_UNSET, default off */
+    int limit_conn_dry_run;
     const char *drop_rule_name; /* drop_rule_name here */
     const char *return_drop;  /* this level's `return 444` as a drop rule (its name), or NULL */
     int drop_mode;            /* hs_drop_mode */
@@ -158,6 +162,33 @@ static inline struct hs_edge_http *hs_edge_http_of(const hs_http_conf *http)
 {
     return http ? HS_MOD_SLOT(http->mod, &hs_edge_module) : NULL;
 }
+
+/* $limit_req_status, $limit_conn_status (vars.c): what the limits did. */
+typedef enum {
+    HS_LIMIT_NONE = 0,         /* no limit of the kind applied: no value */
+    HS_LIMIT_PASSED,
+    HS_LIMIT_DELAYED,          /* limit_req only */
+    HS_LIMIT_REJECTED,
+    HS_LIMIT_DELAYED_DRY_RUN,  /* limit_req only */
+    HS_LIMIT_REJECTED_DRY_RUN,
+} hs_limit_status;
+
+/* Per-request state, allocated from the request pool when a limit runs. */
+#define HS_EDGE_MAX_HELD 8 /* limit_conn zones one request may hold */
+typedef struct {
+    hs_timer delay;         /* limit_req delay; first member (container_of) */
+    hs_req *r;
+    bool limits_done;       /* limits ran (they run once per request, as nginx) */
+    uint8_t req_status;     /* hs_limit_status of limit_req */
+    uint8_t conn_status;    /* hs_limit_status of limit_conn */
+    struct {
+        hs_edge_zone *zone;
+        hs_str key;         /* copy in the request pool */
+    } held[HS_EDGE_MAX_HELD]; /* limit_conn counts to give back */
+    size_t nheld;
+} hs_edge_req;
+
+extern const hs_var_def hs_edge_variables[];
 
 /* Registers the hooks the configuration needs (edge.c). */
 int hs_edge_register(hs_cf *cf, hs_http_conf *http, struct hs_edge_http *eh);
