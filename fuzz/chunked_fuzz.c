@@ -5,15 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fuzz.h"
 #include "parse/chunked.h"
-
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
 
 typedef struct {
     ssize_t rc;        /* HS_AGAIN, HS_ERROR, or 0 once done */
@@ -91,8 +84,6 @@ static void release(outcome *o)
 }
 
 /* libFuzzer's entry point; no header declares it (-Wmissing-prototypes). */
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 4)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "conf/tree.h"
 
 static size_t count_nodes(const hs_conf_node *n)
@@ -16,8 +17,6 @@ static size_t count_nodes(const hs_conf_node *n)
 }
 
 /* libFuzzer's entry point; no header declares it (-Wmissing-prototypes). */
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* the parser takes a C string: stop at the first NUL like a file read would not,

@@ -7,19 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fuzz.h"
 #include "parse/request.h"
 #include "parse/path.h"
 
 #define MAXH 32
 #define MAX_INPUT 8192 /* checking every prefix is quadratic */
-
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
 
 static void check_slice(hs_str s, const char *buf, size_t len)
 {
@@ -120,8 +113,6 @@ static void check_prefixes(const char *buf, size_t len, int rc, const hs_http_re
 }
 
 /* libFuzzer's entry point; no header declares it (-Wmissing-prototypes). */
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > MAX_INPUT)

@@ -166,3 +166,15 @@ int hs_pool_cleanup_add(hs_pool *pool, void (*fn)(void *), void *data)
     pool->cleanups = cl;
     return HS_OK;
 }
+
+void *hs_pvec_push(hs_pool *pool, void **v, size_t *n, size_t sz)
+{
+    char *nv = hs_palloc(pool, (*n + 1) * sz);
+    if (nv == NULL)
+        return NULL;
+    if (*n)
+        memcpy(nv, *v, *n * sz);
+    *v = nv;
+    memset(nv + *n * sz, 0, sz);
+    return nv + (*n)++ * sz;
+}

@@ -28,6 +28,10 @@ void *hs_pcalloc(hs_pool *pool, size_t size); /* zeroed */
 char *hs_pstrndup(hs_pool *pool, const char *s, size_t n); /* NUL-terminated copy */
 hs_str hs_pstr(hs_pool *pool, hs_str s);                   /* copy, NUL-terminated */
 char *hs_psprintf(hs_pool *pool, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends one zeroed element of size sz to the vector *v of *n elements
+ * (configuration lists: the vector is copied into a larger block from the
+ * pool each time). Returns the new element, or NULL when out of memory. */
+void *hs_pvec_push(hs_pool *pool, void **v, size_t *n, size_t sz);
 /* Registers fn(data) to run when the pool is reset or destroyed. */
 int hs_pool_cleanup_add(hs_pool *pool, void (*fn)(void *), void *data);
 

@@ -42,19 +42,6 @@ struct hs_edge_loc *hs_edge_loc_get(hs_cf *cf, hs_loc_conf *lc)
 
 static struct hs_edge_loc *here(hs_cf *cf) { return hs_edge_loc_get(cf, cf->level[HS_LEVEL_LOC]); }
 
-/* Appends one element of size sz to a pool-allocated vector. */
-static void *vec_push(hs_pool *pool, void **v, size_t *n, size_t sz)
-{
-    char *nv = hs_palloc(pool, (*n + 1) * sz);
-    if (nv == NULL)
-        return NULL;
-    if (*n)
-        memcpy(nv, *v, *n * sz);
-    *v = nv;
-    memset(nv + *n * sz, 0, sz);
-    return nv + (*n)++ * sz;
-}
-
 static hs_str param(hs_str a, const char *name)
 {
     size_t n = strlen(name);
@@ -92,10 +79,10 @@ static int if_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_direc
         it->rule = hs_psprintf(cf->pool, "if@%s:%d", basename(f), n->line);
     }
     struct hs_edge_loc *pe = hs_edge_loc_get(cf, parent);
-    hs_edge_if **slot = vec_push(cf->pool, (void **)&pe->ifs, &pe->nifs, sizeof(*slot));
+    hs_edge_if **slot = hs_pvec_push(cf->pool, (void **)&pe->ifs, &pe->nifs, sizeof(*slot));
     *slot = it;
     struct hs_edge_http *eh = hs_edge_http_get(cf);
-    slot = vec_push(cf->pool, (void **)&eh->all_ifs, &eh->nall_ifs, sizeof(*slot));
+    slot = hs_pvec_push(cf->pool, (void **)&eh->all_ifs, &eh->nall_ifs, sizeof(*slot));
     *slot = it;
     return HS_OK;
 }
@@ -146,9 +133,9 @@ static int access_rule(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_di
     if (hs_cidr_parse(n->args[1], &c) != HS_OK)
         return hs_cf_error(cf, n, "invalid parameter \"%s\"", n->args[1].p);
     size_t k = e->naccess;
-    hs_cidr *slot = vec_push(cf->pool, (void **)&e->access, &e->naccess, sizeof(*slot));
+    hs_cidr *slot = hs_pvec_push(cf->pool, (void **)&e->access, &e->naccess, sizeof(*slot));
     *slot = c;
-    bool *allow = vec_push(cf->pool, (void **)&e->access_allow, &k, sizeof(*allow));
+    bool *allow = hs_pvec_push(cf->pool, (void **)&e->access_allow, &k, sizeof(*allow));
     *allow = d->name[0] == 'a';
     return HS_OK;
 }
@@ -287,7 +274,7 @@ static int limit_req(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dire
             return hs_cf_error(cf, n, "\"limit_req\" zone \"%s\" is duplicate", lr.zone->name.p);
     if (e->nlimit_req >= HS_MAX_LIMIT_REQ)
         return hs_cf_error(cf, n, "more than %d \"limit_req\" in one place", HS_MAX_LIMIT_REQ);
-    hs_limit_req *slot = vec_push(cf->pool, (void **)&e->limit_req, &e->nlimit_req, sizeof(*slot));
+    hs_limit_req *slot = hs_pvec_push(cf->pool, (void **)&e->limit_req, &e->nlimit_req, sizeof(*slot));
     *slot = lr;
     return HS_OK;
 }
@@ -317,7 +304,7 @@ static int limit_conn(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     for (size_t i = 0; i < e->nlimit_conn; i++)
         if (e->limit_conn[i].zone == lc.zone)
             return hs_cf_error(cf, n, "\"limit_conn\" zone \"%s\" is duplicate", n->args[1].p);
-    hs_limit_conn *slot = vec_push(cf->pool, (void **)&e->limit_conn, &e->nlimit_conn, sizeof(*slot));
+    hs_limit_conn *slot = hs_pvec_push(cf->pool, (void **)&e->limit_conn, &e->nlimit_conn, sizeof(*slot));
     *slot = lc;
     return HS_OK;
 }
@@ -374,7 +361,7 @@ static int deny_addr(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dire
         hs_cidr c;
         if (hs_cidr_parse(n->args[i], &c) != HS_OK)
             return hs_cf_error(cf, n, "invalid address \"%s\" in \"deny_addr\"", n->args[i].p);
-        hs_cidr *slot = vec_push(cf->pool, (void **)&eh->deny_addr, &eh->ndeny_addr, sizeof(*slot));
+        hs_cidr *slot = hs_pvec_push(cf->pool, (void **)&eh->deny_addr, &eh->ndeny_addr, sizeof(*slot));
         *slot = c;
     }
     return HS_OK;
@@ -433,7 +420,7 @@ static int ban_zone(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_direc
         return hs_cf_error(cf, n, "\"ban_zone\" key must be $binary_remote_addr or $remote_addr: "
                                   "bans are checked at accept, before any request exists");
     struct hs_edge_http *eh = hs_edge_http_get(cf);
-    hs_edge_zone **slot = vec_push(cf->pool, (void **)&eh->accept_bans, &eh->naccept_bans, sizeof(*slot));
+    hs_edge_zone **slot = hs_pvec_push(cf->pool, (void **)&eh->accept_bans, &eh->naccept_bans, sizeof(*slot));
     *slot = z;
     return HS_OK;
 }
@@ -469,7 +456,7 @@ static int ban(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive 
         memcpy(b.on, dflt, sizeof(dflt));
         b.non = HS_ARRAY_LEN(dflt);
     }
-    hs_ban_rule *slot = vec_push(cf->pool, (void **)&e->bans, &e->nbans, sizeof(*slot));
+    hs_ban_rule *slot = hs_pvec_push(cf->pool, (void **)&e->bans, &e->nbans, sizeof(*slot));
     *slot = b;
     return HS_OK;
 }

@@ -145,11 +145,10 @@ static int server_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_d
     sc->loc->parent = http->loc;
     sc->loc->file = sc->file = n->file;
     sc->loc->line = sc->line = n->line;
-    hs_srv_conf **v = hs_palloc(cf->pool, (http->nservers + 1) * sizeof(*v));
-    if (http->nservers)
-        memcpy(v, http->servers, http->nservers * sizeof(*v));
-    v[http->nservers++] = sc;
-    http->servers = v;
+    hs_srv_conf **slot = hs_pvec_push(cf->pool, (void **)&http->servers, &http->nservers, sizeof(*slot));
+    if (slot == NULL)
+        return HS_ERROR;
+    *slot = sc;
     cf->level[HS_LEVEL_SRV] = sc;
     cf->level[HS_LEVEL_LOC] = sc->loc;
     int rc = hs_cf_block(cf, n, HS_CTX_SERVER);

@@ -146,21 +146,19 @@ static int listen_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const 
         if (listen_option(cf, n, n->args[i], &l) != HS_OK)
             return HS_ERROR;
     set_text(&l);
-    hs_listen_conf *v = hs_palloc(cf->pool, (sc->nlistens + 1) * sizeof(*v));
-    if (sc->nlistens)
-        memcpy(v, sc->listens, sc->nlistens * sizeof(*v));
-    v[sc->nlistens++] = l;
-    sc->listens = v;
+    hs_listen_conf *slot = hs_pvec_push(cf->pool, (void **)&sc->listens, &sc->nlistens, sizeof(*slot));
+    if (slot == NULL)
+        return HS_ERROR;
+    *slot = l;
     return HS_OK;
 }
 
 static int add_name(hs_cf *cf, hs_srv_conf *sc, hs_server_name nm)
 {
-    hs_server_name *v = hs_palloc(cf->pool, (sc->nnames + 1) * sizeof(*v));
-    if (sc->nnames)
-        memcpy(v, sc->names, sc->nnames * sizeof(*v));
-    v[sc->nnames++] = nm;
-    sc->names = v;
+    hs_server_name *slot = hs_pvec_push(cf->pool, (void **)&sc->names, &sc->nnames, sizeof(*slot));
+    if (slot == NULL)
+        return HS_ERROR;
+    *slot = nm;
     return HS_OK;
 }
 
@@ -229,11 +227,10 @@ static int cmp_longest(const void *a, const void *b)
 
 static hs_server_name *append_name(hs_cf *cf, hs_server_name *v, size_t *n, const hs_server_name *nm)
 {
-    hs_server_name *nv = hs_palloc(cf->pool, (*n + 1) * sizeof(*nv));
-    if (*n)
-        memcpy(nv, v, *n * sizeof(*nv));
-    nv[(*n)++] = *nm;
-    return nv;
+    hs_server_name *slot = hs_pvec_push(cf->pool, (void **)&v, n, sizeof(*slot));
+    if (slot)
+        *slot = *nm;
+    return v;
 }
 
 static void group_add_names(hs_cf *cf, hs_listen_group *g, hs_srv_conf *sc)

@@ -7,13 +7,10 @@
 
 static int add_format(hs_cf *cf, hs_log_http *lh, hs_log_format *f)
 {
-    hs_log_format **v = hs_palloc(cf->pool, (lh->nformats + 1) * sizeof(*v));
-    if (v == NULL)
+    hs_log_format **slot = hs_pvec_push(cf->pool, (void **)&lh->formats, &lh->nformats, sizeof(*slot));
+    if (slot == NULL)
         return HS_ERROR;
-    if (lh->nformats)
-        memcpy(v, lh->formats, lh->nformats * sizeof(*v));
-    v[lh->nformats++] = f;
-    lh->formats = v;
+    *slot = f;
     return HS_OK;
 }
 
@@ -76,13 +73,10 @@ static int log_format_directive(hs_cf *cf, const hs_conf_node *n, void *conf, co
 
 static int add_log(hs_cf *cf, hs_log_loc *ll, hs_log_target *t)
 {
-    hs_log_target **v = hs_palloc(cf->pool, (ll->nlogs + 1) * sizeof(*v));
-    if (v == NULL)
+    hs_log_target **slot = hs_pvec_push(cf->pool, (void **)&ll->logs, &ll->nlogs, sizeof(*slot));
+    if (slot == NULL)
         return HS_ERROR;
-    if (ll->nlogs)
-        memcpy(v, ll->logs, ll->nlogs * sizeof(*v));
-    v[ll->nlogs++] = t;
-    ll->logs = v;
+    *slot = t;
     return HS_OK;
 }
 

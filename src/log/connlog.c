@@ -69,11 +69,9 @@ static int connection_log(hs_cf *cf, const hs_conf_node *n, void *conf, const hs
     hs_log_http *lh = hs_log_http_get(cf);
     if (hs_str_eq_lit(n->args[1], "off"))
         return n->nargs == 2 ? HS_OK : hs_cf_error(cf, n, "invalid parameter \"%s\"", n->args[2].p);
-    hs_log_target *v = hs_palloc(cf->pool, (lh->nconn_logs + 1) * sizeof(*v));
-    if (lh->nconn_logs)
-        memcpy(v, lh->conn_logs, lh->nconn_logs * sizeof(*v));
-    hs_log_target *t = &v[lh->nconn_logs];
-    memset(t, 0, sizeof(*t));
+    hs_log_target *t = hs_pvec_push(cf->pool, (void **)&lh->conn_logs, &lh->nconn_logs, sizeof(*t));
+    if (t == NULL)
+        return HS_ERROR;
     const char *path = hs_str_eq_lit(n->args[1], "stderr") ? "stderr" : hs_cf_path(cf, n->args[1]);
     t->file = hs_log_file_open(cf->pool, path);
     if (t->file == NULL)
@@ -92,8 +90,6 @@ static int connection_log(hs_cf *cf, const hs_conf_node *n, void *conf, const hs
     for (size_t i = opt; i < n->nargs; i++)
         if (conn_option(cf, n, n->args[i], t) != HS_OK)
             return HS_ERROR;
-    lh->conn_logs = v;
-    lh->nconn_logs++;
     return HS_OK;
 }
 

@@ -230,15 +230,11 @@ static int proxy_set_header(hs_cf *cf, const hs_conf_node *n, void *conf, const 
     (void)conf;
     (void)d;
     hs_proxy_conf *pc = hs_proxy_conf_get(cf, cf->level[HS_LEVEL_LOC]);
-    hs_proxy_header *v = hs_palloc(cf->pool, (pc->nheaders + 1) * sizeof(*v));
-    if (pc->nheaders)
-        memcpy(v, pc->headers, pc->nheaders * sizeof(*v));
-    hs_proxy_header *h = &v[pc->nheaders++];
-    h->name = n->args[1];
-    if (hs_cv_compile(cf, n, n->args[2], &h->value) != HS_OK)
+    hs_proxy_header *h = hs_pvec_push(cf->pool, (void **)&pc->headers, &pc->nheaders, sizeof(*h));
+    if (h == NULL)
         return HS_ERROR;
-    pc->headers = v;
-    return HS_OK;
+    h->name = n->args[1];
+    return hs_cv_compile(cf, n, n->args[2], &h->value);
 }
 
 static int proxy_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)

@@ -13,35 +13,38 @@
 #define TCP_REPAIR 19
 #endif
 
+/* A call that failed: interrupted (try again: HS_DONE), would block
+ * (HS_AGAIN, waiting for want) or broken (HS_ERROR). */
+static ssize_t failed(hs_io *io, uint8_t want)
+{
+    if (errno == EINTR)
+        return HS_DONE;
+    if (errno == EAGAIN) {
+        io->want = want;
+        return HS_AGAIN;
+    }
+    return HS_ERROR;
+}
+
 static ssize_t tcp_recv(hs_io *io, void *buf, size_t n)
 {
     for (;;) {
         ssize_t got = recv(io->fd, buf, n, 0);
-        if (got >= 0)
-            return got;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN) {
-            io->want = HS_IO_WANT_READ;
-            return HS_AGAIN;
-        }
-        return HS_ERROR;
+        ssize_t rc = got >= 0 ? got : failed(io, HS_IO_WANT_READ);
+        if (rc != HS_DONE)
+            return rc;
     }
 }
 
 static ssize_t tcp_writev(hs_io *io, const struct iovec *iov, int iovcnt)
 {
     for (;;) {
-        ssize_t w = writev(io->fd, iov, iovcnt); /* SIGPIPE is ignored by every hush process */
-        if (w >= 0)
-            return w;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN) {
-            io->want = HS_IO_WANT_WRITE;
-            return HS_AGAIN;
-        }
-        return HS_ERROR;
+        /* one buffer: send(), a shorter path in the kernel than writev() */
+        ssize_t w = iovcnt == 1 ? send(io->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL)
+                                : writev(io->fd, iov, iovcnt); /* SIGPIPE is ignored by hush */
+        ssize_t rc = w >= 0 ? w : failed(io, HS_IO_WANT_WRITE);
+        if (rc != HS_DONE)
+            return rc;
     }
 }
 
@@ -49,17 +52,11 @@ static ssize_t tcp_sendfile(hs_io *io, int fd, off_t *off, size_t n)
 {
     for (;;) {
         ssize_t w = sendfile(io->fd, fd, off, n);
-        if (w > 0)
-            return w;
         if (w == 0)
             return HS_ERROR; /* the file shrank under us */
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN) {
-            io->want = HS_IO_WANT_WRITE;
-            return HS_AGAIN;
-        }
-        return HS_ERROR;
+        ssize_t rc = w > 0 ? w : failed(io, HS_IO_WANT_WRITE);
+        if (rc != HS_DONE)
+            return rc;
     }
 }
 
