@@ -77,6 +77,15 @@ void hs_vars_reset_defined(void)
     forwards = NULL;
 }
 
+bool hs_var_is_conn(hs_str name)
+{
+    for (size_t t = 0; t < ntables; t++)
+        for (const hs_var_def *v = tables[t]; v->name; v++)
+            if (!v->prefix && hs_str_eq_lit(name, v->name))
+                return v->conn;
+    return false;
+}
+
 int hs_var_lookup(hs_pool *pool, hs_str name, hs_var_ref *out)
 {
     for (defined_var *d = defined; d; d = d->next) {

@@ -20,6 +20,7 @@ typedef struct {
     hs_var_get get;    /* computes the value */
     uintptr_t data;    /* passed to get */
     bool prefix;       /* matches name + anything: $http_x_forwarded_for */
+    bool conn;         /* has a value without a request (a connection-log line) */
 } hs_var_def;
 
 /* A resolved variable reference, what compiled code stores. */
@@ -34,6 +35,8 @@ void hs_vars_register(const hs_var_def *table);
 int hs_vars_define(hs_pool *pool, hs_str name, hs_var_get get, uintptr_t data);
 /* Forgets configuration-defined variables (before loading a new config). */
 void hs_vars_reset_defined(void);
+/* Is name a registered variable that has a value without a request? */
+bool hs_var_is_conn(hs_str name);
 /* Resolves a name (without '$'); HS_OK or HS_DECLINED (unknown). */
 int hs_var_lookup(hs_pool *pool, hs_str name, hs_var_ref *out);
 /* As hs_var_lookup, but a name not defined yet becomes a forward reference

@@ -25,7 +25,7 @@ static int v_limit_status(void *ctx, uintptr_t data, hs_str *out, char *scratch)
 }
 
 const hs_var_def hs_edge_variables[] = {
-    {"limit_req_status", v_limit_status, 0, false},
-    {"limit_conn_status", v_limit_status, 1, false},
-    {NULL, NULL, 0, false},
+    {"limit_req_status", v_limit_status, 0, false, false},
+    {"limit_conn_status", v_limit_status, 1, false, false},
+    {NULL, NULL, 0, false, false},
 };

@@ -157,6 +157,19 @@ static int server_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_d
     return rc;
 }
 
+/* Every "listen ... ssl" address got its transport from a module (the TLS
+ * module gives it only to addresses whose servers have certificates). */
+static int check_transports(hs_cf *cf, hs_http_conf *http)
+{
+    for (size_t i = 0; i < http->ngroups; i++) {
+        hs_listen_conf *l = http->groups[i].listen;
+        hs_conf_node at = {.file = l->file, .line = l->line};
+        if (http->groups[i].ssl && http->groups[i].transport == NULL)
+            return hs_cf_error(cf, &at, "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive");
+    }
+    return HS_OK;
+}
+
 static int http_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf;
@@ -184,6 +197,8 @@ static int http_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     for (hs_module *const *m = cf->modules; rc == HS_OK && *m; m++)
         if ((*m)->http_finish)
             rc = (*m)->http_finish(cf, http);
+    if (rc == HS_OK)
+        rc = check_transports(cf, http);
     cf->level[HS_LEVEL_SRV] = cf->level[HS_LEVEL_LOC] = NULL;
     return rc;
 }

@@ -80,6 +80,7 @@ typedef struct {
     bool default_server;
     bool reuseport;
     bool not_deferred;            /* "deferred=off": accept before the first byte */
+    bool ssl;                     /* "ssl": TLS (a module provides the transport) */
     int backlog;
     const char *file;             /* where it was written */
     int line;
@@ -125,6 +126,9 @@ typedef struct {
     bool has_empty_name;       /* server_name "" present */
     hs_srv_conf *empty_srv;
     struct hs_http_hooks *hooks; /* the http block's phase hooks (http/phase.h) */
+    bool ssl;                  /* a listen of this address has "ssl" */
+    const struct hs_transport *transport; /* set by the module of `listen ... ssl`; NULL: TCP */
+    void *transport_conf;      /* that module's settings for the address */
 } hs_listen_group;
 
 struct hs_http_conf {

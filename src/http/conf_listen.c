@@ -120,7 +120,9 @@ static int listen_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_listen
     } else if (hs_str_eq_lit(opt, "bind") ||
                hs_str_eq_lit(opt, "ipv6only=on") || hs_str_eq_lit(opt, "so_keepalive=on")) {
         /* accepted for compatibility; hush binds every address separately anyway */
-    } else if (hs_str_eq_lit(opt, "ssl") || hs_str_eq_lit(opt, "http2") || hs_str_eq_lit(opt, "quic")) {
+    } else if (hs_str_eq_lit(opt, "ssl")) {
+        l->ssl = true;
+    } else if (hs_str_eq_lit(opt, "http2") || hs_str_eq_lit(opt, "quic")) {
         return hs_cf_error(cf, n, "the \"%s\" parameter of \"listen\" is not supported yet", opt.p);
     } else {
         return hs_cf_error(cf, n, "invalid parameter \"%s\"", opt.p);
@@ -297,6 +299,7 @@ int hs_http_build_listen_groups(hs_cf *cf, hs_http_conf *http)
         for (size_t j = 0; j < sc->nlistens; j++) {
             hs_listen_conf *l = &sc->listens[j];
             hs_listen_group *g = find_or_add_group(cf, http, l);
+            g->ssl |= l->ssl; /* as nginx: "ssl" on one listen of an address makes it TLS for all */
             if (l->default_server) {
                 if (g->default_srv && g->listen->default_server) {
                     hs_conf_node at = {.file = l->file, .line = l->line};

@@ -165,8 +165,28 @@ static void on_conn_timer(hs_timer *t)
     hs_conn *c = (hs_conn *)((char *)t - offsetof(hs_conn, timer));
     if (c->state == HS_CONN_LINGER)
         hs_conn_close(c);
+    else if (c->state == HS_CONN_HANDSHAKE)
+        hs_conn_ended(c, HS_END_TLS_TIMEOUT); /* client_header_timeout covers the handshake, as nginx */
     else
         hs_h1_on_timeout(c);
+}
+
+/* The transport's opening (the TLS handshake). When it is done, HTTP
+ * starts: what the transport already holds is read at once. */
+static void handshake_step(hs_conn *c)
+{
+    int rc = c->io.t->handshake(&c->io);
+    if (rc == HS_AGAIN || rc == HS_DONE)
+        return; /* HS_DONE: the transport ended and closed the connection */
+    if (rc == HS_DECLINED)
+        c->plain_on_tls = true;
+    else if (rc != HS_OK) {
+        hs_conn_ended(c, HS_END_TLS_FAILED);
+        return;
+    }
+    c->state = HS_CONN_NEW;
+    c->readable = true;
+    hs_h1_on_readable(c);
 }
 
 static void on_conn_event(hs_ev *ev, uint32_t events)
@@ -178,6 +198,10 @@ static void on_conn_event(hs_ev *ev, uint32_t events)
         c->readable = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
         c->writable = true;
+    if (c->state == HS_CONN_HANDSHAKE) {
+        handshake_step(c);
+        return;
+    }
     if (c->state == HS_CONN_REQUEST && c->req)
         hs_http_request_event(c->req, events);
     if (c->state == HS_CONN_LINGER) {
@@ -199,12 +223,12 @@ void hs_conn_start(hs_listener *l, int fd, const struct sockaddr_storage *peer, 
     }
     c->ev.on_event = on_conn_event;
     c->timer.on_timer = on_conn_timer;
-    c->io = (hs_io){.t = &hs_transport_tcp, .fd = fd};
+    c->io = (hs_io){.t = g->transport ? g->transport : &hs_transport_tcp, .fd = fd};
     c->group = g;
     memcpy(&c->peer, peer, plen < sizeof(c->peer) ? plen : sizeof(c->peer));
     c->number = number;
     c->start_msec = hs_now.mono_msec;
-    c->state = HS_CONN_NEW;
+    c->state = c->io.t->handshake ? HS_CONN_HANDSHAKE : HS_CONN_NEW;
     c->writable = true;
     c->next = conns_head.next;
     c->prev = &conns_head;
@@ -220,7 +244,10 @@ void hs_conn_start(hs_listener *l, int fd, const struct sockaddr_storage *peer, 
          * writable. Without deferred accept the bytes are seldom there yet,
          * and a read would only return EAGAIN. */
         c->readable = true;
-        hs_h1_on_readable(c);
+        if (c->state == HS_CONN_HANDSHAKE)
+            handshake_step(c);
+        else
+            hs_h1_on_readable(c);
         if (c->state == HS_CONN_CLOSED)
             return;
     }
@@ -247,6 +274,20 @@ void hs_conn_ended(hs_conn *c, hs_ending why)
     hs_conn_close(c);
 }
 
+void hs_conn_end(hs_conn *c, hs_ending why) { hs_conn_ended(c, why); }
+
+void hs_conn_drop(hs_conn *c, const char *rule, hs_loc_conf *lc)
+{
+    hs_drop_fn drop = hs_conn_hooks(c)->drop;
+    c->ending = HS_END_DROP;
+    c->drop_rule = rule;
+    hs_http_count_ending(HS_END_DROP);
+    if (drop)
+        drop(c, lc);
+    else
+        hs_conn_close(c);
+}
+
 void hs_http_graceful_stop(void)
 {
     hs_http_listeners_close();
@@ -255,7 +296,7 @@ void hs_http_graceful_stop(void)
         c->closing = true;
         if (c->state == HS_CONN_KEEPALIVE && c->req == NULL)
             hs_conn_ended(c, HS_END_KEEPALIVE_CLOSE);
-        else if (c->state == HS_CONN_NEW && c->req == NULL)
+        else if ((c->state == HS_CONN_NEW || c->state == HS_CONN_HANDSHAKE) && c->req == NULL)
             hs_conn_ended(c, HS_END_NO_REQUEST);
     }
 }

@@ -157,6 +157,11 @@ static int parse_step(hs_conn *c)
     c->buf_pos += (uint32_t)r->h.head_len;
     c->state = HS_CONN_REQUEST;
     hs_timer_cancel(&c->timer);
+    if (c->plain_on_tls) { /* nginx's 497: answered with 400 and a page that says why */
+        c->buf_pos = c->buf_len;
+        hs_h1_bad_request(r, 400, "plain HTTP request sent to HTTPS port");
+        return HS_DECLINED;
+    }
     hs_http_process_request(r);
     return HS_OK;
 }

@@ -28,6 +28,9 @@ typedef enum {
     HS_END_NO_REQUEST,
     HS_END_KEEPALIVE_CLOSE,
     HS_END_SHUTDOWN,
+    HS_END_TLS_REJECTED,     /* ssl_reject_handshake or a ClientHello rule refused it */
+    HS_END_TLS_FAILED,       /* the handshake failed: no shared protocol or cipher, bad record, alert */
+    HS_END_TLS_TIMEOUT,      /* the handshake did not finish within client_header_timeout */
     HS_END__COUNT
 } hs_ending;
 
@@ -45,6 +48,7 @@ typedef struct hs_listener {
 
 /* Where a connection is in its life (HTTP/1.1: one request at a time). */
 typedef enum {
+    HS_CONN_HANDSHAKE,   /* the transport is opening (TLS handshake) */
     HS_CONN_NEW,         /* accepted, no byte yet */
     HS_CONN_KEEPALIVE,   /* between requests, no byte of the next yet */
     HS_CONN_READ_HEAD,   /* part of a request head received */
@@ -69,6 +73,7 @@ struct hs_conn {
     bool must_linger;         /* the client may still be sending: drain before close */
     bool nodelay_set;         /* TCP_NODELAY already set */
     bool next_pipelined;      /* the next request was already buffered: $pipe "p" */
+    bool plain_on_tls;        /* plain HTTP arrived on a TLS port: its request gets a 400 */
     uint32_t requests;        /* requests started on it: $connection_requests */
     hs_listen_group *group;   /* address group (server defaults, names) */
     union {

@@ -13,21 +13,8 @@
     "$remote_addr:$remote_port [$time_local] $connection $connection_requests $connection_time " \
     "$bytes_received $bytes_sent $close_reason $drop_rule"
 
-/* The variables a connection has without a request. */
-static const char *const conn_vars[] = {
-    "remote_addr",    "binary_remote_addr", "remote_port",     "server_addr", "server_port",
-    "connection",     "connection_requests", "connection_time", "bytes_received", "bytes_sent",
-    "close_reason",   "drop_rule",           "bare_connection", "time_local",  "time_iso8601",
-    "msec",           NULL,
-};
-
-static bool is_conn_var(hs_str name)
-{
-    for (const char *const *v = conn_vars; *v; v++)
-        if (hs_str_eq_lit(name, *v))
-            return true;
-    return false;
-}
+/* Only variables that have a value without a request (hs_var_def.conn). */
+static bool is_conn_var(hs_str name) { return hs_var_is_conn(name); }
 
 static int check_format(hs_cf *cf, const hs_conf_node *n, const hs_log_format *f)
 {

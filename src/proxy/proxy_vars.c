@@ -76,14 +76,14 @@ static int v_proxy_add_xff(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 }
 
 const hs_var_def hs_proxy_variables[] = {
-    {"upstream_addr", v_upstream, UPVAR_ADDR, false},
-    {"upstream_status", v_upstream, UPVAR_STATUS, false},
-    {"upstream_connect_time", v_upstream, UPVAR_CONNECT, false},
-    {"upstream_header_time", v_upstream, UPVAR_HEADER, false},
-    {"upstream_response_time", v_upstream, UPVAR_RESPONSE, false},
-    {"proxy_host", v_proxy_host, 0, false},
-    {"proxy_add_x_forwarded_for", v_proxy_add_xff, 0, false},
-    {NULL, NULL, 0, false},
+    {"upstream_addr", v_upstream, UPVAR_ADDR, false, false},
+    {"upstream_status", v_upstream, UPVAR_STATUS, false, false},
+    {"upstream_connect_time", v_upstream, UPVAR_CONNECT, false, false},
+    {"upstream_header_time", v_upstream, UPVAR_HEADER, false, false},
+    {"upstream_response_time", v_upstream, UPVAR_RESPONSE, false, false},
+    {"proxy_host", v_proxy_host, 0, false, false},
+    {"proxy_add_x_forwarded_for", v_proxy_add_xff, 0, false, false},
+    {NULL, NULL, 0, false, false},
 };
 
 /* ---- metrics ---- */

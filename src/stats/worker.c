@@ -55,7 +55,9 @@ void hs_stats_worker_exited(pid_t pid)
 static void count_conn(hs_conn *c, void *arg)
 {
     hs_stats_gauges *g = arg;
-    if (c->req == NULL)
+    if (c->state == HS_CONN_HANDSHAKE)
+        g->reading++; /* the TLS handshake: the request is on its way */
+    else if (c->req == NULL)
         (c->state == HS_CONN_NEW || c->state == HS_CONN_KEEPALIVE) ? g->waiting++ : g->writing++;
     else if (!c->req->head_done)
         g->reading++;

@@ -70,6 +70,7 @@ static void tcp_close(hs_io *io)
 
 const hs_transport hs_transport_tcp = {
     .name = "tcp",
+    .secure = false,
     .recv = tcp_recv,
     .writev = tcp_writev,
     .sendfile = tcp_sendfile,

@@ -22,6 +22,15 @@ enum { HS_IO_WANT_READ = 1, HS_IO_WANT_WRITE = 2 };
 
 typedef struct hs_transport {
     const char *name;                                           /* "tcp", "tls" */
+    bool secure;                                                /* $scheme https */
+    /* Completes the transport's own opening before any application byte
+     * (TLS: the ClientHello rules and the handshake); NULL when there is
+     * none. HS_OK: established; HS_AGAIN: call again when io->want is
+     * ready; HS_DONE: the transport ended the connection itself (rejected,
+     * dropped, failed: its ending is recorded and it is closed);
+     * HS_DECLINED: not this protocol at all — io->t is now plain TCP and
+     * the bytes are left for HTTP (plain HTTP sent to a TLS port). */
+    int (*handshake)(hs_io *io);
     ssize_t (*recv)(hs_io *io, void *buf, size_t n);
     ssize_t (*writev)(hs_io *io, const struct iovec *iov, int iovcnt);
     /* Sends up to n bytes of file fd from *off, advancing *off. */

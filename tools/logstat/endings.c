@@ -42,6 +42,9 @@ static const char *const cr_meanings[LS_CR_COUNT] = {
     "connection opened and closed with no byte received",
     "idle keep-alive connection closed",
     "closed by a graceful stop or reload deadline",
+    "TLS handshake refused (ssl_reject_handshake or a ClientHello rule)",
+    "TLS handshake failed (no shared protocol or cipher, bad record, alert)",
+    "TLS handshake not finished within client_header_timeout",
     "a close reason this version does not know",
 };
 

@@ -56,7 +56,8 @@ ls_field ls_field_by_name(hs_str name)
 static const char *const cr_names[LS_CR_COUNT] = {
     "ok",           "drop",          "client_abort", "client_abort_body",
     "header_timeout", "body_timeout", "send_timeout", "bad_request",
-    "no_request",   "keepalive_close", "shutdown",   "other",
+    "no_request",   "keepalive_close", "shutdown",   "tls_rejected",
+    "tls_failed",   "tls_timeout",     "other",
 };
 
 int ls_close_reason_parse(hs_str v)

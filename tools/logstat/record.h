@@ -49,6 +49,9 @@ typedef enum {
     LS_CR_NO_REQUEST,
     LS_CR_KEEPALIVE_CLOSE,
     LS_CR_SHUTDOWN,
+    LS_CR_TLS_REJECTED,
+    LS_CR_TLS_FAILED,
+    LS_CR_TLS_TIMEOUT,
     LS_CR_OTHER, /* a value this version does not know */
     LS_CR_COUNT,
     LS_CR_NONE = -1 /* the line has no $close_reason */
