@@ -37,6 +37,7 @@ src/stats         core event conf parse transport http
 src/static        core event conf parse transport http
 src/edge          core event conf parse transport http stats
 src/proxy         core event conf parse transport http stats
+src/tls           core event conf parse transport http stats
 src               *
 tools/logstat     core log
 '

@@ -11,10 +11,11 @@
 #include "log/log.h"
 #include "static/static.h"
 #include "stats/stats.h"
+#include "tls/tls.h"
 
 hs_module *const hs_modules[] = {
     &hs_main_module, &hs_http_module, &hs_static_module, &hs_stats_module, &hs_log_module,
-    &hs_proxy_module, &hs_edge_module, NULL,
+    &hs_tls_module,  &hs_proxy_module, &hs_edge_module,  NULL,
 };
 
 void hs_modules_init(void)

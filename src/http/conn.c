@@ -147,8 +147,9 @@ ssize_t hs_conn_recv(hs_conn *c)
     if (n > 0) {
         c->buf_len += (uint32_t)n;
         c->bytes_in += (uint64_t)n;
-        /* a short read drained the socket: the next edge will tell us more */
-        if ((size_t)n < room)
+        /* a short read drained the socket: the next edge will tell us more
+         * (unless the transport holds more than it returned) */
+        if ((size_t)n < room && !(c->io.t->pending && c->io.t->pending(&c->io)))
             c->readable = false;
         return n;
     }
@@ -276,12 +277,12 @@ void hs_conn_ended(hs_conn *c, hs_ending why)
 
 void hs_conn_end(hs_conn *c, hs_ending why) { hs_conn_ended(c, why); }
 
-void hs_conn_drop(hs_conn *c, const char *rule, hs_loc_conf *lc)
+void hs_conn_drop(hs_conn *c, hs_ending why, const char *rule, hs_loc_conf *lc)
 {
     hs_drop_fn drop = hs_conn_hooks(c)->drop;
-    c->ending = HS_END_DROP;
+    c->ending = (uint8_t)why;
     c->drop_rule = rule;
-    hs_http_count_ending(HS_END_DROP);
+    hs_http_count_ending(why);
     if (drop)
         drop(c, lc);
     else

@@ -98,9 +98,9 @@ void hs_conn_close(hs_conn *c);
  * ...): counted, logged (connection log), closed. */
 void hs_conn_end(hs_conn *c, hs_ending why);
 /* A connection is dropped without a request by the named rule (a
- * ClientHello rule): counted and logged as a drop, ended the way the drop
- * decider says for the level lc. */
-void hs_conn_drop(hs_conn *c, const char *rule, hs_loc_conf *lc);
+ * ClientHello rule), with the ending why (drop, tls_rejected): counted and
+ * logged, ended the way the drop decider says for the level lc. */
+void hs_conn_drop(hs_conn *c, hs_ending why, const char *rule, hs_loc_conf *lc);
 /* Takes the socket away from the connection, which closes without it: the
  * caller owns the fd (a tarpit holds it). */
 int hs_conn_release_fd(hs_conn *c);

@@ -100,7 +100,7 @@ hs_req *hs_http_bare_request(hs_conn *c)
     r->srv = c->group->default_srv;
     r->loc = r->srv->loc;
     r->ending = (hs_ending)c->ending;
-    r->drop_rule = c->ending == HS_END_DROP ? c->drop_rule : NULL;
+    r->drop_rule = c->ending == HS_END_DROP || c->ending == HS_END_TLS_REJECTED ? c->drop_rule : NULL;
     r->start_usec = c->start_msec * 1000;
     return r;
 }

@@ -33,10 +33,12 @@ hs_str hs_http_absolute_url(hs_req *r, hs_str path)
 {
     hs_str host = hs_http_redirect_host(r);
     int port = r->conn->group->listen->port;
+    bool tls = r->conn->io.t->secure;
     char portbuf[16] = "";
-    if (port != 80)
+    if (port != (tls ? 443 : 80))
         snprintf(portbuf, sizeof(portbuf), ":%d", port);
-    return hs_cstr(hs_psprintf(r->pool, "http://%.*s%s%.*s", (int)host.n, host.p, portbuf, (int)path.n, path.p));
+    return hs_cstr(hs_psprintf(r->pool, "%s://%.*s%s%.*s", tls ? "https" : "http", (int)host.n, host.p, portbuf,
+                               (int)path.n, path.p));
 }
 
 static void return_run(hs_req *r)

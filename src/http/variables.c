@@ -283,10 +283,17 @@ static int v_server_name(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 
 static int v_scheme(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
-    (void)ctx;
     (void)d;
     (void)scratch;
-    return SET(HS_STR("http"));
+    return SET(REQ(ctx)->conn->io.t->secure ? HS_STR("https") : HS_STR("http"));
+}
+
+/* $https: "on" over TLS, else empty (nginx). */
+static int v_https(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    return SET(REQ(ctx)->conn->io.t->secure ? HS_STR("on") : HS_STR(""));
 }
 
 static int v_server_protocol(void *ctx, uintptr_t d, hs_str *out, char *scratch)
@@ -468,6 +475,7 @@ const hs_var_def hs_http_variables[] = {
     {"request_time", v_request_time, 0, false, false},
     {"host", v_host, 0, false, false},
     {"scheme", v_scheme, 0, false, false},
+    {"https", v_https, 0, false, true},
     {"connection", v_connection, 0, false, true},
     {"connection_requests", v_connection_requests, 0, false, true},
     {"pipe", v_pipe, 0, false, false},

@@ -35,6 +35,9 @@ typedef struct hs_transport {
     ssize_t (*writev)(hs_io *io, const struct iovec *iov, int iovcnt);
     /* Sends up to n bytes of file fd from *off, advancing *off. */
     ssize_t (*sendfile)(hs_io *io, int fd, off_t *off, size_t n);
+    /* Bytes the transport already holds for recv (TLS: decrypted data no
+     * EPOLLIN will announce); NULL: never. */
+    bool (*pending)(hs_io *io);
     /* Ends our direction of the stream gracefully (after the last response). */
     void (*shutdown)(hs_io *io);
     /* Releases the transport's state and closes the socket. After a drop

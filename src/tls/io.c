@@ -1,0 +1,202 @@
+/* The TLS transport: the handshake (the ClientHello phase, then OpenSSL's
+ * non-blocking handshake) and reading and writing through the SSL object,
+ * with OpenSSL's "want read / want write" passed up as io->want. */
+#include <errno.h>
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "tls/tls_internal.h"
+
+#define SENDFILE_CHUNK 16384 /* one TLS record of file data per write */
+
+hs_conn *hs_tls_conn_of_io(hs_io *io) { return (hs_conn *)((char *)io - offsetof(hs_conn, io)); }
+
+hs_tls_conn *hs_tls_state(const hs_conn *c) { return c->io.t == &hs_transport_tls ? c->io.state : NULL; }
+
+/* An OpenSSL call returned r <= 0: HS_AGAIN (io->want set), 0 for a clean
+ * end of stream, or HS_ERROR. */
+static ssize_t ssl_result(hs_io *io, SSL *ssl, int r)
+{
+    switch (SSL_get_error(ssl, r)) {
+    case SSL_ERROR_WANT_READ:
+        io->want = HS_IO_WANT_READ;
+        return HS_AGAIN;
+    case SSL_ERROR_WANT_WRITE:
+        io->want = HS_IO_WANT_WRITE;
+        return HS_AGAIN;
+    case SSL_ERROR_ZERO_RETURN:
+        return 0;
+    case SSL_ERROR_SYSCALL:
+        ERR_clear_error();
+        return errno == 0 ? 0 : HS_ERROR; /* EOF without close_notify: an end all the same */
+    default:
+        ERR_clear_error();
+        return HS_ERROR;
+    }
+}
+
+/* ---- the handshake ---- */
+
+static hs_tls_conn *state_new(hs_io *io)
+{
+    hs_tls_conn *t = calloc(1, sizeof(*t));
+    if (t)
+        t->start_usec = hs_now.mono_usec;
+    io->state = t;
+    return t;
+}
+
+static int start_ssl(hs_io *io, hs_tls_conn *t)
+{
+    t->ssl = SSL_new(hs_tls_srv_of(t->srv->loc)->ctx);
+    if (t->ssl == NULL || SSL_set_fd(t->ssl, io->fd) != 1)
+        return HS_ERROR;
+    SSL_set_accept_state(t->ssl);
+    return HS_OK;
+}
+
+static const char *handshake_error(void)
+{
+    unsigned long e = ERR_peek_last_error();
+    const char *why = e ? ERR_reason_error_string(e) : "connection closed during the handshake";
+    ERR_clear_error();
+    return why ? why : "handshake failed";
+}
+
+static int tls_handshake(hs_io *io)
+{
+    hs_tls_conn *t = io->state ? io->state : state_new(io);
+    if (t == NULL)
+        return HS_ERROR;
+    if (!t->hello_seen) {
+        int rc = hs_tls_hello_phase(hs_tls_conn_of_io(io), t);
+        if (rc == HS_DECLINED) { /* plain HTTP on the TLS port: TCP from here on */
+            free(t);
+            io->state = NULL;
+            io->t = &hs_transport_tcp;
+        }
+        if (rc != HS_OK)
+            return rc;
+        if (start_ssl(io, t) != HS_OK)
+            return HS_ERROR;
+    }
+    ERR_clear_error();
+    int r = SSL_do_handshake(t->ssl);
+    if (r == 1)
+        return HS_OK;
+    ssize_t rc = ssl_result(io, t->ssl, r);
+    if (rc == HS_AGAIN)
+        return HS_AGAIN;
+    t->error = handshake_error();
+    return HS_ERROR;
+}
+
+/* ---- bytes ---- */
+
+static ssize_t tls_recv(hs_io *io, void *buf, size_t n)
+{
+    hs_tls_conn *t = io->state;
+    ERR_clear_error();
+    int r = SSL_read(t->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
+    return r > 0 ? r : ssl_result(io, t->ssl, r);
+}
+
+static ssize_t ssl_write(hs_io *io, const void *p, size_t n)
+{
+    hs_tls_conn *t = io->state;
+    ERR_clear_error();
+    int r = SSL_write(t->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+    if (r > 0)
+        return r;
+    ssize_t rc = ssl_result(io, t->ssl, r);
+    return rc == 0 ? HS_ERROR : rc;
+}
+
+/* Small pieces are joined into one record (a head and a small body go out
+ * as one); larger ones are written one after the other. */
+static ssize_t tls_writev(hs_io *io, const struct iovec *iov, int iovcnt)
+{
+    char joined[16384];
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++)
+        total += iov[i].iov_len;
+    if (iovcnt > 1 && total <= sizeof(joined)) {
+        size_t off = 0;
+        for (int i = 0; i < iovcnt; i++) {
+            memcpy(joined + off, iov[i].iov_base, iov[i].iov_len);
+            off += iov[i].iov_len;
+        }
+        return ssl_write(io, joined, total);
+    }
+    ssize_t done = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        ssize_t w = ssl_write(io, iov[i].iov_base, iov[i].iov_len);
+        if (w < 0)
+            return done ? done : w;
+        done += w;
+        if ((size_t)w < iov[i].iov_len)
+            break;
+    }
+    return done;
+}
+
+/* No kernel TLS: file bytes are read and written through OpenSSL. A retry
+ * after "want write" reads the same bytes again (the offset only moves
+ * with what was written). */
+static ssize_t tls_sendfile(hs_io *io, int fd, off_t *off, size_t n)
+{
+    char buf[SENDFILE_CHUNK];
+    ssize_t got = pread(fd, buf, n < sizeof(buf) ? n : sizeof(buf), *off);
+    if (got <= 0)
+        return HS_ERROR; /* the file shrank under us */
+    ssize_t w = ssl_write(io, buf, (size_t)got);
+    if (w > 0)
+        *off += w;
+    return w;
+}
+
+/* Decrypted bytes OpenSSL holds that no EPOLLIN will announce. */
+static bool tls_pending(hs_io *io)
+{
+    hs_tls_conn *t = io->state;
+    return t && t->ssl && SSL_pending(t->ssl) > 0;
+}
+
+static void tls_shutdown(hs_io *io)
+{
+    hs_tls_conn *t = io->state;
+    if (t && t->ssl && SSL_is_init_finished(t->ssl)) {
+        ERR_clear_error();
+        SSL_shutdown(t->ssl); /* close_notify; the peer's answer is not waited for */
+    }
+    shutdown(io->fd, SHUT_WR);
+}
+
+static void tls_close(hs_io *io)
+{
+    hs_tls_conn *t = io->state;
+    if (t) {
+        SSL_free(t->ssl);
+        free(t->sni);
+        free(t->alpn);
+        free(t);
+        io->state = NULL;
+    }
+    close(io->fd);
+    io->fd = -1;
+}
+
+const hs_transport hs_transport_tls = {
+    .name = "tls",
+    .secure = true,
+    .handshake = tls_handshake,
+    .recv = tls_recv,
+    .writev = tls_writev,
+    .sendfile = tls_sendfile,
+    .pending = tls_pending,
+    .shutdown = tls_shutdown,
+    .close = tls_close,
+};
