@@ -159,6 +159,7 @@ static int parse_step(hs_conn *c)
     hs_timer_cancel(&c->timer);
     if (c->plain_on_tls) { /* nginx's 497: answered with 400 and a page that says why */
         c->buf_pos = c->buf_len;
+        r->error_reason = "The plain HTTP request was sent to HTTPS port";
         hs_h1_bad_request(r, 400, "plain HTTP request sent to HTTPS port");
         return HS_DECLINED;
     }

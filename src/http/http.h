@@ -168,6 +168,8 @@ struct hs_req {
                                  request counters, no bans; $bytes_sent is the connection's */
     void *chunked;            /* hs_chunked decoder of a chunked body */
     int error_page_status;    /* status before an error_page redirect (0 none) */
+    const char *error_reason; /* a 400's reason on the built-in page (nginx's 495-497:
+                                 certificate errors, plain HTTP to a TLS port); NULL none */
     void **ctx;               /* modules' per-request state (hs_http_get_ctx); NULL until
                                  a module sets some: most requests need none */
 };

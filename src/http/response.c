@@ -116,12 +116,12 @@ static hs_str error_body(hs_req *r, int status)
 {
     const char *text = hs_http_status_text(status);
     const char *token = (r->loc == NULL || r->loc->server_tokens) ? HS_SERVER_TOKEN : "hush";
-    if (status == 400 && r->conn->plain_on_tls)
+    if (status == 400 && r->error_reason)
         return hs_cstr(hs_psprintf(r->pool,
-                                   "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port"
-                                   "</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n"
-                                   "<center>The plain HTTP request was sent to HTTPS port</center>\r\n"
-                                   "<hr><center>%s</center>\r\n</body>\r\n</html>\r\n", token));
+                                   "<html>\r\n<head><title>400 %s</title></head>\r\n<body>\r\n"
+                                   "<center><h1>400 Bad Request</h1></center>\r\n<center>%s</center>\r\n"
+                                   "<hr><center>%s</center>\r\n</body>\r\n</html>\r\n",
+                                   r->error_reason, r->error_reason, token));
     char *b = hs_psprintf(r->pool,
                           "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
                           "<center><h1>%d %s</h1></center>\r\n<hr><center>%s</center>\r\n"

@@ -42,6 +42,16 @@ typedef struct {
     uint64_t sum_usec;
 } hs_stats_hist;
 
+/* How a TLS handshake ended: hush_tls_handshakes_total{result}. */
+typedef enum {
+    HS_TLS_OK,        /* full handshake */
+    HS_TLS_RESUMED,   /* resumed session (ticket or cache) */
+    HS_TLS_REJECTED,  /* ssl_reject_handshake or a ClientHello rule */
+    HS_TLS_FAILED,    /* no shared protocol or cipher, bad record, alert */
+    HS_TLS_TIMEOUT,   /* not finished within client_header_timeout */
+    HS_TLS__COUNT
+} hs_tls_result;
+
 /* One process's counters. Every field is a sum over its lifetime, folded by
  * adding (bans_active may go below zero in one slot: sums stay right). */
 typedef struct {
@@ -63,6 +73,8 @@ typedef struct {
     uint64_t drops[HS_STATS_MAX_RULES];             /* by rule, both phases */
     uint64_t bans[HS_STATS_MAX_ZONES];              /* bans started, by zone */
     int64_t bans_active[HS_STATS_MAX_ZONES];        /* started minus ended */
+    uint64_t tls_handshakes[HS_TLS__COUNT];          /* by result */
+    hs_stats_hist tls_handshake_time;                /* completed handshakes, µs */
 } hs_stats_counts;
 
 /* Connection states of a worker, refreshed by walking its connections once
@@ -95,6 +107,8 @@ void hs_stats_ban_removed(const char *zone);
 void hs_stats_upstream_tries(const hs_req *r, const int64_t *us, size_t n);
 /* proxy_ignore_client_abort on: the upstream finished after the client left. */
 void hs_stats_upstream_after_abort(const hs_req *r);
+/* A TLS handshake ended with result; usec is its duration (completed ones). */
+void hs_stats_tls_handshake(hs_tls_result result, uint64_t usec);
 
 #else /* metrics compiled out */
 
@@ -108,6 +122,11 @@ static inline void hs_stats_upstream_tries(const hs_req *r, const int64_t *us, s
     (void)n;
 }
 static inline void hs_stats_upstream_after_abort(const hs_req *r) { (void)r; }
+static inline void hs_stats_tls_handshake(hs_tls_result result, uint64_t usec)
+{
+    (void)result;
+    (void)usec;
+}
 
 #endif
 

@@ -202,6 +202,19 @@ static void render_connections(hs_expo *e, const snapshot *s)
     hs_expo_u64(e, "hush_connections_dropped_total", request, s->c.dropped_request);
 }
 
+static void render_tls(hs_expo *e, const snapshot *s)
+{
+    static const char *const results[HS_TLS__COUNT] = {"ok", "resumed", "rejected", "failed", "timeout"};
+    hs_expo_head(e, "hush_tls_handshakes_total", "counter",
+                 "TLS handshakes by how they ended (rejected: ssl_reject_handshake or a ClientHello rule).");
+    for (int i = 0; i < HS_TLS__COUNT; i++) {
+        const char *labels[] = {"result", results[i], NULL};
+        hs_expo_u64(e, "hush_tls_handshakes_total", labels, s->c.tls_handshakes[i]);
+    }
+    hs_expo_head(e, "hush_tls_handshake_seconds", "histogram", "Duration of completed TLS handshakes.");
+    hs_expo_hist(e, "hush_tls_handshake_seconds", NULL, &s->c.tls_handshake_time);
+}
+
 static void render_process(hs_expo *e, const snapshot *s, const hs_stats_region *g)
 {
     uint64_t fds = 0, rss = 0;
@@ -269,6 +282,7 @@ static void metrics_run(hs_req *r)
     render_aborts(&e, s, g);
     render_drops(&e, s, g);
     render_connections(&e, s);
+    render_tls(&e, s);
     render_process(&e, s, g);
     free(s);
     if (e.oom)

@@ -384,6 +384,13 @@ void hs_stats_drop(const char *rule)
                                                 hs_stats_intern_rule, rule)], 1);
 }
 
+void hs_stats_tls_handshake(hs_tls_result result, uint64_t usec)
+{
+    HS_STATS_ADD(hs_stats_cur->tls_handshakes[result], 1);
+    if (result == HS_TLS_OK || result == HS_TLS_RESUMED)
+        hs_hist_observe(&hs_stats_cur->tls_handshake_time, usec);
+}
+
 void hs_stats_ban_added(const char *zone)
 {
     uint32_t z = name_index(zone_cache, hs_stats_shm ? hs_stats_shm->zones : NULL, hs_stats_intern_zone, zone);

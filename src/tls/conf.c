@@ -282,7 +282,7 @@ static int http_finish(hs_cf *cf, hs_http_conf *http)
     for (size_t i = 0; i < http->ngroups; i++)
         if (http->groups[i].ssl && finish_group(cf, http, &http->groups[i]) != HS_OK)
             return HS_ERROR;
-    return HS_OK;
+    return hs_tls_verify_register(cf, http);
 }
 
 hs_module hs_tls_module = {

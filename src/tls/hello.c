@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "parse/tls_hello.h"
+#include "stats/counters.h"
 #include "tls/tls_internal.h"
 
 static hs_tls_hello scratch; /* ~18 KiB, one per worker: judged and forgotten */
@@ -51,6 +52,7 @@ static int refuse(hs_conn *c, uint8_t alert, const char *rule)
 {
     hs_tcp_drain(c->io.fd);
     send_alert(c->io.fd, alert);
+    hs_stats_tls_handshake(HS_TLS_REJECTED, 0);
     c->drop_rule = rule;
     hs_conn_end(c, HS_END_TLS_REJECTED);
     return HS_DONE;
@@ -77,6 +79,7 @@ static int judge(hs_conn *c, hs_tls_conn *t)
     if (ts->has_hello_drop && truthy(&ts->hello_drop, c)) {
         if (ts->hello_drop_alert)
             return refuse(c, SSL_AD_HANDSHAKE_FAILURE, ts->hello_drop_rule);
+        hs_stats_tls_handshake(HS_TLS_REJECTED, 0);
         hs_conn_drop(c, HS_END_TLS_REJECTED, ts->hello_drop_rule, t->srv->loc);
         return HS_DONE;
     }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "stats/counters.h"
 #include "tls/tls_internal.h"
 
 #define SENDFILE_CHUNK 16384 /* one TLS record of file data per write */
@@ -78,6 +79,8 @@ static int tls_handshake(hs_io *io)
             io->state = NULL;
             io->t = &hs_transport_tcp;
         }
+        if (rc == HS_ERROR)
+            hs_stats_tls_handshake(HS_TLS_FAILED, 0);
         if (rc != HS_OK)
             return rc;
         if (start_ssl(io, t) != HS_OK)
@@ -85,12 +88,16 @@ static int tls_handshake(hs_io *io)
     }
     ERR_clear_error();
     int r = SSL_do_handshake(t->ssl);
-    if (r == 1)
+    if (r == 1) {
+        hs_stats_tls_handshake(SSL_session_reused(t->ssl) ? HS_TLS_RESUMED : HS_TLS_OK,
+                               hs_now.mono_usec - t->start_usec);
         return HS_OK;
+    }
     ssize_t rc = ssl_result(io, t->ssl, r);
     if (rc == HS_AGAIN)
         return HS_AGAIN;
     t->error = handshake_error();
+    hs_stats_tls_handshake(HS_TLS_FAILED, 0);
     return HS_ERROR;
 }
 
@@ -178,6 +185,8 @@ static void tls_shutdown(hs_io *io)
 static void tls_close(hs_io *io)
 {
     hs_tls_conn *t = io->state;
+    if (hs_tls_conn_of_io(io)->ending == HS_END_TLS_TIMEOUT)
+        hs_stats_tls_handshake(HS_TLS_TIMEOUT, 0);
     if (t) {
         SSL_free(t->ssl);
         free(t->sni);

@@ -86,6 +86,10 @@ hs_tls_conn *hs_tls_state(const hs_conn *c);
  * HS_ERROR (malformed: t->error), HS_DONE (refused or dropped, closed). */
 int hs_tls_hello_phase(hs_conn *c, hs_tls_conn *t);
 
+/* verify.c: the request-time check of client certificates, registered
+ * when a server has ssl_verify_client. */
+int hs_tls_verify_register(hs_cf *cf, hs_http_conf *http);
+
 /* ctx.c: builds the SSL_CTX of a server's settings; errors at cf. */
 int hs_tls_ctx_build(hs_cf *cf, hs_tls_srv *ts);
 /* stapling.c: ssl_stapling with ssl_stapling_file (an OCSP response read
