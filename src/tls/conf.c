@@ -90,6 +90,29 @@ static int flag_setting(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_d
     return hs_set_flag(cf, n, (char *)here(cf) + d->offset, d);
 }
 
+/* ssl_session_cache off | none | [builtin[:size]] [shared:name:size]: the
+ * last cache named wins (one cache per server). */
+static int session_cache(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_tls_srv *ts = here(cf);
+    if (ts->session_cache.p)
+        return hs_cf_error(cf, n, "\"ssl_session_cache\" directive is duplicate");
+    for (size_t i = 1; i < n->nargs; i++) {
+        hs_str a = n->args[i];
+        bool known = hs_str_eq_lit(a, "off") || hs_str_eq_lit(a, "none") || hs_str_has_prefix(a, HS_STR("builtin")) ||
+                     hs_str_has_prefix(a, HS_STR("shared:"));
+        if (!known || ((hs_str_eq_lit(a, "off") || hs_str_eq_lit(a, "none")) && n->nargs > 2))
+            return hs_cf_error(cf, n, "invalid session cache \"%s\"", a.p);
+        if (hs_str_has_prefix(a, HS_STR("shared:")) || ts->session_cache.p == NULL)
+            ts->session_cache = hs_pstr(cf->pool, a);
+    }
+    ts->cache_file = n->file;
+    ts->cache_line = n->line;
+    return HS_OK;
+}
+
 static int session_timeout(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf;
@@ -172,6 +195,7 @@ const hs_directive hs_tls_directives[] = {
     {"ssl_password_file", HS_CTX_HS, HS_ARGS_1, str_setting, TS(password_file), (void *)1},
     {"ssl_session_tickets", HS_CTX_HS, HS_ARGS_1, flag_setting, TS(session_tickets), NULL},
     {"ssl_session_timeout", HS_CTX_HS, HS_ARGS_1, session_timeout, HS_LEVEL_NONE, 0, NULL},
+    {"ssl_session_cache", HS_CTX_HS, HS_ARGS_12, session_cache, HS_LEVEL_NONE, 0, NULL},
     {"ssl_reject_handshake", HS_CTX_HS, HS_ARGS_1, flag_setting, TS(reject_handshake), NULL},
     {"ssl_verify_client", HS_CTX_HS, HS_ARGS_1, verify_client, HS_LEVEL_NONE, 0, NULL},
     {"ssl_verify_depth", HS_CTX_HS, HS_ARGS_1, verify_depth, HS_LEVEL_NONE, 0, NULL},
@@ -219,6 +243,11 @@ static void merge_srv(hs_tls_srv *c, const hs_tls_srv *p)
     merge_str(&c->password_file, p->password_file, NULL);
     HS_MERGE(c->session_tickets, p->session_tickets, 1);
     HS_MERGE(c->session_timeout, p->session_timeout, 300000);
+    if (c->session_cache.p == NULL) {
+        c->session_cache = p->session_cache;
+        c->cache_file = p->cache_file;
+        c->cache_line = p->cache_line;
+    }
     HS_MERGE(c->reject_handshake, p->reject_handshake, 0);
     HS_MERGE(c->verify_client, p->verify_client, HS_VERIFY_OFF);
     HS_MERGE(c->verify_depth, p->verify_depth, 1);
@@ -291,4 +320,5 @@ hs_module hs_tls_module = {
     .variables = hs_tls_variables,
     .merge_loc = merge_loc,
     .http_finish = http_finish,
+    .master_init = hs_tls_cache_master,
 };

@@ -35,7 +35,10 @@ typedef struct {
     hs_str password_file;
     int session_tickets;
     int64_t session_timeout;         /* ms */
-    hs_str session_cache;            /* as written: "off", "none", "shared:NAME:SIZE" ... */
+    hs_str session_cache;            /* as written: "off", "none", "builtin[:N]", "shared:NAME:SIZE" */
+    const char *cache_file;          /* where ssl_session_cache was written */
+    int cache_line;
+    struct hs_tls_cache *cache;      /* the shared cache it names, or NULL */
     int reject_handshake;
     int verify_client;               /* HS_VERIFY_* */
     int64_t verify_depth;
@@ -85,6 +88,11 @@ hs_tls_conn *hs_tls_state(const hs_conn *c);
  * the handshake for t->srv), HS_AGAIN (more bytes), HS_DECLINED (not TLS),
  * HS_ERROR (malformed: t->error), HS_DONE (refused or dropped, closed). */
 int hs_tls_hello_phase(hs_conn *c, hs_tls_conn *t);
+
+/* cache.c: ssl_session_cache on a context; the master's zones. */
+typedef struct hs_tls_cache hs_tls_cache;
+int hs_tls_cache_setup(hs_cf *cf, hs_tls_srv *ts, SSL_CTX *ctx);
+int hs_tls_cache_master(hs_config *conf, hs_config *old, char *err, size_t errlen);
 
 /* verify.c: the request-time check of client certificates, registered
  * when a server has ssl_verify_client. */
