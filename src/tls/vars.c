@@ -46,6 +46,8 @@ static int v_session_reused(void *ctx, uintptr_t d, hs_str *out, char *s)
 {
     (void)d;
     (void)s;
+    if (state_of(ctx) == NULL)
+        return HS_DECLINED; /* not TLS: not found, as nginx */
     SSL *ssl = ssl_of(ctx);
     return SET(ssl && SSL_session_reused(ssl) ? HS_STR("r") : HS_STR("."));
 }
