@@ -103,12 +103,26 @@ static int tls_handshake(hs_io *io)
 
 /* ---- bytes ---- */
 
+/* SSL_read returns one record at a time, and the records after it may
+ * already be off the socket's edge (EPOLLET): reading goes on until the
+ * buffer is full or OpenSSL reads the socket dry (want read), so that a
+ * short count means what it means for TCP, as nginx's ngx_ssl_recv does.
+ * An end or an error after some bytes is seen again by the next call. */
 static ssize_t tls_recv(hs_io *io, void *buf, size_t n)
 {
     hs_tls_conn *t = io->state;
-    ERR_clear_error();
-    int r = SSL_read(t->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
-    return r > 0 ? r : ssl_result(io, t->ssl, r);
+    size_t got = 0;
+    while (got < n) {
+        size_t want = n - got;
+        ERR_clear_error();
+        int r = SSL_read(t->ssl, (char *)buf + got, want > INT32_MAX ? INT32_MAX : (int)want);
+        if (r <= 0) {
+            ssize_t rc = ssl_result(io, t->ssl, r);
+            return got ? (ssize_t)got : rc;
+        }
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
 }
 
 static ssize_t ssl_write(hs_io *io, const void *p, size_t n)

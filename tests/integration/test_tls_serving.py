@@ -1,0 +1,342 @@
+"""TLS serving (`listen ... ssl`): SNI chooses the server and its
+certificate, the default server without SNI; an RSA and an ECDSA pair side by
+side, each client getting the one it can use; ssl_protocols (per server, by
+SNI); files of 100 B and 1 MiB intact (the transport's sendfile path), also
+to a slow reader; keep-alive and pipelined requests, also pipelined in
+separate TLS records of one TCP segment; ALPN; the $ssl_* variables, $https
+and $scheme in the access log. Clients: Python's ssl module, curl and
+`openssl s_client`. The certificates are made at run time (tlsutil.py)."""
+import hashlib
+import os
+import re
+import socket
+import ssl
+import time
+
+import pytest
+
+from conftest import req
+from tlsutil import (certs, client_context, curl, peer_cn, peer_key_type, read_response, s_client,  # noqa: F401
+                     tls_connect, tls_read_all, RecordClient)
+
+LOGS = """
+log_format tls '$status $close_reason $ssl_protocol $ssl_cipher "$ssl_server_name" $ssl_session_reused '
+               '"$ssl_alpn_protocol" "$https" $scheme $connection_requests "$request" $body_bytes_sent';
+access_log logs/access.log tls;
+log_format conn '$close_reason "$drop_rule" "$ssl_server_name" "$ssl_handshake_error" $connection_requests';
+connection_log logs/conn.log conn;
+"""
+
+
+def tls_http(certs, text):
+    return LOGS + text.replace("@CERTS@", certs.dir)
+
+
+def get(port, ctx, path="/", sni="localhost", host=None):
+    """One request on a new TLS connection (Connection: close); returns
+    (socket facts, raw reply)."""
+    s = tls_connect(port, ctx, sni=sni)
+    try:
+        facts = {"cn": peer_cn(s), "key": peer_key_type(s), "version": s.version(),
+                 "cipher": s.cipher()[0], "alpn": s.selected_alpn_protocol()}
+        s.sendall(req(path, host=host or sni or "localhost"))
+        data, how = tls_read_all(s)
+    finally:
+        s.close()
+    assert how == "closed", (how, data)
+    return facts, data
+
+
+SNI = """
+server {
+    listen 127.0.0.1:@PORT@ ssl default_server;
+    server_name a.test;
+    ssl_certificate @CERTS@/a.test-ec.pem;
+    ssl_certificate_key @CERTS@/a.test-ec.key;
+    location / { return 200 "a sni=$ssl_server_name host=$host\\n"; }
+}
+server {
+    listen 127.0.0.1:@PORT@ ssl;
+    server_name b.test;
+    ssl_certificate @CERTS@/b.test-ec.pem;
+    ssl_certificate_key @CERTS@/b.test-ec.key;
+    location / { return 200 "b sni=$ssl_server_name host=$host\\n"; }
+}
+"""
+
+
+def test_sni_selects_server_and_certificate(hush, certs):
+    srv = hush(tls_http(certs, SNI))
+    ctx = client_context(certs)
+    facts, data = get(srv.port, ctx, sni="a.test")
+    assert facts["cn"] == "a.test" and data.endswith(b"\r\n\r\na sni=a.test host=a.test\n"), data
+    facts, data = get(srv.port, ctx, sni="b.test")
+    assert facts["cn"] == "b.test" and data.endswith(b"\r\n\r\nb sni=b.test host=b.test\n"), data
+    # curl: SNI from the URL, verified against the test CA
+    r = curl(srv.port, "/", host="b.test", certs=certs)
+    assert r.returncode == 0 and r.stdout == b"b sni=b.test host=b.test\n", r
+    # s_client: the certificate it was shown
+    rc, out = s_client(srv.port, "-servername", "b.test", "-CAfile", certs.ca, input=b"")
+    assert re.search(r"subject=CN\s*=\s*b\.test", out) and "Verify return code: 0 (ok)" in out, out
+
+
+def test_no_sni_and_unknown_sni_get_the_default_server(hush, certs):
+    srv = hush(tls_http(certs, SNI))
+    ctx = client_context(certs)
+    ctx.check_hostname = False
+    facts, data = get(srv.port, ctx, sni=None, host="b.test")
+    # the certificate is the default server's; the request then goes by Host, as in nginx
+    assert facts["cn"] == "a.test", facts
+    assert data.endswith(b"b sni=- host=b.test\n") or data.endswith(b"b sni= host=b.test\n"), data
+    facts, data = get(srv.port, ctx, sni="c.test", host="c.test")
+    assert facts["cn"] == "a.test" and data.endswith(b"a sni=c.test host=c.test\n"), data
+    lines = srv.wait_log(2)
+    assert lines[0].startswith('200 ok TLSv1.3 ') and ' "-" ' in lines[0], lines
+    assert ' "c.test" ' in lines[1], lines
+
+
+BOTH = """
+server {
+    listen 127.0.0.1:@PORT@ ssl;
+    server_name localhost;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_certificate @CERTS@/localhost-rsa.pem;
+    ssl_certificate_key @CERTS@/localhost-rsa.key;
+    ssl_certificate @CERTS@/localhost-ec.pem;
+    ssl_certificate_key @CERTS@/localhost-ec.key;
+    location / { return 200 "ok $ssl_cipher\\n"; }
+}
+"""
+
+
+def test_rsa_and_ecdsa_pair_each_client_gets_what_it_can_use(hush, certs):
+    srv = hush(tls_http(certs, BOTH))
+    tls12 = (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2)
+    facts, data = get(srv.port, client_context(certs, versions=tls12, ciphers="ECDHE-ECDSA-AES128-GCM-SHA256"))
+    assert (facts["key"], facts["cipher"]) == ("EC", "ECDHE-ECDSA-AES128-GCM-SHA256"), facts
+    assert data.endswith(b"ok ECDHE-ECDSA-AES128-GCM-SHA256\n")
+    facts, data = get(srv.port, client_context(certs, versions=tls12, ciphers="ECDHE-RSA-AES256-GCM-SHA384"))
+    assert (facts["key"], facts["cipher"]) == ("RSA", "ECDHE-RSA-AES256-GCM-SHA384"), facts
+    # TLS 1.3: the signature algorithms the client accepts decide
+    rc, out = s_client(srv.port, "-tls1_3", "-servername", "localhost", "-CAfile", certs.ca,
+                       "-sigalgs", "ecdsa_secp256r1_sha256")
+    assert "Peer signature type: ECDSA" in out and "Verify return code: 0 (ok)" in out, out
+    rc, out = s_client(srv.port, "-tls1_3", "-servername", "localhost", "-CAfile", certs.ca,
+                       "-sigalgs", "rsa_pss_rsae_sha256")
+    assert "Peer signature type: RSA-PSS" in out and "Server public key is 2048 bit" in out, out
+    # a client that offers both gets one of them, verified
+    facts, _ = get(srv.port, client_context(certs))
+    assert facts["key"] in ("EC", "RSA") and facts["version"] == "TLSv1.3"
+
+
+PROTOCOLS = """
+server {
+    listen 127.0.0.1:@PORT@ ssl default_server;
+    server_name a.test;
+    ssl_protocols TLSv1.2;
+    ssl_certificate @CERTS@/a.test-ec.pem;
+    ssl_certificate_key @CERTS@/a.test-ec.key;
+    location / { return 200 "a $ssl_protocol\\n"; }
+}
+server {
+    listen 127.0.0.1:@PORT@ ssl;
+    server_name b.test;
+    ssl_protocols TLSv1.3;
+    ssl_certificate @CERTS@/b.test-ec.pem;
+    ssl_certificate_key @CERTS@/b.test-ec.key;
+    location / { return 200 "b $ssl_protocol\\n"; }
+}
+"""
+
+
+def test_ssl_protocols_per_server(hush, certs):
+    srv = hush(tls_http(certs, PROTOCOLS))
+    any_version = client_context(certs)
+    facts, data = get(srv.port, any_version, sni="a.test")
+    assert facts["version"] == "TLSv1.2" and data.endswith(b"a TLSv1.2\n"), (facts, data)
+    # the server is chosen before the handshake: b.test's own protocols apply (nginx can only
+    # apply the default server's)
+    facts, data = get(srv.port, any_version, sni="b.test")
+    assert facts["version"] == "TLSv1.3" and data.endswith(b"b TLSv1.3\n"), (facts, data)
+    only13 = client_context(certs, versions=(ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_3))
+    with pytest.raises(ssl.SSLError, match="(?i)protocol version|unsupported protocol"):
+        get(srv.port, only13, sni="a.test")
+    only12 = client_context(certs, versions=(ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2))
+    with pytest.raises(ssl.SSLError, match="(?i)protocol version|unsupported protocol"):
+        get(srv.port, only12, sni="b.test")
+    lines = srv.wait_log(4, "conn.log")
+    failed = [l for l in lines if l.startswith("tls_failed ")]
+    assert len(failed) == 2, lines
+    for l in failed:
+        assert re.match(r'tls_failed "-" "[ab]\.test" "[^"-][^"]*" 0$', l), l
+    access = srv.wait_log(2)
+    assert len(access) == 2 and all(" TLSv1." in l for l in access), access
+
+
+FILES = """
+sendfile on;
+server {
+    listen 127.0.0.1:@PORT@ ssl;
+    server_name localhost;
+    ssl_certificate @CERTS@/localhost-ec.pem;
+    ssl_certificate_key @CERTS@/localhost-ec.key;
+    send_timeout 10s;
+    location / { root @DIR@/html; }
+    location = /r { return 200 "ret\\n"; }
+}
+"""
+
+
+def files_server(hush, certs):
+    srv = hush(tls_http(certs, FILES), start=False)
+    big = os.urandom(1 << 20)
+    small = os.urandom(100)
+    srv.write("big.bin", big)
+    srv.write("small.bin", small)
+    srv.start()
+    return srv, big, small
+
+
+def body_of(data):
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head, body
+
+
+def test_files_intact_over_tls(hush, certs):
+    srv, big, small = files_server(hush, certs)
+    ctx = client_context(certs)
+    for path, want in (("/big.bin", big), ("/small.bin", small)):
+        _, data = get(srv.port, ctx, path)
+        head, body = body_of(data)
+        assert head.startswith(b"HTTP/1.1 200") and b"Content-Length: %d" % len(want) in head, head
+        assert hashlib.sha256(body).digest() == hashlib.sha256(want).digest(), (len(body), len(want))
+    r = curl(srv.port, "/big.bin", certs=certs)
+    assert r.returncode == 0 and r.stdout == big, (r.returncode, r.stderr, len(r.stdout))
+    lines = srv.wait_log(3)
+    assert lines[0].endswith('"GET /big.bin HTTP/1.1" 1048576'), lines
+    assert lines[1].endswith('"GET /small.bin HTTP/1.1" 100'), lines
+
+
+def test_big_file_to_a_slow_reader(hush, certs):
+    """The file goes out in records while the socket keeps filling: every
+    would-block is resumed with the same bytes (OpenSSL's write retry)."""
+    srv, big, _ = files_server(hush, certs)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.settimeout(10)
+    raw.connect(("127.0.0.1", srv.port))
+    s = client_context(certs).wrap_socket(raw, server_hostname="localhost")
+    s.sendall(req("/big.bin", close=False) + req("/small.bin"))
+    got = b""
+    while True:
+        time.sleep(0.002)
+        try:
+            b = s.recv(2048)
+        except ssl.SSLZeroReturnError:
+            break
+        if not b:
+            break
+        got += b
+    s.close()
+    head, rest = got.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert rest[:len(big)] == big
+    assert rest[len(big):].startswith(b"HTTP/1.1 200"), rest[len(big):len(big) + 100]
+    lines = srv.wait_log(2)
+    assert lines[0].startswith("200 ok ") and lines[0].endswith(" 1048576"), lines
+
+
+def test_keepalive_and_pipelining_over_tls(hush, certs):
+    srv, big, small = files_server(hush, certs)
+    s = tls_connect(srv.port, client_context(certs))
+    for _ in range(3):  # keep-alive, one at a time
+        s.sendall(req("/r", close=False))
+        assert read_response(s).endswith(b"\r\n\r\nret\n")
+    # pipelined in one TLS record: a file, a return, the big file, a small one
+    s.sendall(req("/small.bin", close=False) + req("/r", close=False) + req("/big.bin", close=False) +
+              req("/small.bin"))
+    data, how = tls_read_all(s, timeout=5)
+    s.close()
+    assert how == "closed"
+    parts = data.split(b"HTTP/1.1 200 OK\r\n")
+    assert len(parts) == 5 and parts[0] == b"", parts[:1]
+    assert parts[1].endswith(small) and parts[2].endswith(b"ret\n") and parts[3].endswith(big)
+    assert parts[4].endswith(small)
+    lines = srv.wait_log(7)
+    assert [l.split()[9] for l in lines] == [str(i) for i in range(1, 8)], lines   # $connection_requests
+    assert srv.wait_log(1, "conn.log") == ['ok "-" "localhost" "-" 7']
+
+
+def test_pipelined_requests_in_separate_records_of_one_segment(hush, certs):
+    """Each request in its own TLS record, all in one TCP send: the server
+    reads one record per SSL_read; the others are already off the socket's
+    edge (EPOLLET) and must not wait for a next event that never comes."""
+    srv, _, small = files_server(hush, certs)
+    c = RecordClient(srv.port, client_context(certs), "localhost")
+    c.send_records([req("/r", close=False), req("/small.bin", close=False), req("/r")])
+    data, how = c.read_all(timeout=3)
+    c.close()
+    assert how == "closed" and data.count(b"HTTP/1.1 200 OK") == 3, (how, data[:300])
+    # and a request split in records: head in three pieces, all in one segment
+    c = RecordClient(srv.port, client_context(certs), "localhost")
+    whole = req("/r")
+    c.send_records([whole[:5], whole[5:20], whole[20:]])
+    data, how = c.read_all(timeout=3)
+    c.close()
+    assert how == "closed" and data.endswith(b"\r\n\r\nret\n"), (how, data[:300])
+
+
+def test_alpn(hush, certs):
+    srv, _, _ = files_server(hush, certs)
+    facts, data = get(srv.port, client_context(certs, alpn=["h2", "http/1.1"]), "/r")
+    assert facts["alpn"] == "http/1.1" and data.endswith(b"ret\n")
+    facts, data = get(srv.port, client_context(certs, alpn=["http/1.1"]), "/r")
+    assert facts["alpn"] == "http/1.1"
+    # only h2 offered: no ALPN in the answer (the client may go on, as with nginx without h2)
+    facts, data = get(srv.port, client_context(certs, alpn=["h2"]), "/r")
+    assert facts["alpn"] is None and data.endswith(b"ret\n")
+    facts, data = get(srv.port, client_context(certs), "/r")
+    assert facts["alpn"] is None
+    rc, out = s_client(srv.port, "-servername", "localhost", "-alpn", "h2,http/1.1", "-CAfile", certs.ca)
+    assert "ALPN protocol: http/1.1" in out, out
+    lines = srv.wait_log(4)
+    assert [l.split()[6] for l in lines] == ['"http/1.1"', '"http/1.1"', '"-"', '"-"'], lines
+
+
+def test_ssl_variables_in_the_access_log(hush, certs):
+    srv = hush(tls_http(certs, BOTH).replace("server {", """server {
+    listen 127.0.0.1:@PORT2@;
+    server_name plain;
+    location / { return 200 "plain\\n"; }
+}
+server {""", 1))
+    ctx = client_context(certs, alpn=["http/1.1"], versions=(ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2),
+                         ciphers="ECDHE-ECDSA-AES256-GCM-SHA384")
+    get(srv.port, ctx, "/v")
+    get(srv.port, client_context(certs), "/v")
+    srv.exchange(req("/p"), port=srv.port2)
+    lines = srv.wait_log(3)
+    assert lines[0] == ('200 ok TLSv1.2 ECDHE-ECDSA-AES256-GCM-SHA384 "localhost" . "http/1.1" "on" https 1 '
+                        '"GET /v HTTP/1.1" 33'), lines
+    assert re.match(r'200 ok TLSv1\.3 TLS_\w+ "localhost" \. "-" "on" https 1 "GET /v HTTP/1.1" \d+$',
+                    lines[1]), lines
+    assert lines[2] == '200 ok - - "-" - "-" "" http 1 "GET /p HTTP/1.1" 6', lines   # as nginx: not found
+
+
+def test_redirect_to_https_names_https_and_port(hush, certs):
+    srv = hush(tls_http(certs, """
+server {
+    listen 127.0.0.1:@PORT@ ssl;
+    server_name localhost;
+    ssl_certificate @CERTS@/localhost-ec.pem;
+    ssl_certificate_key @CERTS@/localhost-ec.key;
+    location = /old { return 301 /new; }
+    location /dir/ { root @DIR@/html; }
+}
+"""), start=False)
+    srv.write("dir/sub/index.html", "x")
+    srv.start()
+    _, data = get(srv.port, client_context(certs), "/old")
+    assert b"\r\nLocation: https://localhost:%d/new\r\n" % srv.port in data, data
+    _, data = get(srv.port, client_context(certs), "/dir/sub")
+    assert b"\r\nLocation: https://localhost:%d/dir/sub/\r\n" % srv.port in data, data
