@@ -105,11 +105,12 @@ bench_init() {
     trap 'log "interrupted"; exit 130' INT TERM
 }
 
-# Compile bench/NAME.c into bench/out/NAME when the source is newer.
+# build_client NAME [LIB...]: compile bench/NAME.c into bench/out/NAME when
+# the source is newer, linking the libraries given (e.g. -lssl -lcrypto).
 build_client() {
     local src=$BENCH_DIR/$1.c bin=$OUT_DIR/$1
     if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
-        gcc -O2 -Wall -Wextra -o "$bin" "$src" || die "cannot build $src"
+        gcc -O2 -Wall -Wextra -o "$bin" "$src" "${@:2}" || die "cannot build $src"
     fi
 }
 
@@ -401,6 +402,7 @@ values() { awk -F'\t' -v m="$2" -v s="$3" '$1 == m && $2 == s { print $4 }' "$RU
 # Prints the table: median per side (SIDES), the ratios of the medians
 # (RATIOS: hush/nginx, and hush2/hush hush2/nginx with HUSH2_BIN), and the
 # range (min..max) over trials, to stdout and $RUN_DIR/SCENARIO.table.
+# A side with no value for a metric (skipped) shows "-", and so do its ratios.
 summarize() {
     local scen=$1 title=$2 spec metric label fmt side v mn mx row ratio a b
     shift 2
@@ -420,11 +422,13 @@ summarize() {
             for side in $SIDES; do
                 v=$(values "$scen" "$metric" "$side")
                 med[$side]=$(median $v)
-                row+=$(printf " %14s" "$(printf "$fmt" "${med[$side]:-0}")")
+                if [ -n "${med[$side]}" ]; then row+=$(printf " %14s" "$(printf "$fmt" "${med[$side]}")")
+                else row+=$(printf ' %14s' -); fi
             done
             for ratio in $RATIOS; do
                 a=${ratio%/*} b=${ratio#*/}
-                if awk -v a="${med[$a]:-0}" -v b="${med[$b]:-0}" 'BEGIN { exit !(b != 0) }'; then
+                if [ -n "${med[$a]}" ] && [ -n "${med[$b]}" ] &&
+                    awk -v b="${med[$b]}" 'BEGIN { exit !(b != 0) }'; then
                     row+=$(awk -v a="${med[$a]}" -v b="${med[$b]}" 'BEGIN { printf " %11.2f", a / b }')
                 else
                     row+=$(printf ' %11s' -)
@@ -434,6 +438,7 @@ summarize() {
             row=$(printf '   %-24s' "")
             for side in $SIDES; do
                 v=$(values "$scen" "$metric" "$side" | sort -g)
+                if [ -z "$v" ]; then row+=$(printf ' %14s' ""); continue; fi
                 mn=$(printf "$fmt" "$(echo "$v" | head -n 1)") mx=$(printf "$fmt" "$(echo "$v" | tail -n 1)")
                 row+=$(printf " %14s" "[$mn..$mx]")
             done
