@@ -327,25 +327,42 @@ static int access_hook(hs_req *r)
 
 /* ---- log: endings ---- */
 
-static void count_for_bans(hs_req *r)
+/* An ending with status counts toward the bans of level lc whose on=
+ * list has the status. */
+static void count_ending(hs_loc_conf *lc, int status, const struct sockaddr *peer)
 {
-    hs_loc_conf *lc = r->loc ? r->loc : (r->srv ? r->srv->loc : r->conn->group->default_srv->loc);
     struct hs_edge_loc *e = hs_edge_loc_of(lc);
-    if (e == NULL || e->nbans == 0 || r->bare)
-        return;
-    if (r->drop_rule && strncmp(r->drop_rule, "ban:", 4) == 0)
-        return;
-    for (size_t i = 0; i < e->nbans; i++) {
+    for (size_t i = 0; e && i < e->nbans; i++) {
         hs_ban_rule *b = &e->bans[i];
         if (b->zone->shm == NULL)
             continue;
         for (size_t k = 0; k < b->non; k++) {
-            if (b->on[k] == r->resp.status) {
-                hs_ban_count(b->zone, &r->conn->peer.sa);
+            if (b->on[k] == status) {
+                hs_ban_count(b->zone, peer);
                 break;
             }
         }
     }
+}
+
+static bool is_ban_drop(const char *rule) { return rule && strncmp(rule, "ban:", 4) == 0; }
+
+static void count_for_bans(hs_req *r)
+{
+    hs_loc_conf *lc = r->loc ? r->loc : (r->srv ? r->srv->loc : r->conn->group->default_srv->loc);
+    if (!r->bare && !is_ban_drop(r->drop_rule))
+        count_ending(lc, r->resp.status, &r->conn->peer.sa);
+}
+
+/* A connection dropped or rejected before any request by a rule that
+ * judged it (a ClientHello rule, ssl_reject_handshake) counts as a 444; an
+ * accept-phase drop (deny_addr, a ban) does not: it was already refused. */
+static void closed_hook(hs_conn *c)
+{
+    if (c->requests || (c->ending != HS_END_DROP && c->ending != HS_END_TLS_REJECTED) || c->drop_rule == NULL ||
+        is_ban_drop(c->drop_rule) || strcmp(c->drop_rule, "deny_addr") == 0)
+        return;
+    count_ending(c->group->default_srv->loc, 444, &c->peer.sa);
 }
 
 static int log_hook(hs_req *r)
@@ -380,6 +397,8 @@ int hs_edge_register(hs_cf *cf, hs_http_conf *http, struct hs_edge_http *eh)
         rc |= hs_http_add_phase(cf, http, HS_PHASE_ACCESS, access_hook);
     if (eh->uses_limits || eh->uses_bans)
         rc |= hs_http_add_phase(cf, http, HS_PHASE_LOG, log_hook);
+    if (eh->uses_bans)
+        rc |= hs_http_add_closed(cf, http, closed_hook);
     hs_http_set_dropper(http, hs_edge_drop_conn);
     return rc == HS_OK ? HS_OK : hs_cf_error(cf, NULL, "too many hooks");
 }
