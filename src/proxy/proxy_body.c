@@ -3,9 +3,6 @@
  * them again; large Content-Length bodies stream to the upstream after the
  * head, as they arrive. The core hands us decoded bytes (hs_http_body_take):
  * no framing, no client socket. */
-#include <errno.h>
-#include <sys/socket.h>
-
 #include "proxy/proxy_internal.h"
 
 static int body_append(hs_proxy_state *px, hs_pool *pool, const char *data, size_t n)
@@ -98,8 +95,8 @@ static int stream_out(hs_req *r, const char *data, size_t n)
     hs_proxy_state *px = PX(r);
     size_t done = 0;
     while (done < n) {
-        ssize_t w = send(px->u->fd, data + done, n - done, MSG_NOSIGNAL);
-        if (w < 0 && errno == EAGAIN) {
+        ssize_t w = hs_up_send(px->u, data + done, n - done);
+        if (w == HS_AGAIN) {
             hs_http_body_untake(r, n - done);
             hs_timer_set(&px->u->timer, (uint64_t)px->pc->send_timeout);
             return HS_AGAIN;

@@ -203,6 +203,15 @@ void hs_proxy_release_upstream(hs_proxy_state *px, bool reusable);
 void hs_proxy_end(hs_req *r);
 void hs_proxy_log_error(hs_req *r, int err, const char *what);
 
+/* ---- proxy_io.c: the upstream connection's bytes ---- */
+
+/* Sends up to n bytes: the count sent, HS_AGAIN, or HS_ERROR (errno set). */
+ssize_t hs_up_send(hs_upconn *u, const char *buf, size_t n);
+/* Receives up to n bytes: the count, 0 at the end, HS_AGAIN, or HS_ERROR (errno set). */
+ssize_t hs_up_recv(hs_upconn *u, char *buf, size_t n);
+/* Closes the connection's socket. */
+void hs_up_close(hs_upconn *u);
+
 /* ---- proxy_request.c: the request head for the upstream ---- */
 int hs_proxy_build_request(hs_req *r);
 

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include "proxy/proxy_internal.h"
@@ -181,27 +180,23 @@ static bool client_caught_up(hs_req *r)
 static bool read_upstream(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
-    for (;;) {
-        ssize_t n = recv(px->u->fd, px->in, px->in_cap, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            hs_timer_set(&px->u->timer, (uint64_t)px->pc->read_timeout);
-            return false;
-        }
-        if (n <= 0) {
-            if (n == 0 && px->resp_until_close) {
-                px->upstream_clean = false;
-                hs_proxy_relay_finished(r);
-                return false;
-            }
-            hs_proxy_log_error(r, n == 0 ? 0 : errno, "upstream prematurely closed connection while reading upstream");
-            hs_proxy_relay_error(r, false);
-            return false;
-        }
-        px->in_len = (size_t)n;
-        return true;
+    ssize_t n = hs_up_recv(px->u, px->in, px->in_cap);
+    if (n == HS_AGAIN) {
+        hs_timer_set(&px->u->timer, (uint64_t)px->pc->read_timeout);
+        return false;
     }
+    if (n <= 0) {
+        if (n == 0 && px->resp_until_close) {
+            px->upstream_clean = false;
+            hs_proxy_relay_finished(r);
+            return false;
+        }
+        hs_proxy_log_error(r, n == 0 ? 0 : errno, "upstream prematurely closed connection while reading upstream");
+        hs_proxy_relay_error(r, false);
+        return false;
+    }
+    px->in_len = (size_t)n;
+    return true;
 }
 
 /* The upstream's response is complete. */

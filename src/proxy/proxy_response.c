@@ -1,9 +1,7 @@
 /* The upstream's response head: reading and parsing it, retrying on the
  * statuses proxy_next_upstream names, deciding the body's framing both ways,
  * and the head the client gets. */
-#include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "core/errlog.h"
 #include "core/version.h"
@@ -174,15 +172,13 @@ void hs_proxy_read_head(hs_req *r)
             hs_proxy_fail(r, 502, false, NULL);
             return;
         }
-        ssize_t n = recv(px->u->fd, px->in + px->in_len, px->in_cap - px->in_len, 0);
+        ssize_t n = hs_up_recv(px->u, px->in + px->in_len, px->in_cap - px->in_len);
         if (n > 0) {
             px->in_len += (size_t)n;
             continue;
         }
-        if (n < 0 && errno == EAGAIN)
+        if (n == HS_AGAIN)
             return;
-        if (n < 0 && errno == EINTR)
-            continue;
         /* closed or reset before a whole head */
         hs_proxy_fail(r, 502, false, n == 0 ? "upstream prematurely closed connection while reading response header" :
                                                "recv() failed while reading response header");

@@ -162,12 +162,9 @@ static int so_error(int fd)
 static int send_out(hs_proxy_state *px)
 {
     while (px->out_sent < px->out_len) {
-        ssize_t n = send(px->u->fd, px->out + px->out_sent, px->out_len - px->out_sent, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno == EAGAIN ? HS_AGAIN : HS_ERROR;
-        }
+        ssize_t n = hs_up_send(px->u, px->out + px->out_sent, px->out_len - px->out_sent);
+        if (n < 0)
+            return (int)n;
         px->out_sent += (size_t)n;
         px->request_sent = true;
     }

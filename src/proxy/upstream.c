@@ -4,7 +4,6 @@
  * upstreams without a shared zone. */
 #include <errno.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "core/clock.h"
 #include "proxy/proxy_internal.h"
@@ -131,10 +130,8 @@ void hs_upconn_close(hs_upconn *u)
     if (u->r == NULL && u->up)
         unlink_idle(u);
     hs_timer_cancel(&u->timer);
-    if (u->fd >= 0)
-        close(u->fd);
+    hs_up_close(u);
     /* freed after this loop iteration: an event for it may still be queued */
-    u->fd = -1;
     hs_loop_free_later(u);
 }
 
