@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <openssl/err.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -59,12 +60,17 @@ static int start_ssl(hs_io *io, hs_tls_conn *t)
     return HS_OK;
 }
 
-static const char *handshake_error(void)
+/* Why SSL_do_handshake failed with SSL_get_error() err: OpenSSL's reason
+ * (read before anything clears the error queue), the socket's error, or
+ * the client's leaving. */
+static const char *handshake_error(int err)
 {
     unsigned long e = ERR_peek_last_error();
-    const char *why = e ? ERR_reason_error_string(e) : "connection closed during the handshake";
+    const char *why = e ? ERR_reason_error_string(e) : NULL;
+    if (why == NULL && err == SSL_ERROR_SYSCALL && errno != 0)
+        why = strerror(errno);
     ERR_clear_error();
-    return why ? why : "handshake failed";
+    return why ? why : "connection closed during the handshake";
 }
 
 static int tls_handshake(hs_io *io)
@@ -93,10 +99,12 @@ static int tls_handshake(hs_io *io)
                                hs_now.mono_usec - t->start_usec);
         return HS_OK;
     }
-    ssize_t rc = ssl_result(io, t->ssl, r);
-    if (rc == HS_AGAIN)
+    int err = SSL_get_error(t->ssl, r);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        io->want = err == SSL_ERROR_WANT_READ ? HS_IO_WANT_READ : HS_IO_WANT_WRITE;
         return HS_AGAIN;
-    t->error = handshake_error();
+    }
+    t->error = handshake_error(err);
     hs_stats_tls_handshake(HS_TLS_FAILED, 0);
     return HS_ERROR;
 }
