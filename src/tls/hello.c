@@ -77,6 +77,7 @@ static int judge(hs_conn *c, hs_tls_conn *t)
     t->srv = sni.n ? hs_http_find_server(c->group, sni, NULL) : c->group->default_srv;
     hs_tls_srv *ts = hs_tls_srv_of(t->srv->loc);
     if (ts->has_hello_drop && truthy(&ts->hello_drop, c)) {
+        hs_stats_drop(ts->hello_drop_rule); /* hush_drops_total{rule} */
         if (ts->hello_drop_alert)
             return refuse(c, SSL_AD_HANDSHAKE_FAILURE, ts->hello_drop_rule);
         hs_stats_tls_handshake(HS_TLS_REJECTED, 0);
