@@ -166,8 +166,9 @@ static void on_conn_timer(hs_timer *t)
     hs_conn *c = (hs_conn *)((char *)t - offsetof(hs_conn, timer));
     if (c->state == HS_CONN_LINGER)
         hs_conn_close(c);
-    else if (c->state == HS_CONN_HANDSHAKE)
-        hs_conn_ended(c, HS_END_TLS_TIMEOUT); /* client_header_timeout covers the handshake, as nginx */
+    else if (c->state == HS_CONN_HANDSHAKE) /* client_header_timeout covers the handshake, as nginx; */
+        hs_conn_ended(c, c->io.state ? HS_END_TLS_TIMEOUT /* a transport has no state before a byte came */
+                                     : HS_END_NO_REQUEST);
     else
         hs_h1_on_timeout(c);
 }

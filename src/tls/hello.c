@@ -5,6 +5,7 @@
  * about what a plaintext drop costs; only a hello that passes gets an SSL
  * object, for the server it asked for. */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -89,6 +90,24 @@ static int judge(hs_conn *c, hs_tls_conn *t)
     return HS_OK;
 }
 
+/* Part of a hello is there and no more may come: whether the client has
+ * closed its side (a peeked FIN is not seen; the next edge never comes). */
+static bool peer_gone(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* A hello that cannot be judged: tls_failed, with the reason. */
+static int failed(hs_conn *c, hs_tls_conn *t, const char *why, bool alert)
+{
+    hs_tcp_drain(c->io.fd); /* FIN after the alert, not RST */
+    if (alert)
+        send_alert(c->io.fd, SSL_AD_DECODE_ERROR); /* what OpenSSL answers a malformed hello */
+    t->error = why;
+    return HS_ERROR;
+}
+
 int hs_tls_hello_phase(hs_conn *c, hs_tls_conn *t)
 {
     static uint8_t buf[HS_TLS_HELLO_WIRE_MAX];
@@ -102,18 +121,20 @@ int hs_tls_hello_phase(hs_conn *c, hs_tls_conn *t)
         hs_conn_end(c, HS_END_NO_REQUEST);
         return HS_DONE;
     }
+    if (t->start_usec == 0)
+        t->start_usec = hs_now.mono_usec; /* the handshake begins with its first byte */
     int rc = hs_tls_hello_parse(buf, (size_t)n, &scratch);
     if (rc == HS_AGAIN) {
+        if (peer_gone(c->io.fd))
+            return failed(c, t, "connection closed in the ClientHello", false);
         c->readable = false; /* the rest comes with the next EPOLLIN */
         c->io.want = HS_IO_WANT_READ;
         return HS_AGAIN;
     }
     if (rc == HS_DECLINED)
         return HS_DECLINED; /* not TLS: plain HTTP sent to the TLS port */
-    if (rc == HS_ERROR) {
-        t->error = scratch.error;
-        return HS_ERROR;
-    }
+    if (rc == HS_ERROR)
+        return failed(c, t, scratch.error, true);
     remember(t, &scratch);
     return judge(c, t);
 }

@@ -42,13 +42,26 @@ static ssize_t ssl_result(hs_io *io, SSL *ssl, int r)
 
 /* ---- the handshake ---- */
 
+/* The state lives from the connection's first byte (hello.c sets
+ * start_usec then) to its close: a connection whose client never sent a
+ * byte has none, and its timeout is a bare connection's (no_request). */
 static hs_tls_conn *state_new(hs_io *io)
 {
     hs_tls_conn *t = calloc(1, sizeof(*t));
-    if (t)
-        t->start_usec = hs_now.mono_usec;
     io->state = t;
     return t;
+}
+
+static void state_free(hs_io *io)
+{
+    hs_tls_conn *t = io->state;
+    if (t == NULL)
+        return;
+    SSL_free(t->ssl);
+    free(t->sni);
+    free(t->alpn);
+    free(t);
+    io->state = NULL;
 }
 
 static int start_ssl(hs_io *io, hs_tls_conn *t)
@@ -81,10 +94,11 @@ static int tls_handshake(hs_io *io)
     if (!t->hello_seen) {
         int rc = hs_tls_hello_phase(hs_tls_conn_of_io(io), t);
         if (rc == HS_DECLINED) { /* plain HTTP on the TLS port: TCP from here on */
-            free(t);
-            io->state = NULL;
+            state_free(io);
             io->t = &hs_transport_tcp;
         }
+        if ((rc == HS_AGAIN && t->start_usec == 0) || rc == HS_DONE)
+            state_free(io); /* no byte yet; or ended: closed (freed already) or its socket tarpitted */
         if (rc == HS_ERROR)
             hs_stats_tls_handshake(HS_TLS_FAILED, 0);
         if (rc != HS_OK)
@@ -206,16 +220,9 @@ static void tls_shutdown(hs_io *io)
 
 static void tls_close(hs_io *io)
 {
-    hs_tls_conn *t = io->state;
     if (hs_tls_conn_of_io(io)->ending == HS_END_TLS_TIMEOUT)
         hs_stats_tls_handshake(HS_TLS_TIMEOUT, 0);
-    if (t) {
-        SSL_free(t->ssl);
-        free(t->sni);
-        free(t->alpn);
-        free(t);
-        io->state = NULL;
-    }
+    state_free(io);
     close(io->fd);
     io->fd = -1;
 }
