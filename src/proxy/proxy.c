@@ -29,7 +29,7 @@ const hs_handler hs_proxy_handler = {
 
 hs_module hs_proxy_module = {
     .name = "proxy",
-    .directives = {hs_proxy_directives},
+    .directives = {hs_proxy_directives, hs_proxy_ssl_directives},
     .variables = hs_proxy_variables,
     .merge_loc = hs_proxy_merge_loc,
     .http_finish = hs_proxy_http_finish,
@@ -66,6 +66,14 @@ void hs_proxy_log_error(hs_req *r, int err, const char *what)
     hs_log_errno(HS_LOG_ERR, err, "*%llu %s, client: %s, upstream: \"%s\", request: \"%.*s\"",
                  (unsigned long long)r->conn->number, what, hs_conn_peer_text(r->conn),
                  px->u ? px->u->server->text : "-", (int)r->h.request_line.n, r->h.request_line.p);
+}
+
+void hs_proxy_log_msg(hs_req *r, const char *what)
+{
+    hs_proxy_state *px = PX(r);
+    hs_log(HS_LOG_ERR, "*%llu %s, client: %s, upstream: \"%s\", request: \"%.*s\"",
+           (unsigned long long)r->conn->number, what, hs_conn_peer_text(r->conn),
+           px->u ? px->u->server->text : "-", (int)r->h.request_line.n, r->h.request_line.p);
 }
 
 void hs_proxy_end(hs_req *r)

@@ -3,6 +3,7 @@
  * http block. */
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,6 +22,7 @@ static hs_proxy_conf *proxy_conf_new(hs_pool *pool)
     pc->ignore_client_abort = HS_UNSET;
     pc->buffering = HS_UNSET;
     pc->buffer_size = HS_UNSET_SIZE;
+    hs_proxy_ssl_init(&pc->ssl);
     return pc;
 }
 
@@ -40,10 +42,12 @@ static hs_upstream **upstreams_of(hs_http_conf *http)
 
 /* ---- upstream blocks ---- */
 
-static hs_upstream *find_upstream(hs_http_conf *http, hs_str name, bool implicit)
+/* An upstream block (implicit false), or the one made from a proxy_pass URL
+ * of that scheme (https: port 443 by default). */
+static hs_upstream *find_upstream(hs_http_conf *http, hs_str name, bool implicit, bool https)
 {
     for (hs_upstream *u = *upstreams_of(http); u; u = u->next)
-        if (u->implicit == implicit && hs_str_eq(u->name, name))
+        if (u->implicit == implicit && (!implicit || u->https == https) && hs_str_eq(u->name, name))
             return u;
     return NULL;
 }
@@ -75,10 +79,12 @@ static int add_server(hs_cf *cf, hs_upstream *u, const struct sockaddr *sa, sock
     return HS_OK;
 }
 
-/* "host:port" or "host" (port 80) resolved to every IPv4/IPv6 address. */
-static int resolve(hs_cf *cf, const hs_conf_node *n, hs_upstream *u, hs_str hostport, size_t *added)
+/* "host:port" or "host" (port dport) resolved to every IPv4/IPv6 address. */
+static int resolve(hs_cf *cf, const hs_conf_node *n, hs_upstream *u, hs_str hostport, const char *dport,
+                   size_t *added)
 {
-    char host[256], port[16] = "80";
+    char host[256], port[16];
+    snprintf(port, sizeof(port), "%s", dport);
     const char *colon = memrchr(hostport.p, ':', hostport.n);
     size_t hn = colon ? (size_t)(colon - hostport.p) : hostport.n;
     if (hn == 0 || hn >= sizeof(host))
@@ -148,7 +154,7 @@ static int upstream_server(hs_cf *cf, const hs_conf_node *n, hs_upstream *u)
     size_t first = u->nservers, added;
     if (hs_str_has_prefix(n->args[1], HS_STR("unix:")))
         return hs_cf_error(cf, n, "unix domain sockets are not supported in \"server\"");
-    if (resolve(cf, n, u, n->args[1], &added) != HS_OK)
+    if (resolve(cf, n, u, n->args[1], "80", &added) != HS_OK)
         return HS_ERROR;
     for (size_t i = first; i < u->nservers; i++)
         for (size_t k = 2; k < n->nargs; k++)
@@ -162,7 +168,7 @@ static int upstream_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs
     (void)conf;
     (void)d;
     hs_http_conf *http = cf->level[HS_LEVEL_HTTP];
-    if (find_upstream(http, n->args[1], false))
+    if (find_upstream(http, n->args[1], false, false))
         return hs_cf_error(cf, n, "duplicate upstream \"%s\"", n->args[1].p);
     hs_upstream *u = add_upstream(cf, http, n->args[1], n);
     for (size_t i = 0; i < n->nchildren; i++) {
@@ -203,13 +209,14 @@ static int proxy_pass(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     hs_str url = n->args[1];
     if (pc->upstream || lc->handler != NULL)
         return hs_cf_error(cf, n, "\"proxy_pass\" directive is duplicate");
-    if (hs_str_has_prefix(url, HS_STR("https://")))
-        return hs_cf_error(cf, n, "https upstreams are not supported yet in \"%s\"", url.p);
-    if (!hs_str_has_prefix(url, HS_STR("http://")))
+    /* as nginx: the scheme, not the upstream block, decides TLS */
+    pc->https = hs_str_has_prefix(url, HS_STR("https://"));
+    if (!pc->https && !hs_str_has_prefix(url, HS_STR("http://")))
         return hs_cf_error(cf, n, "invalid URL prefix in \"%s\"", url.p);
     if (memchr(url.p, '$', url.n))
         return hs_cf_error(cf, n, "variables in \"proxy_pass\" are not supported yet");
-    hs_str rest = {url.p + 7, url.n - 7};
+    size_t scheme = pc->https ? 8 : 7;
+    hs_str rest = {url.p + scheme, url.n - scheme};
     const char *slash = memchr(rest.p, '/', rest.n);
     hs_str hostport = slash ? (hs_str){rest.p, (size_t)(slash - rest.p)} : rest;
     if (hostport.n == 0)
@@ -339,6 +346,7 @@ void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent
                           .send_timeout = 60000, .next_upstream = HS_NEXT_ERROR | HS_NEXT_TIMEOUT,
                           .next_upstream_tries = 0, .ignore_client_abort = 0, .buffering = 1,
                           .buffer_size = 64 * 1024};
+    hs_proxy_ssl_init(&dflt.ssl);
     if (p == NULL)
         p = &dflt;
     HS_MERGE(c->http_version, p->http_version, dflt.http_version);
@@ -350,6 +358,7 @@ void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent
     HS_MERGE(c->ignore_client_abort, p->ignore_client_abort, dflt.ignore_client_abort);
     HS_MERGE(c->buffering, p->buffering, dflt.buffering);
     HS_MERGE(c->buffer_size, p->buffer_size, dflt.buffer_size);
+    hs_proxy_ssl_merge(&c->ssl, &p->ssl);
     if (c->headers == NULL) {
         c->headers = p->headers;
         c->nheaders = p->nheaders;
@@ -360,18 +369,19 @@ static int resolve_pass(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
 {
     hs_proxy_conf *pc = hs_proxy_conf_of(lc);
     hs_conf_node at = {.file = pc->pass_file, .line = pc->pass_line};
-    hs_upstream *u = find_upstream(http, pc->proxy_host, false);
+    hs_upstream *u = find_upstream(http, pc->proxy_host, false, false);
     if (u == NULL)
-        u = find_upstream(http, pc->proxy_host, true);
+        u = find_upstream(http, pc->proxy_host, true, pc->https);
     if (u == NULL) {
         size_t added;
         u = add_upstream(cf, http, pc->proxy_host, &at);
         u->implicit = true;
-        if (resolve(cf, &at, u, pc->proxy_host, &added) != HS_OK)
+        u->https = pc->https;
+        if (resolve(cf, &at, u, pc->proxy_host, pc->https ? "443" : "80", &added) != HS_OK)
             return HS_ERROR;
     }
     pc->upstream = u;
-    return HS_OK;
+    return pc->https ? hs_proxy_ssl_ctx_build(cf, pc) : HS_OK;
 }
 
 /* Resolves the proxy_pass targets of lc and the locations under it; *used
@@ -389,12 +399,26 @@ static int finish_tree(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc, bool *use
     return HS_OK;
 }
 
+/* The TLS sessions a worker kept (proxy_ssl_session_reuse) go with the
+ * configuration. */
+static void free_sessions(void *data)
+{
+    for (hs_upstream *u = data; u; u = u->next) {
+        for (size_t i = 0; i < u->nservers; i++) {
+            SSL_SESSION_free(u->servers[i].ssl_session);
+            u->servers[i].ssl_session = NULL;
+        }
+    }
+}
+
 int hs_proxy_http_finish(hs_cf *cf, hs_http_conf *http)
 {
     bool used = false;
     for (size_t i = 0; i < http->nservers; i++)
         if (finish_tree(cf, http, http->servers[i]->loc, &used) != HS_OK)
             return HS_ERROR;
+    if (*upstreams_of(http) && hs_pool_cleanup_add(cf->pool, free_sessions, *upstreams_of(http)) != HS_OK)
+        return HS_ERROR;
     /* the upstream response times go to the metrics when the request ends */
     if (used)
         return hs_http_add_phase(cf, http, HS_PHASE_LOG, hs_proxy_log_tries);

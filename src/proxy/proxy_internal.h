@@ -37,6 +37,10 @@ typedef struct {
     int fails;              /* failures within fail_timeout */
     uint64_t checked;       /* mono ms of the first failure of the window */
     uint64_t down_until;    /* mono ms until which it is skipped */
+    /* proxy_ssl_session_reuse: this worker's last TLS session with it, and
+     * the SSL_CTX (the location's settings) it belongs to */
+    struct ssl_session_st *ssl_session;
+    const struct ssl_ctx_st *ssl_session_ctx;
 } hs_upstream_server;
 
 struct hs_upstream {
@@ -45,6 +49,7 @@ struct hs_upstream {
     size_t nservers;
     int keepalive;               /* idle connections kept per worker; 0 none */
     bool implicit;               /* made from a proxy_pass URL */
+    bool https;                  /* implicit: from an https:// URL (port 443 by default) */
     hs_upconn *idle;             /* this worker's idle connections, most recent first */
     int nidle;
     const char *file;
@@ -73,6 +78,30 @@ typedef struct {
     hs_cv value;  /* value; empty removes the header */
 } hs_proxy_header;
 
+/* A file named by a proxy_ssl_* directive, and where, for errors. */
+typedef struct {
+    hs_str path;                  /* absolute; NULL: not set */
+    const char *file;
+    int line;
+} px_file;
+
+/* The proxy_ssl_* settings of a level (proxy_ssl_conf.c). HS_UNSET and NULL
+ * strings: not set here. */
+typedef struct {
+    int server_name;              /* proxy_ssl_server_name: send SNI */
+    hs_cv name;                   /* proxy_ssl_name */
+    bool has_name;                /* else the proxy_pass host */
+    int verify;                   /* proxy_ssl_verify */
+    int64_t verify_depth;
+    px_file trusted;              /* proxy_ssl_trusted_certificate */
+    px_file cert, key;            /* proxy_ssl_certificate(_key): ours to the upstream */
+    int protocols;                /* PX_TLS_V* mask */
+    hs_str ciphers;
+    int session_reuse;            /* proxy_ssl_session_reuse */
+} px_ssl_conf;
+
+enum { PX_TLS_V10 = 1 << 0, PX_TLS_V11 = 1 << 1, PX_TLS_V12 = 1 << 2, PX_TLS_V13 = 1 << 3 };
+
 typedef struct hs_proxy_conf {
     hs_upstream *upstream;        /* proxy_pass target; NULL when not set here */
     hs_str uri;                   /* URI part of proxy_pass ("" none) */
@@ -89,9 +118,15 @@ typedef struct hs_proxy_conf {
     int64_t buffer_size;          /* relay buffer (bounded memory per request) */
     const char *pass_file;        /* where proxy_pass was written, for errors */
     int pass_line;
+    bool https;                   /* proxy_pass https://: TLS to the upstream */
+    hs_str ssl_host;              /* the TLS name when it has no variables: proxy_ssl_name, else
+                                     the proxy_pass host, without a port */
+    px_ssl_conf ssl;
+    struct ssl_ctx_st *ssl_ctx;   /* https: built when the http block is finished */
 } hs_proxy_conf;
 
 extern const hs_directive hs_proxy_directives[];
+extern const hs_directive hs_proxy_ssl_directives[];
 void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent);
 int hs_proxy_http_finish(hs_cf *cf, hs_http_conf *http);
 
@@ -101,6 +136,14 @@ static inline hs_proxy_conf *hs_proxy_conf_of(const hs_loc_conf *lc)
 {
     return HS_MOD_SLOT(lc->mod, &hs_proxy_module);
 }
+
+/* ---- proxy_ssl_conf.c: the proxy_ssl_* settings ---- */
+
+/* Every field unset. */
+void hs_proxy_ssl_init(px_ssl_conf *c);
+void hs_proxy_ssl_merge(px_ssl_conf *c, const px_ssl_conf *p);
+/* The SSL_CTX of an https location; errors at the directive that caused them. */
+int hs_proxy_ssl_ctx_build(hs_cf *cf, hs_proxy_conf *pc);
 
 /* ---- upstream runtime (upstream.c) ---- */
 
@@ -116,6 +159,11 @@ struct hs_upconn {
     bool reused;             /* came from the pool */
     bool connected;          /* the TCP handshake completed */
     uint32_t requests;       /* requests sent on it */
+    /* TLS (proxy_pass https://); all NULL for a plain connection */
+    struct ssl_st *ssl;
+    struct ssl_ctx_st *ssl_ctx;  /* the settings it was made with: the pool matches on them */
+    char *ssl_name;              /* the name it was made for (SNI, verification) */
+    bool ssl_failed;             /* a fatal TLS error: no close_notify */
 };
 
 /* Picks a server (weighted round robin, skipping failed ones, then backups). */
@@ -124,8 +172,10 @@ void hs_upstream_failed(hs_upstream_server *s);
 /* Is there a server not yet tried and not marked down? */
 bool hs_upstream_has_candidate(const hs_upstream *up, uint64_t tried_mask);
 void hs_upstream_succeeded(hs_upstream_server *s);
-/* An idle connection to server s from the pool, or NULL. */
-hs_upconn *hs_upstream_pool_get(hs_upstream *up, hs_upstream_server *s);
+/* An idle connection to server s from the pool made with the same TLS
+ * settings and name (NULL, NULL: plain), or NULL. */
+hs_upconn *hs_upstream_pool_get(hs_upstream *up, hs_upstream_server *s, const struct ssl_ctx_st *ctx,
+                                const char *name);
 /* Keeps a connection whose response was fully read; closes it when the pool is full. */
 void hs_upstream_pool_put(hs_upconn *u);
 void hs_upconn_close(hs_upconn *u);
@@ -136,6 +186,7 @@ hs_upconn *hs_upconn_new(hs_upstream *up, hs_upstream_server *s);
 typedef enum {
     PX_READ_BODY,  /* buffering the client's body before connecting */
     PX_CONNECT,    /* non-blocking connect in progress */
+    PX_HANDSHAKE,  /* TLS handshake with the upstream (proxy_connect_timeout still runs) */
     PX_SEND,       /* sending the request head (and buffered body) */
     PX_SEND_BODY,  /* streaming a large body from the client */
     PX_READ_HEAD,  /* waiting for the response head */
@@ -160,6 +211,7 @@ typedef struct hs_proxy_state {
     int ntries;
     px_try tries[MAX_TRIES_LOGGED];
     uint64_t t_start;       /* µs when the current try started */
+    const char *ssl_name;   /* https: the TLS name of the current try */
     char *out;              /* request head + buffered body */
     size_t out_len, out_sent;
     char *body;             /* buffered request body */
@@ -202,15 +254,29 @@ void hs_proxy_release_upstream(hs_proxy_state *px, bool reusable);
  * back to the core. */
 void hs_proxy_end(hs_req *r);
 void hs_proxy_log_error(hs_req *r, int err, const char *what);
+/* The same without an errno. */
+void hs_proxy_log_msg(hs_req *r, const char *what);
 
-/* ---- proxy_io.c: the upstream connection's bytes ---- */
+/* ---- proxy_io.c: the upstream connection's bytes, plain or TLS ---- */
 
 /* Sends up to n bytes: the count sent, HS_AGAIN, or HS_ERROR (errno set). */
 ssize_t hs_up_send(hs_upconn *u, const char *buf, size_t n);
 /* Receives up to n bytes: the count, 0 at the end, HS_AGAIN, or HS_ERROR (errno set). */
 ssize_t hs_up_recv(hs_upconn *u, char *buf, size_t n);
-/* Closes the connection's socket. */
+/* Closes the connection's TLS side (close_notify when it is sound) and socket. */
 void hs_up_close(hs_upconn *u);
+/* The TLS name of r's upstream connection (proxy_ssl_name, or the proxy_pass
+ * host), without a port; NULL when it cannot be had. */
+const char *hs_up_ssl_name(hs_req *r);
+/* Starts TLS on u's connected socket for r (SNI, the saved session). */
+int hs_up_ssl_start(hs_upconn *u, hs_req *r, const char *name);
+/* One step of the handshake: HS_OK (done and verified as configured),
+ * HS_AGAIN, or HS_ERROR (logged). */
+int hs_up_handshake(hs_upconn *u, hs_req *r);
+/* OpenSSL's error queue as text ("error:...:reason error:..."), emptied. */
+const char *hs_proxy_ssl_errors(char *buf, size_t cap);
+/* proxy_ssl_session_reuse: OpenSSL's callback for a new client session. */
+int hs_up_ssl_new_session(struct ssl_st *ssl, struct ssl_session_st *sess);
 
 /* ---- proxy_request.c: the request head for the upstream ---- */
 int hs_proxy_build_request(hs_req *r);

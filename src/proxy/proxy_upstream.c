@@ -85,7 +85,12 @@ void hs_proxy_connect(hs_req *r)
         hs_proxy_fail(r, 500, false, NULL);
         return;
     }
-    hs_upconn *u = uses_keepalive(pc) ? hs_upstream_pool_get(up, s) : NULL;
+    px->ssl_name = NULL;
+    if (pc->https && (px->ssl_name = hs_up_ssl_name(r)) == NULL) {
+        hs_proxy_fail(r, 500, false, NULL);
+        return;
+    }
+    hs_upconn *u = uses_keepalive(pc) ? hs_upstream_pool_get(up, s, pc->ssl_ctx, px->ssl_name) : NULL;
     if (u) {
         u->r = r;
         px->u = u;
@@ -205,9 +210,32 @@ static void upstream_timeout(hs_req *r)
         return;
     }
     const char *what = px->state == PX_CONNECT ? "upstream timed out while connecting to upstream"
+                     : px->state == PX_HANDSHAKE ? "upstream timed out while SSL handshaking to upstream"
                      : px->state == PX_READ_HEAD ? "upstream timed out while reading response header from upstream"
                                                  : "upstream timed out while sending request to upstream";
     hs_proxy_fail(r, 504, true, what);
+}
+
+/* Connected (and, for https, the handshake done): the request goes. The
+ * timer set at connect covered both. */
+static void ready_to_send(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    cur_try(px)->connect_us = since_start(px);
+    px->state = PX_SEND;
+    proxy_send(r);
+}
+
+static void handshake(hs_req *r)
+{
+    int rc = hs_up_handshake(PX(r)->u, r);
+    if (rc == HS_AGAIN)
+        return;
+    if (rc != HS_OK) {
+        hs_proxy_fail(r, 502, false, NULL); /* logged */
+        return;
+    }
+    ready_to_send(r);
 }
 
 static void connected(hs_req *r, hs_upconn *u, uint32_t events)
@@ -222,9 +250,16 @@ static void connected(hs_req *r, hs_upconn *u, uint32_t events)
     if (!(events & EPOLLOUT))
         return;
     u->connected = true;
-    cur_try(px)->connect_us = since_start(px);
-    px->state = PX_SEND;
-    proxy_send(r);
+    if (!px->pc->https) {
+        ready_to_send(r);
+        return;
+    }
+    if (hs_up_ssl_start(u, r, px->ssl_name) != HS_OK) {
+        hs_proxy_fail(r, 502, false, NULL); /* logged */
+        return;
+    }
+    px->state = PX_HANDSHAKE;
+    handshake(r);
 }
 
 void hs_proxy_upstream_event(hs_upconn *u, uint32_t events)
@@ -238,6 +273,9 @@ void hs_proxy_upstream_event(hs_upconn *u, uint32_t events)
     switch (px->state) {
     case PX_CONNECT:
         connected(r, u, events);
+        return;
+    case PX_HANDSHAKE:
+        handshake(r);
         return;
     case PX_SEND:
         proxy_send(r);

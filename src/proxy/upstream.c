@@ -4,6 +4,7 @@
  * upstreams without a shared zone. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/clock.h"
 #include "proxy/proxy_internal.h"
@@ -149,10 +150,11 @@ static void on_upconn_event(hs_ev *ev, uint32_t events)
     hs_proxy_upstream_event(u, events);
 }
 
-hs_upconn *hs_upstream_pool_get(hs_upstream *up, hs_upstream_server *s)
+hs_upconn *hs_upstream_pool_get(hs_upstream *up, hs_upstream_server *s, const struct ssl_ctx_st *ctx,
+                                const char *name)
 {
     for (hs_upconn *u = up->idle; u; u = u->next) {
-        if (u->server != s)
+        if (u->server != s || u->ssl_ctx != ctx || (name && (u->ssl_name == NULL || strcmp(u->ssl_name, name) != 0)))
             continue;
         unlink_idle(u);
         hs_timer_cancel(&u->timer);
