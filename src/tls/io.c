@@ -57,6 +57,11 @@ static void state_free(hs_io *io)
     hs_tls_conn *t = io->state;
     if (t == NULL)
         return;
+    /* Closed without a close_notify exchange, the session stays resumable
+     * (TLS 1.1 and later allow it; nginx does the same): otherwise SSL_free
+     * takes it out of the session cache. A fatal alert already did. */
+    if (t->ssl)
+        SSL_set_shutdown(t->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     SSL_free(t->ssl);
     free(t->sni);
     free(t->alpn);
