@@ -213,20 +213,34 @@ static bool tls_pending(hs_io *io)
     return t && t->ssl && SSL_pending(t->ssl) > 0;
 }
 
+/* close_notify, once; the peer's answer is not waited for. */
+static void send_close_notify(hs_tls_conn *t)
+{
+    if (t && t->ssl && SSL_is_init_finished(t->ssl) && !(SSL_get_shutdown(t->ssl) & SSL_SENT_SHUTDOWN)) {
+        ERR_clear_error();
+        SSL_shutdown(t->ssl);
+        ERR_clear_error();
+    }
+}
+
 static void tls_shutdown(hs_io *io)
 {
-    hs_tls_conn *t = io->state;
-    if (t && t->ssl && SSL_is_init_finished(t->ssl)) {
-        ERR_clear_error();
-        SSL_shutdown(t->ssl); /* close_notify; the peer's answer is not waited for */
-    }
+    send_close_notify(io->state);
     shutdown(io->fd, SHUT_WR);
 }
 
+/* A connection that ends in order says so with close_notify (as nginx):
+ * without it a client reading a response to the end of the stream cannot
+ * tell the end from a truncation. A drop sends nothing, and neither does a
+ * connection that failed or timed out. */
 static void tls_close(hs_io *io)
 {
-    if (hs_tls_conn_of_io(io)->ending == HS_END_TLS_TIMEOUT)
+    hs_conn *c = hs_tls_conn_of_io(io);
+    if (c->ending == HS_END_TLS_TIMEOUT)
         hs_stats_tls_handshake(HS_TLS_TIMEOUT, 0);
+    if (c->ending == HS_END_OK || c->ending == HS_END_KEEPALIVE_CLOSE || c->ending == HS_END_BAD_REQUEST ||
+        c->ending == HS_END_SHUTDOWN)
+        send_close_notify(io->state);
     state_free(io);
     close(io->fd);
     io->fd = -1;

@@ -340,3 +340,42 @@ server {
     assert b"\r\nLocation: https://localhost:%d/new\r\n" % srv.port in data, data
     _, data = get(srv.port, client_context(certs), "/dir/sub")
     assert b"\r\nLocation: https://localhost:%d/dir/sub/\r\n" % srv.port in data, data
+
+
+DROPS = """
+server {
+    listen 127.0.0.1:@PORT@ ssl;
+    server_name localhost;
+    ssl_certificate @CERTS@/localhost-ec.pem;
+    ssl_certificate_key @CERTS@/localhost-ec.key;
+    location = /r { return 200 "ret\\n"; }
+    location = /drop { return 444; }
+    location = /reset { drop_mode reset; return 444; }
+    location = /tarpit { drop_mode tarpit=300ms; return 444; }
+}
+"""
+
+
+def test_close_notify_after_a_response_and_nothing_after_a_drop(hush, certs):
+    """A connection that ends in order ends with close_notify (a client that
+    reads to the end can tell the end from a truncation); a `return 444`
+    sends nothing at all, not even close_notify, in each drop mode."""
+    srv = hush(tls_http(certs, DROPS))
+    ctx = client_context(certs)
+    c = RecordClient(srv.port, ctx)
+    c.send_records([req("/r")])
+    data, how = c.read_all()
+    c.close()
+    assert how == "closed" and data.endswith(b"\r\n\r\nret\n"), (how, data)
+    for path, want in (("/drop", "eof"), ("/reset", "reset"), ("/tarpit", "reset")):
+        c = RecordClient(srv.port, ctx)
+        t0 = time.time()
+        c.send_records([req(path)])
+        data, how = c.read_all()
+        c.close()
+        assert (data, how) == (b"", want), path
+        if path == "/tarpit":
+            assert time.time() - t0 >= 0.25
+    lines = srv.wait_log(4)
+    assert [l.split()[:2] for l in lines] == [["200", "ok"]] + [["444", "drop"]] * 3, lines
+

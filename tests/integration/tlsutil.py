@@ -324,17 +324,23 @@ class RecordClient:
         self.flush()
 
     def read_all(self, timeout=3.0):
-        """Decrypted bytes until close_notify / EOF / RST / timeout."""
+        """Decrypted bytes until the end: returns (bytes, how), how being
+        "closed" (close_notify, then FIN), "eof" (FIN without close_notify),
+        "reset" or "timeout"."""
         self.sock.settimeout(timeout)
         got = b""
+        notify = False
         while True:
             try:
-                while True:
-                    got += self.obj.read(65536)
+                while not notify:
+                    b = self.obj.read(65536)
+                    if not b:          # close_notify (read returns b"" from then on)
+                        notify = True
+                    got += b
             except ssl.SSLWantReadError:
                 pass
             except ssl.SSLZeroReturnError:
-                return got, "closed"
+                notify = True
             try:
                 data = self.sock.recv(65536)
             except socket.timeout:
@@ -342,13 +348,9 @@ class RecordClient:
             except ConnectionResetError:
                 return got, "reset"
             if not data:
-                self.inc.write_eof()
-                try:
-                    got += self.obj.read(65536)
-                except (ssl.SSLError, ssl.SSLZeroReturnError):
-                    pass
-                return got, "closed"
-            self.inc.write(data)
+                return got, "closed" if notify else "eof"
+            if not notify:
+                self.inc.write(data)
 
     def close(self):
         self.sock.close()
