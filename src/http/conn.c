@@ -95,6 +95,8 @@ int hs_conn_release_fd(hs_conn *c)
     int fd = c->io.fd;
     hs_ev_del(fd);
     conn_retire(c);
+    if (c->io.t->release)
+        c->io.t->release(&c->io); /* after the closed hooks: the connection log reads it */
     c->io.fd = -1;
     return fd;
 }

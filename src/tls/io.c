@@ -102,8 +102,8 @@ static int tls_handshake(hs_io *io)
             state_free(io);
             io->t = &hs_transport_tcp;
         }
-        if ((rc == HS_AGAIN && t->start_usec == 0) || rc == HS_DONE)
-            state_free(io); /* no byte yet; or ended: closed (freed already) or its socket tarpitted */
+        if (rc == HS_AGAIN && t->start_usec == 0)
+            state_free(io); /* no byte yet */
         if (rc == HS_ERROR)
             hs_stats_tls_handshake(HS_TLS_FAILED, 0);
         if (rc != HS_OK)
@@ -256,4 +256,5 @@ const hs_transport hs_transport_tls = {
     .pending = tls_pending,
     .shutdown = tls_shutdown,
     .close = tls_close,
+    .release = state_free,
 };

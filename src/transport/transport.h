@@ -43,6 +43,10 @@ typedef struct hs_transport {
     /* Releases the transport's state and closes the socket. After a drop
      * nothing more is sent (no TLS close_notify). */
     void (*close)(hs_io *io);
+    /* Releases the transport's state and leaves the socket open, with
+     * nothing more sent (a dropped connection's socket goes to the tarpit);
+     * NULL: there is no state. */
+    void (*release)(hs_io *io);
 } hs_transport;
 
 /* A client connection's end of the transport. */

@@ -16,8 +16,8 @@ import time
 import pytest
 
 from conftest import req
-from tlsutil import (certs, client_context, curl, peer_cn, peer_key_type, read_response, s_client,  # noqa: F401
-                     tls_connect, tls_read_all, RecordClient)
+from tlsutil import (certs, client_context, client_hello, curl, peer_cn, peer_key_type, read_response,  # noqa: F401
+                     s_client, tls_connect, tls_read_all, RecordClient)
 
 LOGS = """
 log_format tls '$status $close_reason $ssl_protocol $ssl_cipher "$ssl_server_name" $ssl_session_reused '
@@ -379,3 +379,43 @@ def test_close_notify_after_a_response_and_nothing_after_a_drop(hush, certs):
     lines = srv.wait_log(4)
     assert [l.split()[:2] for l in lines] == [["200", "ok"]] + [["444", "drop"]] * 3, lines
 
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_tarpitted_tls_connections_free_their_tls_state(hush, certs):
+    """A dropped connection's socket goes to the tarpit without its
+    connection object: its TLS state (the SSL object, ~16 kB) must go with
+    the object, after a request (return 444) and at the ClientHello
+    (ssl_hello_drop). A leak shows as worker memory growing per drop (the
+    workers _exit, so LeakSanitizer never sees them)."""
+    srv = hush(tls_http(certs, DROPS.replace("location = /r ", """ssl_hello_drop $bad;
+    location = /r """)).replace("server {", """map $ssl_server_name $bad { default 0; tarpit.test 1; }
+server {""", 1).replace("return 444; }\n}", "return 444; }\n    drop_mode tarpit=10ms;\n}"),
+               events="worker_connections 2048;")
+    worker = srv.workers()[0]
+    ctx = client_context(verify=False)
+    hello = client_hello(sni="tarpit.test")
+
+    def burst(n):
+        for _ in range(n):
+            s = tls_connect(srv.port, ctx)
+            s.sendall(req("/tarpit"))
+            s.close()
+            raw = socket.create_connection(("127.0.0.1", srv.port))
+            raw.sendall(hello)
+            raw.close()
+
+    burst(100)
+    time.sleep(0.3)
+    before = rss_kb(worker)
+    burst(400)
+    time.sleep(0.3)
+    grown = rss_kb(worker) - before
+    assert grown < 2000, "the worker grew by %d kB over 800 tarpitted TLS connections" % grown
+    assert len(srv.wait_log(500)) == 500          # the request drops; the hello drops have no request
