@@ -338,3 +338,70 @@ def test_malformed_hellos_and_failed_handshakes(hush, certs):
     print("handshake errors: %s" % errors)
     m = metrics(srv)
     assert m.total("hush_connection_endings_total", reason="tls_failed") == 5
+
+
+def split_records(hello, at):
+    """The same ClientHello message carried in two TLS records."""
+    body = hello[5:]
+    rec = lambda b: hello[:3] + len(b).to_bytes(2, "big") + b  # noqa: E731
+    return rec(body[:at]) + rec(body[at:])
+
+
+def test_hello_in_pieces_is_judged_whole(hush, certs):
+    """A hello split over TCP segments waits for its rest; one split over
+    two records is judged the same (the SNI is read across them): both
+    reach the server they name, or its rejection."""
+    srv = hush(tls_http(certs, REJECT))
+    hello = client_hello(sni="nope.test")
+    # two segments, 200 ms apart: rejected by name once it is whole
+    s = socket.create_connection(("127.0.0.1", srv.port))
+    s.sendall(hello[:30])
+    time.sleep(0.2)
+    s.sendall(hello[30:])
+    data, how = read_all(s, 2)
+    s.close()
+    assert (data, how) == (ALERT_UNRECOGNIZED_NAME, "closed")
+    # two records, the split inside the extensions
+    data, how = raw_hello(srv, split_records(hello, 60))
+    assert (data, how) == (ALERT_UNRECOGNIZED_NAME, "closed")
+    # the good name in two records and two segments: a real handshake follows (a ServerHello)
+    good = split_records(client_hello(sni="localhost"), 100)
+    s = socket.create_connection(("127.0.0.1", srv.port))
+    s.sendall(good[:50])
+    time.sleep(0.2)
+    s.sendall(good[50:])
+    s.settimeout(2)
+    first = s.recv(5)
+    s.close()
+    assert first[:1] == b"\x16", first     # a handshake record, not an alert
+    lines = srv.wait_log(3, "conn.log")
+    assert [l.split()[:3] for l in lines[:2]] == [["tls_rejected", "ssl_reject_handshake", '"nope.test"']] * 2, lines
+
+
+def test_reject_handshake_in_a_named_server(hush, certs):
+    """ssl_reject_handshake in the server the SNI names (nginx allows it in
+    any server): that name is refused, the default server serves others."""
+    srv = hush(tls_http(certs, """
+server {
+    listen 127.0.0.1:@PORT@ ssl default_server;
+    server_name localhost;
+    ssl_certificate @CERTS@/localhost-ec.pem;
+    ssl_certificate_key @CERTS@/localhost-ec.key;
+    location / { return 200 "ok\\n"; }
+}
+server {
+    listen 127.0.0.1:@PORT@ ssl;
+    server_name *.closed.test;
+    ssl_reject_handshake on;
+}
+"""))
+    data, how = raw_hello(srv, client_hello(sni="www.closed.test"))
+    assert (data, how) == (ALERT_UNRECOGNIZED_NAME, "closed")
+    ctx = client_context(certs)
+    ctx.check_hostname = False
+    s = tls_connect(srv.port, ctx, sni="other.test")
+    s.sendall(req("/"))
+    assert tls_read_all(s)[0].endswith(b"\r\n\r\nok\n")
+    s.close()
+    lines = srv.wait_log(2, "conn.log")
+    assert lines[0].startswith('tls_rejected ssl_reject_handshake "www.closed.test" '), lines
