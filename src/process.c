@@ -388,5 +388,6 @@ int hs_master_run(hs_config *conf, const char *conf_file, const char *prefix, co
     }
     unlink(cur.conf->pid_path.p);
     hs_log(HS_LOG_NOTICE, "hush stopped");
+    hs_config_free(cur.conf); /* else only a stale stack slot points at it when LeakSanitizer looks */
     return 0;
 }
