@@ -134,10 +134,13 @@ static int tls_handshake(hs_io *io)
  * already be off the socket's edge (EPOLLET): reading goes on until the
  * buffer is full or OpenSSL reads the socket dry (want read), so that a
  * short count means what it means for TCP, as nginx's ngx_ssl_recv does.
- * An end or an error after some bytes is seen again by the next call. */
+ * An end or an error met after some bytes is kept for the next call, and
+ * tls_pending says there is more: its edge has been used up already. */
 static ssize_t tls_recv(hs_io *io, void *buf, size_t n)
 {
     hs_tls_conn *t = io->state;
+    if (t->read_end)
+        return t->read_end == 1 ? 0 : HS_ERROR;
     size_t got = 0;
     while (got < n) {
         size_t want = n - got;
@@ -145,6 +148,8 @@ static ssize_t tls_recv(hs_io *io, void *buf, size_t n)
         int r = SSL_read(t->ssl, (char *)buf + got, want > INT32_MAX ? INT32_MAX : (int)want);
         if (r <= 0) {
             ssize_t rc = ssl_result(io, t->ssl, r);
+            if (got && rc != HS_AGAIN)
+                t->read_end = rc == 0 ? 1 : 2;
             return got ? (ssize_t)got : rc;
         }
         got += (size_t)r;
@@ -206,11 +211,11 @@ static ssize_t tls_sendfile(hs_io *io, int fd, off_t *off, size_t n)
     return w;
 }
 
-/* Decrypted bytes OpenSSL holds that no EPOLLIN will announce. */
+/* Decrypted bytes OpenSSL holds, or an end recv kept: no EPOLLIN will announce them. */
 static bool tls_pending(hs_io *io)
 {
     hs_tls_conn *t = io->state;
-    return t && t->ssl && SSL_pending(t->ssl) > 0;
+    return t && t->ssl && (t->read_end || SSL_pending(t->ssl) > 0);
 }
 
 /* close_notify, once; the peer's answer is not waited for. */

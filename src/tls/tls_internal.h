@@ -68,6 +68,8 @@ typedef struct {
     uint16_t hello_version;          /* the highest version offered */
     bool hello_seen;                 /* the ClientHello was read and judged */
     char ja4[40];                    /* its JA4 fingerprint */
+    uint8_t read_end;                /* recv met the end (1) or an error (2) after returning bytes:
+                                      * the next recv returns it (0: neither) */
 } hs_tls_conn;
 
 extern const hs_transport hs_transport_tls;

@@ -428,3 +428,27 @@ server {""", 1).replace("return 444; }\n}", "return 444; }\n    drop_mode tarpit
     grown = rss_kb(worker) - before
     assert grown < 2000, "the worker grew by %d kB over 800 tarpitted TLS connections" % grown
     assert len(srv.wait_log(500)) == 500          # the request drops; the hello drops have no request
+
+
+def test_end_of_stream_in_the_same_segment_as_the_last_bytes(hush, certs):
+    """Bytes, close_notify and FIN in one segment: recv returns the bytes and
+    keeps the end for its next call; the end's edge is used up, so the
+    connection must not wait for one (client_header_timeout is 10 s)."""
+    srv = hush(tls_http(certs, FILES.replace("send_timeout 10s;", "send_timeout 10s; client_header_timeout 10s;")))
+    ctx = client_context(certs)
+    cases = [
+        ([b"GET /r HTTP/1.1\r\nHost: loc"], True, True),        # a partial head, then the end
+        ([b"\r\n"], True, True),                               # an empty line (s_client's), then the end
+        ([req("/r", close=False)], True, True),                # a whole request, then the end
+        ([req("/r", close=False)], False, True),               # the same without close_notify
+    ]
+    for i, (pieces, notify, fin) in enumerate(cases):
+        c = RecordClient(srv.port, ctx)
+        t0 = time.time()
+        c.send_records(pieces, close_notify=notify, fin=fin)
+        data, how = c.read_all(timeout=5)
+        c.close()
+        assert how in ("closed", "eof", "reset", "tls-error") and time.time() - t0 < 2, (pieces, how)
+        assert len(srv.wait_log(i + 1, "conn.log", timeout=1.5)) == i + 1, pieces  # ended now, not at the timeout
+    ends = [l.split()[0] for l in srv.log_lines("conn.log")]
+    assert ends[:2] == ["bad_request", "bad_request"], ends     # a head begun, then the end: 400 (as plain HTTP)

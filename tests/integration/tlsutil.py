@@ -291,6 +291,21 @@ def wait_metric(port, name, labels, want, timeout=3.0):
     return got
 
 
+def read_all_raw(sock, timeout):
+    sock.settimeout(timeout)
+    out = b""
+    while True:
+        try:
+            b = sock.recv(65536)
+        except socket.timeout:
+            return out, "timeout"
+        except ConnectionResetError:
+            return out, "reset"
+        if not b:
+            return out, "closed"
+        out += b
+
+
 class RecordClient:
     """A TLS client over ssl.MemoryBIO that decides how records go on the
     wire: send_records(pieces) encrypts each piece as its own record and
@@ -318,10 +333,19 @@ class RecordClient:
         if data:
             self.sock.sendall(data)
 
-    def send_records(self, pieces):
+    def send_records(self, pieces, close_notify=False, fin=False):
+        """Each piece as its own record, then optionally close_notify and
+        FIN, all in one TCP send."""
         for p in pieces:
             self.obj.write(p)
+        if close_notify:
+            try:
+                self.obj.unwrap()
+            except (ssl.SSLWantReadError, ssl.SSLError):
+                pass
         self.flush()
+        if fin:
+            self.sock.shutdown(socket.SHUT_WR)
 
     def read_all(self, timeout=3.0):
         """Decrypted bytes until the end: returns (bytes, how), how being
@@ -341,6 +365,9 @@ class RecordClient:
                 pass
             except ssl.SSLZeroReturnError:
                 notify = True
+            except ssl.SSLError:       # e.g. tickets arriving after our own close_notify
+                drained, how = read_all_raw(self.sock, timeout)
+                return got, "tls-error" if how == "closed" else how
             try:
                 data = self.sock.recv(65536)
             except socket.timeout:
