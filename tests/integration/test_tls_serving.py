@@ -452,3 +452,55 @@ def test_end_of_stream_in_the_same_segment_as_the_last_bytes(hush, certs):
         assert len(srv.wait_log(i + 1, "conn.log", timeout=1.5)) == i + 1, pieces  # ended now, not at the timeout
     ends = [l.split()[0] for l in srv.log_lines("conn.log")]
     assert ends[:2] == ["bad_request", "bad_request"], ends     # a head begun, then the end: 400 (as plain HTTP)
+
+
+def test_proxied_responses_to_a_tls_client(hush, certs, backend):
+    """The proxy's relay writes through the TLS transport: a 4 MiB body to a
+    slow reader (write retries with a buffer that moves and grows), a
+    chunked one, and one that ends when the upstream closes (re-chunked);
+    each connection ends with close_notify."""
+    b = backend()
+    srv = hush(tls_http(certs, """
+upstream be { server 127.0.0.1:%d; }
+server {
+    listen 127.0.0.1:@PORT@ ssl;
+    server_name localhost;
+    ssl_certificate @CERTS@/localhost-ec.pem;
+    ssl_certificate_key @CERTS@/localhost-ec.key;
+    location / { proxy_pass http://be; }
+}
+""" % b.port))
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.settimeout(10)
+    raw.connect(("127.0.0.1", srv.port))
+    s = client_context(certs).wrap_socket(raw, server_hostname="localhost")
+    s.sendall(req("/big?mb=4"))
+    got = b""
+    while True:
+        if len(got) < 1 << 20:
+            time.sleep(0.001)
+        try:
+            chunk = s.recv(65536)
+        except ssl.SSLZeroReturnError:
+            break
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    head, body = got.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200") and body == b"x" * (4 << 20), (head, len(body))
+    c = RecordClient(srv.port, client_context(certs))
+    c.send_records([req("/c?chunked=1")])
+    data, how = c.read_all()
+    c.close()
+    assert how == "closed" and b"Transfer-Encoding: chunked" in data and data.endswith(b"0\r\n\r\n"), (how, data)
+    c = RecordClient(srv.port, client_context(certs))
+    c.send_records([req("/u?until_close=1")])
+    data, how = c.read_all()
+    c.close()
+    assert how == "closed" and b"\r\nbody until close\n\r\n0\r\n\r\n" in data, (how, data)  # re-chunked
+    r = curl(srv.port, "/u?until_close=1", certs=certs)
+    assert r.returncode == 0 and r.stdout == b"body until close\n", r
+    lines = srv.wait_log(4)
+    assert all(l.startswith("200 ok ") for l in lines), lines
