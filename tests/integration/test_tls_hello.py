@@ -405,3 +405,35 @@ server {
     s.close()
     lines = srv.wait_log(2, "conn.log")
     assert lines[0].startswith('tls_rejected ssl_reject_handshake "www.closed.test" '), lines
+
+
+def test_hello_drops_count_toward_bans(hush, certs):
+    """A connection refused at the ClientHello by a rule counts as a 444 for
+    `ban` (the default server's): after the threshold the address is
+    dropped at accept, whatever name it asks for next."""
+    srv = hush(tls_http(certs, """
+log_format bans '$close_reason $drop_rule';
+connection_log logs/all.log bans;
+map $ssl_server_name $bad_name { default 0; scan.test 1; }
+ban_zone zone=hello:1m key=$binary_remote_addr threshold=2 window=10s duration=5s;
+server {
+    listen 127.0.0.1:@PORT@ ssl default_server;
+    server_name localhost;
+    ssl_certificate @CERTS@/localhost-ec.pem;
+    ssl_certificate_key @CERTS@/localhost-ec.key;
+    ssl_hello_drop $bad_name;
+    ban zone=hello on=444;
+    location / { return 200 "ok\\n"; }
+}
+"""))
+    ok = client_context(certs)
+    s = tls_connect(srv.port, ok)                       # served before any drop
+    s.sendall(req("/"))
+    assert tls_read_all(s)[0].endswith(b"ok\n")
+    s.close()
+    for _ in range(2):
+        assert raw_hello(srv, client_hello(sni="scan.test")) == (b"", "closed")
+    with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+        tls_connect(srv.port, ok).close()               # banned now: dropped at accept
+    lines = srv.wait_log(4, "all.log")
+    assert lines[1:] == ["tls_rejected ssl_hello_drop:bad_name"] * 2 + ["drop ban:hello"], lines
