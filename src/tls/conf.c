@@ -23,6 +23,8 @@ hs_tls_srv *hs_tls_srv_get(hs_cf *cf, hs_loc_conf *lc)
         ts->verify_depth = HS_UNSET;
         ts->early_data = HS_UNSET;
         ts->stapling = HS_UNSET;
+        ts->stapling_verify = HS_UNSET;
+        ts->buffer_size = HS_UNSET;
         *slot = ts;
     }
     return *slot;
@@ -88,6 +90,37 @@ static int flag_setting(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_d
 {
     (void)conf;
     return hs_set_flag(cf, n, (char *)here(cf) + d->offset, d);
+}
+
+/* ssl_session_ticket_key FILE (several: the first encrypts, all decrypt). */
+static int ticket_key(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_tls_srv *ts = here(cf);
+    if (ts->nticket_keys == HS_TLS_MAX_TICKET_KEYS)
+        return hs_cf_error(cf, n, "more than %d \"ssl_session_ticket_key\" in one server", HS_TLS_MAX_TICKET_KEYS);
+    if (ts->nticket_keys == 0) {
+        ts->ticket_file = n->file;
+        ts->ticket_line = n->line;
+    }
+    ts->ticket_keys[ts->nticket_keys++] = hs_cstr(hs_cf_path(cf, n->args[1]));
+    return HS_OK;
+}
+
+/* ssl_buffer_size SIZE: the largest TLS record sent (OpenSSL's fragment:
+ * 512 to 16k). */
+static int buffer_size(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    hs_tls_srv *ts = here(cf);
+    if (ts->buffer_size != HS_UNSET)
+        return hs_cf_error(cf, n, "\"ssl_buffer_size\" directive is duplicate");
+    if (hs_set_size(cf, n, &ts->buffer_size, d) != HS_OK)
+        return HS_ERROR;
+    if (ts->buffer_size < 512 || ts->buffer_size > 16384)
+        return hs_cf_error(cf, n, "\"ssl_buffer_size\" must be between 512 and 16k");
+    return HS_OK;
 }
 
 /* ssl_session_cache off | none | [builtin[:size]] [shared:name:size]: the
@@ -194,6 +227,10 @@ const hs_directive hs_tls_directives[] = {
     {"ssl_dhparam", HS_CTX_HS, HS_ARGS_1, str_setting, TS(dhparam), (void *)1},
     {"ssl_password_file", HS_CTX_HS, HS_ARGS_1, str_setting, TS(password_file), (void *)1},
     {"ssl_session_tickets", HS_CTX_HS, HS_ARGS_1, flag_setting, TS(session_tickets), NULL},
+    {"ssl_session_ticket_key", HS_CTX_HS, HS_ARGS_1, ticket_key, HS_LEVEL_NONE, 0, NULL},
+    {"ssl_buffer_size", HS_CTX_HS, HS_ARGS_1, buffer_size, HS_LEVEL_NONE, 0, NULL},
+    {"ssl_crl", HS_CTX_HS, HS_ARGS_1, str_setting, TS(crl), (void *)1},
+    {"ssl_stapling_verify", HS_CTX_HS, HS_ARGS_1, flag_setting, TS(stapling_verify), NULL},
     {"ssl_session_timeout", HS_CTX_HS, HS_ARGS_1, session_timeout, HS_LEVEL_NONE, 0, NULL},
     {"ssl_session_cache", HS_CTX_HS, HS_ARGS_12, session_cache, HS_LEVEL_NONE, 0, NULL},
     {"ssl_reject_handshake", HS_CTX_HS, HS_ARGS_1, flag_setting, TS(reject_handshake), NULL},
@@ -224,7 +261,8 @@ static void merge_srv(hs_tls_srv *c, const hs_tls_srv *p)
                                     .session_tickets = HS_UNSET, .session_timeout = HS_UNSET_MSEC,
                                     .reject_handshake = HS_UNSET, .verify_client = HS_UNSET,
                                     .verify_depth = HS_UNSET, .early_data = HS_UNSET,
-                                    .stapling = HS_UNSET};
+                                    .stapling = HS_UNSET, .stapling_verify = HS_UNSET,
+                                    .buffer_size = HS_UNSET};
     if (p == NULL)
         p = &none;
     if (c->ncerts == 0 && c->nkeys == 0) {
@@ -243,6 +281,15 @@ static void merge_srv(hs_tls_srv *c, const hs_tls_srv *p)
     merge_str(&c->password_file, p->password_file, NULL);
     HS_MERGE(c->session_tickets, p->session_tickets, 1);
     HS_MERGE(c->session_timeout, p->session_timeout, 300000);
+    if (c->nticket_keys == 0) {
+        memcpy(c->ticket_keys, p->ticket_keys, sizeof(c->ticket_keys));
+        c->nticket_keys = p->nticket_keys;
+        c->ticket_file = p->ticket_file;
+        c->ticket_line = p->ticket_line;
+    }
+    HS_MERGE(c->buffer_size, p->buffer_size, 16384);
+    merge_str(&c->crl, p->crl, NULL);
+    HS_MERGE(c->stapling_verify, p->stapling_verify, 0);
     if (c->session_cache.p == NULL) {
         c->session_cache = p->session_cache;
         c->cache_file = p->cache_file;

@@ -149,6 +149,7 @@ static int set_protocol(hs_cf *cf, hs_tls_srv *ts, SSL_CTX *ctx)
     if (!ts->session_tickets)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     SSL_CTX_set_timeout(ctx, (long)(ts->session_timeout / 1000));
+    SSL_CTX_set_max_send_fragment(ctx, (long)ts->buffer_size);
     return HS_OK;
 }
 
@@ -159,6 +160,17 @@ static int verify_accept_all(int ok, X509_STORE_CTX *x)
     (void)ok;
     (void)x;
     return 1; /* as nginx: the result is judged per request ($ssl_client_verify) */
+}
+
+/* ssl_crl: revoked client certificates (the whole chain is checked). */
+static int load_crl(hs_cf *cf, hs_tls_srv *ts, SSL_CTX *ctx)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+    X509_LOOKUP *lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+    if (lookup == NULL || X509_load_crl_file(lookup, ts->crl.p, X509_FILETYPE_PEM) <= 0)
+        return fail(cf, ts, "X509_load_crl_file()", ts->crl);
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+    return HS_OK;
 }
 
 static int set_verify(hs_cf *cf, hs_tls_srv *ts, SSL_CTX *ctx)
@@ -176,6 +188,8 @@ static int set_verify(hs_cf *cf, hs_tls_srv *ts, SSL_CTX *ctx)
     }
     if (ts->trusted_certificate.p && SSL_CTX_load_verify_locations(ctx, ts->trusted_certificate.p, NULL) != 1)
         return fail(cf, ts, "cannot load trusted certificates from", ts->trusted_certificate);
+    if (ts->crl.p && load_crl(cf, ts, ctx) != HS_OK)
+        return HS_ERROR;
     if (ts->verify_client != HS_VERIFY_OPTIONAL_NO_CA && !ts->client_certificate.p && !ts->trusted_certificate.p) {
         hs_conf_node at = {.file = ts->cert_file, .line = ts->cert_line};
         return hs_cf_error(cf, &at, "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client");
@@ -232,7 +246,7 @@ int hs_tls_ctx_build(hs_cf *cf, hs_tls_srv *ts)
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
     if (load_pairs(cf, ts, ctx) != HS_OK || set_protocol(cf, ts, ctx) != HS_OK ||
         set_verify(cf, ts, ctx) != HS_OK || hs_tls_stapling_setup(cf, ts, ctx) != HS_OK ||
-        hs_tls_cache_setup(cf, ts, ctx) != HS_OK)
+        hs_tls_cache_setup(cf, ts, ctx) != HS_OK || hs_tls_tickets_setup(cf, ts, ctx) != HS_OK)
         return HS_ERROR;
     return conf_commands(cf, ts, ctx);
 }

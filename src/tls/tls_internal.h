@@ -8,6 +8,7 @@
 #include "tls/tls.h"
 
 #define HS_TLS_MAX_CERTS 4 /* ssl_certificate directives of one server (RSA, ECDSA ...) */
+#define HS_TLS_MAX_TICKET_KEYS 8
 
 /* TLS versions for ssl_protocols (bit mask). */
 enum {
@@ -34,6 +35,13 @@ typedef struct {
     hs_str dhparam;
     hs_str password_file;
     int session_tickets;
+    hs_str ticket_keys[HS_TLS_MAX_TICKET_KEYS]; /* ssl_session_ticket_key files; the first encrypts */
+    size_t nticket_keys;
+    const char *ticket_file;         /* where the first ssl_session_ticket_key was written */
+    int ticket_line;
+    int64_t buffer_size;             /* ssl_buffer_size: the largest record sent */
+    hs_str crl;                      /* ssl_crl */
+    int stapling_verify;             /* accepted: a response from a file is sent as it is */
     int64_t session_timeout;         /* ms */
     hs_str session_cache;            /* as written: "off", "none", "builtin[:N]", "shared:NAME:SIZE" */
     const char *cache_file;          /* where ssl_session_cache was written */
@@ -99,6 +107,9 @@ int hs_tls_cache_master(hs_config *conf, hs_config *old, char *err, size_t errle
 /* verify.c: the request-time check of client certificates, registered
  * when a server has ssl_verify_client. */
 int hs_tls_verify_register(hs_cf *cf, hs_http_conf *http);
+
+/* tickets.c: ssl_session_ticket_key files on a context. */
+int hs_tls_tickets_setup(hs_cf *cf, hs_tls_srv *ts, SSL_CTX *ctx);
 
 /* ctx.c: builds the SSL_CTX of a server's settings; errors at cf. */
 int hs_tls_ctx_build(hs_cf *cf, hs_tls_srv *ts);

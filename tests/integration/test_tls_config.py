@@ -16,7 +16,8 @@ import time
 import pytest
 
 from conftest import req, run_hush
-from tlsutil import certs, client_context, peer_cn, s_client, tls_connect, tls_read_all  # noqa: F401
+from tlsutil import (RecordClient, certs, client_context, openssl, peer_cn, record_lengths, s_client,  # noqa: F401
+                     tls_connect, tls_read_all)
 
 PRE = "pid @DIR@/logs/hush.pid;\nerror_log @DIR@/logs/error.log;\nevents { }\n"
 
@@ -69,6 +70,13 @@ BAD = [
      None, r'cannot read an OCSP response'),
     ("bad_ciphers", EC + "  ssl_ciphers NOSUCHCIPHER;\n", None, r'ssl_ciphers'),
     ("bad_conf_command", EC + "  ssl_conf_command NoSuchCommand yes;\n", None, r'ssl_conf_command'),
+    ("ticket_key_wrong_size", EC + "  ssl_session_ticket_key @DIR@/wrong.txt;\n", None,
+     r'wrong\.txt" must be 48 or 80 bytes'),
+    ("ticket_key_missing", EC + "  ssl_session_ticket_key @DIR@/nonexistent.key;\n", None,
+     r'open\(\) ".*nonexistent\.key" failed \(No such file'),
+    ("buffer_size_too_big", EC + "  ssl_buffer_size 64k;\n", 9, r'"ssl_buffer_size" must be between 512 and 16k'),
+    ("crl_not_a_crl", EC + "  ssl_verify_client on;\n  ssl_client_certificate @CERTS@/ca.pem;\n"
+     "  ssl_crl @CERTS@/ca.pem;\n", None, r'X509_load_crl_file'),
 ]
 
 
@@ -229,3 +237,55 @@ def test_client_certificates(hush, certs):
     assert data.endswith(b"ok NONE\n"), data
     _, _, data = fetch(opt.port, client_context(certs, cert="client"))
     assert data.endswith(b"ok SUCCESS\n"), data
+
+
+def make_crl(certs, revoked, out):
+    """A CRL from the test CA that revokes the certificate `revoked`."""
+    d = os.path.join(certs.dir, "crl-" + revoked)
+    os.makedirs(d, exist_ok=True)
+    open(os.path.join(d, "index.txt"), "w").close()
+    with open(os.path.join(d, "crlnumber"), "w") as f:
+        f.write("01\n")
+    with open(os.path.join(d, "ca.cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca = d\n[d]\ndatabase = %s/index.txt\ncrlnumber = %s/crlnumber\n"
+                "default_md = sha256\ndefault_crl_days = 30\n" % (d, d))
+    base = ["-config", os.path.join(d, "ca.cnf"), "-keyfile", certs.ca_key, "-cert", certs.ca]
+    openssl("ca", *base, "-revoke", certs.cert(revoked))
+    openssl("ca", *base, "-gencrl", "-out", out)
+
+
+def test_revoked_client_certificate_by_ssl_crl(hush, certs):
+    if not os.path.exists(certs.cert("client-kept")):
+        certs.make_leaf("client-kept", "kept client", "ec", client=True, serial=0x3001)
+    crl = os.path.join(certs.dir, "client.crl")
+    make_crl(certs, "client", crl)
+    srv = hush(tls_conf(certs, MTLS % "on" + "    ssl_crl %s;\n" % crl))
+    _, _, data = fetch(srv.port, client_context(certs, cert="client"))
+    assert data.startswith(b"HTTP/1.1 400 ") and b"The SSL certificate error" in data, data
+    _, _, data = fetch(srv.port, client_context(certs, cert="client-kept"))
+    assert data.startswith(b"HTTP/1.1 200 ") and data.endswith(b"ok SUCCESS\n"), data
+    lines = srv.wait_log(2)
+    assert lines[0] == '400 TLSv1.3 "FAILED:certificate revoked" "CN=hush test client" /', lines
+    assert lines[1] == '200 TLSv1.3 "SUCCESS" "CN=kept client" /', lines
+
+
+@pytest.mark.parametrize("size,most", [("4k", 4096), (None, 16384)])
+def test_ssl_buffer_size_bounds_the_records(hush, certs, size, most):
+    """ssl_buffer_size caps the data in each record sent (nginx's default 16k)."""
+    body = "    ssl_certificate @CERTS@/localhost-ec.pem;\n    ssl_certificate_key @CERTS@/localhost-ec.key;\n"
+    if size:
+        body += "    ssl_buffer_size %s;\n" % size
+    srv = hush(tls_conf(certs, body, logs=False).replace('location / { return 200 "ok $ssl_client_verify\\n"; }',
+                                                         "location / { }"))
+    srv.write("big.bin", os.urandom(100000))
+    v = ssl.TLSVersion.TLSv1_2
+    c = RecordClient(srv.port, client_context(certs, versions=(v, v)))
+    try:
+        c.send_records([req("/big.bin")])
+        data, _ = c.read_all()
+    finally:
+        c.close()
+    assert data.startswith(b"HTTP/1.1 200 ") and len(data) > 100000, data[:200]
+    lengths = record_lengths(c.raw)
+    overhead = 64  # explicit nonce and tag of TLS 1.2's AEAD records
+    assert most - 512 < max(lengths) <= most + overhead, lengths

@@ -6,7 +6,9 @@ with ssl_session_tickets off and no cache; $ssl_session_reused in the
 access log. Which worker served a connection is read from /proc (the
 worker that holds the server side of the socket)."""
 import os
+import signal
 import ssl
+import time
 
 import pytest
 
@@ -136,3 +138,56 @@ def test_no_resumption_without_tickets_or_cache(hush, certs):
             assert not reused
     lines = srv.wait_log(2)
     assert all(l.split()[2] == "." for l in lines), lines
+
+
+def write_key(d, name, size):
+    path = os.path.join(d, name)
+    with open(path, "wb") as f:
+        f.write(os.urandom(size))
+    return path
+
+
+def keys_conf(certs, *paths):
+    return conf(certs, "".join("ssl_session_ticket_key %s;\n" % p for p in paths))
+
+
+@pytest.mark.parametrize("size", [48, 80])
+def test_ticket_keys_shared_by_two_instances_and_rotated(hush, certs, size, tmp_path):
+    """Two hush processes (as two machines behind a balancer) that read the
+    same ssl_session_ticket_key resume each other's sessions; one that has
+    it only as its second key still does (and renews the ticket); one with
+    other keys, or with OpenSSL's random ones, makes a full handshake."""
+    old = write_key(str(tmp_path), "old.key", size)
+    new = write_key(str(tmp_path), "new.key", size)
+    a = hush(keys_conf(certs, old))
+    b = hush(keys_conf(certs, old))
+    rotated = hush(keys_conf(certs, new, old))
+    other = hush(keys_conf(certs, new))
+    random_keys = hush(conf(certs))
+    for v in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
+        ctx = client_context(certs, versions=(v, v))
+        reused, _, sess = connect_and_get(a, ctx)
+        assert not reused and sess is not None
+        assert connect_and_get(b, ctx, session=sess)[0], v
+        reused, _, renewed = connect_and_get(rotated, ctx, session=sess)
+        assert reused, v
+        assert not connect_and_get(other, ctx, session=sess)[0], v
+        assert not connect_and_get(random_keys, ctx, session=sess)[0], v
+        # the ticket `rotated` renewed is under its first key: `other` (new only) takes it, `a` does not
+        if v == ssl.TLSVersion.TLSv1_3:
+            assert connect_and_get(other, ctx, session=renewed)[0]
+            assert not connect_and_get(a, ctx, session=renewed)[0]
+
+
+def test_ticket_keys_survive_reload(hush, certs, tmp_path):
+    key = write_key(str(tmp_path), "t.key", 80)
+    srv = hush(keys_conf(certs, key))
+    ctx = client_context(certs, versions=(ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_3))
+    _, _, sess = connect_and_get(srv, ctx)
+    old_workers = set(srv.workers())
+    srv.send_signal(signal.SIGHUP)
+    deadline = time.time() + 10
+    while (set(srv.workers()) & old_workers or not srv.workers()) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not set(srv.workers()) & old_workers
+    assert connect_and_get(srv, ctx, session=sess)[0]

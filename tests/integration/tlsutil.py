@@ -352,6 +352,7 @@ class RecordClient:
         "closed" (close_notify, then FIN), "eof" (FIN without close_notify),
         "reset" or "timeout"."""
         self.sock.settimeout(timeout)
+        self.raw = b""             # what came on the wire, for record sizes
         got = b""
         notify = False
         while True:
@@ -376,11 +377,22 @@ class RecordClient:
                 return got, "reset"
             if not data:
                 return got, "closed" if notify else "eof"
+            self.raw += data
             if not notify:
                 self.inc.write(data)
 
     def close(self):
         self.sock.close()
+
+
+def record_lengths(raw):
+    """The lengths of the TLS records in `raw` (which starts at a record)."""
+    out, i = [], 0
+    while i + 5 <= len(raw):
+        n = int.from_bytes(raw[i + 3:i + 5], "big")
+        out.append(n)
+        i += 5 + n
+    return out
 
 
 def client_hello(ctx=None, sni="localhost"):
