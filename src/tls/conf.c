@@ -254,6 +254,36 @@ static void merge_str(hs_str *c, hs_str p, const char *dflt)
         *c = p.p ? p : (dflt ? hs_cstr(dflt) : HS_NULL_STR);
 }
 
+/* The directives that may repeat: a level that has its own does not
+ * inherit its parent's (nginx's rule for arrays). */
+static void merge_lists(hs_tls_srv *c, const hs_tls_srv *p)
+{
+    if (c->ncerts == 0 && c->nkeys == 0) {
+        memcpy(c->certs, p->certs, sizeof(c->certs));
+        memcpy(c->keys, p->keys, sizeof(c->keys));
+        c->ncerts = p->ncerts;
+        c->nkeys = p->nkeys;
+        c->cert_file = p->cert_file;
+        c->cert_line = p->cert_line;
+    }
+    if (c->nticket_keys == 0) {
+        memcpy(c->ticket_keys, p->ticket_keys, sizeof(c->ticket_keys));
+        c->nticket_keys = p->nticket_keys;
+        c->ticket_file = p->ticket_file;
+        c->ticket_line = p->ticket_line;
+    }
+    if (!c->has_hello_drop) {
+        c->has_hello_drop = p->has_hello_drop;
+        c->hello_drop_alert = p->hello_drop_alert;
+        c->hello_drop = p->hello_drop;
+        c->hello_drop_rule = p->hello_drop_rule;
+    }
+    if (c->nconf_commands == 0) {
+        memcpy(c->conf_commands, p->conf_commands, sizeof(c->conf_commands));
+        c->nconf_commands = p->nconf_commands;
+    }
+}
+
 /* Fills what a level left unset from its parent (or nginx's defaults). */
 static void merge_srv(hs_tls_srv *c, const hs_tls_srv *p)
 {
@@ -265,14 +295,7 @@ static void merge_srv(hs_tls_srv *c, const hs_tls_srv *p)
                                     .buffer_size = HS_UNSET};
     if (p == NULL)
         p = &none;
-    if (c->ncerts == 0 && c->nkeys == 0) {
-        memcpy(c->certs, p->certs, sizeof(c->certs));
-        memcpy(c->keys, p->keys, sizeof(c->keys));
-        c->ncerts = p->ncerts;
-        c->nkeys = p->nkeys;
-        c->cert_file = p->cert_file;
-        c->cert_line = p->cert_line;
-    }
+    merge_lists(c, p);
     HS_MERGE(c->protocols, p->protocols, HS_TLS_V12 | HS_TLS_V13);
     merge_str(&c->ciphers, p->ciphers, "HIGH:!aNULL:!MD5");
     HS_MERGE(c->prefer_server_ciphers, p->prefer_server_ciphers, 0);
@@ -281,12 +304,6 @@ static void merge_srv(hs_tls_srv *c, const hs_tls_srv *p)
     merge_str(&c->password_file, p->password_file, NULL);
     HS_MERGE(c->session_tickets, p->session_tickets, 1);
     HS_MERGE(c->session_timeout, p->session_timeout, 300000);
-    if (c->nticket_keys == 0) {
-        memcpy(c->ticket_keys, p->ticket_keys, sizeof(c->ticket_keys));
-        c->nticket_keys = p->nticket_keys;
-        c->ticket_file = p->ticket_file;
-        c->ticket_line = p->ticket_line;
-    }
     HS_MERGE(c->buffer_size, p->buffer_size, 16384);
     merge_str(&c->crl, p->crl, NULL);
     HS_MERGE(c->stapling_verify, p->stapling_verify, 0);
@@ -303,16 +320,6 @@ static void merge_srv(hs_tls_srv *c, const hs_tls_srv *p)
     HS_MERGE(c->stapling, p->stapling, 0);
     merge_str(&c->stapling_file, p->stapling_file, NULL);
     HS_MERGE(c->early_data, p->early_data, 0);
-    if (!c->has_hello_drop) {
-        c->has_hello_drop = p->has_hello_drop;
-        c->hello_drop_alert = p->hello_drop_alert;
-        c->hello_drop = p->hello_drop;
-        c->hello_drop_rule = p->hello_drop_rule;
-    }
-    if (c->nconf_commands == 0) {
-        memcpy(c->conf_commands, p->conf_commands, sizeof(c->conf_commands));
-        c->nconf_commands = p->nconf_commands;
-    }
     c->merged = true;
 }
 
