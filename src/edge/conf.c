@@ -490,7 +490,7 @@ static void merge_level(hs_cf *cf, hs_loc_conf *lc, const struct hs_edge_loc *p,
     HS_MERGE(e->limit_req_dry_run, p->limit_req_dry_run, 0);
     HS_MERGE(e->limit_conn_dry_run, p->limit_conn_dry_run, 0);
     if (e->drop_mode == HS_DROP_UNSET) {
-        e->drop_mode = p->drop_mode == HS_DROP_UNSET ? HS_DROP_CLOSE : p->drop_mode;
+        e->drop_mode = p->drop_mode; /* unset all the way up: see hs_edge_drop_conn */
         e->tarpit_msec = p->tarpit_msec;
     }
     /* `return 444` compiles into a drop rule of the level, named by drop_rule_name */

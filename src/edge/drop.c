@@ -105,7 +105,9 @@ void hs_edge_drop_fd(int fd, int mode, int64_t tarpit_msec, int64_t tarpit_max)
 void hs_edge_drop_conn(hs_conn *c, hs_loc_conf *lc)
 {
     struct hs_edge_loc *e = hs_edge_loc_of(lc);
-    int mode = e ? e->drop_mode : HS_DROP_CLOSE;
+    int mode = e ? e->drop_mode : HS_DROP_UNSET;
+    if (mode == HS_DROP_UNSET) /* no drop_mode: nginx's 444, which reset_timedout_connection resets */
+        mode = lc->reset_timedout ? HS_DROP_RESET : HS_DROP_CLOSE;
     int64_t tarpit_max = e && e->http ? e->http->tarpit_max : TARPIT_MAX_DEFAULT;
     if (mode == HS_DROP_TARPIT && tarpitted < tarpit_max) {
         bool unread = hs_conn_has_unread(c);

@@ -22,6 +22,7 @@ hs_loc_conf *hs_loc_conf_create(hs_pool *pool)
     lc->client_max_body_size = HS_UNSET_SIZE;
     lc->tcp_nodelay = HS_UNSET;
     lc->tcp_nopush = HS_UNSET;
+    lc->reset_timedout = HS_UNSET;
     return lc;
 }
 
@@ -228,6 +229,7 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *c, const hs_loc_conf *p)
     HS_MERGE(c->client_max_body_size, p->client_max_body_size, 1024 * 1024);
     HS_MERGE(c->tcp_nodelay, p->tcp_nodelay, 1);
     HS_MERGE(c->tcp_nopush, p->tcp_nopush, 0);
+    HS_MERGE(c->reset_timedout, p->reset_timedout, 0);
     for (hs_module *const *m = cf->modules; *m; m++)
         if ((*m)->merge_loc)
             (*m)->merge_loc(cf, c, p);

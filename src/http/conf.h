@@ -67,6 +67,7 @@ struct hs_loc_conf {
     int64_t client_max_body_size;  /* bytes; 0 = unlimited */
     int tcp_nodelay;           /* TCP_NODELAY on keep-alive connections */
     int tcp_nopush;            /* accepted for nginx compatibility */
+    int reset_timedout;        /* reset_timedout_connection: RST on timeouts and 444 */
     void *mod[HS_MAX_MODULES]; /* modules' settings of this level (HS_MOD_SLOT); NULL = none */
 };
 

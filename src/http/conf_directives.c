@@ -213,6 +213,7 @@ const hs_directive hs_http_core_directives[] = {
     {"sendfile", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(sendfile), NULL},
     {"tcp_nodelay", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(tcp_nodelay), NULL},
     {"tcp_nopush", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(tcp_nopush), NULL},
+    {"reset_timedout_connection", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(reset_timedout), NULL},
     {"server_tokens", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(server_tokens), NULL},
     {"keepalive_timeout", HS_CTX_HSL, HS_ARGS_12, keepalive_timeout, LOC(keepalive_timeout), NULL},
     {"keepalive_requests", HS_CTX_HSL, HS_ARGS_1, hs_set_num, LOC(keepalive_requests), NULL},

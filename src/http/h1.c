@@ -10,7 +10,9 @@
 #include "core/errlog.h"
 #include "http/internal.h"
 
-#define MAX_HEADERS 100
+/* Header fields a request's array holds at first; it doubles as needed:
+ * only large_client_header_buffers bound a head, as in nginx. */
+#define FIRST_HEADERS 64
 
 static hs_srv_conf *default_srv(hs_conn *c) { return hs_conn_default_srv(c); }
 
@@ -131,11 +133,25 @@ static hs_str first_line(const char *p, size_t n)
 /* Parses what the buffer holds. HS_OK: a request was handled (or is in
  * flight); HS_AGAIN: need more bytes; HS_DECLINED: the request ended the
  * connection or made it wait. */
+static int parse_head(hs_conn *c, hs_req *r, size_t avail)
+{
+    for (;;) {
+        int rc = hs_http_parse_request(c->buf + c->buf_pos, avail, &r->h, r->headers, r->headers_cap);
+        if (rc != HS_ERROR || !r->h.headers_full)
+            return rc;
+        hs_header *more = hs_palloc(r->pool, 2 * (size_t)r->headers_cap * sizeof(hs_header));
+        if (more == NULL)
+            return rc;
+        r->headers = more;
+        r->headers_cap *= 2;
+    }
+}
+
 static int parse_step(hs_conn *c)
 {
     hs_req *r = c->req;
     size_t avail = c->buf_len - c->buf_pos;
-    int rc = hs_http_parse_request(c->buf + c->buf_pos, avail, &r->h, r->headers, MAX_HEADERS);
+    int rc = parse_head(c, r, avail);
     if (rc == HS_AGAIN) {
         if (line_too_long(r, avail)) {
             head_too_large(r);
@@ -172,7 +188,8 @@ static int start_request(hs_conn *c)
     hs_req *r = hs_req_new(c);
     if (r == NULL)
         return HS_ERROR;
-    r->headers = hs_palloc(r->pool, MAX_HEADERS * sizeof(hs_header));
+    r->headers = hs_palloc(r->pool, FIRST_HEADERS * sizeof(hs_header));
+    r->headers_cap = FIRST_HEADERS;
     if (r->headers == NULL) {
         hs_req_free(r);
         return HS_ERROR;

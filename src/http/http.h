@@ -140,6 +140,7 @@ struct hs_req {
     const struct hs_handler *owner; /* handler that owns the client's events; NULL none */
     hs_http_request h;        /* the parsed head (slices into conn->buf) */
     hs_header *headers;       /* header array for h */
+    uint32_t headers_cap;     /* its size: grows with the head (no count limit, as nginx) */
     hs_srv_conf *srv;         /* selected server */
     hs_loc_conf *loc;         /* selected location */
     hs_str uri;               /* normalized path: $uri */

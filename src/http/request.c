@@ -144,14 +144,19 @@ void hs_http_end_request(hs_req *r, hs_ending why, int status)
 void hs_http_end(hs_req *r, hs_ending why, int status)
 {
     hs_conn *c = r->conn;
+    bool timeout = why == HS_END_HEADER_TIMEOUT || why == HS_END_BODY_TIMEOUT || why == HS_END_SEND_TIMEOUT;
+    if (timeout && r->loc && r->loc->reset_timedout)
+        hs_tcp_set_reset(c->io.fd); /* reset_timedout_connection: RST, no FIN_WAIT on the server */
     hs_http_end_request(r, why, status);
     hs_conn_close(c);
 }
 
-/* The core's default drop: close, as nginx's return 444. */
+/* The core's default drop: close, as nginx's return 444 (RST under
+ * reset_timedout_connection). */
 static void drop_close(hs_conn *c, hs_loc_conf *lc)
 {
-    (void)lc;
+    if (lc->reset_timedout)
+        hs_tcp_set_reset(c->io.fd);
     hs_conn_close(c);
 }
 

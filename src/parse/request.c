@@ -449,8 +449,10 @@ static int parse_fields(const char *buf, size_t len, size_t *pos, hs_http_reques
             return fail(r, 400, "bare CR in header");
         if (is_ows(buf[p]))
             return fail(r, 400, "obsolete line folding");
-        if (r->nheaders == max_headers)
+        if (r->nheaders == max_headers) {
+            r->headers_full = true;
             return fail(r, 431, "too many header fields");
+        }
         hs_header *h = &r->headers[r->nheaders];
         int rc = parse_field(buf, len, &p, h, r);
         if (rc != HS_OK)

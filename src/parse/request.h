@@ -61,6 +61,8 @@ typedef struct {
                              * oversized head is 431 rather than 414 */
     size_t line_start;      /* on HS_AGAIN: offset of the line being parsed, so the
                              * caller can check one line against its size limit */
+    bool headers_full;      /* on HS_ERROR: more than max_headers fields; the
+                             * caller may retry with a larger array */
     int error_status;       /* on HS_ERROR: 400, 431, 501 or 505 */
     const char *error_reason; /* on HS_ERROR: static text for the error log */
 } hs_http_request;
@@ -74,7 +76,7 @@ typedef struct {
  *             what follows (body, pipelined requests) is untouched;
  *   HS_AGAIN  the head is incomplete so far (see request_line_done, line_start);
  *   HS_ERROR  the head is invalid: r->error_status is the status to answer
- *             (400; 431 for more than max_headers fields; 501 for a transfer
+ *             (400; 431 with headers_full for more than max_headers fields; 501 for a transfer
  *             coding other than chunked; 505 for HTTP/2..9) and
  *             r->error_reason says why.
  * Cost is linear in len on every call; callers bound len by their buffer size. */

@@ -68,6 +68,34 @@ def test_many_headers_within_limits_ok(hush):
     assert status(r) == 200
 
 
+def test_500_small_headers_accepted(hush):
+    """No count limit on header fields (nginx has none): 500 small fields
+    that fit large_client_header_buffers are a normal request."""
+    srv = start(hush)
+    r = srv.exchange(req("/r", headers=["X-H%d: v" % i for i in range(500)]))
+    assert status(r) == 200, r
+    (line,) = srv.wait_log(1)
+    assert line.startswith("200 ok ")
+
+
+def test_many_headers_bounded_by_buffers_431(hush):
+    """The buffers still bound them: 4000 fields (about 40 kB) exceed
+    4 x 8k and get 431, as in nginx."""
+    srv = start(hush)
+    r = srv.exchange(req("/r", headers=["X-H%d: v" % i for i in range(4000)]))
+    assert status(r) in (400, 431), r
+    assert r.how in ("closed", "reset")
+
+
+def test_many_headers_one_byte_at_a_time(hush):
+    """The array grows while the head arrives in pieces."""
+    srv = start(hush)
+    head = req("/r", headers=["X%d: v" % i for i in range(300)])
+    pieces = [(head[i:i + 97], 0.001) for i in range(0, len(head), 97)]
+    r = srv.exchange(pieces)
+    assert status(r) == 200, r
+
+
 def test_body_too_large_413(hush):
     srv = start(hush)
     r = srv.exchange(b"POST /r HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2000\r\n\r\n" + b"x" * 2000)

@@ -278,7 +278,8 @@ static void test_fields(void)
     OK("GET / HTTP/1.1\r\nHost: 10.0.0.1:\r\n\r\n");
 }
 
-/* Exactly max_headers fields fit; one more is 431. */
+/* Exactly max_headers fields fit; one more is 431 with headers_full (the
+ * caller retries with a larger array). */
 static void test_header_limit(void)
 {
     const char *two = "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n\r\n";
@@ -287,6 +288,9 @@ static void test_header_limit(void)
     const char *three = "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\nY: 2\r\n\r\n";
     CHECK_INT(parse_case_max(__LINE__, three, strlen(three), 2), HS_ERROR);
     CHECK_INT(req.error_status, 431);
+    CHECK(req.headers_full);
+    CHECK_INT(parse_case_max(__LINE__, three, strlen(three), 3), HS_OK);
+    CHECK(!req.headers_full);
     const char *none = "GET / HTTP/1.0\r\n\r\n";
     CHECK_INT(hs_http_parse_request(none, strlen(none), &req, NULL, 0), HS_OK);
     const char *one = "GET / HTTP/1.0\r\nA: b\r\n\r\n";
