@@ -309,6 +309,9 @@ static int preaccess_hook(hs_req *r)
 
 /* ---- access: allow / deny ---- */
 
+/* The first rule that matches decides (HS_OK or 403); no match: no opinion,
+ * for `satisfy` (http/phase.h). A refusal is logged only under `satisfy
+ * all`, as nginx: under `any` another hook may still let the request in. */
 static int access_hook(hs_req *r)
 {
     struct hs_edge_loc *e = hs_edge_loc_of(r->loc);
@@ -317,12 +320,12 @@ static int access_hook(hs_req *r)
             continue;
         if (e->access_allow[i])
             return HS_OK;
-        hs_log(HS_LOG_ERR, "*%llu access forbidden by rule, client: %s", (unsigned long long)r->conn->number,
-               hs_conn_peer_text(r->conn));
-        hs_http_finalize(r, 403);
-        return HS_DONE;
+        if (!r->loc->satisfy_any)
+            hs_log(HS_LOG_ERR, "*%llu access forbidden by rule, client: %s", (unsigned long long)r->conn->number,
+                   hs_conn_peer_text(r->conn));
+        return 403;
     }
-    return HS_OK;
+    return HS_DECLINED;
 }
 
 /* ---- log: endings ---- */

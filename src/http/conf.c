@@ -23,6 +23,7 @@ hs_loc_conf *hs_loc_conf_create(hs_pool *pool)
     lc->tcp_nodelay = HS_UNSET;
     lc->tcp_nopush = HS_UNSET;
     lc->reset_timedout = HS_UNSET;
+    lc->satisfy_any = HS_UNSET;
     return lc;
 }
 
@@ -230,6 +231,7 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *c, const hs_loc_conf *p)
     HS_MERGE(c->tcp_nodelay, p->tcp_nodelay, 1);
     HS_MERGE(c->tcp_nopush, p->tcp_nopush, 0);
     HS_MERGE(c->reset_timedout, p->reset_timedout, 0);
+    HS_MERGE(c->satisfy_any, p->satisfy_any, 0);
     for (hs_module *const *m = cf->modules; *m; m++)
         if ((*m)->merge_loc)
             (*m)->merge_loc(cf, c, p);

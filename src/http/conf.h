@@ -68,6 +68,7 @@ struct hs_loc_conf {
     int tcp_nodelay;           /* TCP_NODELAY on keep-alive connections */
     int tcp_nopush;            /* accepted for nginx compatibility */
     int reset_timedout;        /* reset_timedout_connection: RST on timeouts and 444 */
+    int satisfy_any;           /* satisfy any: one access hook letting the request in is enough */
     void *mod[HS_MAX_MODULES]; /* modules' settings of this level (HS_MOD_SLOT); NULL = none */
 };
 

@@ -203,6 +203,8 @@ static int accept_and_ignore(hs_cf *cf, const hs_conf_node *n, void *conf, const
     return HS_OK;
 }
 
+static const hs_conf_enum satisfy_values[] = {{"all", 0}, {"any", 1}, {NULL, 0}};
+
 const hs_directive hs_http_core_directives[] = {
     {"root", HS_CTX_HSL, HS_ARGS_1, root_or_alias, HS_LEVEL_NONE, 0, NULL},
     {"alias", HS_CTX_LOCATION, HS_ARGS_1, root_or_alias, HS_LEVEL_NONE, 0, NULL},
@@ -214,6 +216,7 @@ const hs_directive hs_http_core_directives[] = {
     {"tcp_nodelay", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(tcp_nodelay), NULL},
     {"tcp_nopush", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(tcp_nopush), NULL},
     {"reset_timedout_connection", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(reset_timedout), NULL},
+    {"satisfy", HS_CTX_HSL, HS_ARGS_1, hs_set_enum, LOC(satisfy_any), satisfy_values},
     {"server_tokens", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(server_tokens), NULL},
     {"keepalive_timeout", HS_CTX_HSL, HS_ARGS_12, keepalive_timeout, LOC(keepalive_timeout), NULL},
     {"keepalive_requests", HS_CTX_HSL, HS_ARGS_1, hs_set_num, LOC(keepalive_requests), NULL},

@@ -103,6 +103,7 @@ typedef struct {
     hs_str last_modified_text;/* preformatted HTTP date of last_modified, or empty */
     hs_str etag;              /* quoted entity tag, empty for none */
     hs_str location;          /* Location header, empty for none */
+    hs_str www_authenticate;  /* a 401's challenge: an access hook sets it, error pages keep it */
     hs_str extra;             /* preformatted extra header lines ("Name: v\r\n"...) */
     hs_str body;              /* in-memory body */
     int file_fd;              /* file body, -1 none */
@@ -169,6 +170,7 @@ struct hs_req {
                                  request counters, no bans; $bytes_sent is the connection's */
     void *chunked;            /* hs_chunked decoder of a chunked body */
     int error_page_status;    /* status before an error_page redirect (0 none) */
+    int access_code;          /* `satisfy any`: the refusal kept while other access hooks try */
     const char *error_reason; /* a 400's reason on the built-in page (nginx's 495-497:
                                  certificate errors, plain HTTP to a TLS port); NULL none */
     void **ctx;               /* modules' per-request state (hs_http_get_ctx); NULL until
@@ -249,6 +251,10 @@ void hs_http_bare_free(hs_req *r);
 
 /* ---- helpers for modules ---- */
 
+/* The credentials of "Authorization: Basic base64(user:password)", from
+ * the request's pool: HS_OK, or HS_DECLINED (none, not Basic, not base64,
+ * no colon, an empty user name), as nginx. */
+int hs_http_basic_auth(hs_req *r, hs_str *user, hs_str *pass);
 /* "127.0.0.1" of the client, for log messages (static buffer). */
 const char *hs_conn_peer_text(hs_conn *c);
 /* Host for an absolute redirect (request Host, server name, or local

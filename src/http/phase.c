@@ -72,6 +72,41 @@ static int run_hooks(hs_req *r, hs_phase p, uint8_t from)
     return HS_OK;
 }
 
+/* The access phase, as nginx's. A hook answers HS_OK (it lets the request
+ * in), HS_DECLINED (no rule of it applies), a status (401, 403: it refuses)
+ * or HS_DONE (it ended or holds the request). Under `satisfy all` the first
+ * refusal answers; under `satisfy any` the first hook that lets the request
+ * in ends the phase, and a refusal answers only when none does (a 401 is
+ * kept over a 403, so that the client is asked for a password). */
+static int run_access(hs_req *r, uint8_t from)
+{
+    hs_http_hooks *h = hs_conn_hooks(r->conn);
+    r->phase = HS_PHASE_ACCESS;
+    if (from == 0)
+        r->access_code = 0;
+    for (uint8_t i = from; i < h->nphase[HS_PHASE_ACCESS]; i++) {
+        r->phase_hook = i;
+        int rc = h->phase[HS_PHASE_ACCESS][i](r);
+        if (rc == HS_DONE)
+            return HS_DONE;
+        if (rc == HS_OK && r->loc->satisfy_any) {
+            r->access_code = 0;
+            r->resp.www_authenticate = HS_NULL_STR; /* an earlier hook's challenge is moot */
+            return HS_OK;
+        }
+        if (rc > 0 && !r->loc->satisfy_any) {
+            hs_http_finalize(r, rc);
+            return HS_DONE;
+        }
+        if (rc > 0 && r->access_code != 401)
+            r->access_code = rc;
+    }
+    if (r->access_code == 0)
+        return HS_OK;
+    hs_http_finalize(r, r->access_code);
+    return HS_DONE;
+}
+
 /* A level with `return` answers in its rewrite phase: no limits or access
  * rules run after it, as in nginx. */
 static void answer_return(hs_req *r, hs_loc_conf *lc)
@@ -129,7 +164,7 @@ static void run_location_from(hs_req *r, hs_phase p, uint8_t from)
         from = 0;
         __attribute__((fallthrough));
     case HS_PHASE_ACCESS:
-        if (run_hooks(r, HS_PHASE_ACCESS, from) != HS_OK)
+        if (run_access(r, from) != HS_OK)
             return;
         __attribute__((fallthrough));
     case HS_PHASE_CONTENT:

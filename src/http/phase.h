@@ -18,7 +18,7 @@ typedef enum {
     HS_PHASE_FIND_LOCATION,  /* [the location is chosen] */
     HS_PHASE_REWRITE,        /* location-level rules (if, return) */
     HS_PHASE_PREACCESS,      /* limits (limit_req, limit_conn) */
-    HS_PHASE_ACCESS,         /* allow/deny */
+    HS_PHASE_ACCESS,         /* allow/deny, auth_basic: combined by `satisfy` (see below) */
     HS_PHASE_CONTENT,        /* [the request body, then the location's handler] */
     HS_PHASE_LOG,            /* the request ended (logged or not): metrics, log line, bans */
     HS_PHASE__COUNT
@@ -28,6 +28,12 @@ typedef enum {
  * hook ended the request (answered, dropped) or holds it — then it calls
  * hs_http_phases_resume(r) when it lets go. LOG hooks' results are ignored. */
 typedef int (*hs_phase_fn)(hs_req *r);
+/* ACCESS hooks answer more: HS_OK lets the request in, HS_DECLINED says no
+ * rule of the hook applies, a status (403, 401) refuses it, HS_DONE ended or
+ * holds it. The core combines them as the location's `satisfy` says (all:
+ * the first refusal answers; any: the first HS_OK lets the request in, a
+ * refusal answers only when no hook does) and finalizes with the refusal; a
+ * hook that refuses sets its response headers first (WWW-Authenticate). */
 
 /* Accept hook, before a byte is read: HS_OK keeps the connection;
  * HS_DECLINED means the hook dropped it (closed fd, logged, counted). */

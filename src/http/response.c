@@ -62,7 +62,7 @@ static char *put_status_line(char *p, int status)
 int hs_h1_build_head(hs_req *r)
 {
     hs_resp *rs = &r->resp;
-    size_t cap = 512 + rs->content_type.n + rs->etag.n + rs->location.n + rs->extra.n;
+    size_t cap = 512 + rs->content_type.n + rs->etag.n + rs->location.n + rs->www_authenticate.n + rs->extra.n;
     char *head = hs_palloc(r->pool, cap), *p = head;
     if (head == NULL)
         return HS_ERROR;
@@ -104,6 +104,11 @@ int hs_h1_build_head(hs_req *r)
         p = PUT_STR(p, rs->etag);
         p = PUT_LIT(p, "\r\n");
     }
+    if (rs->www_authenticate.n) {
+        p = PUT_LIT(p, "WWW-Authenticate: ");
+        p = PUT_STR(p, rs->www_authenticate);
+        p = PUT_LIT(p, "\r\n");
+    }
     p = PUT_STR(p, rs->extra);
     p = PUT_LIT(p, "\r\n");
     rs->head = head;
@@ -114,7 +119,8 @@ int hs_h1_build_head(hs_req *r)
 /* The built-in page: small, the same shape for every status. */
 static hs_str error_body(hs_req *r, int status)
 {
-    const char *text = hs_http_status_text(status);
+    /* nginx's page for a 401 says what is wanted */
+    const char *text = status == 401 ? "Authorization Required" : hs_http_status_text(status);
     const char *token = (r->loc == NULL || r->loc->server_tokens) ? HS_SERVER_TOKEN : "hush";
     if (status == 400 && r->error_reason)
         return hs_cstr(hs_psprintf(r->pool,

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/base64.h"
 #include "core/clock.h"
 #include "core/version.h"
 #include "http/internal.h"
@@ -392,14 +393,24 @@ static int v_version(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return SET(HS_STR(HS_VERSION));
 }
 
-static int b64_value(char c)
+int hs_http_basic_auth(hs_req *r, hs_str *user, hs_str *pass)
 {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
+    const hs_header *h = r->head_done ? hs_http_find_header(&r->h, "Authorization") : NULL;
+    if (h == NULL || h->value.n < 6 || strncasecmp(h->value.p, "Basic ", 6) != 0)
+        return HS_DECLINED;
+    hs_str enc = {h->value.p + 6, h->value.n - 6};
+    while (enc.n && enc.p[0] == ' ')
+        enc = (hs_str){enc.p + 1, enc.n - 1};
+    unsigned char *dec = enc.n ? hs_palloc(r->pool, enc.n) : NULL;
+    size_t n;
+    if (dec == NULL || hs_base64_decode(enc, dec, &n) != HS_OK)
+        return HS_DECLINED;
+    const char *colon = memchr(dec, ':', n);
+    if (colon == NULL || colon == (const char *)dec)
+        return HS_DECLINED; /* no password, or no user name: nothing, as nginx */
+    *user = (hs_str){(const char *)dec, (size_t)(colon - (const char *)dec)};
+    *pass = (hs_str){colon + 1, n - user->n - 1};
+    return HS_OK;
 }
 
 /* $remote_user: the user name of "Authorization: Basic base64(user:pass)". */
@@ -407,32 +418,8 @@ static int v_remote_user(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
     (void)scratch;
-    hs_req *r = REQ(ctx);
-    const hs_header *h = r->head_done ? hs_http_find_header(&r->h, "Authorization") : NULL;
-    if (h == NULL || h->value.n < 7 || strncasecmp(h->value.p, "Basic ", 6) != 0)
-        return HS_DECLINED;
-    hs_str enc = {h->value.p + 6, h->value.n - 6};
-    while (enc.n && enc.p[0] == ' ')
-        enc = (hs_str){enc.p + 1, enc.n - 1};
-    char *dec = hs_palloc(r->pool, enc.n);
-    size_t n = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; dec && i < enc.n && enc.p[i] != '='; i++) {
-        int v = b64_value(enc.p[i]);
-        if (v < 0)
-            return HS_DECLINED;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            dec[n++] = (char)((acc >> bits) & 0xff);
-        }
-    }
-    const char *colon = dec ? memchr(dec, ':', n) : NULL;
-    if (colon == NULL)
-        return HS_DECLINED;
-    return SET(((hs_str){dec, (size_t)(colon - dec)}));
+    hs_str pass;
+    return hs_http_basic_auth(REQ(ctx), out, &pass);
 }
 
 static int v_content_header(void *ctx, uintptr_t d, hs_str *out, char *scratch)
