@@ -11,7 +11,7 @@ SAN     ?=
 # the same list.
 WARNFLAGS = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc $(CFLAGS) $(SAN) $(WARNFLAGS) -MMD -MP
-LDLIBS  = -lpcre2-8 -lssl -lcrypto
+LDLIBS  = -lpcre2-8 -lssl -lcrypto -lcrypt
 PYTEST  = /usr/bin/python3 -m pytest
 
 SERVER_SRCS := $(shell find src -name '*.c' ! -name main.c | sort)

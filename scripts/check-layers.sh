@@ -38,6 +38,7 @@ src/static        core event conf parse transport http
 src/edge          core event conf parse transport http stats
 src/proxy         core event conf parse transport http stats
 src/tls           core event conf parse transport http stats
+src/auth          core event conf parse transport http
 src               *
 tools/logstat     core log
 '

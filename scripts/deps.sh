@@ -3,8 +3,8 @@
 # Usage: scripts/deps.sh build|test|bench|fuzz
 set -e
 case "$1" in
-  build) pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev pkg-config" ;;
-  test)  pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev pkg-config python3 python3-pytest curl openssl nginx chromium goaccess" ;;
+  build) pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev pkg-config" ;;
+  test)  pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev pkg-config python3 python3-pytest curl openssl nginx chromium goaccess" ;;
   bench) pkgs="nginx wrk curl python3" ;;
   fuzz)  pkgs="clang libclang-rt-14-dev" ;;
   *) echo "usage: $0 build|test|bench|fuzz" >&2; exit 2 ;;

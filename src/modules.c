@@ -4,6 +4,7 @@
  * log, then the edge's ban counting). */
 #include "modules.h"
 
+#include "auth/auth.h"
 #include "config.h"
 #include "edge/edge.h"
 #include "http/http.h"
@@ -15,7 +16,7 @@
 
 hs_module *const hs_modules[] = {
     &hs_main_module, &hs_http_module, &hs_static_module, &hs_stats_module, &hs_log_module,
-    &hs_tls_module,  &hs_proxy_module, &hs_edge_module,  NULL,
+    &hs_tls_module,  &hs_proxy_module, &hs_edge_module,  &hs_auth_module, NULL,
 };
 
 void hs_modules_init(void)

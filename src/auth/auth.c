@@ -1,0 +1,103 @@
+/* The ACCESS hook of auth_basic: the realm (off: no opinion), the
+ * credentials of the Authorization header, the user file, the password.
+ * Refusals are 401 with the realm's challenge; the core combines the
+ * answer with the other access rules as `satisfy` says. Error-log lines
+ * are nginx's, which fail2ban's nginx-http-auth filter reads. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "auth/auth_internal.h"
+#include "core/errlog.h"
+
+/* msg, then the request's context as nginx writes it. */
+static void auth_log(hs_req *r, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void auth_log(hs_req *r, int level, const char *fmt, ...)
+{
+    if (!hs_log_enabled(level))
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    hs_str line = r->h.request_line, host = r->h.host, srv = r->srv->name;
+    hs_log(level, "*%llu %s, client: %s, server: %.*s, request: \"%.*s\"%s%.*s%s", (unsigned long long)r->conn->number,
+           msg, hs_conn_peer_text(r->conn), (int)srv.n, srv.p, (int)line.n, line.p, host.n ? ", host: \"" : "",
+           (int)host.n, host.p, host.n ? "\"" : "");
+}
+
+static int challenge(hs_req *r, hs_str realm)
+{
+    r->resp.www_authenticate = hs_cstr(hs_psprintf(r->pool, "Basic realm=\"%.*s\"", (int)realm.n, realm.p));
+    return 401;
+}
+
+/* The user file's path: variables evaluated, a relative path under the
+ * configuration's directory, as nginx (an empty value names that
+ * directory, which then fails to be read). NULL if a variable failed. */
+static const char *file_path(hs_req *r, const hs_auth_loc *al)
+{
+    hs_str v;
+    if (hs_cv_eval(&al->user_file, r, r->pool, &v) != HS_OK)
+        return NULL;
+    if (v.n && v.p[0] == '/')
+        return hs_psprintf(r->pool, "%.*s", (int)v.n, v.p);
+    return hs_psprintf(r->pool, "%s/%.*s", al->conf_dir, (int)v.n, v.p);
+}
+
+/* A user name for the error log: control bytes as \xHH, so that a name
+ * cannot forge a line. */
+static const char *printable(hs_req *r, hs_str s)
+{
+    char *out = hs_palloc(r->pool, s.n * 4 + 1), *p = out;
+    if (out == NULL)
+        return "";
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (c < 0x20 || c == 0x7f)
+            p += sprintf(p, "\\x%02X", c);
+        else
+            *p++ = (char)c;
+    }
+    *p = '\0';
+    return out;
+}
+
+/* The file cannot be read: a missing file is a 403, anything else a 500. */
+static int file_error(hs_req *r, const char *path, int err)
+{
+    int level = err == ENOENT ? HS_LOG_ERR : HS_LOG_CRIT;
+    auth_log(r, level, "open() \"%s\" failed (%d: %s)", path, err, strerror(err));
+    return err == ENOENT ? 403 : 500;
+}
+
+int hs_auth_access(hs_req *r)
+{
+    const hs_auth_loc *al = hs_auth_loc_of(r->loc);
+    hs_str realm, user, pass, text, hash;
+    if (al == NULL || al->off || al->realm.raw.p == NULL || al->user_file.raw.p == NULL)
+        return HS_DECLINED;
+    if (hs_cv_eval(&al->realm, r, r->pool, &realm) != HS_OK)
+        return 500;
+    if (hs_str_eq_lit(realm, "off"))
+        return HS_DECLINED;
+    if (hs_http_basic_auth(r, &user, &pass) != HS_OK) {
+        auth_log(r, HS_LOG_INFO, "no user/password was provided for basic authentication");
+        return challenge(r, realm);
+    }
+    const char *path = file_path(r, al);
+    if (path == NULL)
+        return 500;
+    if (hs_auth_file_get(path, &text) != HS_OK)
+        return file_error(r, path, errno);
+    if (hs_auth_find_user(text, user, &hash) != HS_OK) {
+        auth_log(r, HS_LOG_ERR, "user \"%s\" was not found in \"%s\"", printable(r, user), path);
+        return challenge(r, realm);
+    }
+    if (hs_auth_verify(pass, hash))
+        return HS_OK;
+    auth_log(r, HS_LOG_ERR, "user \"%s\": password mismatch", printable(r, user));
+    return challenge(r, realm);
+}
