@@ -86,8 +86,29 @@ bool hs_var_is_conn(hs_str name)
     return false;
 }
 
+typedef struct {
+    const char *name;
+    bool *used;
+} watched_var;
+static watched_var watched[8];
+static size_t nwatched;
+
+void hs_var_watch(const char *name, bool *used)
+{
+    if (nwatched < HS_ARRAY_LEN(watched))
+        watched[nwatched++] = (watched_var){name, used};
+}
+
+static void mark_watched(hs_str name)
+{
+    for (size_t i = 0; i < nwatched; i++)
+        if (hs_str_eq_lit(name, watched[i].name))
+            *watched[i].used = true;
+}
+
 int hs_var_lookup(hs_pool *pool, hs_str name, hs_var_ref *out)
 {
+    mark_watched(name);
     for (defined_var *d = defined; d; d = d->next) {
         if (hs_str_eq(d->name, name)) {
             *out = (hs_var_ref){d->get, d->data};

@@ -33,6 +33,10 @@ typedef struct {
 void hs_vars_register(const hs_var_def *table);
 /* Adds one variable defined by the configuration (map, set); name is kept. */
 int hs_vars_define(hs_pool *pool, hs_str name, hs_var_get get, uintptr_t data);
+/* Makes *used true whenever a configuration refers to the variable `name`
+ * (from then on), so that a module prepares a costly value only when
+ * something reads it. Call at startup (a module's init). */
+void hs_var_watch(const char *name, bool *used);
 /* Forgets configuration-defined variables (before loading a new config). */
 void hs_vars_reset_defined(void);
 /* Is name a registered variable that has a value without a request? */

@@ -368,10 +368,24 @@ static int http_finish(hs_cf *cf, hs_http_conf *http)
     return hs_tls_verify_register(cf, http);
 }
 
+/* Before the http block is read: $ssl_ja4_r is prepared at the hello only
+ * once a configuration refers to it. */
+static int http_init(hs_cf *cf, hs_http_conf *http)
+{
+    (void)cf;
+    (void)http;
+    static bool watching;
+    if (!watching)
+        hs_var_watch("ssl_ja4_r", &hs_tls_ja4_raw_used);
+    watching = true;
+    return HS_OK;
+}
+
 hs_module hs_tls_module = {
     .name = "tls",
     .directives = {hs_tls_directives},
     .variables = hs_tls_variables,
+    .http_init = http_init,
     .merge_loc = merge_loc,
     .http_finish = http_finish,
     .master_init = hs_tls_cache_master,

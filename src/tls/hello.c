@@ -36,6 +36,11 @@ static void remember(hs_tls_conn *t, const hs_tls_hello *h)
         t->alpn = strndup(list, n);
     }
     hs_tls_ja4(h, t->ja4);
+    if (hs_tls_ja4_raw_used) {
+        static char raw[HS_TLS_JA4_RAW_MAX + 1];
+        size_t n = hs_tls_ja4_raw(h, raw);
+        t->ja4_raw = strndup(raw, n);
+    }
 }
 
 /* TLS alert record (TLS 1.2 framing, as OpenSSL sends before a version is

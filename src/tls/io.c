@@ -65,6 +65,7 @@ static void state_free(hs_io *io)
     SSL_free(t->ssl);
     free(t->sni);
     free(t->alpn);
+    free(t->ja4_raw);
     free(t);
     io->state = NULL;
 }

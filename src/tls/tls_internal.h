@@ -76,12 +76,14 @@ typedef struct {
     uint16_t hello_version;          /* the highest version offered */
     bool hello_seen;                 /* the ClientHello was read and judged */
     char ja4[40];                    /* its JA4 fingerprint */
+    char *ja4_raw;                   /* its raw JA4 ($ssl_ja4_r), only when a configuration uses it */
     uint8_t read_end;                /* recv met the end (1) or an error (2) after returning bytes:
                                       * the next recv returns it (0: neither) */
 } hs_tls_conn;
 
 extern const hs_transport hs_transport_tls;
 extern const hs_var_def hs_tls_variables[];
+extern bool hs_tls_ja4_raw_used;
 
 /* The settings of a level, created on first use / as they are. */
 hs_tls_srv *hs_tls_srv_get(hs_cf *cf, hs_loc_conf *lc);

@@ -107,6 +107,17 @@ static int v_ja4(void *ctx, uintptr_t d, hs_str *out, char *s)
     return t && t->hello_seen ? SET(hs_cstr(t->ja4)) : HS_DECLINED;
 }
 
+/* FoxIO's raw form ($ssl_ja4_r): kept only when a configuration uses it. */
+bool hs_tls_ja4_raw_used;
+
+static int v_ja4_raw(void *ctx, uintptr_t d, hs_str *out, char *s)
+{
+    (void)d;
+    (void)s;
+    hs_tls_conn *t = state_of(ctx);
+    return t && t->ja4_raw ? SET(hs_cstr(t->ja4_raw)) : HS_DECLINED;
+}
+
 static int v_hello_version(void *ctx, uintptr_t d, hs_str *out, char *s)
 {
     (void)d;
@@ -148,6 +159,7 @@ const hs_var_def hs_tls_variables[] = {
     {"ssl_client_verify", v_client_verify, 0, false, true},
     {"ssl_client_s_dn", v_client_s_dn, 0, false, true},
     {"ssl_ja4", v_ja4, 0, false, true},
+    {"ssl_ja4_r", v_ja4_raw, 0, false, true},
     {"ssl_hello_version", v_hello_version, 0, false, true},
     {"ssl_hello_alpn", v_hello_alpn, 0, false, true},
     {"ssl_handshake_error", v_handshake_error, 0, false, true},

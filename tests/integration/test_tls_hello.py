@@ -437,3 +437,31 @@ server {
         tls_connect(srv.port, ok).close()               # banned now: dropped at accept
     lines = srv.wait_log(4, "all.log")
     assert lines[1:] == ["tls_rejected ssl_hello_drop:bad_name"] * 2 + ["drop ban:hello"], lines
+
+
+def test_raw_ja4_matches_the_fingerprint(hush, certs):
+    """$ssl_ja4_r is FoxIO's raw form: the same prefix as $ssl_ja4, and the
+    hashed sections of $ssl_ja4 are the first 12 hex digits of SHA-256 of
+    its sorted cipher list and of its sorted extensions + signature
+    algorithms."""
+    import hashlib
+    srv = hush(tls_http(certs, """
+server {
+    listen 127.0.0.1:@PORT@ ssl;
+    server_name localhost;
+    ssl_certificate @CERTS@/localhost-ec.pem;
+    ssl_certificate_key @CERTS@/localhost-ec.key;
+    location / { return 200 "$ssl_ja4 $ssl_ja4_r\\n"; }
+}
+"""))
+    for alpn in (None, ["http/1.1"]):
+        s = tls_connect(srv.port, client_context(certs, alpn=alpn))
+        s.sendall(req("/"))
+        body = tls_read_all(s)[0].split(b"\r\n\r\n", 1)[1].decode()
+        s.close()
+        ja4, raw = body.split()
+        a, b, c, sigs = raw.split("_")
+        assert ja4.split("_")[0] == a, (ja4, raw)
+        assert re.fullmatch(r"[0-9a-f]{4}(,[0-9a-f]{4})*", b) and b.split(",") == sorted(b.split(",")), raw
+        assert ja4.split("_")[1] == hashlib.sha256(b.encode()).hexdigest()[:12], (ja4, raw)
+        assert ja4.split("_")[2] == hashlib.sha256((c + "_" + sigs).encode()).hexdigest()[:12], (ja4, raw)
