@@ -35,8 +35,9 @@ src/http          core event conf parse transport
 src/log           core event conf parse transport http
 src/stats         core event conf parse transport http
 src/static        core event conf parse transport http
+src/request       core event conf parse transport http
 src/edge          core event conf parse transport http stats
-src/proxy         core event conf parse transport http stats
+src/proxy         core event conf parse transport http stats request
 src/tls           core event conf parse transport http stats
 src/auth          core event conf parse transport http
 src               *

@@ -84,6 +84,8 @@ static bool used_under(const hs_loc_conf *lc)
     const hs_auth_loc *al = hs_auth_loc_of(lc);
     if (al && al->realm.raw.p && !al->off && al->user_file.raw.p)
         return true;
+    if (lc->limit_except && used_under(lc->limit_except))
+        return true;
     for (size_t i = 0; i < lc->nchildren; i++)
         if (used_under(lc->children[i]))
             return true;

@@ -502,6 +502,8 @@ static void merge_level(hs_cf *cf, hs_loc_conf *lc, const struct hs_edge_loc *p,
     eh->uses_bans |= e->nbans > 0;
     e->http = eh;
     e->merged = true;
+    if (lc->limit_except)
+        merge_level(cf, lc->limit_except, e, eh);
     for (size_t i = 0; i < lc->nchildren; i++)
         merge_level(cf, lc->children[i], e, eh);
 }
@@ -563,8 +565,8 @@ const hs_directive hs_edge_directives[] = {
     {"if", HS_CTX_SERVER | HS_CTX_LOCATION, HS_ARGS_1MORE | HS_ARGS_BLOCK, if_block, HS_LEVEL_NONE, 0, NULL},
     {"drop_rule_name", HS_CTX_SERVER | HS_CTX_LOCATION | HS_CTX_IF, HS_ARGS_1, drop_rule_name, HS_LEVEL_NONE, 0, NULL},
     {"drop_mode", HS_CTX_HSL, HS_ARGS_1, drop_mode_directive, HS_LEVEL_NONE, 0, NULL},
-    {"allow", HS_CTX_HSL, HS_ARGS_1, access_rule, HS_LEVEL_NONE, 0, NULL},
-    {"deny", HS_CTX_HSL, HS_ARGS_1, access_rule, HS_LEVEL_NONE, 0, NULL},
+    {"allow", HS_CTX_HSL | HS_CTX_LIMIT_EXCEPT, HS_ARGS_1, access_rule, HS_LEVEL_NONE, 0, NULL},
+    {"deny", HS_CTX_HSL | HS_CTX_LIMIT_EXCEPT, HS_ARGS_1, access_rule, HS_LEVEL_NONE, 0, NULL},
     {"limit_req_zone", HS_CTX_HTTP, HS_ARGS(3) | HS_ARGS(4), limit_req_zone, HS_LEVEL_NONE, 0, NULL},
     {"limit_req", HS_CTX_HSL, HS_ARGS_123, limit_req, HS_LEVEL_NONE, 0, NULL},
     {"limit_req_status", HS_CTX_HSL, HS_ARGS_1, limit_status, HS_LEVEL_NONE, 0, NULL},

@@ -24,6 +24,7 @@ hs_loc_conf *hs_loc_conf_create(hs_pool *pool)
     lc->tcp_nopush = HS_UNSET;
     lc->reset_timedout = HS_UNSET;
     lc->satisfy_any = HS_UNSET;
+    lc->absolute_redirect = lc->port_in_redirect = lc->server_name_in_redirect = HS_UNSET;
     return lc;
 }
 
@@ -232,6 +233,9 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *c, const hs_loc_conf *p)
     HS_MERGE(c->tcp_nopush, p->tcp_nopush, 0);
     HS_MERGE(c->reset_timedout, p->reset_timedout, 0);
     HS_MERGE(c->satisfy_any, p->satisfy_any, 0);
+    HS_MERGE(c->absolute_redirect, p->absolute_redirect, 1);
+    HS_MERGE(c->port_in_redirect, p->port_in_redirect, 1);
+    HS_MERGE(c->server_name_in_redirect, p->server_name_in_redirect, 0);
     for (hs_module *const *m = cf->modules; *m; m++)
         if ((*m)->merge_loc)
             (*m)->merge_loc(cf, c, p);
@@ -240,6 +244,8 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *c, const hs_loc_conf *p)
 static int merge_tree(hs_cf *cf, hs_loc_conf *lc, const hs_loc_conf *parent)
 {
     merge_loc(cf, lc, parent);
+    if (lc->limit_except)
+        merge_loc(cf, lc->limit_except, lc);
     for (size_t i = 0; i < lc->nchildren; i++)
         if (merge_tree(cf, lc->children[i], lc) != HS_OK)
             return HS_ERROR;

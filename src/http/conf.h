@@ -69,6 +69,10 @@ struct hs_loc_conf {
     int tcp_nopush;            /* accepted for nginx compatibility */
     int reset_timedout;        /* reset_timedout_connection: RST on timeouts and 444 */
     int satisfy_any;           /* satisfy any: one access hook letting the request in is enough */
+    int absolute_redirect;     /* the core's redirects carry scheme://host[:port] */
+    int port_in_redirect;      /* ... with the port when it is not the scheme's */
+    int server_name_in_redirect; /* ... with the server's first name, not the Host */
+    hs_loc_conf *limit_except; /* limit_except's level (merged with this one); NULL none */
     void *mod[HS_MAX_MODULES]; /* modules' settings of this level (HS_MOD_SLOT); NULL = none */
 };
 

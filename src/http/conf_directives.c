@@ -194,14 +194,7 @@ static int keepalive_timeout(hs_cf *cf, const hs_conf_node *n, void *conf, const
     return HS_OK;
 }
 
-static int accept_and_ignore(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
-{
-    (void)cf;
-    (void)n;
-    (void)conf;
-    (void)d;
-    return HS_OK;
-}
+static const hs_conf_enum tokens[] = {{"off", 0}, {"on", 1}, {"build", 2}, {NULL, 0}};
 
 static const hs_conf_enum satisfy_values[] = {{"all", 0}, {"any", 1}, {NULL, 0}};
 
@@ -217,7 +210,10 @@ const hs_directive hs_http_core_directives[] = {
     {"tcp_nopush", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(tcp_nopush), NULL},
     {"reset_timedout_connection", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(reset_timedout), NULL},
     {"satisfy", HS_CTX_HSL, HS_ARGS_1, hs_set_enum, LOC(satisfy_any), satisfy_values},
-    {"server_tokens", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(server_tokens), NULL},
+    {"server_tokens", HS_CTX_HSL, HS_ARGS_1, hs_set_enum, LOC(server_tokens), tokens},
+    {"absolute_redirect", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(absolute_redirect), NULL},
+    {"port_in_redirect", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(port_in_redirect), NULL},
+    {"server_name_in_redirect", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(server_name_in_redirect), NULL},
     {"keepalive_timeout", HS_CTX_HSL, HS_ARGS_12, keepalive_timeout, LOC(keepalive_timeout), NULL},
     {"keepalive_requests", HS_CTX_HSL, HS_ARGS_1, hs_set_num, LOC(keepalive_requests), NULL},
     {"client_body_timeout", HS_CTX_HSL, HS_ARGS_1, hs_set_msec, LOC(client_body_timeout), NULL},
@@ -227,7 +223,5 @@ const hs_directive hs_http_core_directives[] = {
     {"client_header_buffer_size", HS_CTX_HS, HS_ARGS_1, hs_set_size, SRV(client_header_buffer_size), NULL},
     {"large_client_header_buffers", HS_CTX_HS, HS_ARGS_2, large_buffers, HS_LEVEL_NONE, 0, NULL},
     {"log_empty_connections", HS_CTX_HS, HS_ARGS_1, hs_set_flag, SRV(log_empty_connections), NULL},
-    {"server_names_hash_bucket_size", HS_CTX_HTTP, HS_ARGS_1, accept_and_ignore, HS_LEVEL_NONE, 0, NULL},
-    {"types_hash_max_size", HS_CTX_HTTP, HS_ARGS_1, accept_and_ignore, HS_LEVEL_NONE, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };

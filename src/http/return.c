@@ -6,14 +6,15 @@
 
 #include "http/phase.h"
 
-/* The host for an absolute redirect: the request's, else the server's name,
- * else the local address the client connected to (as nginx). */
+/* The host for an absolute redirect, as nginx: the server's first name
+ * (server_name_in_redirect), else the request's Host, else the local
+ * address the client connected to. */
 hs_str hs_http_redirect_host(hs_req *r)
 {
+    if (r->loc->server_name_in_redirect && r->srv->name.n)
+        return r->srv->name;
     if (r->host.n)
         return r->host;
-    if (r->srv->name.n && r->srv->name.p[0] != '_')
-        return r->srv->name;
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     char *buf = hs_palloc(r->pool, INET6_ADDRSTRLEN + 2);
@@ -29,13 +30,17 @@ hs_str hs_http_redirect_host(hs_req *r)
     return hs_cstr(buf);
 }
 
+/* path as it goes in a Location: relative with absolute_redirect off; the
+ * port only when it is not the scheme's and port_in_redirect is on. */
 hs_str hs_http_absolute_url(hs_req *r, hs_str path)
 {
+    if (!r->loc->absolute_redirect)
+        return path;
     hs_str host = hs_http_redirect_host(r);
     int port = r->conn->group->listen->port;
     bool tls = r->conn->io.t->secure;
     char portbuf[16] = "";
-    if (port != (tls ? 443 : 80))
+    if (port != (tls ? 443 : 80) && r->loc->port_in_redirect)
         snprintf(portbuf, sizeof(portbuf), ":%d", port);
     return hs_cstr(hs_psprintf(r->pool, "%s://%.*s%s%.*s", tls ? "https" : "http", (int)host.n, host.p, portbuf,
                                (int)path.n, path.p));

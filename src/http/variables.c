@@ -219,7 +219,8 @@ static int v_request_time(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return hs_var_msec(out, scratch, us / 1000);
 }
 
-/* $http_user_agent: the request header with '_' meaning '-'. */
+/* $http_user_agent: the request header, its '-' read as '_' (as nginx: $http_x_a
+ * is X-A or x_a). */
 static int v_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)scratch;
@@ -233,7 +234,7 @@ static int v_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
             continue;
         size_t k = 0;
         for (; k < h.n; k++) {
-            char a = hs_lower(h.p[k]), b = name->p[k] == '_' ? '-' : hs_lower(name->p[k]);
+            char a = h.p[k] == '-' ? '_' : hs_lower(h.p[k]), b = hs_lower(name->p[k]);
             if (a != b)
                 break;
         }

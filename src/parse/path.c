@@ -48,6 +48,11 @@ static int end_segment(char *out, size_t seg, size_t *o)
 
 int hs_http_normalize_path(hs_str raw, char *out, size_t *out_len)
 {
+    return hs_http_normalize_path_ex(raw, out, out_len, true);
+}
+
+int hs_http_normalize_path_ex(hs_str raw, char *out, size_t *out_len, bool merge_slashes)
+{
     if (raw.n == 0 || raw.p[0] != '/')
         return HS_ERROR;
     size_t i = 1, o = 1;
@@ -62,10 +67,12 @@ int hs_http_normalize_path(hs_str raw, char *out, size_t *out_len)
                 break;
             out[o++] = c;
         }
+        bool empty = o == seg;
         if (end_segment(out, seg, &o) != HS_OK)
             return HS_ERROR;
-        /* a separator after a kept, non-empty segment; empty ones merge */
-        if (c == '/' && o > seg)
+        /* a separator after a kept, non-empty segment; empty ones merge
+         * unless merge_slashes is off (then ".." removes an empty one) */
+        if (c == '/' && (o > seg || (empty && !merge_slashes)))
             out[o++] = '/';
     }
     out[o] = '\0';

@@ -15,5 +15,8 @@
  * Returns HS_OK, or HS_ERROR (answer 400) for a raw path not starting with
  * '/', a bad or %00 escape, or a ".." above the root. */
 int hs_http_normalize_path(hs_str raw, char *out, size_t *out_len);
+/* The same; with merge_slashes false, runs of '/' stay as they are (nginx's
+ * merge_slashes off), and ".." removes the empty segment before it. */
+int hs_http_normalize_path_ex(hs_str raw, char *out, size_t *out_len, bool merge_slashes);
 
 #endif

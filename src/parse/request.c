@@ -13,10 +13,12 @@ enum {
     C_VALUE = 1,  /* field-value byte: HTAB, SP, VCHAR, obs-text */
     C_TARGET = 2, /* request-target byte: VCHAR or obs-text (no controls, no SP) */
     C_TCHAR = 4,  /* token character (RFC 9110 5.6.2) */
+    C_PLAIN = 8,  /* a header-name byte nginx takes as valid: A-Z a-z 0-9 '-' */
 };
 
 #define V (C_VALUE | C_TARGET)
 #define T (C_VALUE | C_TARGET | C_TCHAR)
+#define P (T | C_PLAIN)
 
 /* One lookup per byte keeps the hot loops branch-light. The ranges walk the
  * printable ASCII table in order (no overlaps), tchars marked T. */
@@ -25,16 +27,18 @@ static const uint8_t cls[256] = {
     ['!'] = T,           ['"'] = V,
     ['#' ... '\''] = T,  ['(' ... ')'] = V,
     ['*' ... '+'] = T,   [','] = V,
-    ['-' ... '.'] = T,   ['/'] = V,
-    ['0' ... '9'] = T,   [':' ... '@'] = V,
-    ['A' ... 'Z'] = T,   ['[' ... ']'] = V,
-    ['^' ... 'z'] = T,   ['{'] = V,
+    ['-'] = P,           ['.'] = T,
+    ['/'] = V,           ['0' ... '9'] = P,
+    [':' ... '@'] = V,   ['A' ... 'Z'] = P,
+    ['[' ... ']'] = V,   ['^' ... '`'] = T,
+    ['a' ... 'z'] = P,   ['{'] = V,
     ['|'] = T,           ['}'] = V,
     ['~'] = T,           [0x80 ... 0xFF] = V,
 };
 
 #undef V
 #undef T
+#undef P
 
 static inline bool is_tchar(char c) { return cls[(uint8_t)c] & C_TCHAR; }
 static inline bool is_target(char c) { return cls[(uint8_t)c] & C_TARGET; }
@@ -52,7 +56,7 @@ static int fail(hs_http_request *r, int status, const char *reason)
 /* ---- request line ------------------------------------------------------ */
 
 /* Methods are case-sensitive (RFC 9110 9.1), so compare exactly. */
-static hs_method method_id(hs_str m)
+hs_method hs_http_method_id(hs_str m)
 {
     static const struct {
         const char *name;
@@ -252,10 +256,12 @@ static int parse_field(const char *buf, size_t len, size_t *pos, hs_header *h,
                        hs_http_request *r)
 {
     size_t start = *pos, p = start;
+    uint8_t all = C_PLAIN;
     while (p < len && is_tchar(buf[p]))
-        p++;
+        all &= cls[(uint8_t)buf[p++]];
     if (p == len)
         return HS_AGAIN;
+    r->odd_names += !all;
     if (buf[p] != ':')
         return fail(r, 400, is_ows(buf[p]) ? "whitespace between header name and colon"
                                            : "invalid character in header name");
@@ -484,7 +490,7 @@ int hs_http_parse_request(const char *buf, size_t len, hs_http_request *r, hs_he
     if (rc != HS_OK)
         return rc;
     r->request_line_done = true;
-    r->method_id = method_id(r->method);
+    r->method_id = hs_http_method_id(r->method);
     if (parse_target(r) != HS_OK)
         return HS_ERROR;
     head_state st = {0};

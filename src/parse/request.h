@@ -51,6 +51,8 @@ typedef struct {
     int version;         /* 10 or 11 (HTTP/1.2 .. 1.9 count as 11) */
     hs_header *headers;  /* the caller's array, filled in order of arrival */
     size_t nheaders;     /* header fields stored in headers[] */
+    size_t odd_names;    /* of them, names with a byte outside A-Z a-z 0-9 '-' (nginx
+                          * ignores those by default: ignore_invalid_headers) */
     hs_str host;         /* Host field value (raw), or abs_host for absolute-form */
     int64_t content_length; /* Content-Length, -1 when absent */
     bool chunked;           /* Transfer-Encoding: chunked (the only coding accepted) */
@@ -82,6 +84,9 @@ typedef struct {
  * Cost is linear in len on every call; callers bound len by their buffer size. */
 int hs_http_parse_request(const char *buf, size_t len, hs_http_request *r, hs_header *hdrs,
                           size_t max_headers);
+
+/* The method named m exactly, or HS_METHOD_UNKNOWN. */
+hs_method hs_http_method_id(hs_str m);
 
 /* The first header field named `name` (case-insensitive), or NULL. */
 const hs_header *hs_http_find_header(const hs_http_request *r, const char *name);

@@ -104,10 +104,13 @@ static void proxy_run(hs_req *r)
     r->upstream = true;
     hs_http_own(r, &hs_proxy_handler);
     hs_http_client_deadline(r, 0, HS_END_NONE);
-    bool small = r->h.content_length <= BUFFERED_BODY_MAX;
+    /* proxy_request_buffering on (nginx's default): the whole body first;
+     * off: small and chunked bodies still are (a retry can resend them) */
+    bool whole = pc->request_buffering || r->h.content_length <= BUFFERED_BODY_MAX;
+    px->body_fd = -1;
     if (r->h.expect_continue && (r->h.chunked || r->h.content_length > 0))
         hs_http_send_continue(r); /* not when the body is already coming */
-    if (r->h.chunked || (r->h.content_length > 0 && small)) {
+    if (r->h.chunked || (r->h.content_length > 0 && whole)) {
         px->state = PX_READ_BODY;
         hs_proxy_read_body(r);
         return;

@@ -1,28 +1,17 @@
-/* The client's request body on its way to the upstream. Small and chunked
- * bodies are buffered whole before connecting, so that a retry can send
- * them again; large Content-Length bodies stream to the upstream after the
- * head, as they arrive. The core hands us decoded bytes (hs_http_body_take):
- * no framing, no client socket. */
-#include "proxy/proxy_internal.h"
+/* The client's request body on its way to the upstream. By default
+ * (proxy_request_buffering on) the body is read whole before connecting —
+ * in memory up to client_body_buffer_size, else in a temporary file
+ * (request/body.h) — so that a retry can send it again; with
+ * proxy_request_buffering off, large Content-Length bodies stream to the
+ * upstream after the head, as they arrive. The core hands us decoded bytes
+ * (hs_http_body_take): no framing, no client socket. */
+#include <errno.h>
+#include <unistd.h>
 
-static int body_append(hs_proxy_state *px, hs_pool *pool, const char *data, size_t n)
-{
-    if (px->body_len + n > px->body_cap) {
-        size_t cap = px->body_cap ? px->body_cap * 2 : 16384;
-        while (cap < px->body_len + n)
-            cap *= 2;
-        char *nb = hs_palloc(pool, cap);
-        if (nb == NULL)
-            return HS_ERROR;
-        if (px->body_len)
-            memcpy(nb, px->body, px->body_len);
-        px->body = nb;
-        px->body_cap = cap;
-    }
-    memcpy(px->body + px->body_len, data, n);
-    px->body_len += n;
-    return HS_OK;
-}
+#include "proxy/proxy_internal.h"
+#include "request/body.h"
+
+#define FILE_PIECE 16384
 
 void hs_proxy_body_failed(hs_req *r, int status)
 {
@@ -39,50 +28,63 @@ void hs_proxy_body_failed(hs_req *r, int status)
     hs_http_finalize(r, status);
 }
 
-/* What a failed hs_http_body_take means here: 0 when the client left,
- * else the status to answer (413, or 400 for anything malformed). */
+/* What a failed body read means here: 0 when the client left, else the
+ * status to answer (413, 500, or 400 for anything malformed). */
 static int body_error(int rc)
 {
     if (rc == HS_DECLINED)
         return 0;
-    return rc == 413 ? 413 : 400;
+    return rc == 413 || rc == 500 ? rc : 400;
 }
 
-/* ---- buffered bodies ---- */
-
-/* Moves what has arrived of the body into px->body. HS_OK: the body is
- * complete; HS_AGAIN: wait for the client; else a failure (body_error). */
-static int take_body(hs_req *r)
-{
-    hs_proxy_state *px = PX(r);
-    for (;;) {
-        const char *data;
-        size_t n;
-        int rc = hs_http_body_take(r, &data, &n);
-        if (n && body_append(px, r->pool, data, n) != HS_OK)
-            return HS_ERROR;
-        /* client_max_body_size 0 ("no limit") still bounds what we hold */
-        if (r->loc->client_max_body_size == 0 && (int64_t)px->body_len > CHUNKED_BODY_MAX)
-            return 413;
-        if (rc != HS_AGAIN || n == 0)
-            return rc;
-    }
-}
+/* ---- bodies read whole ---- */
 
 void hs_proxy_read_body(hs_req *r)
 {
-    int rc = take_body(r);
-    if (rc == HS_OK) {
-        hs_http_client_deadline(r, 0, HS_END_NONE);
-        PX(r)->body_buffered = true;
-        hs_proxy_connect(r);
-        return;
-    }
+    int rc = hs_body_read(r);
     if (rc == HS_AGAIN) {
         hs_http_client_deadline(r, r->loc->client_body_timeout, HS_END_BODY_TIMEOUT);
         return;
     }
-    hs_proxy_body_failed(r, body_error(rc));
+    if (rc != HS_OK) {
+        hs_proxy_body_failed(r, body_error(rc));
+        return;
+    }
+    hs_proxy_state *px = PX(r);
+    const hs_body *b = hs_body_of(r);
+    hs_http_client_deadline(r, 0, HS_END_NONE);
+    px->body = b->mem.p;
+    px->body_len = b->mem.n;
+    px->body_fd = b->fd;
+    px->body_size = b->size;
+    px->body_buffered = true;
+    hs_proxy_connect(r);
+}
+
+int hs_proxy_send_file_body(hs_proxy_state *px)
+{
+    if (px->fbuf == NULL && (px->fbuf = hs_palloc(px->u->r->pool, FILE_PIECE)) == NULL)
+        return HS_ERROR;
+    for (;;) {
+        if (px->fbuf_sent == px->fbuf_len) {
+            if (px->file_off >= px->body_size)
+                return HS_OK;
+            ssize_t n = pread(px->body_fd, px->fbuf, FILE_PIECE, px->file_off);
+            if (n <= 0) {
+                if (n == 0)
+                    errno = EIO; /* the file is shorter than the body it holds */
+                return HS_ERROR;
+            }
+            px->file_off += n;
+            px->fbuf_len = (size_t)n;
+            px->fbuf_sent = 0;
+        }
+        ssize_t w = hs_up_send(px->u, px->fbuf + px->fbuf_sent, px->fbuf_len - px->fbuf_sent);
+        if (w < 0)
+            return (int)w;
+        px->fbuf_sent += (size_t)w;
+        px->request_sent = true;
+    }
 }
 
 /* ---- streamed bodies ---- */

@@ -21,6 +21,7 @@ static hs_proxy_conf *proxy_conf_new(hs_pool *pool)
     pc->next_upstream_tries = HS_UNSET;
     pc->ignore_client_abort = HS_UNSET;
     pc->buffering = HS_UNSET;
+    pc->request_buffering = HS_UNSET;
     pc->buffer_size = HS_UNSET_SIZE;
     hs_proxy_ssl_init(&pc->ssl);
     return pc;
@@ -325,7 +326,7 @@ const hs_directive hs_proxy_directives[] = {
     P("proxy_buffering", HS_ARGS_1, hs_set_flag, buffering),
     P("proxy_buffer_size", HS_ARGS_1, hs_set_size, buffer_size),
     P("proxy_buffers", HS_ARGS_2, proxy_buffers, buffer_size),
-    {"proxy_request_buffering", HS_CTX_HSL, HS_ARGS_1, accept_flag, HS_LEVEL_NONE, 0, NULL},
+    P("proxy_request_buffering", HS_ARGS_1, hs_set_flag, request_buffering),
     {"proxy_redirect", HS_CTX_HSL, HS_ARGS_1, accept_flag, HS_LEVEL_NONE, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
@@ -344,7 +345,7 @@ void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent
     }
     hs_proxy_conf dflt = {.http_version = 10, .connect_timeout = 60000, .read_timeout = 60000,
                           .send_timeout = 60000, .next_upstream = HS_NEXT_ERROR | HS_NEXT_TIMEOUT,
-                          .next_upstream_tries = 0, .ignore_client_abort = 0, .buffering = 1,
+                          .next_upstream_tries = 0, .ignore_client_abort = 0, .buffering = 1, .request_buffering = 1,
                           .buffer_size = 64 * 1024};
     hs_proxy_ssl_init(&dflt.ssl);
     if (p == NULL)
@@ -357,6 +358,7 @@ void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent
     HS_MERGE(c->next_upstream_tries, p->next_upstream_tries, dflt.next_upstream_tries);
     HS_MERGE(c->ignore_client_abort, p->ignore_client_abort, dflt.ignore_client_abort);
     HS_MERGE(c->buffering, p->buffering, dflt.buffering);
+    HS_MERGE(c->request_buffering, p->request_buffering, dflt.request_buffering);
     HS_MERGE(c->buffer_size, p->buffer_size, dflt.buffer_size);
     hs_proxy_ssl_merge(&c->ssl, &p->ssl);
     if (c->headers == NULL) {

@@ -17,7 +17,6 @@
 #define MAX_TRIES_LOGGED 8
 #define MAX_RESP_HEADERS 100
 #define BUFFERED_BODY_MAX (64 * 1024) /* bodies up to this are kept for retries */
-#define CHUNKED_BODY_MAX (64 * 1024 * 1024)
 
 typedef struct hs_upstream hs_upstream;
 typedef struct hs_upconn hs_upconn;
@@ -115,6 +114,7 @@ typedef struct hs_proxy_conf {
     int64_t next_upstream_tries;  /* 0 = unlimited */
     int ignore_client_abort;
     int buffering;
+    int request_buffering;        /* read the whole body before connecting */
     int64_t buffer_size;          /* relay buffer (bounded memory per request) */
     const char *pass_file;        /* where proxy_pass was written, for errors */
     int pass_line;
@@ -214,9 +214,14 @@ typedef struct hs_proxy_state {
     const char *ssl_name;   /* https: the TLS name of the current try */
     char *out;              /* request head + buffered body */
     size_t out_len, out_sent;
-    char *body;             /* buffered request body */
-    size_t body_len, body_cap;
-    bool body_buffered;     /* body fully in memory (retry possible) */
+    const char *body;       /* the body read whole, when in memory */
+    size_t body_len;
+    int body_fd;            /* ... when in a temporary file (request/body.h); -1 none */
+    int64_t body_size;      /* its length, in memory or in the file */
+    bool body_buffered;     /* the body was read whole (retry possible) */
+    char *fbuf;             /* the file body on its way: a piece read, */
+    size_t fbuf_len, fbuf_sent; /* its length and what of it was sent, */
+    int64_t file_off;       /* and where the next piece starts */
     hs_chunked dec;         /* the upstream's chunked response */
     bool request_sent;      /* some request byte reached the upstream */
     char *in;               /* upstream read buffer */
@@ -285,6 +290,9 @@ int hs_proxy_build_request(hs_req *r);
 
 /* Buffers a small or chunked body, then connects. */
 void hs_proxy_read_body(hs_req *r);
+/* Sends the body read into a temporary file, after the head: HS_OK,
+ * HS_AGAIN (wait for the upstream) or HS_ERROR (errno set). */
+int hs_proxy_send_file_body(hs_proxy_state *px);
 /* Streams the rest of a large Content-Length body to the upstream. */
 void hs_proxy_send_stream(hs_req *r);
 /* The client's body failed: status 0 when the client left in the middle of

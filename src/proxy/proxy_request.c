@@ -95,7 +95,7 @@ int hs_proxy_build_request(hs_req *r)
         if (!hop_by_hop(h->name) && (nset == 0 || !set_by_conf(pc, h->name)))
             p = put_field(p, h->name, h->value);
     }
-    int64_t body = px->body_buffered ? (int64_t)px->body_len : r->h.content_length;
+    int64_t body = px->body_buffered ? px->body_size : r->h.content_length;
     if (body > 0 || r->h.chunked || r->h.content_length == 0) {
         p = PUT_LIT(p, "Content-Length: ");
         p = put_u64(p, (uint64_t)(body > 0 ? body : 0));

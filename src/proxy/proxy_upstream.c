@@ -51,6 +51,8 @@ static void start_try(hs_req *r, hs_upstream_server *s)
     px->t_start = hs_now.mono_usec;
     px->request_sent = false;
     px->out_sent = 0;
+    px->file_off = 0;
+    px->fbuf_len = px->fbuf_sent = 0;
 }
 
 static int open_socket(hs_upconn *u)
@@ -180,6 +182,8 @@ static void proxy_send(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
     int rc = send_out(px);
+    if (rc == HS_OK && px->body_fd >= 0)
+        rc = hs_proxy_send_file_body(px);
     if (rc == HS_AGAIN) {
         hs_timer_set(&px->u->timer, (uint64_t)px->pc->send_timeout);
         return;

@@ -1,0 +1,213 @@
+"""The HTTP core directives nginx configs and nginx's own tests lean on:
+merge_slashes, ignore_invalid_headers / underscores_in_headers,
+absolute_redirect / port_in_redirect / server_name_in_redirect,
+server_tokens build, keepalive_disable / keepalive_time, limit_except, and the
+tuning sizes that are accepted and checked (pool and hash sizes)."""
+import os
+
+from conftest import req, run_hush, HUSH_BIN
+
+
+def srv_with(hush, body, port_line="listen 127.0.0.1:@PORT@;"):
+    return hush("access_log off;\nserver { %s server_name localhost; %s }" % (port_line, body))
+
+
+# ---- merge_slashes ----
+
+def test_merge_slashes_off_keeps_runs_of_slashes(hush):
+    # nginx-tests merge_slashes.t: "/foo//../bar" is /foo/bar, "/foo///../bar" /foo//bar
+    srv = srv_with(hush, 'merge_slashes off; location / { return 200 "x $uri x"; }')
+    assert srv.get("/foo//../bar").body == b"x /foo/bar x"
+    assert srv.get("/foo///../bar").body == b"x /foo//bar x"
+    assert srv.get("/a//b").body == b"x /a//b x"
+    assert srv.get("/a/./b").body == b"x /a/b x"
+
+
+def test_merge_slashes_on_by_default(hush):
+    srv = srv_with(hush, 'location / { return 200 "x $uri x"; }')
+    assert srv.get("/a//b///c").body == b"x /a/b/c x"
+    assert srv.get("/foo//../bar").body == b"x /bar x"
+
+
+# ---- ignore_invalid_headers, underscores_in_headers ----
+
+HEADERS = ["x_foo: one", "_bar: two", "x.baz: three", "X-Good: four"]
+
+
+def echo_conf(extra=""):
+    return ('%s location / { return 200 "[$http_x_foo][$http__bar][$http_x_good]"; }' % extra)
+
+
+def test_invalid_headers_ignored_by_default(hush):
+    srv = srv_with(hush, echo_conf())
+    assert srv.get("/", headers=HEADERS).body == b"[][][four]"
+    assert srv.wait_error_log(r'\[info\].*client sent invalid header line: "x_foo"')
+
+
+def test_underscores_in_headers_on(hush):
+    srv = srv_with(hush, echo_conf("underscores_in_headers on;"))
+    assert srv.get("/", headers=HEADERS).body == b"[one][two][four]"
+
+
+def test_ignore_invalid_headers_off(hush):
+    srv = srv_with(hush, echo_conf("ignore_invalid_headers off;"))
+    assert srv.get("/", headers=HEADERS).body == b"[one][two][four]"
+
+
+def test_always_invalid_header_names_are_400(hush):
+    srv = srv_with(hush, echo_conf("ignore_invalid_headers off;"))
+    for bad in (b":foo: x", b" foo: x", b"foo\x02: x"):
+        r = srv.exchange(b"GET / HTTP/1.0\r\n" + bad + b"\r\n\r\n")
+        assert r.data.startswith(b"HTTP/1.1 400 "), (bad, r)
+
+
+# ---- redirects ----
+
+def test_absolute_redirect_and_its_parts(hush):
+    srv = srv_with(hush, """
+        server_name on.example;
+        location = /r { return 301 /redirect; }
+        location = /name { server_name_in_redirect on; return 301 /redirect; }
+        location = /port { port_in_redirect off; return 301 /redirect; }
+        location = /off { absolute_redirect off; return 302 /redirect; }
+        location /d/ { absolute_redirect off; }
+    """)
+    os.makedirs(os.path.join(srv.html, "dir"))
+    os.makedirs(os.path.join(srv.html, "d", "sub"))
+    p = srv.port
+    assert srv.get("/r", host="host").header("Location") == "http://host:%d/redirect" % p
+    assert srv.get("/name", host="host").header("Location") == "http://localhost:%d/redirect" % p
+    assert srv.get("/port", host="host").header("Location") == "http://host/redirect"
+    assert srv.get("/off", host="host").header("Location") == "/redirect"
+    assert srv.get("/dir", host="host").header("Location") == "http://host:%d/dir/" % p
+    assert srv.get("/d/sub", host="host").header("Location") == "/d/sub/"
+    # no Host (HTTP/1.0): the local address, as nginx
+    r = srv.exchange(b"GET /r HTTP/1.0\r\n\r\n").responses()[0]
+    assert r.header("Location") == "http://127.0.0.1:%d/redirect" % p
+
+
+# ---- server_tokens ----
+
+def test_server_tokens_build_is_the_version(hush):
+    srv = srv_with(hush, """
+        location /b { server_tokens build; return 404; }
+        location /off { server_tokens off; return 404; }
+    """)
+    r = srv.get("/b")
+    assert r.header("Server").startswith("hush/")
+    assert b"<center>hush/" in r.body
+    r = srv.get("/off")
+    assert r.header("Server") == "hush"
+
+
+# ---- keep-alive ----
+
+def test_keepalive_disable_msie6_after_post(hush):
+    srv = srv_with(hush, "location / { return 200 ok; }")
+    ua = "User-Agent: Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)"
+    r = srv.get("/", method="POST", headers=[ua, "Content-Length: 0"], close=False, timeout=1)
+    assert r.header("Connection") == "close"
+    r = srv.exchange(req("/", headers=[ua], close=False), timeout=0.5).responses()[0]
+    assert r.header("Connection") == "keep-alive"
+
+
+def test_keepalive_disable_safari(hush):
+    srv = srv_with(hush, "keepalive_disable safari; location / { return 200 ok; }")
+    ua = ("User-Agent: Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
+          "(KHTML, like Gecko) Version/17.0 Safari/605.1.15")
+    r = srv.get("/", headers=[ua], close=False, timeout=1)
+    assert r.header("Connection") == "close"
+    chrome = ua.replace("Version/17.0", "Chrome/120.0")
+    r = srv.exchange(req("/", headers=[chrome], close=False), timeout=0.5).responses()[0]
+    assert r.header("Connection") == "keep-alive"
+
+
+def test_keepalive_time_closes_old_connections(hush):
+    import time
+    srv = srv_with(hush, "keepalive_time 300ms; location / { return 200 ok; }")
+    s = srv.connect()
+    s.sendall(req("/", close=False))
+    time.sleep(0.1)
+    first = s.recv(4096)
+    assert b"Connection: keep-alive" in first
+    time.sleep(0.4)
+    s.sendall(req("/", close=False))
+    s.settimeout(2)
+    data = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    s.close()
+    assert b"Connection: close" in data
+
+
+# ---- limit_except ----
+
+def test_limit_except_uses_its_access_rules(hush):
+    srv = srv_with(hush, """
+        location / { limit_except GET { deny all; } return 200 "ok\\n"; }
+        location /static/ { limit_except GET POST { allow 10.0.0.0/8; deny all; } }
+    """)
+    srv.write("static/a.txt", "A")
+    assert srv.get("/").status == 200
+    assert srv.get("/static/a.txt").body == b"A"
+    assert srv.get("/static/a.txt", method="HEAD").status == 200   # GET brings HEAD
+    assert srv.get("/static/a.txt", method="DELETE").status == 403
+    assert srv.get("/static/a.txt", method="PROPFIND").status == 403
+    # POST is allowed past limit_except, then the file handler refuses it
+    assert srv.get("/static/a.txt", method="POST", headers=["Content-Length: 0"]).status == 405
+    assert srv.wait_error_log(r"access forbidden by rule")
+
+
+def test_limit_except_config_errors(tmpconf):
+    def check(body, msg):
+        path = os.path.join(tmpconf, "t.conf")
+        with open(path, "w") as f:
+            f.write("events {}\nhttp {\nserver {\n%s\n}\n}\n" % body)
+        r = run_hush(["-t", "-p", tmpconf, "-c", path])
+        assert r.returncode == 1 and msg in r.stderr, r.stderr
+    check("location / { limit_except FETCH { deny all; } }", 't.conf:4: invalid method "FETCH"')
+    check("limit_except GET { deny all; }", '"limit_except" directive is not allowed here')
+    check("location / { limit_except GET { root /x; } }", '"root" directive is not allowed here')
+    check("location / { limit_except GET { } limit_except POST { } }", '"limit_except" directive is duplicate')
+
+
+# ---- accepted and checked ----
+
+def test_tuning_sizes_accepted_and_checked(tmpconf):
+    def t(line):
+        path = os.path.join(tmpconf, "t.conf")
+        with open(path, "w") as f:
+            f.write("events {}\nhttp {\n%s\nserver { listen 127.0.0.1:1; }\n}\n" % line)
+        return run_hush(["-t", "-p", tmpconf, "-c", path])
+    for ok in ("types_hash_max_size 2048;", "types_hash_bucket_size 64;", "server_names_hash_bucket_size 128;",
+               "server_names_hash_max_size 1024;", "variables_hash_max_size 1024;",
+               "variables_hash_bucket_size 64;", "connection_pool_size 512;", "request_pool_size 4k;",
+               "keepalive_disable none;", "keepalive_disable msie6 safari;", "keepalive_time 1h;",
+               "merge_slashes off;", "ignore_invalid_headers off;", "underscores_in_headers on;",
+               "absolute_redirect off;", "port_in_redirect off;", "server_name_in_redirect on;",
+               "server_tokens build;"):
+        r = t(ok)
+        assert r.returncode == 0, (ok, r.stderr)
+    for bad, msg in (("connection_pool_size 10;", "the pool size must be no less than 112"),
+                     ("request_pool_size 1000;", "the pool size must be a multiple of 16"),
+                     ("types_hash_max_size 0;", 'invalid value "0"'),
+                     ("keepalive_disable opera;", 'invalid value "opera"'),
+                     ("server_tokens maybe;", 'invalid value "maybe"'),
+                     ("merge_slashes maybe;", "maybe")):
+        r = t(bad)
+        assert r.returncode == 1 and "t.conf:3: " in r.stderr and msg in r.stderr, (bad, r.stderr)
+
+
+def test_limit_except_with_auth_basic(hush):
+    srv = srv_with(hush, 'location / { limit_except GET { auth_basic "admin"; '
+                         'auth_basic_user_file @DIR@/htpasswd; } }')
+    with open(os.path.join(srv.dir, "htpasswd"), "w") as f:
+        f.write("u:{PLAIN}p\n")
+    srv.write("a.txt", "A")
+    assert srv.get("/a.txt").status == 200
+    assert srv.get("/a.txt", method="DELETE").status == 401
+    r = srv.get("/a.txt", method="DELETE", headers=["Authorization: Basic dTpw"])
+    assert r.status == 405      # let in by the password; the file handler refuses DELETE
