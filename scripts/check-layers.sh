@@ -36,6 +36,7 @@ src/log           core event conf parse transport http
 src/stats         core event conf parse transport http
 src/static        core event conf parse transport http
 src/request       core event conf parse transport http
+src/rewrite       core event conf parse transport http
 src/edge          core event conf parse transport http stats
 src/proxy         core event conf parse transport http stats request
 src/tls           core event conf parse transport http stats

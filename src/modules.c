@@ -10,14 +10,16 @@
 #include "http/http.h"
 #include "proxy/proxy.h"
 #include "request/request.h"
+#include "rewrite/rewrite.h"
 #include "log/log.h"
 #include "static/static.h"
 #include "stats/stats.h"
 #include "tls/tls.h"
 
 hs_module *const hs_modules[] = {
-    &hs_main_module, &hs_http_module, &hs_request_module, &hs_static_module, &hs_stats_module,
-    &hs_log_module,  &hs_tls_module,  &hs_proxy_module,   &hs_edge_module,   &hs_auth_module, NULL,
+    &hs_main_module, &hs_http_module,  &hs_request_module, &hs_rewrite_module, &hs_static_module,
+    &hs_stats_module, &hs_log_module,  &hs_tls_module,     &hs_proxy_module,   &hs_edge_module,
+    &hs_auth_module,  NULL,
 };
 
 void hs_modules_init(void)

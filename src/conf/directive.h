@@ -19,10 +19,11 @@ enum {
     HS_CTX_SERVER = 1 << 3,
     HS_CTX_LOCATION = 1 << 4,
     HS_CTX_UPSTREAM = 1 << 5,
-    HS_CTX_IF = 1 << 6,     /* if block in server or location */
+    HS_CTX_IF = 1 << 6,     /* if block in a location */
     HS_CTX_TYPES = 1 << 7,  /* free-form: handled by its block's own parser */
     HS_CTX_MAP = 1 << 8,    /* free-form too */
     HS_CTX_LIMIT_EXCEPT = 1 << 9,
+    HS_CTX_IF_SERVER = 1 << 10, /* if block in a server: only the rewrite directives */
 };
 #define HS_CTX_HSL (HS_CTX_HTTP | HS_CTX_SERVER | HS_CTX_LOCATION)
 #define HS_CTX_HS (HS_CTX_HTTP | HS_CTX_SERVER)

@@ -1,9 +1,8 @@
-/* The edge directives: map, if, drop_rule_name, allow/deny, limit_req_zone,
+/* The edge directives: map, allow/deny, limit_req_zone,
  * limit_req, limit_conn_zone, limit_conn, their statuses, deny_addr,
  * drop_mode, ban_zone, ban, tarpit_max — and the inheritance of their
  * settings (http -> server -> location), done once the http core merged. */
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -48,54 +47,6 @@ static hs_str param(hs_str a, const char *name)
     if (a.n >= n && memcmp(a.p, name, n) == 0)
         return (hs_str){a.p + n, a.n - n};
     return HS_NULL_STR;
-}
-
-/* ---- if ---- */
-
-static int if_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
-{
-    (void)conf;
-    (void)d;
-    hs_loc_conf *parent = cf->level[HS_LEVEL_LOC];
-    hs_edge_if *it = hs_pcalloc(cf->pool, sizeof(*it));
-    if (hs_cond_compile(cf, n, &it->cond) != HS_OK)
-        return HS_ERROR;
-    hs_loc_conf *ic = hs_loc_conf_create(cf->pool);
-    ic->file = n->file;
-    ic->line = n->line;
-    ic->parent = parent;
-    ic->server = parent->server;
-    cf->level[HS_LEVEL_LOC] = ic;
-    int rc = hs_cf_block(cf, n, HS_CTX_IF);
-    cf->level[HS_LEVEL_LOC] = parent;
-    if (rc != HS_OK)
-        return HS_ERROR;
-    it->conf = ic;
-    it->parent = parent;
-    if (hs_edge_loc_of(ic) && hs_edge_loc_of(ic)->drop_rule_name) {
-        it->rule = hs_edge_loc_of(ic)->drop_rule_name;
-    } else {
-        char *f = hs_pstrndup(cf->pool, n->file, strlen(n->file));
-        it->rule = hs_psprintf(cf->pool, "if@%s:%d", basename(f), n->line);
-    }
-    struct hs_edge_loc *pe = hs_edge_loc_get(cf, parent);
-    hs_edge_if **slot = hs_pvec_push(cf->pool, (void **)&pe->ifs, &pe->nifs, sizeof(*slot));
-    *slot = it;
-    struct hs_edge_http *eh = hs_edge_http_get(cf);
-    slot = hs_pvec_push(cf->pool, (void **)&eh->all_ifs, &eh->nall_ifs, sizeof(*slot));
-    *slot = it;
-    return HS_OK;
-}
-
-static int drop_rule_name(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
-{
-    (void)conf;
-    (void)d;
-    struct hs_edge_loc *e = here(cf);
-    if (e->drop_rule_name)
-        return hs_cf_error(cf, n, "\"drop_rule_name\" directive is duplicate");
-    e->drop_rule_name = hs_pstr(cf->pool, n->args[1]).p;
-    return HS_OK;
 }
 
 static int drop_mode_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
@@ -493,10 +444,6 @@ static void merge_level(hs_cf *cf, hs_loc_conf *lc, const struct hs_edge_loc *p,
         e->drop_mode = p->drop_mode; /* unset all the way up: see hs_edge_drop_conn */
         e->tarpit_msec = p->tarpit_msec;
     }
-    /* `return 444` compiles into a drop rule of the level, named by drop_rule_name */
-    if (lc->return_set && lc->return_code == 444)
-        e->return_drop = e->drop_rule_name ? e->drop_rule_name : "return";
-    eh->uses_rewrite |= e->nifs > 0 || e->return_drop;
     eh->uses_limits |= e->nlimit_req > 0 || e->nlimit_conn > 0;
     eh->uses_access |= e->naccess > 0;
     eh->uses_bans |= e->nbans > 0;
@@ -506,31 +453,6 @@ static void merge_level(hs_cf *cf, hs_loc_conf *lc, const struct hs_edge_loc *p,
         merge_level(cf, lc->limit_except, e, eh);
     for (size_t i = 0; i < lc->nchildren; i++)
         merge_level(cf, lc->children[i], e, eh);
-}
-
-/* An if block's settings are its parent's (merged) with what the block set. */
-static void finish_if(hs_cf *cf, hs_edge_if *it)
-{
-    hs_loc_conf *ic = it->conf, *f = hs_palloc(cf->pool, sizeof(*f));
-    *f = *it->parent;
-    f->children = NULL;
-    f->nchildren = 0;
-    /* the block's edge settings are its parent's without the rewrite rules,
-     * which already ran: its drop_mode applies to its drop */
-    struct hs_edge_loc *fe = hs_palloc(cf->pool, sizeof(*fe));
-    *fe = *hs_edge_loc_of(it->parent);
-    fe->ifs = NULL;
-    fe->nifs = 0;
-    fe->return_drop = NULL;
-    HS_MOD_SLOT(f->mod, &hs_edge_module) = fe;
-    f->file = ic->file;
-    f->line = ic->line;
-    f->return_set = ic->return_set;
-    f->return_code = ic->return_code;
-    f->return_text = ic->return_text;
-    f->handler = ic->handler;
-    it->drops = ic->return_set && ic->return_code == 444;
-    it->conf = f;
 }
 
 int hs_edge_conf_finish(hs_cf *cf, hs_http_conf *http)
@@ -555,15 +477,11 @@ int hs_edge_conf_finish(hs_cf *cf, hs_http_conf *http)
     eh->top = hs_edge_loc_of(http->loc);
     for (size_t i = 0; i < http->nservers; i++)
         merge_level(cf, http->servers[i]->loc, eh->top, eh);
-    for (size_t i = 0; i < eh->nall_ifs; i++)
-        finish_if(cf, eh->all_ifs[i]);
     return hs_edge_register(cf, http, eh);
 }
 
 const hs_directive hs_edge_directives[] = {
     {"map", HS_CTX_HTTP, HS_ARGS_2 | HS_ARGS_BLOCK, hs_edge_map_block, HS_LEVEL_NONE, 0, NULL},
-    {"if", HS_CTX_SERVER | HS_CTX_LOCATION, HS_ARGS_1MORE | HS_ARGS_BLOCK, if_block, HS_LEVEL_NONE, 0, NULL},
-    {"drop_rule_name", HS_CTX_SERVER | HS_CTX_LOCATION | HS_CTX_IF, HS_ARGS_1, drop_rule_name, HS_LEVEL_NONE, 0, NULL},
     {"drop_mode", HS_CTX_HSL, HS_ARGS_1, drop_mode_directive, HS_LEVEL_NONE, 0, NULL},
     {"allow", HS_CTX_HSL | HS_CTX_LIMIT_EXCEPT, HS_ARGS_1, access_rule, HS_LEVEL_NONE, 0, NULL},
     {"deny", HS_CTX_HSL | HS_CTX_LIMIT_EXCEPT, HS_ARGS_1, access_rule, HS_LEVEL_NONE, 0, NULL},

@@ -1,7 +1,6 @@
 /* The edge rules at work: the hooks the edge module registers with the HTTP
  * core, in nginx's phase order — accept (deny_addr, bans), post-read (a ban
- * that started while a kept-alive connection waited), server rewrite and
- * rewrite (if, return 444 as a drop rule), preaccess (limit_req,
+ * that started while a kept-alive connection waited), preaccess (limit_req,
  * limit_conn), access (allow/deny), log (bans count endings, limit_conn
  * gives back) — and the shared zones' life in the master. */
 #include "edge/edge.h"
@@ -151,32 +150,6 @@ static int post_read_hook(hs_req *r)
     hs_http_drop(r, ban);
     return HS_DONE;
 }
-
-/* ---- rewrite phases: if, and return 444 ---- */
-
-static int rewrite_level(hs_req *r, struct hs_edge_loc *e)
-{
-    for (size_t i = 0; i < e->nifs; i++) {
-        hs_edge_if *it = e->ifs[i];
-        if (!hs_cond_eval(&it->cond, r))
-            continue;
-        if (it->drops)
-            hs_http_drop(r, it->rule);
-        else if (it->conf->return_set)
-            hs_http_run_return(r, it->conf);
-        else
-            return HS_OK; /* a true if without a return changes nothing */
-        return HS_DONE;
-    }
-    if (e->return_drop) {
-        hs_http_drop(r, e->return_drop);
-        return HS_DONE;
-    }
-    return HS_OK;
-}
-
-static int server_rewrite_hook(hs_req *r) { return rewrite_level(r, hs_edge_loc_of(r->srv->loc)); }
-static int rewrite_hook(hs_req *r) { return rewrite_level(r, hs_edge_loc_of(r->loc)); }
 
 /* ---- preaccess: limit_req, limit_conn ---- */
 
@@ -390,10 +363,6 @@ int hs_edge_register(hs_cf *cf, hs_http_conf *http, struct hs_edge_http *eh)
         rc |= hs_http_add_accept(cf, http, accept_hook);
     if (eh->naccept_bans)
         rc |= hs_http_add_phase(cf, http, HS_PHASE_POST_READ, post_read_hook);
-    if (eh->uses_rewrite) {
-        rc |= hs_http_add_phase(cf, http, HS_PHASE_SERVER_REWRITE, server_rewrite_hook);
-        rc |= hs_http_add_phase(cf, http, HS_PHASE_REWRITE, rewrite_hook);
-    }
     if (eh->uses_limits)
         rc |= hs_http_add_phase(cf, http, HS_PHASE_PREACCESS, preaccess_hook);
     if (eh->uses_access)

@@ -75,44 +75,11 @@ typedef struct {
     size_t non;
 } hs_ban_rule;
 
-/* ---- conditions (if) ---- */
-
-typedef enum {
-    HS_COND_TRUE,     /* ($var): not empty and not "0" */
-    HS_COND_EQ,       /* = */
-    HS_COND_NE,       /* != */
-    HS_COND_MATCH,    /* ~ and ~* */
-    HS_COND_NOMATCH,  /* !~ and !~* */
-} hs_cond_op;
-
-typedef struct {
-    hs_cv subject;          /* the variable (a complex value with one variable) */
-    int op;                 /* hs_cond_op */
-    hs_cv value;            /* for = and != */
-    hs_regex *regex;        /* for the regex operators */
-} hs_cond;
-
-/* Compiles the arguments of an if (args[1..]); HS_OK or an error at n. */
-int hs_cond_compile(hs_cf *cf, const hs_conf_node *n, hs_cond *out);
-/* Evaluates for request r (regex captures become $1..$9). */
-bool hs_cond_eval(const hs_cond *c, hs_req *r);
-
-/* if (cond) { return ...; drop_rule_name NAME; } */
-typedef struct {
-    hs_cond cond;
-    hs_loc_conf *conf;      /* the block's settings (return), merged from its parent */
-    hs_loc_conf *parent;    /* the enclosing level */
-    const char *rule;       /* $drop_rule when it drops: drop_rule_name or "if@FILE:LINE" */
-    bool drops;             /* its return is 444: a drop by rule (compiled at load) */
-} hs_edge_if;
-
 /* ---- per level ---- */
 
 /* Edge settings of a server or location (or of the http block as the root
  * of inheritance). Lists are inherited whole when a level has none. */
 struct hs_edge_loc {
-    hs_edge_if **ifs;         /* this level's if blocks, in order (not inherited) */
-    size_t nifs;
     hs_cidr *access;          /* allow/deny in order; NULL = inherit */
     bool *access_allow;       /* parallel: allow (true) or deny */
     size_t naccess;
@@ -128,8 +95,6 @@ struct hs_edge_loc {
     int limit_conn_log_level; /* refusals; HS_UNSET, default error */
     int limit_req_dry_run;    /* on: count as usual, limit nothing; HS_UNSET, default off */
     int limit_conn_dry_run;
-    const char *drop_rule_name; /* drop_rule_name here */
-    const char *return_drop;  /* this level's `return 444` as a drop rule (its name), or NULL */
     int drop_mode;            /* hs_drop_mode */
     int64_t tarpit_msec;      /* for HS_DROP_TARPIT */
     struct hs_edge_http *http;/* the http block's edge settings */
@@ -144,10 +109,7 @@ struct hs_edge_http {
     hs_edge_zone **accept_bans; /* ban zones checked at accept */
     size_t naccept_bans;
     int64_t tarpit_max;       /* HS_UNSET: default */
-    hs_edge_if **all_ifs;     /* every if block, to merge after the http merge */
-    size_t nall_ifs;
     struct hs_edge_loc *top;  /* the http level's settings (drop_mode of accept drops) */
-    bool uses_rewrite;        /* some level has an if or a return 444: rewrite hooks */
     bool uses_limits;         /* some level has limit_req or limit_conn */
     bool uses_access;         /* some level has allow/deny */
     bool uses_bans;           /* some level counts toward a ban */

@@ -125,7 +125,7 @@ static int location_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs
         bool same_kind = (o->match == lc->match) ||
                          ((o->match == HS_LOC_PREFIX || o->match == HS_LOC_NOREGEX) &&
                           (lc->match == HS_LOC_PREFIX || lc->match == HS_LOC_NOREGEX));
-        if (same_kind && hs_str_eq(o->name, lc->name) && !o->regex)
+        if (same_kind && hs_str_eq(o->name, lc->name) && !o->regex && !o->anonymous)
             return hs_cf_error(cf, n, "duplicate location \"%s\"", lc->name.p);
     }
     if (add_child(cf->pool, parent, lc) != HS_OK)
@@ -134,6 +134,28 @@ static int location_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs
     int rc = hs_cf_block(cf, n, HS_CTX_LOCATION);
     cf->level[HS_LEVEL_LOC] = parent;
     return rc;
+}
+
+hs_loc_conf *hs_http_add_anonymous(hs_cf *cf, const hs_conf_node *n, uint32_t ctx)
+{
+    hs_loc_conf *parent = cf->level[HS_LEVEL_LOC];
+    hs_loc_conf *lc = hs_loc_conf_create(cf->pool);
+    if (lc == NULL || add_child(cf->pool, parent, lc) != HS_OK) {
+        hs_cf_error(cf, n, "out of memory");
+        return NULL;
+    }
+    lc->anonymous = true;
+    lc->file = n->file;
+    lc->line = n->line;
+    lc->parent = parent;
+    lc->server = parent->server;
+    lc->name = parent->name;   /* alias and proxy_pass strip the location's prefix */
+    lc->match = parent->match;
+    lc->regex = parent->regex;
+    cf->level[HS_LEVEL_LOC] = lc;
+    int rc = hs_cf_block(cf, n, ctx);
+    cf->level[HS_LEVEL_LOC] = parent;
+    return rc == HS_OK ? lc : NULL;
 }
 
 static int server_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
@@ -210,6 +232,8 @@ static int http_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
 
 static void merge_loc(hs_cf *cf, hs_loc_conf *c, const hs_loc_conf *p)
 {
+    if (c->anonymous && c->handler == NULL)
+        c->handler = p->handler; /* an if block answers as its location, as nginx */
     if (c->root.raw.p == NULL) {
         c->root = p->root;
         c->alias = p->alias;

@@ -44,12 +44,14 @@ struct hs_loc_conf {
     size_t nchildren;
     const char *file;          /* where it was defined, for $drop_rule and errors */
     int line;
+    bool anonymous;            /* a level no URI selects (an if block): a child of its
+                                  location for inheritance, skipped by the location
+                                  search; a module points r->loc at it. It has its
+                                  location's name and match, and its handler unless
+                                  it sets one */
 
     /* content */
     const struct hs_handler *handler; /* what answers (http/phase.h); NULL: the default (files) */
-    int return_code;           /* return CODE */
-    hs_cv return_text;         /* body text or redirect URL; raw.p NULL if none */
-    bool return_set;           /* a return directive is here (drops happen before handlers) */
     hs_cv root;                /* root or alias path; raw.p NULL until merged */
     int alias;                 /* 1 when root holds an alias */
     hs_error_page *error_pages; /* NULL = inherit */
@@ -156,6 +158,11 @@ extern hs_module hs_http_module;
 /* Merges, builds lookups; called after the http block was read. */
 int hs_http_conf_finish(hs_cf *cf, hs_http_conf *http);
 hs_loc_conf *hs_loc_conf_create(hs_pool *pool);
+/* An anonymous level under the current one (an if block, nginx's
+ * "noname" location): created, linked for inheritance, and the block n
+ * applied in context ctx with it as the current level. NULL after an
+ * error (reported). */
+hs_loc_conf *hs_http_add_anonymous(hs_cf *cf, const hs_conf_node *n, uint32_t ctx);
 hs_srv_conf *hs_srv_conf_create(hs_pool *pool);
 
 #endif

@@ -36,43 +36,6 @@ static int root_or_alias(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_
     return hs_cv_compile(cf, n, path, &lc->root);
 }
 
-static bool is_redirect_code(int64_t c) { return c == 301 || c == 302 || c == 303 || c == 307 || c == 308; }
-
-static bool looks_like_url(hs_str s)
-{
-    return hs_str_has_prefix(s, HS_STR("http://")) || hs_str_has_prefix(s, HS_STR("https://")) ||
-           hs_str_has_prefix(s, HS_STR("$scheme"));
-}
-
-static int return_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
-{
-    (void)conf;
-    (void)d;
-    hs_loc_conf *lc = cf->level[HS_LEVEL_LOC];
-    if (lc->return_set)
-        return hs_cf_error(cf, n, "\"return\" directive is duplicate");
-    int64_t code = hs_parse_int(n->args[1]);
-    if (code < 0) {
-        if (n->nargs != 2 || !looks_like_url(n->args[1]))
-            return hs_cf_error(cf, n, "invalid return code \"%s\"", n->args[1].p);
-        code = 302;
-        if (hs_cv_compile(cf, n, n->args[1], &lc->return_text) != HS_OK)
-            return HS_ERROR;
-    } else if (code > 999) {
-        return hs_cf_error(cf, n, "invalid return code \"%s\"", n->args[1].p);
-    } else if (n->nargs == 3) {
-        if (code == 444)
-            return hs_cf_error(cf, n, "\"return 444\" closes the connection and takes no text");
-        if (hs_cv_compile(cf, n, n->args[2], &lc->return_text) != HS_OK)
-            return HS_ERROR;
-    }
-    lc->return_code = (int)code;
-    lc->return_set = true;
-    lc->handler = &hs_http_return_handler;
-    (void)is_redirect_code;
-    return HS_OK;
-}
-
 static int error_page_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf;
@@ -199,10 +162,9 @@ static const hs_conf_enum tokens[] = {{"off", 0}, {"on", 1}, {"build", 2}, {NULL
 static const hs_conf_enum satisfy_values[] = {{"all", 0}, {"any", 1}, {NULL, 0}};
 
 const hs_directive hs_http_core_directives[] = {
-    {"root", HS_CTX_HSL, HS_ARGS_1, root_or_alias, HS_LEVEL_NONE, 0, NULL},
+    {"root", HS_CTX_HSL | HS_CTX_IF, HS_ARGS_1, root_or_alias, HS_LEVEL_NONE, 0, NULL},
     {"alias", HS_CTX_LOCATION, HS_ARGS_1, root_or_alias, HS_LEVEL_NONE, 0, NULL},
-    {"return", HS_CTX_SERVER | HS_CTX_LOCATION | HS_CTX_IF, HS_ARGS_12, return_directive, HS_LEVEL_NONE, 0, NULL},
-    {"error_page", HS_CTX_HSL, HS_ARGS_2MORE, error_page_directive, HS_LEVEL_NONE, 0, NULL},
+    {"error_page", HS_CTX_HSL | HS_CTX_IF, HS_ARGS_2MORE, error_page_directive, HS_LEVEL_NONE, 0, NULL},
     {"types", HS_CTX_HSL, HS_ARGS_0 | HS_ARGS_BLOCK, types_block, HS_LEVEL_NONE, 0, NULL},
     {"default_type", HS_CTX_HSL, HS_ARGS_1, hs_set_str, LOC(default_type), NULL},
     {"sendfile", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(sendfile), NULL},

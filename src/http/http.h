@@ -158,7 +158,13 @@ struct hs_req {
     uint64_t start_msec_wall; /* wall ms at the first byte */
     size_t request_length;    /* bytes of head + body read */
     int64_t body_left;        /* Content-Length bytes still to read */
-    int redirects;            /* internal redirects so far (error_page, try_files) */
+    int redirects;            /* internal redirects so far (error_page, try_files, rewrite) */
+    bool internal;            /* redirected internally (error_page, try_files, index,
+                                 rewrite): `internal;` locations take it */
+    bool uri_changed;         /* $uri is no longer the client's path: the proxy sends
+                                 $uri and $args instead of the request target */
+    const struct hs_handler *handler; /* the content handler a phase hook chose
+                                 (return), instead of its location's; NULL none */
     bool head_done;           /* the head was parsed */
     bool logged;              /* the access-log line was written */
     bool body_chunked;        /* the body is chunked and not yet at its end */
@@ -205,11 +211,15 @@ void hs_http_response_done(hs_req *r);
  * then ends the way the drop decider registered with hs_http_set_dropper
  * says (drop_mode). */
 void hs_http_drop(hs_req *r, const char *rule);
-/* Internal redirect to uri (error_page, try_files), or to a named location. */
+/* Internal redirect to uri with args (error_page, try_files, index):
+ * the phases start over at the server rewrite phase; at most 10, then the
+ * request ends with 500 ("rewrite or internal redirection cycle"). */
 void hs_http_internal_redirect(hs_req *r, hs_str uri, hs_str args);
 void hs_http_named_location(hs_req *r, hs_str name);
-/* Answers with the `return` of level lc (a location or an if block). */
-void hs_http_run_return(hs_req *r, hs_loc_conf *lc);
+/* A rewrite changed $uri in the rewrite phase: the location is searched
+ * again for it and its phases run (nginx's post-rewrite), counted as an
+ * internal redirect. */
+void hs_http_location_changed(hs_req *r);
 /* An error_page would handle this status now. */
 bool hs_http_has_error_page(hs_req *r, int status);
 /* The status a handler's successful response gets (error_page =code). */

@@ -3,7 +3,8 @@
  * location is found, rewrite, preaccess, access, content — each a list of
  * the hooks modules registered. A hook may hold the request and resume it
  * later (limit_req's delay). Internal redirects start over at the server
- * rewrite phase. */
+ * rewrite phase; a rewrite of $uri in a location searches the location
+ * again (hs_http_location_changed). */
 #include <stdlib.h>
 
 #include "core/errlog.h"
@@ -107,15 +108,6 @@ static int run_access(hs_req *r, uint8_t from)
     return HS_DONE;
 }
 
-/* A level with `return` answers in its rewrite phase: no limits or access
- * rules run after it, as in nginx. */
-static void answer_return(hs_req *r, hs_loc_conf *lc)
-{
-    r->loc = lc;
-    r->phase = HS_PHASE_CONTENT;
-    hs_http_run_content(r);
-}
-
 /* Runs the phases from phase p (hook `from` of it) to the handler. */
 static void run_from(hs_req *r, hs_phase p, uint8_t from)
 {
@@ -129,10 +121,6 @@ static void run_from(hs_req *r, hs_phase p, uint8_t from)
     case HS_PHASE_SERVER_REWRITE:
         if (run_hooks(r, HS_PHASE_SERVER_REWRITE, from) != HS_OK)
             return;
-        if (r->srv->loc->return_set) {
-            answer_return(r, r->srv->loc);
-            return;
-        }
         from = 0;
         __attribute__((fallthrough));
     case HS_PHASE_FIND_LOCATION:
@@ -152,10 +140,6 @@ static void run_location_from(hs_req *r, hs_phase p, uint8_t from)
     default:
         if (run_hooks(r, HS_PHASE_REWRITE, from) != HS_OK)
             return;
-        if (r->loc->return_set) {
-            answer_return(r, r->loc);
-            return;
-        }
         from = 0;
         __attribute__((fallthrough));
     case HS_PHASE_PREACCESS:
@@ -192,6 +176,8 @@ static const hs_handler no_handler = {.name = "none", .run = not_found};
 
 static const hs_handler *handler_of(hs_req *r)
 {
+    if (r->handler)
+        return r->handler;
     if (r->loc->handler)
         return r->loc->handler;
     const hs_handler *h = hs_conn_hooks(r->conn)->content;
@@ -225,10 +211,11 @@ void hs_http_run_content(hs_req *r)
     h->run(r);
 }
 
-void hs_http_run_return(hs_req *r, hs_loc_conf *lc)
+void hs_http_run_handler(hs_req *r, const hs_handler *h)
 {
-    r->loc = lc;
-    hs_http_return_handler.run(r);
+    r->handler = h;
+    r->phase = HS_PHASE_CONTENT;
+    hs_http_run_content(r);
 }
 
 /* ---- from the head to the phases ---- */
@@ -250,7 +237,19 @@ void hs_http_internal_redirect(hs_req *r, hs_str uri, hs_str args)
     if (set_uri(r, uri) != HS_OK)
         r->uri = uri;
     r->args = args;
+    r->internal = r->uri_changed = true;
+    r->handler = NULL;
+    r->loc = r->srv->loc;
     run_from(r, HS_PHASE_SERVER_REWRITE, 0);
+}
+
+void hs_http_location_changed(hs_req *r)
+{
+    if (!hs_http_redirect_allowed(r, r->uri))
+        return;
+    r->internal = r->uri_changed = true;
+    r->handler = NULL;
+    run_from(r, HS_PHASE_FIND_LOCATION, 0);
 }
 
 /* The Host header, lowercased and without its port. */

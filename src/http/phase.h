@@ -14,9 +14,9 @@
  * brackets: they take no hooks. */
 typedef enum {
     HS_PHASE_POST_READ,      /* the head is complete and the server chosen */
-    HS_PHASE_SERVER_REWRITE, /* server-level rules (if, return) */
+    HS_PHASE_SERVER_REWRITE, /* server-level rules (rewrite, if, set, return) */
     HS_PHASE_FIND_LOCATION,  /* [the location is chosen] */
-    HS_PHASE_REWRITE,        /* location-level rules (if, return) */
+    HS_PHASE_REWRITE,        /* location-level rules (rewrite, if, set, return) */
     HS_PHASE_PREACCESS,      /* limits (limit_req, limit_conn) */
     HS_PHASE_ACCESS,         /* allow/deny, auth_basic: combined by `satisfy` (see below) */
     HS_PHASE_CONTENT,        /* [the request body, then the location's handler] */
@@ -88,8 +88,10 @@ typedef struct hs_handler {
     void (*on_abandon)(hs_req *r);
 } hs_handler;
 
-/* The core's handler of `return`. */
-extern const hs_handler hs_http_return_handler;
+/* A rewrite-phase hook answers with handler h instead of the location's:
+ * the content phase runs now with it (the request body read or discarded
+ * first, as for any handler). The hook then returns HS_DONE. */
+void hs_http_run_handler(hs_req *r, const hs_handler *h);
 
 /* The handler takes over the client's events until it ends the request or
  * calls hs_http_release. */

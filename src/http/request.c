@@ -379,6 +379,8 @@ void hs_http_named_location(hs_req *r, hs_str name)
         return;
     }
     r->loc = l;
+    r->internal = true;
+    r->handler = NULL;
     hs_http_run_location(r);
 }
 

@@ -1,5 +1,4 @@
-/* `return` (the core's answer of a level that has one) and absolute
- * redirect URLs. */
+/* Absolute redirect URLs: the host and port a Location header names. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -45,36 +44,3 @@ hs_str hs_http_absolute_url(hs_req *r, hs_str path)
     return hs_cstr(hs_psprintf(r->pool, "%s://%.*s%s%.*s", tls ? "https" : "http", (int)host.n, host.p, portbuf,
                                (int)path.n, path.p));
 }
-
-static void return_run(hs_req *r)
-{
-    hs_loc_conf *lc = r->loc;
-    int code = lc->return_code;
-    hs_str text = HS_NULL_STR;
-    if (lc->return_text.raw.p && hs_cv_eval(&lc->return_text, r, r->pool, &text) != HS_OK) {
-        hs_http_finalize(r, 500);
-        return;
-    }
-    bool redirect = code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
-    if (redirect && text.p) {
-        hs_http_error_response(r, code);
-        if (text.n && text.p[0] == '/')
-            text = hs_http_absolute_url(r, text);
-        r->resp.location = text;
-        hs_http_send_response(r);
-        return;
-    }
-    if (text.p == NULL && code >= 400) {
-        hs_http_finalize(r, code);
-        return;
-    }
-    hs_http_error_response(r, code);
-    if (text.p) {
-        r->resp.body = text;
-        r->resp.content_length = (int64_t)text.n;
-        r->resp.content_type = lc->default_type;
-    }
-    hs_http_send_response(r);
-}
-
-const hs_handler hs_http_return_handler = {.name = "return", .run = return_run};

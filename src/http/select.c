@@ -55,14 +55,14 @@ hs_srv_conf *hs_http_find_server(hs_listen_group *g, hs_str host, hs_req *r)
 
 static bool is_static(const hs_loc_conf *l)
 {
-    return l->match == HS_LOC_EXACT || l->match == HS_LOC_PREFIX || l->match == HS_LOC_NOREGEX;
+    return !l->anonymous && (l->match == HS_LOC_EXACT || l->match == HS_LOC_PREFIX || l->match == HS_LOC_NOREGEX);
 }
 
 static hs_loc_conf *match_regexes(hs_req *r, hs_loc_conf *level, hs_str uri)
 {
     for (size_t i = 0; i < level->nchildren; i++) {
         hs_loc_conf *l = level->children[i];
-        if (l->match != HS_LOC_REGEX && l->match != HS_LOC_REGEX_I)
+        if ((l->match != HS_LOC_REGEX && l->match != HS_LOC_REGEX_I) || l->anonymous)
             continue;
         int ov[20];
         int n = hs_regex_match(l->regex, uri, ov);
@@ -132,7 +132,7 @@ hs_loc_conf *hs_http_find_named(hs_srv_conf *srv, hs_str name)
 {
     for (size_t i = 0; i < srv->loc->nchildren; i++) {
         hs_loc_conf *l = srv->loc->children[i];
-        if (l->match == HS_LOC_NAMED && hs_str_eq(l->name, name))
+        if (l->match == HS_LOC_NAMED && !l->anonymous && hs_str_eq(l->name, name))
             return l;
     }
     return NULL;

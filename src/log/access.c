@@ -181,6 +181,6 @@ int hs_log_access_finish(hs_cf *cf, hs_http_conf *http, hs_log_http *lh)
 
 const hs_directive hs_log_access_directives[] = {
     {"log_format", HS_CTX_HTTP, HS_ARGS_2MORE, log_format_directive, HS_LEVEL_NONE, 0, NULL},
-    {"access_log", HS_CTX_HSL, HS_ARGS_1MORE, access_log_directive, HS_LEVEL_NONE, 0, NULL},
+    {"access_log", HS_CTX_HSL | HS_CTX_IF, HS_ARGS_1MORE, access_log_directive, HS_LEVEL_NONE, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };

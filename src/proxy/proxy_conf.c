@@ -223,6 +223,9 @@ static int proxy_pass(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     if (hostport.n == 0)
         return hs_cf_error(cf, n, "no host in \"%s\"", url.p);
     pc->has_uri = slash != NULL;
+    if (pc->has_uri && lc->anonymous)
+        return hs_cf_error(cf, n, "\"proxy_pass\" cannot have URI part in location given by regular expression, "
+                                  "or inside named location, or inside \"if\" statement, or inside \"limit_except\" block");
     pc->uri = slash ? (hs_str){slash, rest.n - hostport.n} : HS_NULL_STR;
     pc->proxy_host = hostport;
     /* the name is resolved after the http block: upstreams may come later */

@@ -20,10 +20,11 @@ static bool set_by_conf(hs_proxy_conf *pc, hs_str name)
 }
 
 /* The URI sent upstream: the client's as sent, or with the location prefix
- * replaced by proxy_pass's URI part (then escaped again). */
+ * replaced by proxy_pass's URI part (then escaped again); after a rewrite
+ * or an internal redirect, $uri (escaped) and $args, as nginx. */
 static hs_str upstream_uri(hs_req *r, hs_proxy_conf *pc)
 {
-    if (!pc->has_uri) {
+    if (!pc->has_uri && !r->uri_changed) {
         if (r->h.target.n && r->h.target.p[0] == '/')
             return r->h.target;
         /* absolute-form: the path and query only */
@@ -32,12 +33,14 @@ static hs_str upstream_uri(hs_req *r, hs_proxy_conf *pc)
     }
     hs_str rest = r->uri;
     hs_loc_conf *lc = r->loc;
-    if ((lc->match == HS_LOC_PREFIX || lc->match == HS_LOC_NOREGEX || lc->match == HS_LOC_EXACT) &&
+    if (pc->has_uri && (lc->match == HS_LOC_PREFIX || lc->match == HS_LOC_NOREGEX || lc->match == HS_LOC_EXACT) &&
         hs_str_has_prefix(rest, lc->name))
         rest = (hs_str){rest.p + lc->name.n, rest.n - lc->name.n};
     char *out = hs_palloc(r->pool, pc->uri.n + rest.n * 3 + r->args.n + 2), *p = out;
-    memcpy(p, pc->uri.p, pc->uri.n);
-    p += pc->uri.n;
+    if (pc->has_uri) {
+        memcpy(p, pc->uri.p, pc->uri.n);
+        p += pc->uri.n;
+    }
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < rest.n; i++) {
         unsigned char c = (unsigned char)rest.p[i];

@@ -167,9 +167,27 @@ static int master_init(hs_config *conf, hs_config *old, char *err, size_t errlen
     return HS_OK;
 }
 
+/* $request_filename: the file path of $uri under root or alias, as the
+ * static handler maps it (if (-f $request_filename) ...). */
+static int v_request_filename(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = ctx;
+    if (r->bare || r->loc == NULL || r->uri.p == NULL)
+        return HS_DECLINED;
+    return hs_static_map_path(r, r->uri, out) == HS_OK ? HS_OK : HS_DECLINED;
+}
+
+static const hs_var_def static_variables[] = {
+    {"request_filename", v_request_filename, 0, false, false},
+    {NULL, NULL, 0, false, false},
+};
+
 hs_module hs_static_module = {
     .name = "static",
     .directives = {static_directives},
+    .variables = static_variables,
     .merge_loc = merge_loc,
     .http_finish = http_finish,
     .master_init = master_init,

@@ -1,0 +1,122 @@
+/* rewrite REGEX REPLACEMENT [flag]: the regex is tried on $uri; on a match
+ * its captures become $1..$9 (and named variables), and the replacement
+ * becomes the new $uri and $args — or, for a redirect, the Location. As
+ * nginx: a '?' in the replacement starts new arguments, to which the
+ * request's are appended unless the replacement ends with '?'. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/errlog.h"
+
+#include "rewrite/rewrite_internal.h"
+
+/* The request's args after the replacement's own (joined by sep). */
+static hs_str join_args(hs_req *r, hs_str own, bool has_own, bool add, char sep)
+{
+    if (!add || r->args.n == 0)
+        return own;
+    if (!has_own)
+        return r->args;
+    return hs_cstr(hs_psprintf(r->pool, "%.*s%c%.*s", (int)own.n, own.p, sep, (int)r->args.n, r->args.p));
+}
+
+static int redirect(hs_req *r, const rw_rewrite *op, hs_str uri, hs_str args, bool log)
+{
+    hs_str more = join_args(r, HS_NULL_STR, false, op->add_args, '&');
+    char *url = hs_psprintf(r->pool, "%.*s%s%.*s%s%.*s", (int)uri.n, uri.p, op->has_args ? "?" : "",
+                            (int)args.n, args.p, more.n ? (op->has_args ? "&" : "?") : "", (int)more.n, more.p);
+    hs_str loc = hs_cstr(url);
+    if (log)
+        rw_log(r, "rewritten redirect: \"%.*s\"", (int)loc.n, loc.p);
+    hs_http_error_response(r, op->flag == RW_FLAG_PERMANENT ? 301 : 302);
+    r->resp.location = loc.n && loc.p[0] == '/' ? hs_http_absolute_url(r, loc) : loc;
+    hs_http_send_response(r);
+    return HS_DONE;
+}
+
+/* Removes "." and ".." segments of a rewritten path in place, so that a
+ * replacement built from request data cannot climb above the root.
+ * Returns false for a ".." above it. */
+static bool resolve_dots(char *p, size_t *n)
+{
+    size_t in = 0, out = 0;
+    while (in < *n) {
+        size_t end = in + 1;
+        while (end < *n && p[end] != '/')
+            end++;
+        size_t len = end - in; /* the segment with its leading '/' */
+        if (len == 2 && p[in + 1] == '.') {
+            in = end;
+            continue;
+        }
+        if (len == 3 && p[in + 1] == '.' && p[in + 2] == '.') {
+            if (out == 0)
+                return false;
+            while (out > 0 && p[--out] != '/')
+                ;
+            in = end;
+            continue;
+        }
+        memmove(p + out, p + in, len);
+        out += len;
+        in = end;
+    }
+    if (out == 0)
+        p[out++] = '/';
+    *n = out;
+    return true;
+}
+
+static int set_uri(hs_req *r, hs_str uri)
+{
+    if (uri.n == 0) {
+        hs_log(HS_LOG_ERR, "*%llu the rewritten URI has a zero length, client: %s",
+               (unsigned long long)r->conn->number, hs_conn_peer_text(r->conn));
+        hs_http_finalize(r, 500);
+        return HS_DONE;
+    }
+    if (uri.p[0] == '/' && memmem(uri.p, uri.n, "/.", 2)) {
+        char *p = hs_pstrndup(r->pool, uri.p, uri.n);
+        size_t n = uri.n;
+        if (!resolve_dots(p, &n)) {
+            hs_http_finalize(r, 400);
+            return HS_DONE;
+        }
+        uri = (hs_str){p, n};
+    }
+    r->uri = uri;
+    r->internal = r->uri_changed = true;
+    return HS_OK;
+}
+
+int rw_rewrite_run(hs_req *r, const rw_rewrite *op, bool log)
+{
+    int ov[2 * HS_REGEX_MAX_CAPTURES];
+    hs_str subject = r->uri;
+    int m = hs_regex_match(op->regex, subject, ov);
+    if (log)
+        rw_log(r, "\"%s\" %s \"%.*s\"", op->pattern.p, m > 0 ? "matches" : "does not match", (int)subject.n,
+               subject.p);
+    if (m <= 0)
+        return HS_DECLINED;
+    memcpy(r->captures, ov, sizeof(r->captures));
+    r->ncaptures = m;
+    r->capture_subject = subject;
+    hs_str uri, args = HS_NULL_STR;
+    if (hs_cv_eval(&op->uri, r, r->pool, &uri) != HS_OK ||
+        (op->has_args && hs_cv_eval(&op->args, r, r->pool, &args) != HS_OK)) {
+        hs_http_finalize(r, 500);
+        return HS_DONE;
+    }
+    if (op->redirect)
+        return redirect(r, op, uri, args, log);
+    if (set_uri(r, uri) != HS_OK)
+        return HS_DONE;
+    if (op->has_args)
+        r->args = join_args(r, args, true, op->add_args, '&');
+    else if (!op->add_args)
+        r->args = HS_NULL_STR;
+    if (log)
+        rw_log(r, "rewritten data: \"%.*s\", args: \"%.*s\"", (int)r->uri.n, r->uri.p, (int)r->args.n, r->args.p);
+    return HS_OK;
+}
