@@ -211,9 +211,9 @@ server {
     assert len(seen) == 1, b.events("request")
 
 
-def test_if_rejects_file_tests_and_bad_conditions(tmpconf):
+def test_if_rejects_bad_conditions(tmpconf):
     import os
-    for cond, msg in [("(-f $request_filename)", "not supported"), ("($a $b $c $d $e)", "too many"),
+    for cond, msg in [("(-q $request_filename)", "invalid condition"), ("($a $b $c $d $e)", "too many"),
                       ("$x", "expected")]:
         conf = os.path.join(tmpconf, "hush.conf")
         with open(conf, "w") as f:
