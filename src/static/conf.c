@@ -1,5 +1,5 @@
 /* The static module's record: its directives (index, try_files, etag,
- * if_modified_since, log_not_found, open_file_cache), their inheritance
+ * if_modified_since, log_not_found, open_file_cache, autoindex*), their inheritance
  * (http -> server -> location), the registration of its handler as the
  * default one, and the clearing of the file cache for a new configuration. */
 #include <stdlib.h>
@@ -17,6 +17,10 @@ static hs_static_loc *static_loc_new(hs_pool *pool)
     sl->if_modified_since = HS_UNSET;
     sl->log_not_found = HS_UNSET;
     sl->open_file_cache = HS_UNSET;
+    sl->autoindex = HS_UNSET;
+    sl->autoindex_format = HS_UNSET;
+    sl->autoindex_exact_size = HS_UNSET;
+    sl->autoindex_localtime = HS_UNSET;
     return sl;
 }
 
@@ -105,6 +109,9 @@ static int open_file_cache(hs_cf *cf, const hs_conf_node *n, void *conf, const h
 }
 
 static const hs_conf_enum ims_values[] = {{"off", 0}, {"exact", 1}, {"before", 2}, {NULL, 0}};
+static const hs_conf_enum autoindex_formats[] = {{"html", HS_AUTOINDEX_HTML}, {"json", HS_AUTOINDEX_JSON},
+                                                  {"jsonp", HS_AUTOINDEX_JSONP}, {"xml", HS_AUTOINDEX_XML},
+                                                  {NULL, 0}};
 
 #define FIELD(field) HS_LEVEL_NONE, offsetof(hs_static_loc, field)
 
@@ -115,19 +122,26 @@ static const hs_directive static_directives[] = {
     {"if_modified_since", HS_CTX_HSL, HS_ARGS_1, enum_field, FIELD(if_modified_since), ims_values},
     {"log_not_found", HS_CTX_HSL, HS_ARGS_1, flag_field, FIELD(log_not_found), NULL},
     {"open_file_cache", HS_CTX_HSL, HS_ARGS_123, open_file_cache, HS_LEVEL_NONE, 0, NULL},
+    {"autoindex", HS_CTX_HSL, HS_ARGS_1, flag_field, FIELD(autoindex), NULL},
+    {"autoindex_format", HS_CTX_HSL, HS_ARGS_1, enum_field, FIELD(autoindex_format), autoindex_formats},
+    {"autoindex_exact_size", HS_CTX_HSL, HS_ARGS_1, flag_field, FIELD(autoindex_exact_size), NULL},
+    {"autoindex_localtime", HS_CTX_HSL, HS_ARGS_1, flag_field, FIELD(autoindex_localtime), NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
 /* ---- inheritance, the handler, the cache ---- */
 
 /* nginx's defaults: index index.html, etag on, if_modified_since exact,
- * log_not_found on; and hush's open_file_cache on. try_files is not
+ * log_not_found on, autoindex off (html, exact sizes, UTC); and hush's
+ * open_file_cache on. try_files is not
  * inherited. */
 static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
 {
     static hs_str default_index[] = {{"index.html", sizeof("index.html") - 1}};
     static const hs_static_loc dflt = {.index = default_index, .nindex = 1, .etag = 1,
-                                       .if_modified_since = 1, .log_not_found = 1, .open_file_cache = 1};
+                                       .if_modified_since = 1, .log_not_found = 1, .open_file_cache = 1,
+                                       .autoindex = 0, .autoindex_format = HS_AUTOINDEX_HTML,
+                                       .autoindex_exact_size = 1, .autoindex_localtime = 0};
     const hs_static_loc *p = hs_static_loc_of(parent);
     hs_static_loc **slot = (hs_static_loc **)&HS_MOD_SLOT(child->mod, &hs_static_module);
     if (*slot == NULL && p && p->try_files == NULL) {
@@ -147,6 +161,10 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
     HS_MERGE(c->if_modified_since, p->if_modified_since, dflt.if_modified_since);
     HS_MERGE(c->log_not_found, p->log_not_found, dflt.log_not_found);
     HS_MERGE(c->open_file_cache, p->open_file_cache, dflt.open_file_cache);
+    HS_MERGE(c->autoindex, p->autoindex, dflt.autoindex);
+    HS_MERGE(c->autoindex_format, p->autoindex_format, dflt.autoindex_format);
+    HS_MERGE(c->autoindex_exact_size, p->autoindex_exact_size, dflt.autoindex_exact_size);
+    HS_MERGE(c->autoindex_localtime, p->autoindex_localtime, dflt.autoindex_localtime);
 }
 
 static int http_finish(hs_cf *cf, hs_http_conf *http)

@@ -17,7 +17,13 @@ typedef struct {
     int if_modified_since;     /* 0 off, 1 exact, 2 before (nginx's values) */
     int log_not_found;         /* log "open() failed" for 404s */
     int open_file_cache;       /* hush's small-file cache: on/off */
+    int autoindex;             /* list a directory that has no index file: on/off */
+    int autoindex_format;      /* hs_autoindex_format */
+    int autoindex_exact_size;  /* html: sizes in bytes (on) or rounded to K/M/G */
+    int autoindex_localtime;   /* html: dates in local time (on) or UTC */
 } hs_static_loc;
+
+typedef enum { HS_AUTOINDEX_HTML, HS_AUTOINDEX_JSON, HS_AUTOINDEX_JSONP, HS_AUTOINDEX_XML } hs_autoindex_format;
 
 /* The settings of level lc (merged once the http block is finished). */
 static inline hs_static_loc *hs_static_loc_of(const hs_loc_conf *lc)
@@ -40,5 +46,10 @@ void hs_static_index(hs_req *r, hs_str dir_path);
  * that item: serve it), HS_OK when the request was answered or redirected
  * (the last item). */
 int hs_static_try_files(hs_req *r);
+
+/* ---- autoindex.c ---- */
+
+/* Answers with the listing of the directory at dir_path (ends with '/'). */
+void hs_static_autoindex(hs_req *r, hs_str dir_path);
 
 #endif

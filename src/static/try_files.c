@@ -8,7 +8,8 @@
 #include "static/static_internal.h"
 
 /* Tries the index files of a directory URI: the first that exists is
- * served through an internal redirect, as nginx does. */
+ * served through an internal redirect, as nginx does; without one, the
+ * directory is listed (autoindex on, GET and HEAD) or forbidden. */
 void hs_static_index(hs_req *r, hs_str dir_path)
 {
     const hs_static_loc *sl = hs_static_loc_of(r->loc);
@@ -27,6 +28,11 @@ void hs_static_index(hs_req *r, hs_str dir_path)
         }
     }
     struct stat st;
+    bool listing = r->h.method_id == HS_METHOD_GET || r->h.method_id == HS_METHOD_HEAD;
+    if (listing && sl->autoindex) {
+        hs_static_autoindex(r, dir_path); /* it answers 404 itself if there is no directory */
+        return;
+    }
     if (stat(dir_path.p, &st) == 0 && S_ISDIR(st.st_mode)) {
         hs_log(HS_LOG_ERR, "*%llu directory index of \"%s\" is forbidden, client: %s",
                (unsigned long long)r->conn->number, dir_path.p, hs_conn_peer_text(r->conn));
