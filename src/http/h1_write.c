@@ -1,6 +1,9 @@
 /* HTTP/1.1 output: the core's responses (head and memory body in one
  * writev, files with sendfile) and the raw bytes of handlers that frame
  * their own responses (the proxy), all through the connection's transport. */
+#include <stdio.h>
+#include <unistd.h>
+
 #include "http/internal.h"
 
 /* Counts bytes that went out; a would-block marks the socket full. */
@@ -52,12 +55,111 @@ static int write_file(hs_req *r)
     return HS_OK;
 }
 
+/* ---- streamed responses: r->resp.out holds the head and the framed body ---- */
+
+static void out_free(void *arg) { hs_buf_free(&((hs_req *)arg)->resp.out); }
+
+static int out_add(hs_req *r, const char *data, size_t n)
+{
+    if (r->resp.out.p == NULL && hs_pool_cleanup_add(r->pool, out_free, r) != HS_OK)
+        return HS_ERROR;
+    return hs_buf_add(&r->resp.out, data, n);
+}
+
+/* The last step of the body: HTTP/1.1 framing. */
+static int frame(hs_req *r, const char *data, size_t n, bool last)
+{
+    hs_resp *rs = &r->resp;
+    if (rs->header_only)
+        return HS_OK;
+    if (!rs->chunked)
+        return out_add(r, data, n);
+    if (n) {
+        char size[24];
+        int k = snprintf(size, sizeof(size), "%zx\r\n", n);
+        if (out_add(r, size, (size_t)k) != HS_OK || out_add(r, data, n) != HS_OK || out_add(r, "\r\n", 2) != HS_OK)
+            return HS_ERROR;
+    }
+    return last ? out_add(r, "0\r\n\r\n", 5) : HS_OK;
+}
+
+int hs_http_body_pass(hs_req *r, unsigned next, const char *data, size_t n, bool last)
+{
+    hs_http_hooks *h = hs_conn_hooks(r->conn);
+    if (next < h->nbody_filter)
+        return h->body_filter[next](r, next + 1, data, n, last);
+    return frame(r, data, n, last);
+}
+
+int hs_http_stream_start(hs_req *r)
+{
+    r->resp.streamed = true;
+    if (hs_http_response_head(r) != HS_OK)
+        return HS_ERROR;
+    return out_add(r, r->resp.head, r->resp.head_len);
+}
+
+int hs_http_stream_body(hs_req *r, const char *data, size_t n, bool last)
+{
+    if (n == 0 && !last)
+        return HS_OK;
+    return r->resp.filtered ? hs_http_body_pass(r, 0, data, n, last) : frame(r, data, n, last);
+}
+
+int hs_http_stream_flush(hs_req *r)
+{
+    hs_resp *rs = &r->resp;
+    while (rs->out.sent < rs->out.len) {
+        struct iovec iov = {rs->out.p + rs->out.sent, rs->out.len - rs->out.sent};
+        ssize_t w = written(r->conn, hs_io_writev(&r->conn->io, &iov, 1));
+        if (w <= 0)
+            return w == HS_AGAIN ? HS_AGAIN : HS_ERROR;
+        rs->started = true;
+        rs->out.sent += (size_t)w;
+        rs->sent += (uint64_t)w;
+        rs->head_sent = rs->sent < rs->head_len ? (size_t)rs->sent : rs->head_len;
+    }
+    rs->out.len = rs->out.sent = 0;
+    return HS_OK;
+}
+
+int hs_h1_filter_body(hs_req *r)
+{
+    hs_resp *rs = &r->resp;
+    rs->streamed = true;
+    if (out_add(r, rs->head, rs->head_len) != HS_OK)
+        return HS_ERROR;
+    bool file = rs->file_fd >= 0 && rs->file_off < rs->file_end && !rs->header_only;
+    return hs_http_body_pass(r, 0, rs->body.p, rs->body.n, !file);
+}
+
+/* A filtered file body: the next piece, read and passed through the filters. */
+static int filter_file_step(hs_req *r)
+{
+    hs_resp *rs = &r->resp;
+    char buf[16384];
+    size_t want = (size_t)(rs->file_end - rs->file_off);
+    ssize_t n = pread(rs->file_fd, buf, want < sizeof(buf) ? want : sizeof(buf), rs->file_off);
+    if (n <= 0)
+        return HS_ERROR;
+    rs->file_off += n;
+    return hs_http_body_pass(r, 0, buf, (size_t)n, rs->file_off == rs->file_end);
+}
+
 int hs_h1_write_pending(hs_req *r)
 {
+    hs_resp *rs = &r->resp;
+    for (; rs->streamed;) {
+        int rc = hs_http_stream_flush(r);
+        if (rc != HS_OK || rs->file_fd < 0 || rs->file_off >= rs->file_end || rs->header_only)
+            return rc;
+        if (filter_file_step(r) != HS_OK)
+            return HS_ERROR;
+    }
     int rc = write_iov(r);
     if (rc != HS_OK)
         return rc;
-    if (r->resp.file_fd >= 0 && !r->resp.header_only)
+    if (rs->file_fd >= 0 && !rs->header_only)
         return write_file(r);
     return HS_OK;
 }

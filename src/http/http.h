@@ -11,7 +11,10 @@
 
 #include "event/loop.h"
 #include "http/conf.h"
+#include "core/buf.h"
+#include "parse/fields.h"
 #include "parse/request.h"
+#include "parse/status.h"
 #include "transport/transport.h"
 
 /* How a request or connection ended: $close_reason. */
@@ -94,17 +97,23 @@ struct hs_conn {
     const char *drop_rule;    /* $drop_rule of its last request, for the connection log */
 };
 
-/* The response being built and sent. */
+/* The response being built and sent: the status, the fields the core
+ * knows (written in nginx's order), and the list of the other header
+ * fields, in order (hs_resp_header_*; in the request pool). The core adds
+ * Server, Date, Content-Length or Transfer-Encoding, and Connection. */
 typedef struct {
     int status;               /* status code sent (or to log) */
+    hs_str reason;            /* the text of a status hush has none for (an upstream's) */
     hs_str content_type;      /* Content-Type, empty for none */
-    int64_t content_length;   /* -1 unknown */
+    int64_t content_length;   /* -1 unknown: chunked for HTTP/1.1, else until close */
     time_t last_modified;     /* -1 none */
     hs_str last_modified_text;/* preformatted HTTP date of last_modified, or empty */
     hs_str etag;              /* quoted entity tag, empty for none */
     hs_str location;          /* Location header, empty for none */
     hs_str www_authenticate;  /* a 401's challenge: an access hook sets it, error pages keep it */
-    hs_str extra;             /* preformatted extra header lines ("Name: v\r\n"...) */
+    hs_fields headers;        /* the other fields, in order (hs_fields_add(r->pool, ...)) */
+    bool accept_ranges;       /* "Accept-Ranges: bytes" after the list (nginx's range filter) */
+    hs_str content_range;     /* Content-Range value after the list, empty for none */
     hs_str body;              /* in-memory body */
     int file_fd;              /* file body, -1 none */
     off_t file_off;           /* next byte of the file to send */
@@ -113,8 +122,12 @@ typedef struct {
     size_t head_len;
     size_t head_sent;         /* bytes of head written */
     size_t body_sent;         /* bytes of the memory body written */
+    hs_buf out;               /* a streamed response's bytes not yet written */
     bool header_only;         /* HEAD or 304: no body bytes */
     bool keepalive;           /* Connection: keep-alive */
+    bool chunked;             /* the body goes out chunked */
+    bool streamed;            /* the body goes through hs_http_stream_* (r->resp.out) */
+    bool filtered;            /* a header filter asked for the body filters */
     bool started;             /* the first byte went out */
     uint64_t sent;            /* bytes written: head and body */
 } hs_resp;
@@ -247,6 +260,20 @@ void hs_http_body_untake(hs_req *r, size_t n);
 /* Writes raw response bytes to the client: the count written, HS_AGAIN
  * (wait for the client to be writable) or HS_ERROR (the client is gone). */
 ssize_t hs_http_output(hs_req *r, const struct iovec *iov, int iovcnt);
+/* A response whose body the handler produces piece by piece (the proxy):
+ * r->resp holds the status and the header fields, content_length or -1.
+ * Runs the header filters and queues the head; the framing
+ * (Content-Length, chunked, or until close) and keep-alive are the
+ * core's. Then hs_http_stream_body for each piece (through the body
+ * filters, copied to r->resp.out), last at the end, and hs_http_stream_flush
+ * to write what is queued: HS_OK (all written), HS_AGAIN or HS_ERROR. */
+int hs_http_stream_start(hs_req *r);
+int hs_http_stream_body(hs_req *r, const char *data, size_t n, bool last);
+int hs_http_stream_flush(hs_req *r);
+/* Bytes queued and not written yet. */
+static inline size_t hs_http_stream_pending(const hs_req *r) { return r->resp.out.len - r->resp.out.sent; }
+/* The client left: what is queued is dropped. */
+static inline void hs_http_stream_drop(hs_req *r) { r->resp.out.len = r->resp.out.sent = 0; }
 /* "HTTP/1.1 100 Continue" when the client waits for it before its body. */
 void hs_http_send_continue(hs_req *r);
 /* The client's events no longer interest the request (a proxied request
@@ -276,7 +303,7 @@ void hs_http_define_named_captures(hs_cf *cf, const hs_regex *re);
 extern const hs_var_def hs_http_variables[];
 
 /* ---- responses (response.c) ---- */
-const char *hs_http_status_text(int status);
+
 /* Prepares a complete small response with the built-in error page. */
 void hs_http_error_response(hs_req *r, int status);
 

@@ -51,6 +51,9 @@ void hs_h1_body_event(hs_req *r);
 int hs_h1_head_detach(hs_req *r);
 /* Builds the head of r->resp into r->pool; HS_OK or HS_ERROR (response.c). */
 int hs_h1_build_head(hs_req *r);
+/* A core response whose body the body filters asked for: the head and the
+ * memory body go through hs_http_stream_* (h1_write.c). */
+int hs_h1_filter_body(hs_req *r);
 /* Writes what is pending of r->resp: HS_OK done, HS_AGAIN, HS_ERROR. */
 int hs_h1_write_pending(hs_req *r);
 /* A malformed request: answer with status and close (why: for the error log). */
@@ -76,6 +79,8 @@ void hs_http_request_abandon(hs_req *r, hs_ending why);
 void hs_http_request_event(hs_req *r, uint32_t events);
 /* Sends what is left of r->resp (the client became writable). */
 void hs_http_write_step(hs_req *r);
+/* The header filters, then the framing and keep-alive, then the head. */
+int hs_http_response_head(hs_req *r);
 /* Runs the LOG phase once (metrics, the access log line, bans). */
 void hs_http_log_and_count(hs_req *r);
 void hs_http_requests_attach_loop(void);

@@ -53,6 +53,18 @@ int hs_http_add_closed(hs_cf *cf, hs_http_conf *http, hs_conn_fn fn)
     return push_fn(cf, (void ***)&h->closed, &h->nclosed, (void *)fn);
 }
 
+int hs_http_add_header_filter(hs_cf *cf, hs_http_conf *http, hs_header_filter_fn fn)
+{
+    hs_http_hooks *h = hooks_of(cf, http);
+    return push_fn(cf, (void ***)&h->header_filter, &h->nheader_filter, (void *)fn);
+}
+
+int hs_http_add_body_filter(hs_cf *cf, hs_http_conf *http, hs_body_filter_fn fn)
+{
+    hs_http_hooks *h = hooks_of(cf, http);
+    return push_fn(cf, (void ***)&h->body_filter, &h->nbody_filter, (void *)fn);
+}
+
 void hs_http_set_dropper(hs_http_conf *http, hs_drop_fn fn) { http->hooks->drop = fn; }
 
 void hs_http_set_default_handler(hs_http_conf *http, const hs_handler *h) { http->hooks->content = h; }

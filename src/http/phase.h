@@ -46,6 +46,18 @@ typedef void (*hs_conn_fn)(hs_conn *c);
  * take its socket (hs_conn_release_fd). */
 typedef void (*hs_drop_fn)(hs_conn *c, hs_loc_conf *lc);
 
+/* A header filter runs once on every response (files, return, error
+ * pages, proxied, metrics), just before its head is built. It may change
+ * r->resp: the fields, the header list, content_length (-1: the core
+ * chunks or closes), and r->resp.filtered to have the body filters see
+ * the body. HS_OK, or HS_ERROR: a 500 if nothing was sent yet. */
+typedef int (*hs_header_filter_fn)(hs_req *r);
+/* A body filter sees the body of a response whose r->resp.filtered is set,
+ * piece by piece, last at its end (n may be 0). It hands what it makes to
+ * hs_http_body_pass(r, next, ...) with the next it was given; a filter
+ * that does not apply to r passes its input on unchanged. */
+typedef int (*hs_body_filter_fn)(hs_req *r, unsigned next, const char *data, size_t n, bool last);
+
 /* The hooks of one http block. */
 typedef struct hs_http_hooks {
     hs_phase_fn *phase[HS_PHASE__COUNT];
@@ -54,6 +66,10 @@ typedef struct hs_http_hooks {
     uint8_t naccept;
     hs_conn_fn *closed;
     uint8_t nclosed;
+    hs_header_filter_fn *header_filter;
+    uint8_t nheader_filter;
+    hs_body_filter_fn *body_filter;
+    uint8_t nbody_filter;
     hs_drop_fn drop;           /* NULL: close as nginx's return 444 */
     const struct hs_handler *content; /* handler of locations that set none (files) */
 } hs_http_hooks;
@@ -61,6 +77,10 @@ typedef struct hs_http_hooks {
 int hs_http_add_phase(hs_cf *cf, hs_http_conf *http, hs_phase phase, hs_phase_fn fn);
 int hs_http_add_accept(hs_cf *cf, hs_http_conf *http, hs_accept_fn fn);
 int hs_http_add_closed(hs_cf *cf, hs_http_conf *http, hs_conn_fn fn);
+int hs_http_add_header_filter(hs_cf *cf, hs_http_conf *http, hs_header_filter_fn fn);
+int hs_http_add_body_filter(hs_cf *cf, hs_http_conf *http, hs_body_filter_fn fn);
+/* Body bytes for the body filter number next (the framing after the last). */
+int hs_http_body_pass(hs_req *r, unsigned next, const char *data, size_t n, bool last);
 void hs_http_set_dropper(hs_http_conf *http, hs_drop_fn fn);
 /* The handler of locations whose directives chose none (nginx: the static
  * module). Without one, such locations answer 404. */

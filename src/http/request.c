@@ -226,13 +226,24 @@ bool hs_http_want_keepalive(hs_req *r)
     return true;
 }
 
-void hs_http_send_response(hs_req *r)
+int hs_http_response_head(hs_req *r)
 {
     hs_resp *rs = &r->resp;
+    hs_http_hooks *h = hs_conn_hooks(r->conn);
     if (r->h.method_id == HS_METHOD_HEAD || rs->status == 304 || rs->status == 204 || rs->status < 200)
         rs->header_only = true;
-    rs->keepalive = hs_http_want_keepalive(r);
-    if (hs_h1_build_head(r) != HS_OK) {
+    for (uint8_t i = 0; i < h->nheader_filter; i++)
+        if (h->header_filter[i](r) != HS_OK)
+            return HS_ERROR;
+    bool unframed = rs->content_length < 0 && !rs->header_only;
+    rs->chunked = unframed && r->h.version == 11;
+    rs->keepalive = hs_http_want_keepalive(r) && (!unframed || rs->chunked);
+    return hs_h1_build_head(r);
+}
+
+void hs_http_send_response(hs_req *r)
+{
+    if (hs_http_response_head(r) != HS_OK || (r->resp.filtered && hs_h1_filter_body(r) != HS_OK)) {
         hs_http_end(r, HS_END_BAD_REQUEST, 500);
         return;
     }

@@ -6,35 +6,6 @@
 #include "core/version.h"
 #include "http/internal.h"
 
-typedef struct {
-    int code;
-    const char *text;
-} status_text;
-
-static const status_text statuses[] = {
-    {100, "Continue"}, {101, "Switching Protocols"}, {200, "OK"}, {201, "Created"},
-    {202, "Accepted"}, {204, "No Content"}, {206, "Partial Content"},
-    {301, "Moved Permanently"}, {302, "Moved Temporarily"}, {303, "See Other"},
-    {304, "Not Modified"}, {307, "Temporary Redirect"}, {308, "Permanent Redirect"},
-    {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"},
-    {405, "Not Allowed"}, {406, "Not Acceptable"}, {408, "Request Time-out"}, {409, "Conflict"},
-    {410, "Gone"}, {411, "Length Required"}, {412, "Precondition Failed"},
-    {413, "Request Entity Too Large"}, {414, "Request-URI Too Large"},
-    {415, "Unsupported Media Type"}, {416, "Requested Range Not Satisfiable"},
-    {417, "Expectation Failed"}, {421, "Misdirected Request"}, {429, "Too Many Requests"},
-    {431, "Request Header Fields Too Large"}, {500, "Internal Server Error"},
-    {501, "Not Implemented"}, {502, "Bad Gateway"}, {503, "Service Temporarily Unavailable"},
-    {504, "Gateway Time-out"}, {505, "HTTP Version Not Supported"}, {507, "Insufficient Storage"},
-};
-
-const char *hs_http_status_text(int status)
-{
-    for (size_t i = 0; i < HS_ARRAY_LEN(statuses); i++)
-        if (statuses[i].code == status)
-            return statuses[i].text;
-    return NULL;
-}
-
 static bool status_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
 
 static char *put(char *p, const char *s, size_t n)
@@ -46,7 +17,7 @@ static char *put(char *p, const char *s, size_t n)
 #define PUT_LIT(p, lit) put((p), (lit), sizeof(lit) - 1)
 #define PUT_STR(p, s) put((p), (s).p, (s).n)
 
-static char *put_status_line(char *p, int status)
+static char *put_status_line(char *p, int status, hs_str reason)
 {
     if (status == 200)
         return PUT_LIT(p, "HTTP/1.1 200 OK\r\n");
@@ -54,32 +25,29 @@ static char *put_status_line(char *p, int status)
     p = PUT_LIT(p, "HTTP/1.1 ");
     p += hs_u64_to_str((uint64_t)(status > 0 && status < 1000 ? status : 500), p);
     *p++ = ' ';
-    if (text)
-        p = put(p, text, strlen(text));
+    p = text ? put(p, text, strlen(text)) : PUT_STR(p, reason);
     return PUT_LIT(p, "\r\n");
 }
 
-int hs_h1_build_head(hs_req *r)
+static char *put_field(char *p, const char *name, size_t nlen, hs_str value)
+{
+    p = put(p, name, nlen);
+    p = PUT_LIT(p, ": ");
+    p = PUT_STR(p, value);
+    return PUT_LIT(p, "\r\n");
+}
+#define PUT_FIELD(p, lit, v) put_field((p), (lit), sizeof(lit) - 1, (v))
+
+/* The fields nginx writes before its header list. */
+static char *put_known(char *p, hs_req *r)
 {
     hs_resp *rs = &r->resp;
-    size_t cap = 512 + rs->content_type.n + rs->etag.n + rs->location.n + rs->www_authenticate.n + rs->extra.n;
-    char *head = hs_palloc(r->pool, cap), *p = head;
-    if (head == NULL)
-        return HS_ERROR;
-    p = put_status_line(p, rs->status);
-    if (r->loc == NULL || r->loc->server_tokens)
-        p = PUT_LIT(p, "Server: " HS_SERVER_TOKEN "\r\n");
-    else
-        p = PUT_LIT(p, "Server: hush\r\n");
     p = PUT_LIT(p, "Date: ");
     p = put(p, hs_now.http_date, hs_now.http_date_len);
     p = PUT_LIT(p, "\r\n");
-    if (rs->content_type.n) {
-        p = PUT_LIT(p, "Content-Type: ");
-        p = PUT_STR(p, rs->content_type);
-        p = PUT_LIT(p, "\r\n");
-    }
-    if (rs->content_length >= 0 && rs->status != 304) {
+    if (rs->content_type.n)
+        p = PUT_FIELD(p, "Content-Type", rs->content_type);
+    if (rs->content_length >= 0 && rs->status != 304 && rs->status != 204) {
         p = PUT_LIT(p, "Content-Length: ");
         p += hs_u64_to_str((uint64_t)rs->content_length, p);
         p = PUT_LIT(p, "\r\n");
@@ -93,23 +61,40 @@ int hs_h1_build_head(hs_req *r)
             p += hs_http_date(rs->last_modified, p);
         p = PUT_LIT(p, "\r\n");
     }
-    if (rs->location.n) {
-        p = PUT_LIT(p, "Location: ");
-        p = PUT_STR(p, rs->location);
-        p = PUT_LIT(p, "\r\n");
-    }
+    if (rs->location.n)
+        p = PUT_FIELD(p, "Location", rs->location);
+    if (rs->chunked)
+        p = PUT_LIT(p, "Transfer-Encoding: chunked\r\n");
     p = rs->keepalive ? PUT_LIT(p, "Connection: keep-alive\r\n") : PUT_LIT(p, "Connection: close\r\n");
-    if (rs->etag.n) {
-        p = PUT_LIT(p, "ETag: ");
-        p = PUT_STR(p, rs->etag);
-        p = PUT_LIT(p, "\r\n");
-    }
-    if (rs->www_authenticate.n) {
-        p = PUT_LIT(p, "WWW-Authenticate: ");
-        p = PUT_STR(p, rs->www_authenticate);
-        p = PUT_LIT(p, "\r\n");
-    }
-    p = PUT_STR(p, rs->extra);
+    if (rs->etag.n)
+        p = PUT_FIELD(p, "ETag", rs->etag);
+    if (rs->www_authenticate.n)
+        p = PUT_FIELD(p, "WWW-Authenticate", rs->www_authenticate);
+    return p;
+}
+
+int hs_h1_build_head(hs_req *r)
+{
+    hs_resp *rs = &r->resp;
+    size_t cap = 512 + rs->reason.n + rs->content_type.n + rs->etag.n + rs->location.n + rs->www_authenticate.n +
+                 rs->content_range.n;
+    for (uint32_t i = 0; i < rs->headers.n; i++)
+        cap += rs->headers.v[i].name.n + rs->headers.v[i].value.n + 4;
+    char *head = hs_palloc(r->pool, cap), *p = head;
+    if (head == NULL)
+        return HS_ERROR;
+    p = put_status_line(p, rs->status, rs->reason);
+    if (r->loc == NULL || r->loc->server_tokens)
+        p = PUT_LIT(p, "Server: " HS_SERVER_TOKEN "\r\n");
+    else
+        p = PUT_LIT(p, "Server: hush\r\n");
+    p = put_known(p, r);
+    for (uint32_t i = 0; i < rs->headers.n; i++)
+        p = put_field(p, rs->headers.v[i].name.p, rs->headers.v[i].name.n, rs->headers.v[i].value);
+    if (rs->accept_ranges)
+        p = PUT_LIT(p, "Accept-Ranges: bytes\r\n");
+    if (rs->content_range.n)
+        p = PUT_FIELD(p, "Content-Range", rs->content_range);
     p = PUT_LIT(p, "\r\n");
     rs->head = head;
     rs->head_len = (size_t)(p - head);
@@ -142,7 +127,9 @@ void hs_http_error_response(hs_req *r, int status)
     rs->status = status;
     rs->file_fd = -1;
     rs->last_modified = -1;
-    rs->etag = rs->extra = HS_NULL_STR;
+    rs->etag = rs->content_range = HS_NULL_STR;
+    rs->headers.n = 0;
+    rs->accept_ranges = false;
     if (status_has_body(status) && status >= 300) {
         rs->body = error_body(r, status);
         rs->content_type = HS_STR("text/html");

@@ -219,8 +219,19 @@ static int v_request_time(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return hs_var_msec(out, scratch, us / 1000);
 }
 
-/* $http_user_agent: the request header, its '-' read as '_' (as nginx: $http_x_a
- * is X-A or x_a). */
+/* A field name matches a variable's suffix: its '-' read as '_' (as nginx:
+ * $http_x_a is X-A or x_a). */
+static bool field_is(hs_str field, const hs_str *name)
+{
+    if (field.n != name->n)
+        return false;
+    for (size_t k = 0; k < field.n; k++)
+        if ((field.p[k] == '-' ? '_' : hs_lower(field.p[k])) != hs_lower(name->p[k]))
+            return false;
+    return true;
+}
+
+/* $http_user_agent: the request header. */
 static int v_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)scratch;
@@ -228,22 +239,13 @@ static int v_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     hs_req *r = REQ(ctx);
     if (!r->head_done)
         return HS_DECLINED;
-    for (size_t i = 0; i < r->h.nheaders; i++) {
-        hs_str h = r->h.headers[i].name;
-        if (h.n != name->n)
-            continue;
-        size_t k = 0;
-        for (; k < h.n; k++) {
-            char a = h.p[k] == '-' ? '_' : hs_lower(h.p[k]), b = hs_lower(name->p[k]);
-            if (a != b)
-                break;
-        }
-        if (k == h.n)
+    for (size_t i = 0; i < r->h.nheaders; i++)
+        if (field_is(r->h.headers[i].name, name))
             return SET(r->h.headers[i].value);
-    }
     return HS_DECLINED;
 }
 
+/* $sent_http_NAME: the fields the core writes, then the header list. */
 static int v_sent_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     const hs_str *name = (const hs_str *)d;
@@ -254,14 +256,23 @@ static int v_sent_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
         return rs->content_length >= 0 ? hs_var_u64(out, scratch, (uint64_t)rs->content_length) : HS_DECLINED;
     if (hs_str_caseeq_lit(*name, "location"))
         return rs->location.n ? SET(rs->location) : HS_DECLINED;
-    if (hs_str_caseeq_lit(*name, "etag"))
-        return rs->etag.n ? SET(rs->etag) : HS_DECLINED;
+    if (hs_str_caseeq_lit(*name, "etag") && rs->etag.n)
+        return SET(rs->etag);
     if (hs_str_caseeq_lit(*name, "connection"))
         return rs->head ? SET(rs->keepalive ? HS_STR("keep-alive") : HS_STR("close")) : HS_DECLINED;
+    if (hs_str_caseeq_lit(*name, "transfer_encoding"))
+        return rs->chunked ? SET(HS_STR("chunked")) : HS_DECLINED;
+    if (hs_str_caseeq_lit(*name, "accept_ranges") && rs->accept_ranges)
+        return SET(HS_STR("bytes"));
+    if (hs_str_caseeq_lit(*name, "content_range") && rs->content_range.n)
+        return SET(rs->content_range);
     if (hs_str_caseeq_lit(*name, "last_modified") && rs->last_modified >= 0) {
         size_t n = hs_http_date(rs->last_modified, scratch);
         return SET(((hs_str){scratch, n}));
     }
+    for (uint32_t i = 0; i < rs->headers.n; i++)
+        if (field_is(rs->headers.v[i].name, name))
+            return SET(rs->headers.v[i].value);
     return HS_DECLINED;
 }
 

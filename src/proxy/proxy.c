@@ -56,8 +56,7 @@ void hs_proxy_release_upstream(hs_proxy_state *px, bool reusable)
 static void free_buffers(hs_proxy_state *px)
 {
     free(px->in);
-    free(px->cout);
-    px->in = px->cout = NULL;
+    px->in = NULL;
 }
 
 void hs_proxy_log_error(hs_req *r, int err, const char *what)
@@ -129,7 +128,7 @@ static void client_writable(hs_req *r)
         return;
     if (px->u == NULL) {
         /* the upstream finished first: just drain to the client */
-        if (hs_proxy_flush_client(r) == HS_OK) {
+        if (hs_http_stream_flush(r) == HS_OK) {
             hs_http_client_deadline(r, 0, HS_END_NONE);
             hs_proxy_relay_finished(r);
         }
@@ -165,7 +164,7 @@ static void client_gone(hs_req *r)
         px->client_gone = true;
         hs_http_client_deadline(r, 0, HS_END_NONE);
         hs_http_ignore_client(r);
-        px->cout_len = px->cout_sent = 0;
+        hs_http_stream_drop(r);
         return;
     }
     if (px->ntries > 0)

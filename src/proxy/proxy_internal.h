@@ -230,9 +230,7 @@ typedef struct hs_proxy_state {
     hs_header resp_hdrs[MAX_RESP_HEADERS];
     int64_t resp_left;      /* Content-Length bytes still due */
     bool resp_chunked, resp_until_close, resp_none;
-    bool client_chunked;    /* we chunk-encode the body to the client */
-    char *cout;             /* bytes waiting for the client */
-    size_t cout_len, cout_sent, cout_cap;
+    bool body_ended;        /* the end of the body was given to the core */
     bool client_gone;       /* the client left; ignore_client_abort keeps us going */
     bool upstream_clean;    /* the response ended exactly: the connection may be reused */
 } hs_proxy_state;
@@ -319,10 +317,6 @@ void hs_proxy_read_head(hs_req *r);
 /* Consumes px->in per the response framing: HS_OK when the body is
  * complete, HS_AGAIN for more, HS_ERROR for a malformed body. */
 int hs_proxy_consume_in(hs_req *r);
-/* Bytes for the client, as they are. */
-int hs_proxy_cout_add(hs_proxy_state *px, const char *data, size_t n);
-/* Writes what waits for the client: HS_OK, HS_AGAIN or HS_ERROR. */
-int hs_proxy_flush_client(hs_req *r);
 void hs_proxy_relay(hs_req *r);
 void hs_proxy_relay_finished(hs_req *r);
 void hs_proxy_relay_error(hs_req *r, bool client_side);

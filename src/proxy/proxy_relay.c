@@ -10,66 +10,10 @@
 #include "proxy/proxy_internal.h"
 #include "stats/counters.h"
 
-/* ---- bytes for the client ---- */
-
-static int cout_reserve(hs_proxy_state *px, size_t n)
+/* Body bytes for the client: the core filters and frames them. */
+static int cout_body(hs_req *r, const char *data, size_t n)
 {
-    if (px->cout_len + n <= px->cout_cap)
-        return HS_OK;
-    size_t cap = px->cout_cap ? px->cout_cap : 16384;
-    while (cap < px->cout_len + n)
-        cap *= 2;
-    char *nb = realloc(px->cout, cap);
-    if (nb == NULL)
-        return HS_ERROR;
-    px->cout = nb;
-    px->cout_cap = cap;
-    return HS_OK;
-}
-
-int hs_proxy_cout_add(hs_proxy_state *px, const char *data, size_t n)
-{
-    if (px->client_gone || n == 0)
-        return HS_OK;
-    if (cout_reserve(px, n) != HS_OK)
-        return HS_ERROR;
-    memcpy(px->cout + px->cout_len, data, n);
-    px->cout_len += n;
-    return HS_OK;
-}
-
-/* Body bytes for the client, chunk-framed when we chunk. */
-static int cout_body(hs_proxy_state *px, const char *data, size_t n)
-{
-    if (n == 0 || px->client_gone)
-        return HS_OK;
-    if (!px->client_chunked)
-        return hs_proxy_cout_add(px, data, n);
-    char size[24];
-    int k = snprintf(size, sizeof(size), "%zx\r\n", n);
-    if (hs_proxy_cout_add(px, size, (size_t)k) != HS_OK || hs_proxy_cout_add(px, data, n) != HS_OK)
-        return HS_ERROR;
-    return hs_proxy_cout_add(px, "\r\n", 2);
-}
-
-int hs_proxy_flush_client(hs_req *r)
-{
-    hs_proxy_state *px = PX(r);
-    while (px->cout_sent < px->cout_len) {
-        struct iovec iov = {px->cout + px->cout_sent, px->cout_len - px->cout_sent};
-        bool first = !r->resp.started;
-        ssize_t n = hs_http_output(r, &iov, 1);
-        if (n == HS_AGAIN)
-            return HS_AGAIN;
-        if (n <= 0)
-            return HS_ERROR;
-        if (first)
-            r->resp.head_sent = r->resp.head_len;
-        px->cout_sent += (size_t)n;
-        r->resp.sent += (uint64_t)n;
-    }
-    px->cout_len = px->cout_sent = 0;
-    return HS_OK;
+    return PX(r)->client_gone ? HS_OK : hs_http_stream_body(r, data, n, false);
 }
 
 /* ---- the upstream's body ---- */
@@ -86,18 +30,18 @@ int hs_proxy_consume_in(hs_req *r)
         ssize_t left = hs_chunked_decode(&px->dec, px->in, &n);
         if (left == HS_ERROR)
             return HS_ERROR;
-        if (cout_body(px, px->in, n) != HS_OK)
+        if (cout_body(r, px->in, n) != HS_OK)
             return HS_ERROR;
         if (left >= 0) {
             px->upstream_clean = left == 0;
             rc = HS_OK;
         }
     } else if (px->resp_until_close) {
-        if (cout_body(px, px->in, px->in_len) != HS_OK)
+        if (cout_body(r, px->in, px->in_len) != HS_OK)
             return HS_ERROR;
     } else {
         size_t take = (int64_t)px->in_len < px->resp_left ? px->in_len : (size_t)px->resp_left;
-        if (cout_body(px, px->in, take) != HS_OK)
+        if (cout_body(r, px->in, take) != HS_OK)
             return HS_ERROR;
         px->resp_left -= (int64_t)take;
         if (px->resp_left == 0) {
@@ -116,10 +60,13 @@ void hs_proxy_relay_finished(hs_req *r)
     hs_proxy_state *px = PX(r);
     cur_try(px)->response_us = since_start(px);
     hs_proxy_release_upstream(px, upstream_reusable(px));
-    if (px->client_chunked && !px->client_gone && hs_proxy_cout_add(px, "0\r\n\r\n", 5) == HS_OK) {
-        px->client_chunked = false;
-        hs_proxy_relay(r);
-        return;
+    if (!px->client_gone && !px->body_ended) {
+        /* the end of the body for the client: the last chunk, a filter's tail */
+        px->body_ended = true;
+        if (hs_http_stream_body(r, NULL, 0, true) == HS_OK && hs_http_stream_pending(r)) {
+            hs_proxy_relay(r);
+            return;
+        }
     }
     bool gone = px->client_gone;
     hs_proxy_end(r);
@@ -157,7 +104,7 @@ static bool client_caught_up(hs_req *r)
     hs_proxy_state *px = PX(r);
     if (px->client_gone)
         return true;
-    int rc = hs_proxy_flush_client(r);
+    int rc = hs_http_stream_flush(r);
     if (rc == HS_AGAIN) {
         /* the client is slow: stop reading the upstream until it catches up */
         hs_http_client_deadline(r, r->loc->send_timeout, HS_END_SEND_TIMEOUT);
@@ -204,7 +151,7 @@ static void upstream_done(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
     hs_timer_cancel(&px->u->timer);
-    if (hs_proxy_flush_client(r) == HS_AGAIN && !px->client_gone) {
+    if (hs_http_stream_flush(r) == HS_AGAIN && !px->client_gone) {
         /* finish the client side first; the upstream is done */
         hs_proxy_release_upstream(px, upstream_reusable(px));
         cur_try(px)->response_us = since_start(px);

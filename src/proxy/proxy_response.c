@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "core/errlog.h"
-#include "core/version.h"
 #include "proxy/proxy_internal.h"
 
 static bool hidden_response_header(hs_str name)
@@ -26,7 +25,7 @@ static bool retry_status(hs_proxy_state *px, int status)
     return cond && (px->pc->next_upstream & cond);
 }
 
-/* Decides the framing of the body, both ways. */
+/* Decides how the upstream's body is read (the client's framing is the core's). */
 static void plan_body(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
@@ -38,51 +37,33 @@ static void plan_body(hs_req *r)
     px->resp_until_close = !px->resp_none && !h->chunked && h->content_length < 0;
     if (px->resp_chunked)
         hs_chunked_init(&px->dec);
-    bool length_known = px->resp_none || h->content_length >= 0;
-    px->client_chunked = !length_known && r->h.version == 11;
 }
 
-static int build_client_head(hs_req *r)
+/* The upstream's head becomes r->resp: its status, Content-Type, length and
+ * its other fields but the hop-by-hop ones, copied into the request's pool
+ * (px->in is reused for the body). */
+static int take_head(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
     hs_http_response *h = &px->resp;
     hs_resp *rs = &r->resp;
-    size_t cap = 512;
-    for (size_t i = 0; i < h->nheaders; i++)
-        cap += h->headers[i].name.n + h->headers[i].value.n + 4;
-    char *b = hs_palloc(r->pool, cap + h->reason.n), *p = b;
-    if (b == NULL)
+    char *copy = hs_palloc(r->pool, h->head_len);
+    if (copy == NULL || hs_fields_reserve(r->pool, &rs->headers, (uint32_t)h->nheaders + 8) != HS_OK)
         return HS_ERROR;
-    const char *text = hs_http_status_text(h->status);
-    p = PUT_LIT(p, "HTTP/1.1 ");
-    p = put_u64(p, (uint64_t)h->status);
-    *p++ = ' ';
-    p = text ? put(p, text, strlen(text)) : put(p, h->reason.p, h->reason.n);
-    p = PUT_LIT(p, "\r\n");
-    p = r->loc->server_tokens ? PUT_LIT(p, "Server: " HS_SERVER_TOKEN "\r\nDate: ") : PUT_LIT(p, "Server: hush\r\nDate: ");
-    p = put(p, hs_now.http_date, hs_now.http_date_len);
-    p = PUT_LIT(p, "\r\n");
-    for (size_t i = 0; i < h->nheaders; i++) {
-        hs_header *f = &h->headers[i];
-        if (hidden_response_header(f->name))
-            continue;
-        p = put_field(p, f->name, f->value);
-        if (f->name.n == 12 && strncasecmp(f->name.p, "Content-Type", 12) == 0)
-            rs->content_type = f->value;
-    }
-    if (h->content_length >= 0 && h->status != 304 && h->status != 204) {
-        p = PUT_LIT(p, "Content-Length: ");
-        p = put_u64(p, (uint64_t)h->content_length);
-        p = PUT_LIT(p, "\r\n");
-    } else if (px->client_chunked) {
-        p = PUT_LIT(p, "Transfer-Encoding: chunked\r\n");
-    }
-    rs->keepalive = hs_http_want_keepalive(r) && (!px->resp_until_close || px->client_chunked);
-    p = rs->keepalive ? PUT_LIT(p, "Connection: keep-alive\r\n\r\n") : PUT_LIT(p, "Connection: close\r\n\r\n");
-    rs->head = b;
-    rs->head_len = (size_t)(p - b);
+    memcpy(copy, px->in, h->head_len);
     rs->status = h->status;
+    rs->reason = (hs_str){copy + (h->reason.p - px->in), h->reason.n};
     rs->content_length = h->content_length;
+    for (size_t i = 0; i < h->nheaders; i++) {
+        hs_header f = {{copy + (h->headers[i].name.p - px->in), h->headers[i].name.n},
+                       {copy + (h->headers[i].value.p - px->in), h->headers[i].value.n}};
+        if (hidden_response_header(f.name))
+            continue;
+        if (hs_str_caseeq(f.name, HS_STR("Content-Type")))
+            rs->content_type = f.value;
+        else
+            rs->headers.v[rs->headers.n++] = f;
+    }
     return HS_OK;
 }
 
@@ -113,19 +94,13 @@ static void head_received(hs_req *r)
         return;
     hs_upstream_succeeded(px->u->server);
     plan_body(r);
-    if (!px->client_gone && build_client_head(r) != HS_OK) {
+    if (!px->client_gone && (take_head(r) != HS_OK || hs_http_stream_start(r) != HS_OK)) {
         hs_proxy_fail(r, 500, false, NULL);
         return;
     }
     size_t extra = px->in_len - h->head_len;
     memmove(px->in, px->in + h->head_len, extra);
     px->in_len = extra;
-    if (!px->client_gone) {
-        if (hs_proxy_cout_add(px, r->resp.head, r->resp.head_len) != HS_OK) {
-            hs_proxy_fail(r, 500, false, NULL);
-            return;
-        }
-    }
     if (px->in_len || px->resp_none) {
         /* the body (or all of it) came with the head: one write to the client */
         int rc = hs_proxy_consume_in(r);

@@ -291,7 +291,7 @@ void hs_proxy_upstream_event(hs_upconn *u, uint32_t events)
         hs_proxy_read_head(r);
         return;
     case PX_RELAY:
-        if (px->cout_len > px->cout_sent && !px->client_gone)
+        if (hs_http_stream_pending(r) && !px->client_gone)
             return; /* the client is behind: its EPOLLOUT resumes us */
         hs_proxy_relay(r);
         return;

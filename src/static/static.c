@@ -183,14 +183,14 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
     rs->last_modified_text = fi->last_modified;
     rs->etag = hs_static_loc_of(r->loc)->etag ? fi->etag : HS_NULL_STR;
     /* as nginx: only a full 200 advertises ranges */
-    rs->extra = rs->status == 200 ? HS_STR("Accept-Ranges: bytes\r\n") : HS_NULL_STR;
+    rs->accept_ranges = rs->status == 200;
     if (r->error_page_status == 0) {
         int cond = check_conditions(r, fi);
         if (cond == 304) {
             rs->status = 304;
             rs->content_length = -1;
             rs->content_type = HS_NULL_STR; /* as nginx: a 304 names no type */
-            rs->extra = HS_NULL_STR;
+            rs->accept_ranges = false;
             hs_http_send_response(r);
             return;
         }
@@ -208,13 +208,14 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
     }
     if (rr < 0) {
         hs_http_error_response(r, 416);
-        r->resp.extra = hs_cstr(hs_psprintf(r->pool, "Content-Range: bytes */%lld\r\n", (long long)fi->size));
+        r->resp.content_range = hs_cstr(hs_psprintf(r->pool, "bytes */%lld", (long long)fi->size));
         hs_http_send_response(r);
         return;
     }
     if (rr > 0) {
         rs->status = 206;
-        rs->extra = hs_cstr(hs_psprintf(r->pool, "Content-Range: bytes %lld-%lld/%lld\r\n",
+        rs->accept_ranges = false;
+        rs->content_range = hs_cstr(hs_psprintf(r->pool, "bytes %lld-%lld/%lld",
                                         (long long)from, (long long)to, (long long)fi->size));
         set_body(r, fi, from, to - from + 1);
     } else {

@@ -262,7 +262,10 @@ static void send_text(hs_req *r, const char *text, size_t n, const char *type)
     r->resp.body = (hs_str){body, n};
     r->resp.content_length = (int64_t)n;
     r->resp.content_type = hs_cstr(type);
-    r->resp.extra = HS_STR("Cache-Control: no-cache\r\n");
+    if (hs_fields_add(r->pool, &r->resp.headers, HS_STR("Cache-Control"), HS_STR("no-cache")) != HS_OK) {
+        hs_http_finalize(r, 500);
+        return;
+    }
     hs_http_send_response(r);
 }
 

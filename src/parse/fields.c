@@ -1,0 +1,44 @@
+/* Header field lists in a pool. */
+#include "parse/fields.h"
+
+int hs_fields_reserve(hs_pool *pool, hs_fields *f, uint32_t n)
+{
+    if (f->n + n <= f->cap)
+        return HS_OK;
+    uint32_t cap = f->cap ? f->cap * 2 : 8;
+    while (cap < f->n + n)
+        cap *= 2;
+    hs_header *v = hs_palloc(pool, cap * sizeof(*v));
+    if (v == NULL)
+        return HS_ERROR;
+    if (f->n)
+        memcpy(v, f->v, f->n * sizeof(*v));
+    f->v = v;
+    f->cap = cap;
+    return HS_OK;
+}
+
+int hs_fields_add(hs_pool *pool, hs_fields *f, hs_str name, hs_str value)
+{
+    if (hs_fields_reserve(pool, f, 1) != HS_OK)
+        return HS_ERROR;
+    f->v[f->n++] = (hs_header){name, value};
+    return HS_OK;
+}
+
+hs_header *hs_fields_find(hs_fields *f, hs_str name)
+{
+    for (uint32_t i = 0; i < f->n; i++)
+        if (hs_str_caseeq(f->v[i].name, name))
+            return &f->v[i];
+    return NULL;
+}
+
+void hs_fields_del(hs_fields *f, hs_str name)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < f->n; i++)
+        if (!hs_str_caseeq(f->v[i].name, name))
+            f->v[k++] = f->v[i];
+    f->n = k;
+}

@@ -1,0 +1,23 @@
+/* A list of header fields built in a pool (a response's header list): kept
+ * in the order fields were added, looked up by name without case. */
+#ifndef HS_PARSE_FIELDS_H
+#define HS_PARSE_FIELDS_H
+
+#include "core/pool.h"
+#include "parse/request.h"
+
+typedef struct {
+    hs_header *v;
+    uint32_t n, cap;
+} hs_fields;
+
+/* Room for n more fields; HS_OK or HS_ERROR. */
+int hs_fields_reserve(hs_pool *pool, hs_fields *f, uint32_t n);
+/* Appends a field; name and value must live as long as the list. */
+int hs_fields_add(hs_pool *pool, hs_fields *f, hs_str name, hs_str value);
+/* The first field named name, or NULL. */
+hs_header *hs_fields_find(hs_fields *f, hs_str name);
+/* Removes every field named name. */
+void hs_fields_del(hs_fields *f, hs_str name);
+
+#endif
