@@ -71,6 +71,16 @@ static inline size_t hs_u64_to_str(uint64_t v, char *out)
     return n;
 }
 
+/* Writing text into a buffer sized beforehand: copies, returns the end. */
+static inline char *hs_put(char *p, const char *s, size_t n)
+{
+    if (n)
+        memcpy(p, s, n);
+    return p + n;
+}
+#define HS_PUT_LIT(p, lit) hs_put((p), (lit), sizeof(lit) - 1)
+#define HS_PUT_STR(p, s) hs_put((p), (s).p, (s).n)
+
 static inline char hs_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c; }
 
 #endif

@@ -219,18 +219,6 @@ static int v_request_time(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return hs_var_msec(out, scratch, us / 1000);
 }
 
-/* A field name matches a variable's suffix: its '-' read as '_' (as nginx:
- * $http_x_a is X-A or x_a). */
-static bool field_is(hs_str field, const hs_str *name)
-{
-    if (field.n != name->n)
-        return false;
-    for (size_t k = 0; k < field.n; k++)
-        if ((field.p[k] == '-' ? '_' : hs_lower(field.p[k])) != hs_lower(name->p[k]))
-            return false;
-    return true;
-}
-
 /* $http_user_agent: the request header. */
 static int v_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
@@ -240,7 +228,7 @@ static int v_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     if (!r->head_done)
         return HS_DECLINED;
     for (size_t i = 0; i < r->h.nheaders; i++)
-        if (field_is(r->h.headers[i].name, name))
+        if (hs_field_is(r->h.headers[i].name, *name))
             return SET(r->h.headers[i].value);
     return HS_DECLINED;
 }
@@ -271,7 +259,7 @@ static int v_sent_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
         return SET(((hs_str){scratch, n}));
     }
     for (uint32_t i = 0; i < rs->headers.n; i++)
-        if (field_is(rs->headers.v[i].name, name))
+        if (hs_field_is(rs->headers.v[i].name, *name))
             return SET(rs->headers.v[i].value);
     return HS_DECLINED;
 }

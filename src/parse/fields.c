@@ -42,3 +42,13 @@ void hs_fields_del(hs_fields *f, hs_str name)
             f->v[k++] = f->v[i];
     f->n = k;
 }
+
+bool hs_field_is(hs_str field, hs_str suffix)
+{
+    if (field.n != suffix.n)
+        return false;
+    for (size_t k = 0; k < field.n; k++)
+        if ((field.p[k] == '-' ? '_' : hs_lower(field.p[k])) != hs_lower(suffix.p[k]))
+            return false;
+    return true;
+}

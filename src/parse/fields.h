@@ -19,5 +19,8 @@ int hs_fields_add(hs_pool *pool, hs_fields *f, hs_str name, hs_str value);
 hs_header *hs_fields_find(hs_fields *f, hs_str name);
 /* Removes every field named name. */
 void hs_fields_del(hs_fields *f, hs_str name);
+/* Is field the one a variable suffix names ($http_x_real_ip: "x_real_ip",
+ * without case, the field's '-' read as '_': X-Real-IP or x_real_ip)? */
+bool hs_field_is(hs_str field, hs_str suffix);
 
 #endif

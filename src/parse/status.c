@@ -1,5 +1,8 @@
-/* The reason phrases hush sends with each status (nginx's). */
+/* The reason phrases hush sends with each status, and its built-in error
+ * pages (nginx's). */
 #include "parse/status.h"
+
+#include <stdio.h>
 
 typedef struct {
     int code;
@@ -28,4 +31,21 @@ const char *hs_http_status_text(int status)
         if (statuses[i].code == status)
             return statuses[i].text;
     return NULL;
+}
+
+char *hs_http_error_page(hs_pool *pool, int status, const char *reason, const char *token)
+{
+    if (reason)
+        return hs_psprintf(pool,
+                           "<html>\r\n<head><title>400 %s</title></head>\r\n<body>\r\n"
+                           "<center><h1>400 Bad Request</h1></center>\r\n<center>%s</center>\r\n"
+                           "<hr><center>%s</center>\r\n</body>\r\n</html>\r\n",
+                           reason, reason, token);
+    /* nginx's page for a 401 says what is wanted */
+    const char *text = status == 401 ? "Authorization Required" : hs_http_status_text(status);
+    return hs_psprintf(pool,
+                       "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
+                       "<center><h1>%d %s</h1></center>\r\n<hr><center>%s</center>\r\n"
+                       "</body>\r\n</html>\r\n",
+                       status, text ? text : "", status, text ? text : "", token);
 }
