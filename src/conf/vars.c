@@ -1,5 +1,6 @@
 #include "conf/vars.h"
 
+#include "core/clock.h"
 #include "core/varname.h"
 
 #include <arpa/inet.h>
@@ -257,6 +258,26 @@ int hs_var_msec(hs_str *out, char *scratch, uint64_t ms)
     scratch[n++] = (char)('0' + frac % 10);
     *out = (hs_str){scratch, n};
     return HS_OK;
+}
+
+int hs_var_time_local(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)ctx, (void)d, (void)scratch;
+    *out = (hs_str){hs_now.log_local, hs_now.log_local_len};
+    return HS_OK;
+}
+
+int hs_var_time_iso8601(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)ctx, (void)d, (void)scratch;
+    *out = (hs_str){hs_now.iso8601, hs_now.iso8601_len};
+    return HS_OK;
+}
+
+int hs_var_msec_now(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)ctx, (void)d;
+    return hs_var_msec(out, scratch, hs_now.msec);
 }
 
 int hs_var_addr(hs_str *out, char *scratch, const struct sockaddr *sa)

@@ -55,6 +55,12 @@ static inline int hs_var_get_value(const hs_var_ref *v, void *ctx, hs_str *out, 
     return v->get(ctx, v->data, out, scratch);
 }
 
+/* The clock's variables, the same for every request and connection:
+ * $time_local, $time_iso8601, $msec. */
+int hs_var_time_local(void *ctx, uintptr_t d, hs_str *out, char *scratch);
+int hs_var_time_iso8601(void *ctx, uintptr_t d, hs_str *out, char *scratch);
+int hs_var_msec_now(void *ctx, uintptr_t d, hs_str *out, char *scratch);
+
 /* Getter helpers: a number into scratch, and milliseconds as "12.345". */
 int hs_var_u64(hs_str *out, char *scratch, uint64_t v);
 int hs_var_msec(hs_str *out, char *scratch, uint64_t ms);

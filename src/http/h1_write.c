@@ -1,7 +1,6 @@
 /* HTTP/1.1 output: the core's responses (head and memory body in one
  * writev, files with sendfile) and the raw bytes of handlers that frame
  * their own responses (the proxy), all through the connection's transport. */
-#include <stdio.h>
 #include <unistd.h>
 
 #include "http/internal.h"
@@ -59,28 +58,21 @@ static int write_file(hs_req *r)
 
 static void out_free(void *arg) { hs_buf_free(&((hs_req *)arg)->resp.out); }
 
-static int out_add(hs_req *r, const char *data, size_t n)
+/* A streamed response begins with its head in r->resp.out. */
+static int stream_head(hs_req *r)
 {
-    if (r->resp.out.p == NULL && hs_pool_cleanup_add(r->pool, out_free, r) != HS_OK)
+    r->resp.streamed = true;
+    if (hs_pool_cleanup_add(r->pool, out_free, r) != HS_OK)
         return HS_ERROR;
-    return hs_buf_add(&r->resp.out, data, n);
+    return hs_buf_add(&r->resp.out, r->resp.head, r->resp.head_len);
 }
 
 /* The last step of the body: HTTP/1.1 framing. */
 static int frame(hs_req *r, const char *data, size_t n, bool last)
 {
-    hs_resp *rs = &r->resp;
-    if (rs->header_only)
+    if (r->resp.header_only)
         return HS_OK;
-    if (!rs->chunked)
-        return out_add(r, data, n);
-    if (n) {
-        char size[24];
-        int k = snprintf(size, sizeof(size), "%zx\r\n", n);
-        if (out_add(r, size, (size_t)k) != HS_OK || out_add(r, data, n) != HS_OK || out_add(r, "\r\n", 2) != HS_OK)
-            return HS_ERROR;
-    }
-    return last ? out_add(r, "0\r\n\r\n", 5) : HS_OK;
+    return r->resp.chunked ? hs_chunked_encode(&r->resp.out, data, n, last) : hs_buf_add(&r->resp.out, data, n);
 }
 
 int hs_http_body_pass(hs_req *r, unsigned next, const char *data, size_t n, bool last)
@@ -93,10 +85,7 @@ int hs_http_body_pass(hs_req *r, unsigned next, const char *data, size_t n, bool
 
 int hs_http_stream_start(hs_req *r)
 {
-    r->resp.streamed = true;
-    if (hs_http_response_head(r) != HS_OK)
-        return HS_ERROR;
-    return out_add(r, r->resp.head, r->resp.head_len);
+    return hs_http_response_head(r) == HS_OK ? stream_head(r) : HS_ERROR;
 }
 
 int hs_http_stream_body(hs_req *r, const char *data, size_t n, bool last)
@@ -126,8 +115,7 @@ int hs_http_stream_flush(hs_req *r)
 int hs_h1_filter_body(hs_req *r)
 {
     hs_resp *rs = &r->resp;
-    rs->streamed = true;
-    if (out_add(r, rs->head, rs->head_len) != HS_OK)
+    if (stream_head(r) != HS_OK)
         return HS_ERROR;
     bool file = rs->file_fd >= 0 && rs->file_off < rs->file_end && !rs->header_only;
     return hs_http_body_pass(r, 0, rs->body.p, rs->body.n, !file);

@@ -97,10 +97,8 @@ struct hs_conn {
     const char *drop_rule;    /* $drop_rule of its last request, for the connection log */
 };
 
-/* The response being built and sent: the status, the fields the core
- * knows (written in nginx's order), and the list of the other header
- * fields, in order (hs_resp_header_*; in the request pool). The core adds
- * Server, Date, Content-Length or Transfer-Encoding, and Connection. */
+/* The response: its status, the fields the core knows, the list of the
+ * others (docs/internals.md, "a response filter"), and its body. */
 typedef struct {
     int status;               /* status code sent (or to log) */
     hs_str reason;            /* the text of a status hush has none for (an upstream's) */

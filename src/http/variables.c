@@ -56,29 +56,6 @@ static int v_server_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return hs_var_u64(out, scratch, (uint64_t)REQ(ctx)->conn->group->listen->port);
 }
 
-static int v_time_local(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)ctx;
-    (void)d;
-    (void)scratch;
-    return SET(((hs_str){hs_now.log_local, hs_now.log_local_len}));
-}
-
-static int v_time_iso8601(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)ctx;
-    (void)d;
-    (void)scratch;
-    return SET(((hs_str){hs_now.iso8601, hs_now.iso8601_len}));
-}
-
-static int v_msec(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)ctx;
-    (void)d;
-    return hs_var_msec(out, scratch, hs_now.msec);
-}
-
 /* Slices of the parsed head, "-" when the head never got that far. */
 static int head_slice(hs_req *r, hs_str s, hs_str *out)
 {
@@ -441,9 +418,9 @@ const hs_var_def hs_http_variables[] = {
     {"server_port", v_server_port, 0, false, true},
     {"server_name", v_server_name, 0, false, false},
     {"server_protocol", v_server_protocol, 0, false, false},
-    {"time_local", v_time_local, 0, false, true},
-    {"time_iso8601", v_time_iso8601, 0, false, true},
-    {"msec", v_msec, 0, false, true},
+    {"time_local", hs_var_time_local, 0, false, true},
+    {"time_iso8601", hs_var_time_iso8601, 0, false, true},
+    {"msec", hs_var_msec_now, 0, false, true},
     {"request", v_request, 0, false, false},
     {"request_method", v_request_method, 0, false, false},
     {"request_uri", v_request_uri, 0, false, false},

@@ -7,6 +7,8 @@
  *   ext-val      = token / quoted-string */
 #include "parse/chunked.h"
 
+#include <stdio.h>
+
 enum {
     CH_SIZE_START,   /* first hex digit of a chunk-size */
     CH_SIZE,         /* more hex digits, or what follows them */
@@ -238,4 +240,16 @@ ssize_t hs_chunked_decode(hs_chunked *d, char *buf, size_t *len)
     }
     *len = out;
     return d->state == CH_DONE ? (ssize_t)(n - in) : HS_AGAIN;
+}
+
+int hs_chunked_encode(hs_buf *out, const char *data, size_t n, bool last)
+{
+    if (n) {
+        char size[24];
+        int k = snprintf(size, sizeof(size), "%zx\r\n", n);
+        if (hs_buf_add(out, size, (size_t)k) != HS_OK || hs_buf_add(out, data, n) != HS_OK ||
+            hs_buf_add(out, "\r\n", 2) != HS_OK)
+            return HS_ERROR;
+    }
+    return last ? hs_buf_add(out, "0\r\n\r\n", 5) : HS_OK;
 }

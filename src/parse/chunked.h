@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include "core/buf.h"
 #include "core/str.h"
 
 /* Limits that keep a hostile body from making the decoder work unbounded. */
@@ -41,5 +42,9 @@ void hs_chunked_init(hs_chunked *d);
  *             still in place at buf + original *len - n.
  * Once finished, further calls consume nothing and return the whole input. */
 ssize_t hs_chunked_decode(hs_chunked *d, char *buf, size_t *len);
+
+/* The encoder: appends n bytes as one chunk (none when n is 0), then the
+ * last chunk when last. HS_OK or HS_ERROR (out of memory). */
+int hs_chunked_encode(hs_buf *out, const char *data, size_t n, bool last);
 
 #endif
