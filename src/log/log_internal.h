@@ -13,6 +13,8 @@ typedef struct {
     hs_log_format *format;  /* how they look */
     bool has_cond;          /* if=$var given */
     hs_var_ref cond;        /* skip the line when empty or "0" */
+    bool has_cond_text;     /* if= with any other value: text with variables */
+    hs_cv cond_text;        /* the same rule for it */
 } hs_log_target;
 
 /* The log settings of the http block. */

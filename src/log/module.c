@@ -48,9 +48,16 @@ int hs_log_target_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_log_ta
     } else if (hs_str_has_prefix(opt, HS_STR("if="))) {
         hs_str name;
         hs_str v = {opt.p + 3, opt.n - 3};
-        if (hs_var_scan(v, &name) != v.n || hs_var_resolve(cf, n, name, &t->cond) != HS_OK)
-            return hs_cf_error(cf, n, "invalid condition \"%s\"", opt.p);
-        t->has_cond = true;
+        if (v.n && hs_var_scan(v, &name) == v.n) { /* one variable: the quick way */
+            if (hs_var_resolve(cf, n, name, &t->cond) != HS_OK)
+                return hs_cf_error(cf, n, "invalid condition \"%s\"", opt.p);
+            t->has_cond = true;
+            return HS_OK;
+        }
+        /* any value, as nginx: text with variables, false when empty or "0" */
+        if (hs_cv_compile(cf, n, v, &t->cond_text) != HS_OK)
+            return HS_ERROR;
+        t->has_cond_text = true;
     } else {
         return HS_DECLINED;
     }
@@ -76,6 +83,11 @@ void hs_log_target_write(hs_log_target *t, hs_req *r)
         char scratch[HS_VAR_SCRATCH];
         hs_str v;
         if (hs_var_get_value(&t->cond, r, &v, scratch) != HS_OK || v.n == 0 || hs_str_eq_lit(v, "0"))
+            return;
+    }
+    if (t->has_cond_text) {
+        hs_str v;
+        if (hs_cv_eval(&t->cond_text, r, r->pool, &v) != HS_OK || v.n == 0 || hs_str_eq_lit(v, "0"))
             return;
     }
     char *p = hs_log_file_reserve(t->file, 1024);

@@ -224,9 +224,31 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
     hs_http_send_response(r);
 }
 
+/* The path of a Location, escaped as nginx escapes URIs: space, controls,
+ * bytes over 0x7e and " # % < > ? \\ ^ ` { | }. */
+static hs_str escape_path(hs_pool *pool, hs_str in)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = hs_palloc(pool, in.n * 3 + 1), *p = out;
+    if (out == NULL)
+        return in;
+    for (size_t i = 0; i < in.n; i++) {
+        unsigned char c = (unsigned char)in.p[i];
+        if (c <= ' ' || c >= 0x7f || strchr("\"#%<>?\\^`{|}", c)) {
+            *p++ = '%';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        } else {
+            *p++ = (char)c;
+        }
+    }
+    return (hs_str){out, (size_t)(p - out)};
+}
+
 static void redirect_to_dir(hs_req *r)
 {
-    hs_str path = hs_cstr(hs_psprintf(r->pool, "%.*s/%s%.*s", (int)r->uri.n, r->uri.p, r->args.n ? "?" : "",
+    hs_str uri = escape_path(r->pool, r->uri);
+    hs_str path = hs_cstr(hs_psprintf(r->pool, "%.*s/%s%.*s", (int)uri.n, uri.p, r->args.n ? "?" : "",
                                       (int)r->args.n, r->args.p));
     hs_http_error_response(r, 301);
     r->resp.location = hs_http_absolute_url(r, path);

@@ -4,6 +4,7 @@ absolute_redirect / port_in_redirect / server_name_in_redirect,
 server_tokens build, keepalive_disable / keepalive_time, limit_except, and the
 tuning sizes that are accepted and checked (pool and hash sizes)."""
 import os
+import time
 
 from conftest import req, run_hush, HUSH_BIN
 
@@ -81,6 +82,8 @@ def test_absolute_redirect_and_its_parts(hush):
     assert srv.get("/off", host="host").header("Location") == "/redirect"
     assert srv.get("/dir", host="host").header("Location") == "http://host:%d/dir/" % p
     assert srv.get("/d/sub", host="host").header("Location") == "/d/sub/"
+    os.makedirs(os.path.join(srv.html, "dir sp"))
+    assert srv.get("/dir%20sp?a=b", host="host").header("Location") == "http://host:%d/dir%%20sp/?a=b" % p
     # no Host (HTTP/1.0): the local address, as nginx
     r = srv.exchange(b"GET /r HTTP/1.0\r\n\r\n").responses()[0]
     assert r.header("Location") == "http://127.0.0.1:%d/redirect" % p
@@ -211,3 +214,28 @@ def test_limit_except_with_auth_basic(hush):
     assert srv.get("/a.txt", method="DELETE").status == 401
     r = srv.get("/a.txt", method="DELETE", headers=["Authorization: Basic dTpw"])
     assert r.status == 405      # let in by the password; the file handler refuses DELETE
+
+
+# ---- access_log if= with any value ----
+
+def test_access_log_if_any_value(hush):
+    srv = hush("""
+        log_format short '$request_uri';
+        server {
+            listen 127.0.0.1:@PORT@;
+            access_log logs/two.log short if=$arg_a$arg_b;
+            access_log logs/never.log short if=0;
+            access_log logs/always.log short if=yes;
+            access_log logs/pre.log short if=x$arg_a;
+            access_log logs/zero.log short if=$arg_a;
+            location / { return 200 ok; }
+        }""")
+    for q in ("/?a=1", "/?b=2", "/", "/?a=0", "/?a=&b=0"):
+        srv.get(q)
+    time.sleep(0.3)
+    srv.stop()
+    assert srv.log_lines("two.log") == ["/?a=1", "/?b=2"]
+    assert srv.log_lines("never.log") == []
+    assert len(srv.log_lines("always.log")) == 5
+    assert len(srv.log_lines("pre.log")) == 5
+    assert srv.log_lines("zero.log") == ["/?a=1"]
