@@ -142,16 +142,31 @@ static int listen_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const 
     l.line = n->line;
     if (hs_str_has_prefix(n->args[1], HS_STR("unix:")))
         return hs_cf_error(cf, n, "unix domain sockets are not supported in \"listen\"");
-    if (parse_address(n->args[1], &l) != HS_OK)
+    /* a port range (nginx 1.15.10): "127.0.0.1:8000-8003" listens on each */
+    hs_str a = n->args[1];
+    const char *dash = memrchr(a.p, '-', a.n), *colon = memrchr(a.p, ':', a.n);
+    const char *from = colon ? colon + 1 : a.p;
+    int hi = 0;
+    if (dash && dash > from && parse_port((hs_str){from, (size_t)(dash - from)}) > 0) {
+        hi = parse_port((hs_str){dash + 1, a.n - (size_t)(dash + 1 - a.p)});
+        a.n = (size_t)(dash - a.p);
+    } else {
+        dash = NULL; /* a host name with a '-' */
+    }
+    if (parse_address(a, &l) != HS_OK || (dash && (hi < 0 || hi < l.port)))
         return hs_cf_error(cf, n, "invalid address \"%s\" in \"listen\"", n->args[1].p);
     for (size_t i = 2; i < n->nargs; i++)
         if (listen_option(cf, n, n->args[i], &l) != HS_OK)
             return HS_ERROR;
-    set_text(&l);
-    hs_listen_conf *slot = hs_pvec_push(cf->pool, (void **)&sc->listens, &sc->nlistens, sizeof(*slot));
-    if (slot == NULL)
-        return HS_ERROR;
-    *slot = l;
+    for (int port = l.port; port <= (hi ? hi : l.port); port++) {
+        hs_listen_conf *slot = hs_pvec_push(cf->pool, (void **)&sc->listens, &sc->nlistens, sizeof(*slot));
+        if (slot == NULL)
+            return HS_ERROR;
+        *slot = l;
+        slot->port = port;
+        ((struct sockaddr_in *)&slot->addr)->sin_port = htons((uint16_t)port); /* same place in sockaddr_in6 */
+        set_text(slot);
+    }
     return HS_OK;
 }
 

@@ -21,6 +21,9 @@ static hs_static_loc *static_loc_new(hs_pool *pool)
     sl->autoindex_format = HS_UNSET;
     sl->autoindex_exact_size = HS_UNSET;
     sl->autoindex_localtime = HS_UNSET;
+    sl->cache_valid = HS_UNSET_MSEC;
+    sl->cache_min_uses = HS_UNSET;
+    sl->cache_errors = HS_UNSET;
     return sl;
 }
 
@@ -83,6 +86,21 @@ static int flag_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     return hs_set_flag(cf, n, (char *)here(cf) + d->offset, d);
 }
 
+static int msec_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    return hs_set_msec(cf, n, (char *)here(cf) + d->offset, d);
+}
+
+static int num_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    int rc = hs_set_num(cf, n, (char *)here(cf) + d->offset, d);
+    if (rc == HS_OK && *(int64_t *)((char *)here(cf) + d->offset) < 1)
+        return hs_cf_error(cf, n, "invalid value \"%s\" in \"%s\" directive", n->args[1].p, d->name);
+    return rc;
+}
+
 /* One of d->post's values into the field at d->offset. */
 static int enum_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
@@ -126,6 +144,9 @@ static const hs_directive static_directives[] = {
     {"autoindex_format", HS_CTX_HSL, HS_ARGS_1, enum_field, FIELD(autoindex_format), autoindex_formats},
     {"autoindex_exact_size", HS_CTX_HSL, HS_ARGS_1, flag_field, FIELD(autoindex_exact_size), NULL},
     {"autoindex_localtime", HS_CTX_HSL, HS_ARGS_1, flag_field, FIELD(autoindex_localtime), NULL},
+    {"open_file_cache_valid", HS_CTX_HSL, HS_ARGS_1, msec_field, FIELD(cache_valid), NULL},
+    {"open_file_cache_min_uses", HS_CTX_HSL, HS_ARGS_1, num_field, FIELD(cache_min_uses), NULL},
+    {"open_file_cache_errors", HS_CTX_HSL, HS_ARGS_1, flag_field, FIELD(cache_errors), NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -141,7 +162,8 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
     static const hs_static_loc dflt = {.index = default_index, .nindex = 1, .etag = 1,
                                        .if_modified_since = 1, .log_not_found = 1, .open_file_cache = 1,
                                        .autoindex = 0, .autoindex_format = HS_AUTOINDEX_HTML,
-                                       .autoindex_exact_size = 1, .autoindex_localtime = 0};
+                                       .autoindex_exact_size = 1, .autoindex_localtime = 0,
+                                       .cache_valid = HS_FILE_CACHE_VALID_MS, .cache_min_uses = 1};
     const hs_static_loc *p = hs_static_loc_of(parent);
     hs_static_loc **slot = (hs_static_loc **)&HS_MOD_SLOT(child->mod, &hs_static_module);
     if (*slot == NULL && p && p->try_files == NULL) {
@@ -165,6 +187,11 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
     HS_MERGE(c->autoindex_format, p->autoindex_format, dflt.autoindex_format);
     HS_MERGE(c->autoindex_exact_size, p->autoindex_exact_size, dflt.autoindex_exact_size);
     HS_MERGE(c->autoindex_localtime, p->autoindex_localtime, dflt.autoindex_localtime);
+    HS_MERGE(c->cache_valid, p->cache_valid, HS_FILE_CACHE_VALID_MS);
+    HS_MERGE(c->cache_min_uses, p->cache_min_uses, 1);
+    HS_MERGE(c->cache_errors, p->cache_errors, 0);
+    c->cache = (hs_file_cache_conf){.valid_ms = c->cache_valid, .min_uses = c->cache_min_uses,
+                                    .errors = c->cache_errors};
 }
 
 static int http_finish(hs_cf *cf, hs_http_conf *http)

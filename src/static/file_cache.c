@@ -25,6 +25,8 @@ typedef struct {
     size_t last_modified_len;
     uint64_t checked_msec; /* last stat() */
     int refs;              /* responses using data, plus one for the cache */
+    int err;               /* open_file_cache_errors: the open failed so (data NULL) */
+    int64_t uses;          /* open_file_cache_min_uses: opened so often, not kept yet (data NULL) */
 } cache_entry;
 
 static hs_hash cache;
@@ -157,25 +159,52 @@ static int open_plain(hs_pool *pool, const char *path, hs_file_info *out, bool t
     return 0;
 }
 
-int hs_file_open(hs_pool *pool, bool use_cache, const char *path, hs_file_info *out)
+/* An entry without content: a failed open (err) or a count of uses. */
+static void remember(const char *path, int err, int64_t uses)
 {
-    if (!use_cache)
+    cache_entry *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return;
+    e->err = err;
+    e->uses = uses;
+    e->checked_msec = hs_now.mono_msec;
+    e->refs = 1;
+    make_room();
+    if (hs_hash_put(&cache, hs_cstr(path), e) == HS_OK)
+        cache_count++;
+    else
+        free(e);
+}
+
+int hs_file_open(hs_pool *pool, const hs_file_cache_conf *cc, const char *path, hs_file_info *out)
+{
+    if (cc == NULL)
         return open_plain(pool, path, out, false);
     cache_entry *e = hs_hash_get(&cache, hs_cstr(path));
-    if (e && hs_now.mono_msec - e->checked_msec < HS_FILE_CACHE_VALID_MS) {
+    uint64_t age = e ? hs_now.mono_msec - e->checked_msec : 0;
+    if (e && e->err && age < (uint64_t)cc->valid_ms)
+        return e->err;
+    if (e && e->data && age < (uint64_t)cc->valid_ms) {
         fill_from_entry(pool, e, out);
         return 0;
     }
-    if (e) {
+    if (e && e->data) {
         struct stat st;
         if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && same_file(e, &st)) {
             e->checked_msec = hs_now.mono_msec;
             fill_from_entry(pool, e, out);
             return 0;
         }
-        cache_drop(path);
     }
-    return open_plain(pool, path, out, true);
+    int64_t uses = e && !e->data && !e->err && age < HS_FILE_CACHE_INACTIVE_MS ? e->uses + 1 : 1;
+    if (e)
+        cache_drop(path);
+    int err = open_plain(pool, path, out, uses >= cc->min_uses);
+    if (err && cc->errors)
+        remember(path, err, 0);
+    else if (!err && uses < cc->min_uses)
+        remember(path, 0, uses);
+    return err;
 }
 
 void hs_file_cache_clear(void)

@@ -12,6 +12,7 @@
 
 #define HS_FILE_CACHE_MAX_SIZE (32 * 1024)
 #define HS_FILE_CACHE_VALID_MS 1000
+#define HS_FILE_CACHE_INACTIVE_MS 60000 /* min_uses are counted within it */
 #define HS_FILE_CACHE_ENTRIES 1024
 
 typedef struct {
@@ -24,8 +25,19 @@ typedef struct {
     bool is_dir;      /* a directory: nothing opened */
 } hs_file_info;
 
-/* Opens path for reading. Returns 0, or an errno value. */
-int hs_file_open(hs_pool *pool, bool use_cache, const char *path, hs_file_info *out);
+/* How a location uses the cache: open_file_cache_valid (how long an entry
+ * is trusted without a stat()), open_file_cache_min_uses (uses within a
+ * minute before a file is kept), open_file_cache_errors (a failed open is
+ * remembered too). */
+typedef struct {
+    int64_t valid_ms;
+    int64_t min_uses;
+    bool errors;
+} hs_file_cache_conf;
+
+/* Opens path for reading, through the cache unless cc is NULL. Returns 0,
+ * or an errno value. */
+int hs_file_open(hs_pool *pool, const hs_file_cache_conf *cc, const char *path, hs_file_info *out);
 /* Empties the cache (each configuration the master starts workers with). */
 void hs_file_cache_clear(void);
 

@@ -289,7 +289,7 @@ static void serve(hs_req *r)
     }
     hs_file_info fi;
     const hs_static_loc *sl = hs_static_loc_of(r->loc);
-    int err = hs_file_open(r->pool, sl->open_file_cache, path.p, &fi);
+    int err = hs_file_open(r->pool, sl->open_file_cache ? &sl->cache : NULL, path.p, &fi);
     if (err) {
         int status = errno_status(err);
         if (status == 404 && sl->log_not_found)

@@ -3,6 +3,7 @@
 #ifndef HS_STATIC_STATIC_INTERNAL_H
 #define HS_STATIC_STATIC_INTERNAL_H
 
+#include "static/file_cache.h"
 #include "static/static.h"
 
 /* The module's settings of one level (http, server, location, in the
@@ -21,6 +22,10 @@ typedef struct {
     int autoindex_format;      /* hs_autoindex_format */
     int autoindex_exact_size;  /* html: sizes in bytes (on) or rounded to K/M/G */
     int autoindex_localtime;   /* html: dates in local time (on) or UTC */
+    int64_t cache_valid;       /* open_file_cache_valid, ms */
+    int64_t cache_min_uses;    /* open_file_cache_min_uses */
+    int cache_errors;          /* open_file_cache_errors */
+    hs_file_cache_conf cache;  /* the three, as the cache takes them (merged) */
 } hs_static_loc;
 
 typedef enum { HS_AUTOINDEX_HTML, HS_AUTOINDEX_JSON, HS_AUTOINDEX_JSONP, HS_AUTOINDEX_XML } hs_autoindex_format;

@@ -239,3 +239,102 @@ def test_access_log_if_any_value(hush):
     assert len(srv.log_lines("always.log")) == 5
     assert len(srv.log_lines("pre.log")) == 5
     assert srv.log_lines("zero.log") == ["/?a=1"]
+
+
+# ---- listen port ranges ----
+
+def free_range(n):
+    import random
+    import socket
+    for _ in range(50):
+        base = random.randint(20000, 60000)
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket()
+                s.bind(("127.0.0.1", p))
+                socks.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port range")
+
+
+def test_listen_port_range(hush):
+    base = free_range(3)
+    srv = hush("""access_log off;
+        server { listen 127.0.0.1:@PORT@; listen 127.0.0.1:%d-%d; location / { return 200 "$server_port"; } }
+        """ % (base, base + 2))
+    for p in (base, base + 1, base + 2):
+        srv.wait_listening(p)
+        r = srv.exchange(req("/"), port=p).responses()[0]
+        assert r.body == str(p).encode()
+
+
+def test_listen_port_range_errors(tmpconf):
+    path = os.path.join(tmpconf, "t.conf")
+    for addr, ok in (("127.0.0.1:9003-9000", False), ("127.0.0.1:9000-x", False), ("my-host-1:80", None),
+                     ("9000-9001", True), ("[::1]:9000-9001", True)):
+        with open(path, "w") as f:
+            f.write("events {}\nhttp {\nserver { listen %s; }\n}\n" % addr)
+        r = run_hush(["-t", "-p", tmpconf, "-c", path])
+        if ok is True:
+            assert r.returncode == 0, (addr, r.stderr)
+        elif ok is False:
+            assert r.returncode == 1 and 'invalid address "%s"' % addr in r.stderr, (addr, r.stderr)
+        else:   # a host name with dashes is a host name (here: unknown), never a range
+            assert "invalid address" in r.stderr or r.returncode == 0
+
+
+# ---- open_file_cache_valid, _min_uses, _errors (hush's small-file cache) ----
+
+def test_open_file_cache_valid_min_uses_errors(hush):
+    srv = srv_with(hush, """
+        location /v/ { open_file_cache_valid 30s; }
+        location /short/ { open_file_cache_valid 50ms; }
+        location /m/ { open_file_cache_valid 30s; open_file_cache_min_uses 2; }
+        location /e/ { open_file_cache_valid 30s; open_file_cache_errors on; }
+        location /n/ { open_file_cache_valid 30s; }
+    """)
+    for d in ("v", "short", "m"):
+        srv.write(d + "/f.txt", "A")
+    # valid 30s: a change is not seen while the entry is trusted
+    assert srv.get("/v/f.txt").body == b"A"
+    srv.write("v/f.txt", "BB")
+    assert srv.get("/v/f.txt").body == b"A"
+    # valid 50ms: seen once it expired
+    assert srv.get("/short/f.txt").body == b"A"
+    srv.write("short/f.txt", "BB")
+    time.sleep(0.2)
+    assert srv.get("/short/f.txt").body == b"BB"
+    # min_uses 2: kept from the second use on
+    assert srv.get("/m/f.txt").body == b"A"
+    srv.write("m/f.txt", "BB")
+    assert srv.get("/m/f.txt").body == b"BB"
+    srv.write("m/f.txt", "CCC")
+    assert srv.get("/m/f.txt").body == b"BB"
+    # errors on: a missing file stays missing while the entry is trusted
+    assert srv.get("/e/f.txt").status == 404
+    srv.write("e/f.txt", "A")
+    assert srv.get("/e/f.txt").status == 404
+    # errors off (the default): not remembered
+    assert srv.get("/n/f.txt").status == 404
+    srv.write("n/f.txt", "A")
+    assert srv.get("/n/f.txt").body == b"A"
+
+
+def test_open_file_cache_directives_checked(tmpconf):
+    path = os.path.join(tmpconf, "t.conf")
+    for line, err in (("open_file_cache_valid 1m;", None), ("open_file_cache_min_uses 2;", None),
+                      ("open_file_cache_errors on;", None), ("open_file_cache_min_uses 0;", 'invalid value "0"'),
+                      ("open_file_cache_valid soon;", "t.conf:3:"), ("open_file_cache_errors 1;", "t.conf:3:")):
+        with open(path, "w") as f:
+            f.write("events {}\nhttp {\n%s\nserver { listen 127.0.0.1:1; }\n}\n" % line)
+        r = run_hush(["-t", "-p", tmpconf, "-c", path])
+        if err is None:
+            assert r.returncode == 0, (line, r.stderr)
+        else:
+            assert r.returncode == 1 and err in r.stderr, (line, r.stderr)
