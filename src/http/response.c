@@ -57,10 +57,12 @@ static char *put_known(char *p, hs_req *r)
     if (rs->chunked)
         p = HS_PUT_LIT(p, "Transfer-Encoding: chunked\r\n");
     p = rs->keepalive ? HS_PUT_LIT(p, "Connection: keep-alive\r\n") : HS_PUT_LIT(p, "Connection: close\r\n");
-    if (rs->etag.n)
-        p = PUT_FIELD(p, "ETag", rs->etag);
+    /* nginx's list order: the challenge was added (access phase) before
+     * the ETag of a page served for the 401 */
     if (rs->www_authenticate.n)
         p = PUT_FIELD(p, "WWW-Authenticate", rs->www_authenticate);
+    if (rs->etag.n)
+        p = PUT_FIELD(p, "ETag", rs->etag);
     return p;
 }
 

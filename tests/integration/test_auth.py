@@ -302,3 +302,48 @@ def test_readme_example(hush):
         r = raw_exchange(srv.port, req("/admin/", headers=[basic("ann", "guess")]), "127.0.0.5")
         assert r.startswith(b"HTTP/1.1 401") and b'WWW-Authenticate: Basic realm="Admin area"' in r
     assert raw_exchange(srv.port, req("/admin/", headers=[basic("ann", "hunter2")]), "127.0.0.5") == b""
+
+
+# ---- a page for the 401 keeps the challenge, as nginx ----
+
+PAGES = """
+server {
+    listen 127.0.0.1:@PORT@;
+    server_name localhost;
+    root @DIR@/html;
+    error_page 401 /401.html;
+    location = /401.html { }
+    location /p/ { auth_basic "R"; auth_basic_user_file @DIR@/htpasswd; }
+    location /q/ { error_page 401 =200 /401.html; auth_basic "Q"; auth_basic_user_file @DIR@/htpasswd; }
+}
+"""
+
+
+def head_and_body(data):
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = [l for l in head.decode("latin-1").split("\r\n") if not l.startswith(("Date:", "Server:"))]
+    return lines, body
+
+
+@pytest.mark.skipif(not HAVE_NGINX, reason="nginx is not installed")
+def test_error_page_for_401_as_nginx(hush):
+    srv = hush(PAGES, start=False)
+    srv.write("401.html", "please log in\n")
+    srv.write("p/index.html", "secret\n")
+    with open(os.path.join(srv.dir, "htpasswd"), "w") as f:
+        f.write("u:{PLAIN}pw\n")
+    srv.start()
+    ng_dir = tempfile.mkdtemp(prefix="hush-ng-")
+    ng = Nginx(ng_dir, PAGES.replace("@DIR@", srv.dir)).start()
+    try:
+        for path in ("/p/", "/q/"):
+            for method in ("GET", "HEAD"):
+                data = req(path, method=method)
+                got, want = head_and_body(raw_exchange(srv.port, data)), head_and_body(ng.exchange(data))
+                assert got == want, (path, method)
+        got = head_and_body(raw_exchange(srv.port, req("/p/")))
+        assert got[0][0] == "HTTP/1.1 401 Unauthorized" and 'WWW-Authenticate: Basic realm="R"' in got[0]
+        assert got[1] == b"please log in\n"
+    finally:
+        ng.stop()
+        shutil.rmtree(ng_dir, ignore_errors=True)
