@@ -42,7 +42,9 @@ char *hs_http_error_page(hs_pool *pool, int status, const char *reason, const ch
                            "<hr><center>%s</center>\r\n</body>\r\n</html>\r\n",
                            reason, reason, token);
     /* nginx's page for a 401 says what is wanted */
-    const char *text = status == 401 ? "Authorization Required" : hs_http_status_text(status);
+    /* nginx's 401 page says what is wanted; its 302 page says "Found"
+     * under a "302 Moved Temporarily" status line */
+    const char *text = status == 401 ? "Authorization Required" : status == 302 ? "Found" : hs_http_status_text(status);
     return hs_psprintf(pool,
                        "<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n"
                        "<center><h1>%d %s</h1></center>\r\n<hr><center>%s</center>\r\n"
