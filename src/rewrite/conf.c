@@ -81,9 +81,9 @@ static int replacement(hs_cf *cf, const hs_conf_node *n, hs_str text, rw_rewrite
     const char *q = memchr(text.p, '?', text.n);
     hs_str uri = q ? (hs_str){text.p, (size_t)(q - text.p)} : text;
     rw->has_args = q != NULL;
-    if (hs_cv_compile(cf, n, hs_pstr(cf->pool, uri), &rw->uri) != HS_OK)
+    if (rw_tpl_compile(cf, n, uri, &rw->uri) != HS_OK)
         return HS_ERROR;
-    if (q && hs_cv_compile(cf, n, hs_pstr(cf->pool, (hs_str){q + 1, text.n - uri.n - 1}), &rw->args) != HS_OK)
+    if (q && rw_tpl_compile(cf, n, (hs_str){q + 1, text.n - uri.n - 1}, &rw->args) != HS_OK)
         return HS_ERROR;
     return HS_OK;
 }

@@ -103,8 +103,10 @@ int rw_rewrite_run(hs_req *r, const rw_rewrite *op, bool log)
     r->ncaptures = m;
     r->capture_subject = subject;
     hs_str uri, args = HS_NULL_STR;
-    if (hs_cv_eval(&op->uri, r, r->pool, &uri) != HS_OK ||
-        (op->has_args && hs_cv_eval(&op->args, r, r->pool, &args) != HS_OK)) {
+    bool quoted = memchr(r->h.path.p, '%', r->h.path.n) || memchr(r->h.path.p, '+', r->h.path.n);
+    const uint32_t *esc_uri = quoted && op->redirect ? rw_escape_path : NULL;
+    if (rw_tpl_eval(&op->uri, r, esc_uri, &uri) != HS_OK ||
+        (op->has_args && rw_tpl_eval(&op->args, r, quoted ? rw_escape_args : NULL, &args) != HS_OK)) {
         hs_http_finalize(r, 500);
         return HS_DONE;
     }

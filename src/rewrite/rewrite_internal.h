@@ -40,12 +40,31 @@ typedef enum { RW_OP_IF, RW_OP_REWRITE, RW_OP_SET, RW_OP_RETURN, RW_OP_BREAK } r
 
 typedef enum { RW_FLAG_NONE, RW_FLAG_LAST, RW_FLAG_BREAK, RW_FLAG_REDIRECT, RW_FLAG_PERMANENT } rw_flag;
 
+/* A rewrite's replacement: text, $1..$9 (escaped as nginx when the
+ * request's path came escaped), other variables (template.c). */
+enum { RW_PART_LIT, RW_PART_CAP, RW_PART_VAR };
+typedef struct {
+    uint8_t kind;
+    uint8_t cap;        /* RW_PART_CAP: 1..9 */
+    hs_str lit;         /* RW_PART_LIT */
+    hs_var_ref var;     /* RW_PART_VAR */
+} rw_part;
+typedef struct {
+    rw_part *parts;
+    size_t n;
+} rw_tpl;
+
+int rw_tpl_compile(hs_cf *cf, const hs_conf_node *n, hs_str text, rw_tpl *t);
+/* The replacement for r; captures escaped by the bitmap esc (NULL: as they are). */
+int rw_tpl_eval(const rw_tpl *t, hs_req *r, const uint32_t *esc, hs_str *out);
+extern const uint32_t rw_escape_path[8], rw_escape_args[8];
+
 /* rewrite REGEX REPLACEMENT [flag] */
 typedef struct {
     hs_regex *regex;
     hs_str pattern;     /* as written, for rewrite_log */
-    hs_cv uri;          /* the replacement up to its first literal '?' */
-    hs_cv args;         /* what follows that '?' */
+    rw_tpl uri;         /* the replacement up to its first literal '?' */
+    rw_tpl args;        /* what follows that '?' */
     bool has_args;      /* the replacement has a '?' */
     bool add_args;      /* the request's args are appended (no '?' at its end) */
     bool redirect;      /* redirect, permanent, or an http://, https://, $scheme replacement */

@@ -433,3 +433,26 @@ def test_readme_rewrite_example(hush):
     assert (r.status, r.header("Location")) == (301, "https://example.com/x"), r
     assert srv.get("/private/").status == 404
     assert srv.wait_error_log(r'\[notice\] .*"\^/old/\(\.\*\)\$" matches "/old/a"')
+
+
+ESCAPES = LOG + """
+server {
+    listen 127.0.0.1:@PORT@;
+    default_type text/plain;
+    location /perm/ { rewrite ^/perm/(.*)$ /new/$1 permanent; }
+    location /last/ { rewrite ^/last/(.*)$ /new/$1 last; }
+    location /q/ { rewrite ^/q/(.*)$ /new/x?q=$1 last; }
+    location /qr/ { rewrite ^/qr/(.*)$ /new/x?q=$1 redirect; }
+    location /new/ { return 200 "uri=$uri args=$args\\n"; }
+}
+"""
+
+
+@needs_nginx
+def test_captures_escaped_again_as_nginx(hush, nginx_beside):
+    # a request path that came escaped has its captures escaped again in a
+    # redirect and in arguments (not in an internal $uri), byte by byte as nginx
+    srv, ngx = start_both(hush, nginx_beside, ESCAPES)
+    paths = ["/%s/a%%%02Xb" % (kind, c) for c in list(range(0x20, 0x80)) + [0x01, 0xd1, 0xff] if c != 0x2f
+             for kind in ("perm", "last", "q", "qr")]
+    compare(srv, ngx, paths + ["/perm/a+b", "/q/a+b", "/qr/a+b&c", "/q/plain", "/qr/pl&in?o=1", "/perm/%D1%8F"])
