@@ -174,6 +174,9 @@ struct hs_req {
                                  rewrite): `internal;` locations take it */
     bool uri_changed;         /* $uri is no longer the client's path: the proxy sends
                                  $uri and $args instead of the request target */
+    bool location_stale;      /* $uri was rewritten and the request stayed in its
+                                 location (rewrite ... break): proxy_pass sends $uri
+                                 whole, without its URI part (nginx's valid_location) */
     const struct hs_handler *handler; /* the content handler a phase hook chose
                                  (return), instead of its location's; NULL none */
     bool head_done;           /* the head was parsed */

@@ -137,6 +137,7 @@ static void run_from(hs_req *r, hs_phase p, uint8_t from)
         __attribute__((fallthrough));
     case HS_PHASE_FIND_LOCATION:
         r->loc = hs_http_find_location(r, r->srv->loc, r->uri);
+        r->location_stale = false;
         __attribute__((fallthrough));
     default:
         hs_http_run_location(r);

@@ -33,11 +33,12 @@ static hs_str upstream_uri(hs_req *r, hs_proxy_conf *pc)
     }
     hs_str rest = r->uri;
     hs_loc_conf *lc = r->loc;
-    if (pc->has_uri && (lc->match == HS_LOC_PREFIX || lc->match == HS_LOC_NOREGEX || lc->match == HS_LOC_EXACT) &&
+    bool replace = pc->has_uri && !r->location_stale;
+    if (replace && (lc->match == HS_LOC_PREFIX || lc->match == HS_LOC_NOREGEX || lc->match == HS_LOC_EXACT) &&
         hs_str_has_prefix(rest, lc->name))
         rest = (hs_str){rest.p + lc->name.n, rest.n - lc->name.n};
     char *out = hs_palloc(r->pool, pc->uri.n + rest.n * 3 + r->args.n + 2), *p = out;
-    if (pc->has_uri) {
+    if (replace) {
         memcpy(p, pc->uri.p, pc->uri.n);
         p += pc->uri.n;
     }

@@ -16,25 +16,30 @@ static void return_send(hs_req *r)
         hs_http_finalize(r, 500);
         return;
     }
-    /* an error page's status is what goes out, as nginx's err_status */
-    int status = hs_http_response_status(r, rt->code);
     if (is_redirect(rt->code) && text.p) {
-        hs_http_error_response(r, status);
-        if (text.n && text.p[0] == '/')
-            text = hs_http_absolute_url(r, text);
-        r->resp.location = text;
-        hs_http_send_response(r);
+        /* as nginx: the Location is set and the code finalizes, so that an
+         * error_page for it applies (and keeps the Location) */
+        r->resp.location = text.n && text.p[0] == '/' ? hs_http_absolute_url(r, text) : text;
+        hs_http_finalize(r, rt->code);
         return;
     }
     if (text.p == NULL && rt->code >= 400) {
         hs_http_finalize(r, rt->code);
         return;
     }
-    hs_http_error_response(r, status);
+    hs_http_error_response(r, rt->code);
     if (text.p) {
         r->resp.body = text;
         r->resp.content_length = (int64_t)text.n;
         r->resp.content_type = r->loc->default_type;
+    }
+    /* in an error page, the error's status is what goes out (nginx's
+     * err_status), with this response's body */
+    int status = hs_http_response_status(r, rt->code);
+    if (status != rt->code) {
+        r->resp.status = status;
+        if (r->resp.content_length < 0)
+            r->resp.content_length = 0;
     }
     hs_http_send_response(r);
 }

@@ -20,12 +20,55 @@ static hs_str join_args(hs_req *r, hs_str own, bool has_own, bool add, char sep)
     return hs_cstr(hs_psprintf(r->pool, "%.*s%c%.*s", (int)own.n, own.p, sep, (int)r->args.n, r->args.p));
 }
 
+static int hex_value(char c)
+{
+    c = (char)(c | 0x20);
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* nginx decodes a rewrite's redirect up to its first '?' (written or
+ * decoded): an escape of a byte above '%' and below DEL becomes the byte;
+ * lower ones (CR, LF, space) and non-ASCII stay escaped. An invalid escape
+ * is dropped as there: "%zz" leaves "zz", "%4z" nothing. */
+static size_t unescape_redirect(char *p, size_t n)
+{
+    size_t in = 0, out = 0;
+    while (in < n && p[in] != '?') {
+        if (p[in] != '%') {
+            p[out++] = p[in++];
+            continue;
+        }
+        int hi = in + 1 < n ? hex_value(p[in + 1]) : -1, lo = in + 2 < n ? hex_value(p[in + 2]) : -1;
+        if (hi < 0 || lo < 0) {
+            if (hi < 0 && in + 1 < n)
+                p[out++] = p[in + 1]; /* the byte after a lone '%' stays, as a plain byte */
+            in = hi < 0 ? in + 2 : in + 3;
+            continue;
+        }
+        int c = hi * 16 + lo;
+        if (c > '%' && c < 0x7f) {
+            p[out++] = (char)c;
+        } else {
+            memmove(p + out, p + in, 3);
+            out += 3;
+        }
+        in += 3;
+        if (c == '?')
+            break;
+    }
+    if (in > n)
+        in = n;
+    memmove(p + out, p + in, n - in);
+    return out + n - in;
+}
+
 static int redirect(hs_req *r, const rw_rewrite *op, hs_str uri, hs_str args, bool log)
 {
-    hs_str more = join_args(r, HS_NULL_STR, false, op->add_args, '&');
-    char *url = hs_psprintf(r->pool, "%.*s%s%.*s%s%.*s", (int)uri.n, uri.p, op->has_args ? "?" : "",
-                            (int)args.n, args.p, more.n ? (op->has_args ? "&" : "?") : "", (int)more.n, more.p);
-    hs_str loc = hs_cstr(url);
+    char *url = hs_psprintf(r->pool, "%.*s%s%.*s", (int)uri.n, uri.p, op->has_args ? "?" : "", (int)args.n, args.p);
+    hs_str loc = {url, unescape_redirect(url, strlen(url))};
+    if (op->add_args && r->args.n)
+        loc = hs_cstr(hs_psprintf(r->pool, "%.*s%c%.*s", (int)loc.n, loc.p, op->has_args ? '&' : '?',
+                                  (int)r->args.n, r->args.p));
     if (log)
         rw_log(r, "rewritten redirect: \"%.*s\"", (int)loc.n, loc.p);
     hs_http_error_response(r, op->flag == RW_FLAG_PERMANENT ? 301 : 302);
@@ -104,7 +147,7 @@ int rw_rewrite_run(hs_req *r, const rw_rewrite *op, bool log)
     r->capture_subject = subject;
     hs_str uri, args = HS_NULL_STR;
     bool quoted = memchr(r->h.path.p, '%', r->h.path.n) || memchr(r->h.path.p, '+', r->h.path.n);
-    const uint32_t *esc_uri = quoted && op->redirect ? rw_escape_path : NULL;
+    const uint32_t *esc_uri = quoted && op->redirect ? rw_escape_args : NULL;
     if (rw_tpl_eval(&op->uri, r, esc_uri, &uri) != HS_OK ||
         (op->has_args && rw_tpl_eval(&op->args, r, quoted ? rw_escape_args : NULL, &args) != HS_OK)) {
         hs_http_finalize(r, 500);

@@ -57,7 +57,7 @@ typedef struct {
 int rw_tpl_compile(hs_cf *cf, const hs_conf_node *n, hs_str text, rw_tpl *t);
 /* The replacement for r; captures escaped by the bitmap esc (NULL: as they are). */
 int rw_tpl_eval(const rw_tpl *t, hs_req *r, const uint32_t *esc, hs_str *out);
-extern const uint32_t rw_escape_path[8], rw_escape_args[8];
+extern const uint32_t rw_escape_args[8];
 
 /* rewrite REGEX REPLACEMENT [flag] */
 typedef struct {

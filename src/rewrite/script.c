@@ -53,6 +53,7 @@ static int run_script(hs_req *r, const rw_loc *rl, bool *changed)
             rw_return_run(r, &op->u.ret);
             return HS_DONE;
         case RW_OP_BREAK:
+            r->location_stale |= *changed;
             *changed = false;
             return HS_OK;
         default: {
@@ -61,6 +62,7 @@ static int run_script(hs_req *r, const rw_loc *rl, bool *changed)
                 return HS_DONE;
             if (rc == HS_OK) {
                 *changed = op->u.rw.flag != RW_FLAG_BREAK;
+                r->location_stale |= op->u.rw.flag == RW_FLAG_BREAK;
                 if (op->u.rw.flag == RW_FLAG_LAST || op->u.rw.flag == RW_FLAG_BREAK)
                     return HS_OK;
             }

@@ -1,16 +1,15 @@
 /* The replacement of a rewrite: literal text, the captures $1..$9 of its
  * regex, and other variables. As nginx: when the request's path came
- * escaped (a '%' or a '+' in it), the captures copied into a redirect's
- * path, or into arguments, are escaped again, so that "/old/a%20b" becomes
+ * escaped (a '%' or a '+' in it), the captures copied into a redirect or
+ * into arguments are escaped again, so that "/old/a%20b" becomes
  * "Location: /new/a%20b" and "?q=a%26b" stays one argument. */
 #include "core/varname.h"
 #include "rewrite/rewrite_internal.h"
 
-/* Bytes escaped, one bit each (nginx 1.22's observed choice): in a
- * redirect's path " # % and space; in arguments also & + ; < > ? \ ^ `
- * { | }; control and non-ASCII bytes in both. */
-const uint32_t rw_escape_path[8] = {0xffffffff, 0x0000002d, 0x00000000, 0x80000000,
-                                    0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff};
+/* The bytes nginx escapes in arguments (NGX_ESCAPE_ARGS), one bit each:
+ * space " # % & + ; < > ? \ ^ ` { | }, control and non-ASCII bytes. A
+ * redirect is then decoded up to its '?' (replace.c), which leaves space,
+ * " # % and the rest escaped in its path, as nginx 1.22. */
 const uint32_t rw_escape_args[8] = {0xffffffff, 0xd800086d, 0x50000000, 0xb8000001,
                                     0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff};
 

@@ -456,3 +456,47 @@ def test_captures_escaped_again_as_nginx(hush, nginx_beside):
     paths = ["/%s/a%%%02Xb" % (kind, c) for c in list(range(0x20, 0x80)) + [0x01, 0xd1, 0xff] if c != 0x2f
              for kind in ("perm", "last", "q", "qr")]
     compare(srv, ngx, paths + ["/perm/a+b", "/q/a+b", "/qr/a+b&c", "/q/plain", "/qr/pl&in?o=1", "/perm/%D1%8F"])
+
+
+ERROR_PAGES = LOG + """
+server {
+    listen 127.0.0.1:@PORT@;
+    default_type text/plain;
+    location /e405r200 { error_page 405 /r200; return 405; }
+    location /e405r204 { error_page 405 /r204; return 405; }
+    location /e405r200t { error_page 405 /r200t; return 405; }
+    location /e302r200t { error_page 302 /r200t; return 302 "first"; }
+    location /e405r302 { error_page 405 /r302; return 405; }
+    location /r200 { return 200; }
+    location /r204 { return 204; }
+    location /r200t { return 200 "text"; }
+    location /r302 { return 302 "http://example.com/x"; }
+    location /t1 { rewrite ^ $arg_r? redirect; }
+    location /t4 { rewrite ^(.*) http://example.com$1 redirect; }
+    location /t5 { rewrite ^ http://example.com/blah%20%3Fblah%zz%0a redirect; }
+    location /u/a { rewrite ^ http://e.com/a%zzb%41 redirect; }
+    location /u/b { rewrite ^ http://e.com/a%3Fb%41%zz redirect; }
+    location /u/c { rewrite ^ http://e.com/a%4zb%41%b%41 redirect; }
+    location /u/e { rewrite ^ http://e.com/a%41%3f%42?x%41 redirect; }
+    location /u/g { rewrite ^ http://e.com/a% redirect; }
+    location /brk { rewrite ^ /r200t; break; proxy_pass http://127.0.0.1:@PORT@/r204; }
+    location /brk2 { rewrite ^/brk2(.*)$ /r200t$1 break; proxy_pass http://127.0.0.1:@PORT@/r204/; }
+}
+"""
+
+
+@needs_nginx
+def test_return_in_error_pages_and_redirect_unescaping_as_nginx(hush, nginx_beside):
+    # nginx's own rewrite.t and rewrite_unescape.t cases: an error page's
+    # status goes out with the return's body; a redirect code finalizes (its
+    # error_page applies, the Location kept); a rewrite's redirect is decoded
+    # up to its '?'; rewrite then break makes proxy_pass send $uri whole
+    srv, ngx = start_both(hush, nginx_beside, ERROR_PAGES)
+    compare(srv, ngx, ["/e405r200", "/e405r204", "/e405r200t", "/e302r200t", "/e405r302",
+                       "/t1?r=http%3A%2F%2Fexample.com%2F%3Ffrom", "/t1?r=http%3A%2F%2Fexample.com%0D%0Asplit",
+                       "/t4/blah%20%3Fblah", "/t4/a+b", "/t5", "/t5?arg=1", "/u/a", "/u/b", "/u/c", "/u/e", "/u/g"])
+    h, n = both(srv, ngx, req("/e302r200t"))
+    assert h.header("Location") == n.header("Location") == "first"
+    for p in ("/brk", "/brk2/x"):
+        h, n = both(srv, ngx, req(p))
+        assert (h.status, h.body) == (n.status, n.body) == (200, b"text"), (p, h, n)
