@@ -41,7 +41,6 @@ char *hs_http_error_page(hs_pool *pool, int status, const char *reason, const ch
                            "<center><h1>400 Bad Request</h1></center>\r\n<center>%s</center>\r\n"
                            "<hr><center>%s</center>\r\n</body>\r\n</html>\r\n",
                            reason, reason, token);
-    /* nginx's page for a 401 says what is wanted */
     /* nginx's 401 page says what is wanted; its 302 page says "Found"
      * under a "302 Moved Temporarily" status line */
     const char *text = status == 401 ? "Authorization Required" : status == 302 ? "Found" : hs_http_status_text(status);
