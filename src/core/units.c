@@ -72,7 +72,10 @@ int64_t hs_parse_msec(hs_str s)
         while (i < s.n && s.p[i] == ' ')
             i++;
         size_t start = i;
-        while (i < s.n && s.p[i] != ' ')
+        /* one term: digits, then its unit's letters ("1h30m" is two terms, as nginx) */
+        while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9')
+            i++;
+        while (i < s.n && s.p[i] != ' ' && (s.p[i] < '0' || s.p[i] > '9'))
             i++;
         if (i == start)
             break;

@@ -101,7 +101,7 @@ struct hs_conn {
  * others (docs/internals.md, "a response filter"), and its body. */
 typedef struct {
     int status;               /* status code sent (or to log) */
-    hs_str reason;            /* the text of a status hush has none for (an upstream's) */
+    hs_str reason;            /* the status text when not hush's own (an upstream's, as nginx) */
     hs_str content_type;      /* Content-Type, empty for none */
     int64_t content_length;   /* -1 unknown: chunked for HTTP/1.1, else until close */
     time_t last_modified;     /* -1 none */

@@ -10,9 +10,9 @@ static bool status_has_body(int status) { return status >= 200 && status != 204 
 
 static char *put_status_line(char *p, int status, hs_str reason)
 {
-    if (status == 200)
+    if (status == 200 && reason.n == 0)
         return HS_PUT_LIT(p, "HTTP/1.1 200 OK\r\n");
-    const char *text = hs_http_status_text(status);
+    const char *text = reason.n ? NULL : hs_http_status_text(status);
     p = HS_PUT_LIT(p, "HTTP/1.1 ");
     p += hs_u64_to_str((uint64_t)(status > 0 && status < 1000 ? status : 500), p);
     *p++ = ' ';

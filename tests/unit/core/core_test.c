@@ -73,6 +73,9 @@ static void test_units(void)
     CHECK_INT(hs_parse_msec(HS_STR("500ms")), 500);
     CHECK_INT(hs_parse_msec(HS_STR("2m")), 120000);
     CHECK_INT(hs_parse_msec(HS_STR("1h 30m")), 5400000);
+    CHECK_INT(hs_parse_msec(HS_STR("1h30m")), 5400000); /* nginx: terms need no space */
+    CHECK_INT(hs_parse_msec(HS_STR("15h30m10s")), 55810000);
+    CHECK_INT(hs_parse_msec(HS_STR("1hx")), -1);
     CHECK_INT(hs_parse_msec(HS_STR("1d")), 86400000);
     CHECK_INT(hs_parse_msec(HS_STR("5x")), -1);
     CHECK_INT(hs_parse_msec(HS_STR("")), -1);

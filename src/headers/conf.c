@@ -1,0 +1,219 @@
+/* The headers module's directives and record: add_header (a level that
+ * has its own does not inherit its parent's, as nginx), expires, charset,
+ * charset_types, source_charset; the filter is registered only when some
+ * level uses them. */
+#include "core/units.h"
+#include "headers/headers_internal.h"
+
+static hd_loc *all_levels; /* every level's settings of the http block being read */
+
+/* The settings of the level being read, created by its first directive. */
+static hd_loc *here(hs_cf *cf)
+{
+    hs_loc_conf *lc = cf->level[HS_LEVEL_LOC];
+    hd_loc **slot = (hd_loc **)&HS_MOD_SLOT(lc->mod, &hs_headers_module);
+    if (*slot == NULL && (*slot = hs_pcalloc(cf->pool, sizeof(hd_loc))) != NULL) {
+        (*slot)->expires = HD_EXP_UNSET;
+        (*slot)->next = all_levels;
+        all_levels = *slot;
+    }
+    return *slot;
+}
+
+static int no_variables(hs_cf *cf, const hs_conf_node *n, hs_str v)
+{
+    if (memchr(v.p, '$', v.n))
+        return hs_cf_error(cf, n, "variables in \"%s\" are not supported", n->args[0].p);
+    return HS_OK;
+}
+
+static int add_header(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf, (void)d;
+    hd_loc *c = here(cf);
+    if (c == NULL)
+        return hs_cf_error(cf, n, "out of memory");
+    if (n->nargs == 4 && !hs_str_eq_lit(n->args[3], "always"))
+        return hs_cf_error(cf, n, "invalid parameter \"%s\"", n->args[3].p);
+    hd_add *v = hs_palloc(cf->pool, (c->nadds + 1) * sizeof(*v));
+    if (v == NULL)
+        return hs_cf_error(cf, n, "out of memory");
+    if (c->nadds)
+        memcpy(v, c->adds, c->nadds * sizeof(*v));
+    hd_add *a = &v[c->nadds];
+    a->name = n->args[1];
+    a->always = n->nargs == 4;
+    c->adds = v;
+    c->nadds++;
+    c->adds_here = true;
+    return hs_cv_compile(cf, n, n->args[2], &a->value);
+}
+
+/* nginx's forms: TIME, -TIME, @TIME (a time of day), modified TIME, epoch, max, off. */
+static int parse_expires(hs_cf *cf, const hs_conf_node *n, hd_loc *c, hs_str v)
+{
+    if (hs_str_eq_lit(v, "epoch") || hs_str_eq_lit(v, "max") || hs_str_eq_lit(v, "off")) {
+        c->expires = v.p[0] == 'e' ? HD_EXP_EPOCH : v.p[1] == 'a' ? HD_EXP_MAX : HD_EXP_OFF;
+        return HS_OK;
+    }
+    bool minus = false;
+    if (v.n && v.p[0] == '@') {
+        if (c->expires == HD_EXP_MODIFIED)
+            return hs_cf_error(cf, n, "daily time cannot be used with \"modified\" parameter");
+        c->expires = HD_EXP_DAILY;
+        v = (hs_str){v.p + 1, v.n - 1};
+    } else if (v.n && (v.p[0] == '+' || v.p[0] == '-')) {
+        minus = v.p[0] == '-';
+        v = (hs_str){v.p + 1, v.n - 1};
+    }
+    int64_t ms = hs_parse_msec(v);
+    if (ms < 0 || ms % 1000)
+        return hs_cf_error(cf, n, "invalid value");
+    c->expires_time = ms / 1000;
+    if (c->expires == HD_EXP_DAILY && c->expires_time > 24 * 60 * 60)
+        return hs_cf_error(cf, n, "daily time value must be less than 24 hours");
+    if (minus)
+        c->expires_time = -c->expires_time;
+    return HS_OK;
+}
+
+static int expires(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf, (void)d;
+    hd_loc *c = here(cf);
+    if (c == NULL)
+        return hs_cf_error(cf, n, "out of memory");
+    if (c->expires != HD_EXP_UNSET)
+        return hs_cf_error(cf, n, "\"expires\" directive is duplicate");
+    c->expires = HD_EXP_ACCESS;
+    if (n->nargs == 3) {
+        if (!hs_str_eq_lit(n->args[1], "modified"))
+            return hs_cf_error(cf, n, "invalid value");
+        c->expires = HD_EXP_MODIFIED;
+    }
+    hs_str v = n->args[n->nargs - 1];
+    if (no_variables(cf, n, v) != HS_OK)
+        return HS_ERROR;
+    return parse_expires(cf, n, c, v);
+}
+
+static int charset(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf, (void)d;
+    hd_loc *c = here(cf);
+    if (c == NULL)
+        return hs_cf_error(cf, n, "out of memory");
+    bool source = n->args[0].p[0] == 's';
+    if (source ? c->source_node != NULL : c->charset_set)
+        return hs_cf_error(cf, n, "\"%s\" directive is duplicate", n->args[0].p);
+    if (no_variables(cf, n, n->args[1]) != HS_OK)
+        return HS_ERROR;
+    if (source) {
+        c->source = n->args[1];
+        c->source_node = n;
+        return HS_OK;
+    }
+    c->charset = hs_str_eq_lit(n->args[1], "off") ? (hs_str){"", 0} : n->args[1];
+    c->charset_set = true;
+    c->charset_node = n;
+    return HS_OK;
+}
+
+static int charset_types(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf, (void)d;
+    hd_loc *c = here(cf);
+    if (c == NULL || c->types)
+        return hs_cf_error(cf, n, c ? "\"charset_types\" directive is duplicate" : "out of memory");
+    c->types = hs_palloc(cf->pool, (n->nargs - 1) * sizeof(hs_str));
+    if (c->types == NULL)
+        return hs_cf_error(cf, n, "out of memory");
+    for (size_t i = 1; i < n->nargs; i++) {
+        char *t = hs_pstrndup(cf->pool, n->args[i].p, n->args[i].n);
+        for (char *p = t; p && *p; p++)
+            *p = hs_lower(*p);
+        c->types[c->ntypes++] = hs_cstr(t);
+    }
+    return HS_OK;
+}
+
+#define CTX (HS_CTX_HSL | HS_CTX_IF)
+
+const hs_directive hd_directives[] = {
+    {"add_header", CTX, HS_ARGS_2 | HS_ARGS(3), add_header, HS_LEVEL_NONE, 0, NULL},
+    {"expires", CTX, HS_ARGS_12, expires, HS_LEVEL_NONE, 0, NULL},
+    {"charset", CTX, HS_ARGS_1, charset, HS_LEVEL_NONE, 0, NULL},
+    {"source_charset", CTX, HS_ARGS_1, charset, HS_LEVEL_NONE, 0, NULL},
+    {"charset_types", HS_CTX_HSL, HS_ARGS_1MORE, charset_types, HS_LEVEL_NONE, 0, NULL},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+static hs_str default_types[] = {HS_STR("text/html"), HS_STR("text/xml"), HS_STR("text/plain"),
+                                 HS_STR("text/vnd.wap.wml"), HS_STR("application/javascript"),
+                                 HS_STR("application/rss+xml")};
+
+/* A level without settings shares its parent's; one with some takes from
+ * the parent what it does not set (add_header: all or nothing). */
+static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
+{
+    (void)cf;
+    hd_loc **slot = (hd_loc **)&HS_MOD_SLOT(child->mod, &hs_headers_module);
+    const hd_loc *p = hd_loc_of(parent);
+    if (*slot == NULL) {
+        *slot = (hd_loc *)p;
+        return;
+    }
+    hd_loc *c = *slot;
+    if (!c->adds_here && p) {
+        c->adds = p->adds;
+        c->nadds = p->nadds;
+    }
+    if (c->expires == HD_EXP_UNSET) {
+        c->expires = p ? p->expires : HD_EXP_OFF;
+        c->expires_time = p ? p->expires_time : 0;
+    }
+    if (!c->charset_set && p) {
+        c->charset = p->charset;
+        c->charset_set = p->charset_set;
+        c->charset_node = p->charset_node;
+    }
+    if (c->source_node == NULL && p) {
+        c->source = p->source;
+        c->source_node = p->source_node;
+    }
+    if (c->types == NULL) {
+        c->types = p && p->types ? p->types : default_types;
+        c->ntypes = p && p->types ? p->ntypes : HS_ARRAY_LEN(default_types);
+    }
+}
+
+static int http_init(hs_cf *cf, hs_http_conf *http)
+{
+    (void)cf, (void)http;
+    all_levels = NULL;
+    return HS_OK;
+}
+
+/* hush does not recode: a source charset must be the charset sent. */
+static int http_finish(hs_cf *cf, hs_http_conf *http)
+{
+    for (hd_loc *c = all_levels; c; c = c->next)
+        if (c->charset.n && c->source_node && !hs_str_caseeq(c->charset, c->source))
+            return hs_cf_error(cf, c->source_node->line > c->charset_node->line ? c->source_node : c->charset_node,
+                               "recoding from \"%s\" to \"%s\" is not supported (source_charset must be the charset)",
+                               c->source.p, c->charset.p);
+    if (all_levels && hs_http_add_header_filter(cf, http, hd_filter) != HS_OK)
+        return hs_cf_error(cf, NULL, "too many filters");
+    all_levels = NULL;
+    return HS_OK;
+}
+
+hs_module hs_headers_module = {
+    .name = "headers",
+    .directives = {hd_directives},
+    .variables = hd_variables,
+    .http_init = http_init,
+    .merge_loc = merge_loc,
+    .http_finish = http_finish,
+    .worker_start = hd_request_id_worker_start,
+};

@@ -1,0 +1,43 @@
+/* What the files of the headers module share: a level's settings. */
+#ifndef HS_HEADERS_INTERNAL_H
+#define HS_HEADERS_INTERNAL_H
+
+#include "headers/headers.h"
+#include "http/phase.h"
+
+/* One add_header. */
+typedef struct {
+    hs_str name;
+    hs_cv value;   /* empty after evaluation: nothing is added (nginx) */
+    bool always;   /* every status, not only the successful and redirect ones */
+} hd_add;
+
+/* expires */
+enum { HD_EXP_UNSET = -1, HD_EXP_OFF, HD_EXP_EPOCH, HD_EXP_MAX, HD_EXP_ACCESS, HD_EXP_MODIFIED, HD_EXP_DAILY };
+
+/* The settings of a level; a level without its own shares its parent's. */
+typedef struct hd_loc {
+    hd_add *adds;            /* add_header of this level, or inherited when none here */
+    size_t nadds;
+    bool adds_here;          /* this level has add_header: the parent's are not inherited */
+    int expires;             /* HD_EXP_* */
+    int64_t expires_time;    /* seconds (may be negative); DAILY: the time of day */
+    hs_str charset;          /* empty: off */
+    bool charset_set;
+    hs_str *types;           /* charset_types, lowercase; NULL: inherit / defaults */
+    size_t ntypes;
+    hs_str source;           /* source_charset; NULL: not set */
+    const hs_conf_node *charset_node, *source_node; /* where they were set, for errors */
+    struct hd_loc *next;     /* every level's settings, for the checks at the end */
+} hd_loc;
+
+static inline hd_loc *hd_loc_of(const hs_loc_conf *lc) { return HS_MOD_SLOT(lc->mod, &hs_headers_module); }
+
+extern const hs_directive hd_directives[];
+/* The header filter (filter.c). */
+int hd_filter(hs_req *r);
+/* $request_id (request_id.c). */
+extern const hs_var_def hd_variables[];
+void hd_request_id_worker_start(const hs_config *conf);
+
+#endif

@@ -1,0 +1,223 @@
+"""The headers module: add_header (its inheritance, `always`, the statuses it
+applies to, variables, ETag/Last-Modified replaced or removed), expires (every
+form), charset/charset_types/source_charset, and $request_id — side by side
+with Debian's nginx 1.22 on files, `return`, error pages, redirects and
+proxied responses, then hush alone for $request_id and the -t errors."""
+import os
+import re
+import shutil
+import tempfile
+import time
+
+import pytest
+
+from conftest import parse_http_date, req, run_hush
+from test_nginx_parity import HUSH, NGINX, exchange, free_port, start, stop
+
+CONF = """
+{user}
+daemon off;
+worker_processes 1;
+pid {dir}/{name}.pid;
+error_log {dir}/{name}-error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    default_type application/octet-stream;
+    types {{ text/plain txt; text/html html; application/json json; }}
+    add_header X-Http http-level;
+    expires 1h;
+    charset utf-8;
+    server {{
+        listen 127.0.0.1:{port};
+        root {dir}/html;
+        add_header X-Server srv;
+        add_header X-Always yes always;
+        error_page 404 /err.html;
+        location / {{ }}
+        location /inherit/ {{ expires off; }}
+        location /own/ {{ add_header X-Own own; add_header X-Own again; expires epoch; }}
+        location /max/ {{ expires max; }}
+        location /neg/ {{ expires -1; }}
+        location /mod/ {{ expires modified 1d; }}
+        location /daily/ {{ expires @15h30m; }}
+        location /zero/ {{ expires 0; }}
+        location = /ret {{ return 200 "text"; }}
+        location = /redir {{ return 302 /x; }}
+        location = /gone {{ return 410; }}
+        location /json/ {{ charset_types application/json; }}
+        location /off/ {{ charset off; }}
+        location /empty/ {{ add_header X-Empty ""; add_header ETag ""; add_header Last-Modified ""; }}
+        location /var/ {{ add_header X-Uri $uri; add_header ETag '"mine"'; }}
+        location /src/ {{ source_charset utf-8; }}
+        location /up/ {{ proxy_pass http://127.0.0.1:{backend}; add_header X-Px px always; expires 2h; }}
+    }}
+}}
+"""
+
+PATHS = ["/a.txt", "/inherit/a.txt", "/own/a.txt", "/max/a.txt", "/neg/a.txt", "/mod/a.txt",
+         "/daily/a.txt", "/zero/a.txt", "/ret", "/redir", "/gone", "/json/a.json", "/off/a.txt",
+         "/empty/a.txt", "/var/a.txt", "/missing", "/inherit", "/src/a.txt", "/up/x", "/up/y?status=404",
+         "/up/c?chunked=1"]
+
+
+@pytest.fixture
+def site():
+    d = tempfile.mkdtemp(prefix="hush-headers-")
+    for sub in ["", "inherit", "own", "max", "neg", "mod", "json", "off", "empty", "var", "daily", "zero", "src"]:
+        os.makedirs(os.path.join(d, "html", sub), exist_ok=True)
+        with open(os.path.join(d, "html", sub, "a.txt"), "w") as f:
+            f.write("hello\n")
+    with open(os.path.join(d, "html", "err.html"), "w") as f:
+        f.write("<p>err</p>\n")
+    with open(os.path.join(d, "html", "json", "a.json"), "w") as f:
+        f.write("{}\n")
+    for root, _, files in os.walk(d):
+        for x in files:
+            os.utime(os.path.join(root, x), (1700000000, 1700000000))
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def heads(kind, d, backend_port):
+    port = free_port()
+    conf = os.path.join(d, kind + ".conf")
+    with open(conf, "w") as f:
+        f.write(CONF.format(dir=d, name=kind, port=port, backend=backend_port,
+                            user="user root;" if kind == "nginx" else ""))
+    cmd = [NGINX, "-p", d, "-e", os.path.join(d, "nginx-error.log"), "-c", conf] if kind == "nginx" \
+        else [HUSH, "-p", d, "-c", conf]
+    proc = start(cmd, port)
+    try:
+        out = []
+        for p in PATHS:
+            raw = exchange(port, req(p, host="x"))
+            out.append((time.time(), raw.split(b"\r\n\r\n", 1)[0].decode("latin-1").replace(":%d" % port, ":PORT")))
+        return out
+    finally:
+        stop(proc)
+
+
+def comparable(head, at):
+    """The head without what differs by nature: Date, Server, the built-in
+    pages' length; times computed from now become offsets from `at`."""
+    lines = head.split("\r\n")
+    builtin = re.match(r"HTTP/1.1 (30[12]|410)", lines[0])
+    out = [lines[0]]
+    for line in lines[1:]:
+        name, value = line.split(": ", 1)
+        if name in ("Date", "Server") or (builtin and name == "Content-Length"):
+            continue
+        if name == "Expires" and not value.startswith(("Thu, 01 Jan 1970", "Thu, 31 Dec 2037", "Wed, 15 Nov 2023")):
+            value = "now%+d" % round((parse_http_date(value) - at) / 10.0)  # tens of seconds
+        if name == "Cache-Control" and value.startswith("max-age="):
+            value = "max-age~%d" % round(int(value[8:]) / 10.0)
+        out.append("%s: %s" % (name, value))
+    return out
+
+
+@pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is not installed")
+def test_same_heads_as_nginx(site, backend):
+    b = backend()
+    h = heads("hush", site, b.port)
+    n = heads("nginx", site, b.port)
+    for path, (ht, hh), (nt, nh) in zip(PATHS, h, n):
+        assert comparable(hh, ht) == comparable(nh, nt), path
+    by = dict(zip(PATHS, (x[1] for x in h)))
+    # the inheritance rule: the server's own add_header hides the http level's
+    assert "X-Http" not in by["/a.txt"] and "X-Server: srv" in by["/a.txt"]
+    assert "X-Own: own\r\nX-Own: again" in by["/own/a.txt"] and "X-Server" not in by["/own/a.txt"]
+    # `always` on error pages only; expires not on a 404
+    assert "X-Always: yes" in by["/missing"] and "X-Server" not in by["/missing"] and "Expires" not in by["/missing"]
+    assert "text/plain; charset=utf-8" in by["/up/x"] and "X-Px: px" in by["/up/y?status=404"]
+    assert "Cache-Control: max-age=7200" in by["/up/x"] and "Transfer-Encoding: chunked" in by["/up/c?chunked=1"]
+
+
+def test_request_id_in_log_and_upstream(hush, backend):
+    b = backend()
+    srv = hush("""
+log_format ids '$request_id $request_id $sent_http_x_request_id';
+access_log logs/access.log ids;
+server {
+    listen 127.0.0.1:@PORT@;
+    add_header X-Request-ID $request_id always;
+    location / { return 200 "ok"; }
+    location /up/ { proxy_pass http://127.0.0.1:%d; proxy_set_header X-Request-ID $request_id; }
+}""" % b.port)
+    ids = []
+    for path in ("/a", "/b", "/up/c"):
+        r = srv.exchange(req(path)).responses()[0]
+        ids.append(r.header("X-Request-ID"))
+    lines = srv.wait_log(3)
+    for line, rid in zip(lines, ids):
+        assert re.fullmatch(r"[0-9a-f]{32}", rid)
+        assert line == "%s %s %s" % (rid, rid, rid)  # one value for the whole request
+    assert len(set(ids)) == 3
+    assert b.events("request")[0]["headers"]["x-request-id"] == ids[2]
+
+
+@pytest.mark.parametrize("directive,message", [
+    ("charset utf-8; source_charset koi8-r;", 'recoding from "koi8-r" to "utf-8" is not supported'),
+    ("add_header X-A b sometimes;", 'invalid parameter "sometimes"'),
+    ("expires soon;", "invalid value"),
+    ("expires modified @10h;", 'daily time cannot be used with "modified" parameter'),
+    ("expires @25h;", "daily time value must be less than 24 hours"),
+    ("expires 1h; expires 2h;", '"expires" directive is duplicate'),
+    ("charset $c;", 'variables in "charset" are not supported'),
+    ("add_header X-A;", "invalid number of arguments"),
+    ("override_charset on;", "unknown directive"),
+])
+def test_bad_directives_fail_t(tmpconf, directive, message):
+    conf = os.path.join(tmpconf, "hush.conf")
+    with open(conf, "w") as f:
+        f.write("events {}\nhttp {\n server {\n  listen 127.0.0.1:1;\n  location / {\n   %s\n  }\n }\n}\n" % directive)
+    r = run_hush(["-t", "-p", tmpconf, "-c", conf])
+    assert r.returncode == 1
+    assert "%s:6: " % conf in r.stderr and message in r.stderr, r.stderr
+
+
+def test_source_charset_equal_and_off_pass_t(tmpconf):
+    conf = os.path.join(tmpconf, "hush.conf")
+    with open(conf, "w") as f:
+        f.write("events {}\nhttp {\n source_charset koi8-r;\n server {\n  listen 127.0.0.1:1;\n"
+                "  location / { charset KOI8-R; }\n  location /x/ { charset off; }\n }\n}\n")
+    r = run_hush(["-t", "-p", tmpconf, "-c", conf])
+    assert r.returncode == 0, r.stderr
+
+
+def test_expires_and_add_header_in_if(hush):
+    srv = hush("""
+server {
+    listen 127.0.0.1:@PORT@;
+    location / {
+        if ($arg_e) { expires 30s; }
+        return 200 "x";
+    }
+}""")
+    r = srv.exchange(req("/?e=1")).responses()[0]
+    assert r.header("Cache-Control") == "max-age=30"
+    r = srv.exchange(req("/")).responses()[0]
+    assert r.header("Cache-Control") is None
+
+
+def test_readme_example(hush, backend):
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")) as f:
+        text = f.read()
+    section = text.split("### Response headers:", 1)[1]
+    example = section.split("```nginx\n", 1)[1].split("```", 1)[0]
+    b = backend()
+    srv = hush(example.replace("listen 8080", "listen 127.0.0.1:@PORT@").replace("127.0.0.1:8081", "127.0.0.1:%d" % b.port))
+    srv.write("static/a.html", "<p>a</p>\n")
+    r = srv.exchange(req("/static/a.html")).responses()[0]
+    assert r.header("Content-Type") == "text/html; charset=utf-8"
+    assert r.header("Cache-Control") == "max-age=604800" and r.header("X-Frame-Options") == "DENY"
+    assert abs(parse_http_date(r.header("Expires")) - time.time() - 7 * 86400) < 5
+    assert r.header("X-Request-ID") is None
+    r = srv.exchange(req("/api/x")).responses()[0]
+    rid = r.header("X-Request-ID")
+    assert r.header("Cache-Control") == "no-cache" and r.header("Content-Type") == "text/plain; charset=utf-8"
+    assert b.events("request")[0]["headers"]["x-request-id"] == rid
+    lines = srv.wait_log(2, name="ids.log")
+    assert lines[1] == '127.0.0.1 "GET /api/x HTTP/1.1" 200 %s no-cache' % rid
+    assert lines[0].endswith(" 200 %s max-age=604800" % lines[0].split()[-2])
