@@ -14,6 +14,25 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc $(CFLAGS) $(SAN) $(WARNFLAGS) -MMD -
 LDLIBS  = -lpcre2-8 -lssl -lcrypto -lcrypt
 PYTEST  = /usr/bin/python3 -m pytest
 
+# Where `make install` puts hush, compiled into the binary as its defaults
+# (nginx's --prefix, --conf-path, ...; `hush -V` shows them). `make deb`
+# builds with Debian's paths.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+SYSCONFDIR ?= $(PREFIX)/etc
+DATADIR    ?= $(PREFIX)/share/hush
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/hush
+LOGDIR     ?= $(PREFIX)/var/log/hush
+PID_PATH   ?= $(PREFIX)/var/run/hush.pid
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+CONF_DIR    = $(SYSCONFDIR)/hush
+PATH_DEFS = -DHS_PREFIX='"$(DATADIR)"' -DHS_CONF_PATH='"$(CONF_DIR)/hush.conf"' \
+            -DHS_PID_PATH='"$(PID_PATH)"' -DHS_ERROR_LOG_PATH='"$(LOGDIR)/error.log"' \
+            -DHS_SBIN_PATH='"$(SBINDIR)/hush"' -DHS_BUILD_CFLAGS='"$(strip $(CFLAGS) $(SAN))"' \
+            -DHS_BUILD_LIBS='"$(LDLIBS)"'
+
 SERVER_SRCS := $(shell find src -name '*.c' ! -name main.c | sort)
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(BUILD)/%.o)
 LOGSTAT_SRCS := $(shell find tools/logstat -name '*.c' 2>/dev/null | sort)
@@ -31,6 +50,14 @@ all: $(HUSH) $(if $(LOGSTAT_SRCS),$(LOGSTAT)) $(UNIT_BINS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# buildinfo.o alone sees the paths; it is rebuilt when they change.
+ifneq ($(PATH_DEFS),$(file <$(BUILD)/buildinfo.flags))
+$(shell mkdir -p $(BUILD))
+$(file >$(BUILD)/buildinfo.flags,$(PATH_DEFS))
+endif
+$(BUILD)/src/buildinfo.o: ALL_CFLAGS += $(PATH_DEFS)
+$(BUILD)/src/buildinfo.o: $(BUILD)/buildinfo.flags
 
 $(BUILD)/libhush.a: $(SERVER_OBJS)
 	@rm -f $@

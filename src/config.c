@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buildinfo.h"
 #include "conf/vars.h"
 #include "core/errlog.h"
 #include "core/units.h"
@@ -107,6 +108,11 @@ static void init_main(hs_config *c)
     c->error_log_level = HS_LOG_ERR;
 }
 
+/* hush -e: the error log when the configuration names none. */
+static const char *default_error_log;
+
+void hs_config_set_default_error_log(const char *path) { default_error_log = path; }
+
 static void finish_main(hs_cf *cf, hs_config *c)
 {
     HS_MERGE(c->worker_connections, (int64_t)HS_UNSET, 512);
@@ -114,9 +120,11 @@ static void finish_main(hs_cf *cf, hs_config *c)
     HS_MERGE(c->master_process, HS_UNSET, 1);
     HS_MERGE(c->worker_shutdown_timeout, HS_UNSET_MSEC, 0);
     if (c->pid_path.p == NULL)
-        c->pid_path = hs_cstr(hs_cf_path(cf, HS_STR("logs/hush.pid")));
-    if (c->error_log_path.p == NULL)
-        c->error_log_path = hs_cstr(hs_cf_path(cf, HS_STR("logs/error.log")));
+        c->pid_path = hs_cstr(hs_cf_path(cf, hs_cstr(hs_default_pid())));
+    if (c->error_log_path.p == NULL && strcmp(default_error_log, "stderr") == 0)
+        c->error_log_path = HS_STR("stderr");
+    else if (c->error_log_path.p == NULL)
+        c->error_log_path = hs_cstr(hs_cf_path(cf, hs_cstr(default_error_log)));
 }
 
 /* Directives named on the command line win over the file's. */
@@ -143,6 +151,10 @@ static int apply_root(hs_cf *cf, const hs_conf_node *root, const hs_conf_node *g
 
 static void ensure_logs_dir(const char *prefix)
 {
+    /* for a prefix given with -p (a checkout, a test); the installed
+     * prefix is left as the package made it */
+    if (strcmp(prefix, hs_default_prefix()) == 0)
+        return;
     char path[4096];
     snprintf(path, sizeof(path), "%s/logs", prefix);
     mkdir(path, 0755); /* the defaults live there, as nginx's; EEXIST is fine */
@@ -161,6 +173,8 @@ hs_config *hs_config_load(const char *file, const char *prefix, const char *glob
     c->file = hs_pstrndup(pool, file, strlen(file));
     c->prefix = hs_pstrndup(pool, prefix, strlen(prefix));
     init_main(c);
+    if (default_error_log == NULL)
+        default_error_log = hs_default_error_log();
     char *dir_copy = hs_pstrndup(pool, file, strlen(file));
     hs_modules_init();
     hs_cf cf = {.pool = pool, .ctx = HS_CTX_MAIN, .modules = hs_modules,

@@ -7,16 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "core/clock.h"
+#include "daemon.h"
+#include "handover.h"
 #include "core/errlog.h"
 #include "event/loop.h"
 #include "http/http.h"
 #include "log/writer.h"
 #include "modules.h"
+#include "proctitle.h"
+#include "upgrade.h"
 
 #define MAX_WORKERS 256
 
@@ -29,7 +34,7 @@ typedef struct {
     pid_t pids[MAX_WORKERS];
 } generation;
 
-static volatile sig_atomic_t sig_reload, sig_reopen, sig_quit, sig_term, sig_child;
+static volatile sig_atomic_t sig_reload, sig_reopen, sig_quit, sig_term, sig_child, sig_upgrade, sig_winch;
 
 static void on_signal(int signo)
 {
@@ -40,6 +45,8 @@ static void on_signal(int signo)
     case SIGTERM:
     case SIGINT: sig_term = 1; break;
     case SIGCHLD: sig_child = 1; break;
+    case SIGUSR2: sig_upgrade = 1; break;
+    case SIGWINCH: sig_winch = 1; break;
     }
 }
 
@@ -49,7 +56,7 @@ static void install_signals(sigset_t *blocked)
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    int sigs[] = {SIGHUP, SIGUSR1, SIGQUIT, SIGTERM, SIGINT, SIGCHLD};
+    int sigs[] = {SIGHUP, SIGUSR1, SIGQUIT, SIGTERM, SIGINT, SIGCHLD, SIGUSR2, SIGWINCH};
     sigemptyset(blocked);
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
         sigaction(sigs[i], &sa, NULL);
@@ -110,6 +117,7 @@ static void worker_loop(const hs_config *conf)
         }
         if (sig_quit && !stopping) {
             stopping = true;
+            hs_proctitle_set("hush: worker process is shutting down");
             hs_http_graceful_stop();
             if (conf->worker_shutdown_timeout > 0)
                 hs_timer_set(&deadline, (uint64_t)conf->worker_shutdown_timeout);
@@ -135,6 +143,7 @@ static void generation_close_sockets(generation *g);
 static void worker_main(generation *g, int index, const sigset_t *blocked)
 {
     hs_config *conf = g->conf;
+    hs_proctitle_set("hush: worker process");
     if (replaced_gen)
         generation_close_sockets(replaced_gen);
     for (int w = 0; w < g->nworkers; w++)
@@ -180,7 +189,9 @@ static pid_t spawn_worker(generation *g, int index, const sigset_t *blocked)
 
 /* ---- master ---- */
 
-static int generation_start(generation *g, hs_config *conf, const sigset_t *blocked, bool first_start)
+/* The generation's sockets: taken over from those offered (the current
+ * generation's on a reload, the old binary's on an upgrade) or bound. */
+static int generation_open(generation *g, hs_config *conf, bool first_start)
 {
     char err[512];
     memset(g, 0, sizeof(*g));
@@ -190,7 +201,8 @@ static int generation_start(generation *g, hs_config *conf, const sigset_t *bloc
         g->nworkers = MAX_WORKERS;
     g->per = hs_http_bound_count(conf->http);
     g->fds = calloc((size_t)g->nworkers * (g->per ? g->per : 1), sizeof(int));
-    if (g->fds == NULL || hs_http_sockets_create(conf->http, g->nworkers, g->fds, first_start, err, sizeof(err)) != HS_OK) {
+    if (g->fds == NULL || hs_http_sockets_create(conf->http, g->nworkers, g->fds, first_start, hs_handover_take, err,
+                                                     sizeof(err)) != HS_OK) {
         hs_log(HS_LOG_EMERG, "%s", g->fds ? err : "out of memory");
         if (first_start && hs_errlog_fd() != STDERR_FILENO)
             fprintf(stderr, "hush: [emerg] %s\n", g->fds ? err : "out of memory");
@@ -198,9 +210,28 @@ static int generation_start(generation *g, hs_config *conf, const sigset_t *bloc
         g->fds = NULL;
         return -1;
     }
+    return 0;
+}
+
+static void generation_spawn(generation *g, const sigset_t *blocked)
+{
     for (int i = 0; i < g->nworkers; i++)
         spawn_worker(g, i, blocked);
-    return 0;
+}
+
+static int generation_start(generation *g, hs_config *conf, const sigset_t *blocked)
+{
+    /* the current sockets are offered (dup'ed) for the addresses kept */
+    for (size_t i = 0; replaced_gen && replaced_gen->fds && i < (size_t)replaced_gen->nworkers * replaced_gen->per; i++) {
+        int fd = fcntl(replaced_gen->fds[i], F_DUPFD_CLOEXEC, 3);
+        if (fd >= 0)
+            hs_handover_offer(&fd, 1);
+    }
+    int rc = generation_open(g, conf, false);
+    hs_handover_end();
+    if (rc == 0)
+        generation_spawn(g, blocked);
+    return rc;
 }
 
 static void generation_close_sockets(generation *g)
@@ -249,6 +280,8 @@ static void reap_children(generation *cur, const sigset_t *blocked, bool stoppin
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         int slot;
+        if (hs_upgrade_reaped(pid, cur->conf->pid_path.p))
+            continue;
         hs_modules_worker_exited(pid); /* e.g. its counters move to the accumulator */
         if (forget_pid(cur, pid, &slot)) {
             bool crashed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
@@ -294,7 +327,7 @@ static void reload(generation *cur, const char *file, const char *prefix, const 
     }
     generation next;
     replaced_gen = cur;
-    int started = generation_start(&next, conf, blocked, false);
+    int started = generation_start(&next, conf, blocked);
     replaced_gen = NULL;
     if (started != 0) {
         hs_log_files_restore(old_files);
@@ -313,15 +346,21 @@ static void reload(generation *cur, const char *file, const char *prefix, const 
     hs_errlog_open(conf);
 }
 
-static void write_pid(const hs_config *conf)
+/* The pid file is written once the sockets are bound, so a start that
+ * fails (bind) leaves no pid file behind, nor removes another master's. */
+static int write_pid(const hs_config *conf)
 {
     FILE *f = fopen(conf->pid_path.p, "w");
     if (f == NULL) {
-        hs_log_errno(HS_LOG_ALERT, errno, "open() \"%s\" failed", conf->pid_path.p);
-        return;
+        int e = errno;
+        hs_log_errno(HS_LOG_EMERG, e, "open() \"%s\" failed", conf->pid_path.p);
+        if (hs_errlog_fd() != STDERR_FILENO)
+            fprintf(stderr, "hush: [emerg] open() \"%s\" failed (%d: %s)\n", conf->pid_path.p, e, strerror(e));
+        return -1;
     }
     fprintf(f, "%d\n", (int)getpid());
     fclose(f);
+    return 0;
 }
 
 static void stop_all(generation *cur, int signo)
@@ -331,12 +370,104 @@ static void stop_all(generation *cur, int signo)
         signal_workers(&old_gens[i], signo);
 }
 
+typedef struct {
+    const char *conf_file, *prefix, *globals;
+} hs_run_args;
+
 static int all_live(generation *cur)
 {
     int n = live_workers(cur);
     for (int i = 0; i < n_old; i++)
         n += live_workers(&old_gens[i]);
     return n;
+}
+
+/* WINCH (after an upgrade): the workers stop gracefully, the master keeps
+ * its sockets and stays, ready to start workers again on HUP. */
+static void stop_workers(generation *cur)
+{
+    hs_log(HS_LOG_NOTICE, "gracefully shutting down worker processes");
+    signal_workers(cur, SIGQUIT);
+    if (n_old == MAX_OLD) {
+        signal_workers(&old_gens[0], SIGTERM);
+        hs_config_free(old_gens[0].conf);
+        old_gens[0] = old_gens[--n_old];
+    }
+    old_gens[n_old] = *cur;
+    old_gens[n_old].conf = NULL; /* still the current one */
+    old_gens[n_old++].fds = NULL;
+    memset(cur->pids, 0, sizeof(cur->pids));
+}
+
+/* One wake-up of the master: the signals that arrived. Returns true when
+ * the master is done. */
+static bool master_step(generation *cur, const hs_run_args *a, const sigset_t *blocked, bool *stopping)
+{
+    hs_clock_update();
+    if (sig_child) {
+        sig_child = 0;
+        reap_children(cur, blocked, *stopping);
+        if (*stopping && all_live(cur) == 0)
+            return true;
+    }
+    if (*stopping)
+        return false;
+    if (sig_term || sig_quit) {
+        *stopping = true;
+        stop_all(cur, sig_term ? SIGTERM : SIGQUIT);
+        generation_close_sockets(cur);
+        return all_live(cur) == 0;
+    }
+    if (sig_upgrade) {
+        sig_upgrade = 0;
+        hs_upgrade_start(cur->conf->pid_path.p, cur->fds, (size_t)cur->nworkers * cur->per);
+    }
+    if (sig_winch) {
+        sig_winch = 0;
+        stop_workers(cur);
+    }
+    if (sig_reload) {
+        sig_reload = 0;
+        if (live_workers(cur) == 0 && cur->fds) {
+            hs_log(HS_LOG_NOTICE, "start worker processes");
+            generation_spawn(cur, blocked);
+        } else {
+            reload(cur, a->conf_file, a->prefix, a->globals, blocked);
+        }
+    }
+    if (sig_reopen) {
+        sig_reopen = 0;
+        hs_errlog_reopen();
+        hs_modules_reopen();
+        stop_all(cur, SIGUSR1);
+    }
+    return false;
+}
+
+/* Sockets first (taken over from an old binary, or bound), then the
+ * background, the pid file and the workers: a failed start is reported on
+ * the terminal with exit status 1 and leaves nothing behind. */
+static int master_start(generation *cur, hs_config *conf, const sigset_t *blocked)
+{
+    bool inherited = hs_upgrade_inherit() > 0;
+    int rc = generation_open(cur, conf, !inherited);
+    hs_handover_end();
+    if (rc != 0)
+        return -1;
+    /* connections queue from now on, as nginx's, though the workers are not
+     * running yet; each worker's listen() then sets the configured backlog */
+    for (size_t i = 0; i < (size_t)cur->nworkers * cur->per; i++)
+        if (listen(cur->fds[i], SOMAXCONN) != 0)
+            hs_log_errno(HS_LOG_WARN, errno, "listen() failed");
+    int ready = -1;
+    if (conf->daemon && !inherited && (ready = hs_daemon_start()) < 0)
+        return -1;
+    if (write_pid(conf) != 0)
+        return -1;
+    if (conf->daemon && !inherited)
+        hs_daemon_ready(ready);
+    generation_spawn(cur, blocked);
+    return 0;
 }
 
 int hs_master_run(hs_config *conf, const char *conf_file, const char *prefix, const char *globals)
@@ -350,43 +481,16 @@ int hs_master_run(hs_config *conf, const char *conf_file, const char *prefix, co
         fprintf(stderr, "hush: [emerg] %s\n", err);
         return 1;
     }
-    write_pid(conf);
+    hs_proctitle_set("hush: master process %s", hs_proctitle_cmdline());
     generation cur;
-    if (generation_start(&cur, conf, &blocked, true) != 0)
+    if (master_start(&cur, conf, &blocked) != 0)
         return 1;
     hs_log(HS_LOG_NOTICE, "hush started: %d worker(s)", cur.nworkers);
+    hs_run_args a = {conf_file, prefix, globals};
     bool stopping = false;
-    for (;;) {
+    while (!master_step(&cur, &a, &blocked, &stopping))
         sigsuspend(&empty);
-        hs_clock_update();
-        if (sig_child) {
-            sig_child = 0;
-            reap_children(&cur, &blocked, stopping);
-            if (stopping && all_live(&cur) == 0)
-                break;
-        }
-        if (stopping)
-            continue;
-        if (sig_term || sig_quit) {
-            stopping = true;
-            stop_all(&cur, sig_term ? SIGTERM : SIGQUIT);
-            generation_close_sockets(&cur);
-            if (all_live(&cur) == 0)
-                break;
-            continue;
-        }
-        if (sig_reload) {
-            sig_reload = 0;
-            reload(&cur, conf_file, prefix, globals, &blocked);
-        }
-        if (sig_reopen) {
-            sig_reopen = 0;
-            hs_errlog_reopen();
-            hs_modules_reopen();
-            stop_all(&cur, SIGUSR1);
-        }
-    }
-    unlink(cur.conf->pid_path.p);
+    hs_upgrade_unlink_pid(cur.conf->pid_path.p);
     hs_log(HS_LOG_NOTICE, "hush stopped");
     hs_config_free(cur.conf); /* else only a stale stack slot points at it when LeakSanitizer looks */
     return 0;

@@ -247,6 +247,11 @@ static int parse_block(lexer *lx, node_vec *out, bool nested, int open_line)
     }
 }
 
+/* hush -T: told of every file read, main and included, in order. */
+static hs_conf_file_fn on_file;
+
+void hs_conf_tree_on_file(hs_conf_file_fn fn) { on_file = fn; }
+
 static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
@@ -273,6 +278,8 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
     fclose(f);
     if (buf == NULL)
         snprintf(err, errlen, "out of memory reading \"%s\"", path);
+    else if (on_file)
+        on_file(path, buf, n);
     *len = n;
     return buf;
 }

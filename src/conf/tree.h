@@ -22,6 +22,9 @@ struct hs_conf_node {
 /* Parses path (and its includes, relative to conf_dir) into a root node whose
  * children are the top-level directives. On error returns NULL and writes
  * "FILE:LINE: message" into err. */
+/* Called with each configuration file's text as it is read (hush -T). */
+typedef void (*hs_conf_file_fn)(const char *path, const char *text, size_t len);
+void hs_conf_tree_on_file(hs_conf_file_fn fn);
 hs_conf_node *hs_conf_tree_load(hs_pool *pool, const char *path, const char *conf_dir,
                                 char *err, size_t errlen);
 /* Same from a string (for tests); name is used in messages. */

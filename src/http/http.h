@@ -317,9 +317,10 @@ hs_loc_conf *hs_http_find_named(hs_srv_conf *srv, hs_str name);
 
 /* Sockets bound per worker (wildcards carry specific addresses of their port). */
 size_t hs_http_bound_count(hs_http_conf *http);
-/* Master: binds nworkers * bound_count sockets (SO_REUSEPORT) into fds. */
-int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, bool first_start, char *err,
-                           size_t errlen);
+typedef int (*hs_listen_take_fn)(const hs_listen_conf *lc, bool take); /* an open socket for lc, or -1 */
+/* Master: binds (or takes, if take) nworkers * bound_count sockets (SO_REUSEPORT) into fds. */
+int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, bool first_start, hs_listen_take_fn take,
+                           char *err, size_t errlen);
 /* Worker: starts accepting on its row of sockets. */
 int hs_http_listeners_start(hs_http_conf *http, const int *fds, uint64_t worker_index, uint64_t nworkers);
 void hs_http_listeners_close(void);

@@ -235,19 +235,20 @@ static int check_address_free(hs_listen_conf *lc, char *err, size_t errlen)
     return rc;
 }
 
-int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, bool first_start, char *err,
-                           size_t errlen)
+int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, bool first_start, hs_listen_take_fn take,
+                           char *err, size_t errlen)
 {
     size_t k = 0;
     for (size_t i = 0; first_start && i < http->ngroups; i++)
-        if (!covered_by_wildcard(http, &http->groups[i]) &&
+        if (!covered_by_wildcard(http, &http->groups[i]) && !(take && take(http->groups[i].listen, false) >= 0) &&
             check_address_free(http->groups[i].listen, err, errlen) != HS_OK)
             return HS_ERROR;
     for (int w = 0; w < nworkers; w++) {
         for (size_t i = 0; i < http->ngroups; i++) {
             if (covered_by_wildcard(http, &http->groups[i]))
                 continue;
-            int fd = open_one(http->groups[i].listen, err, errlen);
+            int fd = take ? take(http->groups[i].listen, true) : -1;
+            fd = fd >= 0 ? fd : open_one(http->groups[i].listen, err, errlen);
             if (fd < 0) {
                 while (k > 0)
                     close(fds[--k]);

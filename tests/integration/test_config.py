@@ -1,4 +1,4 @@
-"""`hush -t`: errors as FILE:LINE: message with exit 1, `configuration ok`
+"""`hush -t`: errors as FILE:LINE: message with exit 1, `test is successful`
 with exit 0; includes with globs, -g, units, inheritance."""
 import os
 import re
@@ -107,7 +107,7 @@ def test_good_config(tmpconf):
         }
     """, {"mime.types": "types { text/html html; }\n"})
     assert rc == 0, out
-    assert "configuration ok" in out
+    assert "test is successful" in out
 
 
 def test_include_glob_and_error_in_included_file(tmpconf):
