@@ -111,6 +111,7 @@ typedef struct {
     hs_str www_authenticate;  /* a 401's challenge: an access hook sets it, error pages keep it */
     hs_fields headers;        /* the other fields, in order (hs_fields_add(r->pool, ...)) */
     bool accept_ranges;       /* "Accept-Ranges: bytes" after the list (nginx's range filter) */
+    uint8_t passed;           /* HS_PASSED_*: the list has the upstream's Server or Date instead of ours */
     hs_str content_range;     /* Content-Range value after the list, empty for none */
     hs_str body;              /* in-memory body */
     int file_fd;              /* file body, -1 none */
@@ -129,6 +130,8 @@ typedef struct {
     bool started;             /* the first byte went out */
     uint64_t sent;            /* bytes written: head and body */
 } hs_resp;
+
+enum { HS_PASSED_SERVER = 1, HS_PASSED_DATE = 2 };
 
 /* Where a request is in its life, past its head. */
 typedef enum {

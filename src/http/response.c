@@ -33,9 +33,8 @@ static char *put_field(char *p, const char *name, size_t nlen, hs_str value)
 static char *put_known(char *p, hs_req *r)
 {
     hs_resp *rs = &r->resp;
-    p = HS_PUT_LIT(p, "Date: ");
-    p = hs_put(p, hs_now.http_date, hs_now.http_date_len);
-    p = HS_PUT_LIT(p, "\r\n");
+    if (!(rs->passed & HS_PASSED_DATE))
+        p = PUT_FIELD(p, "Date", ((hs_str){hs_now.http_date, hs_now.http_date_len}));
     if (rs->content_type.n)
         p = PUT_FIELD(p, "Content-Type", rs->content_type);
     if (rs->content_length >= 0 && rs->status != 304 && rs->status != 204) {
@@ -77,10 +76,9 @@ int hs_h1_build_head(hs_req *r)
     if (head == NULL)
         return HS_ERROR;
     p = put_status_line(p, rs->status, rs->reason);
-    if (r->loc == NULL || r->loc->server_tokens)
-        p = HS_PUT_LIT(p, "Server: " HS_SERVER_TOKEN "\r\n");
-    else
-        p = HS_PUT_LIT(p, "Server: hush\r\n");
+    if (!(rs->passed & HS_PASSED_SERVER))
+        p = r->loc && !r->loc->server_tokens ? HS_PUT_LIT(p, "Server: hush\r\n")
+                                             : HS_PUT_LIT(p, "Server: " HS_SERVER_TOKEN "\r\n");
     p = put_known(p, r);
     for (uint32_t i = 0; i < rs->headers.n; i++)
         p = put_field(p, rs->headers.v[i].name.p, rs->headers.v[i].name.n, rs->headers.v[i].value);

@@ -248,6 +248,20 @@ static int proxy_set_header(hs_cf *cf, const hs_conf_node *n, void *conf, const 
     return hs_cv_compile(cf, n, n->args[2], &h->value);
 }
 
+/* proxy_hide_header / proxy_pass_header NAME: lists, inherited whole. */
+static int header_list(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    hs_proxy_conf *pc = hs_proxy_conf_get(cf, cf->level[HS_LEVEL_LOC]);
+    bool hide = d->name[6] == 'h';
+    hs_str *h = hs_pvec_push(cf->pool, hide ? (void **)&pc->hide : (void **)&pc->pass, hide ? &pc->nhide : &pc->npass,
+                             sizeof(*h));
+    if (h == NULL)
+        return HS_ERROR;
+    *h = n->args[1];
+    return HS_OK;
+}
+
 static int proxy_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf;
@@ -319,6 +333,8 @@ const hs_directive hs_proxy_directives[] = {
     {"upstream", HS_CTX_HTTP, HS_ARGS_1 | HS_ARGS_BLOCK, upstream_block, HS_LEVEL_NONE, 0, NULL},
     {"proxy_pass", HS_CTX_LOCATION | HS_CTX_IF, HS_ARGS_1, proxy_pass, HS_LEVEL_NONE, 0, NULL},
     {"proxy_set_header", HS_CTX_HSL, HS_ARGS_2, proxy_set_header, HS_LEVEL_NONE, 0, NULL},
+    {"proxy_hide_header", HS_CTX_HSL, HS_ARGS_1, header_list, HS_LEVEL_NONE, 0, NULL},
+    {"proxy_pass_header", HS_CTX_HSL, HS_ARGS_1, header_list, HS_LEVEL_NONE, 0, NULL},
     P("proxy_http_version", HS_ARGS_1, http_version, http_version),
     P("proxy_connect_timeout", HS_ARGS_1, hs_set_msec, connect_timeout),
     P("proxy_read_timeout", HS_ARGS_1, hs_set_msec, read_timeout),
@@ -367,6 +383,14 @@ void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent
     if (c->headers == NULL) {
         c->headers = p->headers;
         c->nheaders = p->nheaders;
+    }
+    if (c->hide == NULL) {
+        c->hide = p->hide;
+        c->nhide = p->nhide;
+    }
+    if (c->pass == NULL) {
+        c->pass = p->pass;
+        c->npass = p->npass;
     }
 }
 

@@ -109,6 +109,8 @@ typedef struct hs_proxy_conf {
     int http_version;             /* 10 or 11 */
     hs_proxy_header *headers;     /* proxy_set_header; NULL = inherit */
     size_t nheaders;
+    hs_str *hide, *pass;          /* proxy_hide_header, proxy_pass_header; NULL = inherit */
+    size_t nhide, npass;
     int64_t connect_timeout, read_timeout, send_timeout; /* ms */
     int next_upstream;            /* HS_NEXT_* mask */
     int64_t next_upstream_tries;  /* 0 = unlimited */

@@ -6,15 +6,20 @@
 #include "core/errlog.h"
 #include "proxy/proxy_internal.h"
 
-static bool hidden_response_header(hs_str name)
+/* The upstream's fields the client does not get: hop-by-hop ones and those
+ * hush writes itself always; Server, Date, X-Pad and X-Accel-* unless
+ * proxy_pass_header names them; and what proxy_hide_header names. */
+static bool hidden_response_header(const hs_proxy_conf *pc, hs_str name)
 {
-    static const hs_str names[] = {
-        HS_STR("Connection"), HS_STR("Keep-Alive"), HS_STR("Transfer-Encoding"), HS_STR("Content-Length"),
-        HS_STR("Server"), HS_STR("Date"), HS_STR("Proxy-Connection"), HS_STR("Trailer"), HS_STR("Upgrade"),
-        HS_STR("X-Pad")};
-    if (name.n > 8 && strncasecmp(name.p, "X-Accel-", 8) == 0)
+    static const hs_str always[] = {HS_STR("Connection"), HS_STR("Keep-Alive"), HS_STR("Transfer-Encoding"),
+                                    HS_STR("Content-Length"), HS_STR("Proxy-Connection"), HS_STR("Trailer"),
+                                    HS_STR("Upgrade")};
+    static const hs_str unless_passed[] = {HS_STR("Server"), HS_STR("Date"), HS_STR("X-Pad")};
+    if (name_in(name, always, HS_ARRAY_LEN(always)) || name_in(name, pc->hide, pc->nhide))
         return true;
-    return name_in(name, names, HS_ARRAY_LEN(names));
+    bool dflt = name_in(name, unless_passed, HS_ARRAY_LEN(unless_passed)) ||
+                (name.n > 8 && strncasecmp(name.p, "X-Accel-", 8) == 0);
+    return dflt && !name_in(name, pc->pass, pc->npass);
 }
 
 static bool retry_status(hs_proxy_state *px, int status)
@@ -57,8 +62,10 @@ static int take_head(hs_req *r)
     for (size_t i = 0; i < h->nheaders; i++) {
         hs_header f = {{copy + (h->headers[i].name.p - px->in), h->headers[i].name.n},
                        {copy + (h->headers[i].value.p - px->in), h->headers[i].value.n}};
-        if (hidden_response_header(f.name))
+        if (hidden_response_header(px->pc, f.name))
             continue;
+        if (hs_str_caseeq(f.name, HS_STR("Server")) || hs_str_caseeq(f.name, HS_STR("Date")))
+            rs->passed |= f.name.p[0] == 'S' || f.name.p[0] == 's' ? HS_PASSED_SERVER : HS_PASSED_DATE;
         if (hs_str_caseeq(f.name, HS_STR("Content-Type")))
             rs->content_type = f.value;
         else

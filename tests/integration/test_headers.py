@@ -221,3 +221,51 @@ def test_readme_example(hush, backend):
     lines = srv.wait_log(2, name="ids.log")
     assert lines[1] == '127.0.0.1 "GET /api/x HTTP/1.1" 200 %s no-cache' % rid
     assert lines[0].endswith(" 200 %s max-age=604800" % lines[0].split()[-2])
+
+
+def fixed_upstream(reply):
+    """A tiny upstream that answers every connection with `reply` and closes."""
+    import socket
+    import threading
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+
+    def serve():
+        while True:
+            try:
+                c, _ = s.accept()
+            except OSError:
+                return
+            c.recv(65536)
+            c.sendall(reply)
+            c.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return s
+
+
+def test_proxy_hide_and_pass_header(hush):
+    up = fixed_upstream(b"HTTP/1.1 200 Fine\r\nServer: upstream/1\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
+                        b"X-Secret: s\r\nX-Other: o\r\nX-Accel-Foo: f\r\nX-Pad: p\r\nContent-Length: 2\r\n"
+                        b"Connection: close\r\n\r\nok")
+    port = up.getsockname()[1]
+    srv = hush("""
+server {
+    listen 127.0.0.1:@PORT@;
+    proxy_hide_header X-Other;
+    location /a/ { proxy_pass http://127.0.0.1:%d; }
+    location /b/ { proxy_pass http://127.0.0.1:%d; proxy_hide_header X-Secret;
+                   proxy_pass_header Server; proxy_pass_header Date; proxy_pass_header X-Accel-Foo; }
+}""" % (port, port))
+    a = srv.exchange(req("/a/")).responses()[0]
+    assert a.status == 200 and a.reason == "Fine" and a.body == b"ok"
+    assert a.header("Server").startswith("hush") and a.header("Date") != "Mon, 01 Jan 2024 00:00:00 GMT"
+    assert a.header("X-Secret") == "s" and a.header("X-Other") is None
+    assert a.header("X-Accel-Foo") is None and a.header("X-Pad") is None
+    b = srv.exchange(req("/b/")).responses()[0]
+    # a level with its own proxy_hide_header does not inherit the server's (nginx's arrays)
+    assert b.header("X-Secret") is None and b.header("X-Other") == "o" and b.header("X-Accel-Foo") == "f"
+    assert [v for k, v in b.headers if k == "Server"] == ["upstream/1"]
+    assert [v for k, v in b.headers if k == "Date"] == ["Mon, 01 Jan 2024 00:00:00 GMT"]
+    up.close()
