@@ -84,6 +84,7 @@ struct hs_cf {
     size_t errlen;
     bool errored;         /* an error was reported */
     void *user;           /* the configuration being built (hs_config) */
+    int named_slots;      /* named-capture variables made so far (conf/regex.h) */
 };
 
 int hs_cf_error(hs_cf *cf, const hs_conf_node *node, const char *fmt, ...)

@@ -7,6 +7,7 @@
 struct hs_regex {
     pcre2_code *code; /* compiled pattern */
     int captures;     /* capture groups in the pattern */
+    int slots[HS_REGEX_MAX_CAPTURES]; /* named group -> its variable's slot; -1 none */
 };
 
 static pcre2_match_data *match_data; /* shared by all matches of this process */
@@ -37,7 +38,55 @@ hs_regex *hs_regex_compile(hs_pool *pool, hs_str pattern, bool caseless, char *e
     uint32_t n = 0;
     pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &n);
     re->captures = (int)n;
+    for (int i = 0; i < HS_REGEX_MAX_CAPTURES; i++)
+        re->slots[i] = -1;
     return re;
+}
+
+typedef struct {
+    struct hs_cf *cf;
+    hs_regex *re;
+    hs_var_get get;
+} names_ctx;
+
+static void define_name(const char *name, int index, void *arg)
+{
+    names_ctx *nc = arg;
+    hs_var_ref ref;
+    if (index >= HS_REGEX_MAX_CAPTURES)
+        return;
+    if (hs_var_lookup(nc->cf->pool, hs_cstr(name), &ref) != HS_OK || ref.get != nc->get) {
+        ref = (hs_var_ref){nc->get, (uintptr_t)nc->cf->named_slots++};
+        hs_vars_define(nc->cf->pool, hs_cstr(name), ref.get, ref.data);
+    }
+    nc->re->slots[index] = (int)ref.data;
+}
+
+void hs_regex_define_names(struct hs_cf *cf, hs_regex *re, hs_var_get get)
+{
+    names_ctx nc = {cf, re, get};
+    hs_regex_each_name(re, define_name, &nc);
+}
+
+void hs_regex_store_named(const hs_regex *re, hs_pool *pool, hs_str subject, const int *ov, int n, hs_str **vals,
+                          uint16_t *nvals)
+{
+    for (int i = 1; i < n && i < HS_REGEX_MAX_CAPTURES; i++) {
+        int slot = re->slots[i];
+        if (slot < 0 || ov[2 * i] < 0)
+            continue;
+        if (slot >= *nvals) {
+            uint16_t cap = (uint16_t)(slot < 8 ? 8 : 2 * slot);
+            hs_str *v = hs_pcalloc(pool, cap * sizeof(*v));
+            if (v == NULL)
+                return;
+            if (*nvals)
+                memcpy(v, *vals, *nvals * sizeof(*v));
+            *vals = v;
+            *nvals = cap;
+        }
+        (*vals)[slot] = (hs_str){subject.p + ov[2 * i], (size_t)(ov[2 * i + 1] - ov[2 * i])};
+    }
 }
 
 int hs_regex_match(const hs_regex *re, hs_str subject, int *ovec)

@@ -4,6 +4,7 @@
 #ifndef HS_CONF_REGEX_H
 #define HS_CONF_REGEX_H
 
+#include "conf/vars.h"
 #include "core/pool.h"
 #include "core/str.h"
 
@@ -21,5 +22,15 @@ int hs_regex_captures(const hs_regex *re);
 void hs_regex_each_name(const hs_regex *re, void (*fn)(const char *name, int index, void *arg), void *arg);
 /* Index of a named group, or -1. */
 int hs_regex_name_index(const hs_regex *re, const char *name);
+/* Named groups as variables, as nginx: each name gets a slot (shared by
+ * every regex with that name) and the variable get(ctx, slot); a match
+ * stores the groups' values by slot with hs_regex_store_named, where get
+ * reads them. */
+struct hs_cf;
+void hs_regex_define_names(struct hs_cf *cf, hs_regex *re, hs_var_get get);
+/* Stores the named groups that matched (ov and n from hs_regex_match) of
+ * subject into *vals (grown from pool; *nvals slots). */
+void hs_regex_store_named(const hs_regex *re, hs_pool *pool, hs_str subject, const int *ov, int n, hs_str **vals,
+                          uint16_t *nvals);
 
 #endif

@@ -78,9 +78,7 @@ static const hs_cv *map_find(const map_def *m, hs_req *r, hs_str v)
         int ov[2 * HS_REGEX_MAX_CAPTURES];
         int n = hs_regex_match(m->regex[i].regex, v, ov);
         if (n > 0) {
-            memcpy(r->captures, ov, sizeof(r->captures));
-            r->ncaptures = n;
-            r->capture_subject = v;
+            hs_http_set_captures(r, m->regex[i].regex, v, ov, n);
             return &m->regex[i].value;
         }
     }
@@ -140,6 +138,7 @@ static int map_line(hs_cf *cf, map_def *m, const hs_conf_node *t)
         e.regex = hs_regex_compile(cf->pool, hs_pstr(cf->pool, re), caseless, err, sizeof(err));
         if (e.regex == NULL)
             return hs_cf_error(cf, t, "%s", err);
+        hs_http_define_named_captures(cf, e.regex); /* (?<name>...) are variables, as nginx */
         return push(cf->pool, &m->regex, &m->nregex, e);
     }
     if (k.n > 1 && k.p[0] == '\\')

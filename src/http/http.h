@@ -165,6 +165,8 @@ struct hs_req {
     int captures[20];         /* last regex match offsets ($1..$9) */
     int ncaptures;            /* pairs set, 0 none */
     hs_str capture_subject;   /* subject of that match */
+    hs_str *named;            /* named captures by slot, kept as nginx's variables */
+    uint16_t nnamed;          /* slots allocated */
     hs_resp resp;
     hs_ending ending;         /* set once when it ends */
     const char *drop_rule;    /* $drop_rule for drops */
@@ -173,15 +175,11 @@ struct hs_req {
     size_t request_length;    /* bytes of head + body read */
     int64_t body_left;        /* Content-Length bytes still to read */
     int redirects;            /* internal redirects so far (error_page, try_files, rewrite) */
-    bool internal;            /* redirected internally (error_page, try_files, index,
-                                 rewrite): `internal;` locations take it */
-    bool uri_changed;         /* $uri is no longer the client's path: the proxy sends
-                                 $uri and $args instead of the request target */
-    bool location_stale;      /* $uri was rewritten and the request stayed in its
-                                 location (rewrite ... break): proxy_pass sends $uri
-                                 whole, without its URI part (nginx's valid_location) */
-    const struct hs_handler *handler; /* the content handler a phase hook chose
-                                 (return), instead of its location's; NULL none */
+    bool internal;            /* redirected internally: `internal;` locations take it */
+    bool uri_changed;         /* not the client's path: the proxy sends $uri and $args */
+    bool location_stale;      /* rewritten, staying in its location (rewrite ... break):
+                                 proxy_pass sends $uri whole (nginx's valid_location) */
+    const struct hs_handler *handler; /* a hook's handler (return), not the location's */
     bool head_done;           /* the head was parsed */
     bool logged;              /* the access-log line was written */
     bool body_chunked;        /* the body is chunked and not yet at its end */
@@ -228,14 +226,12 @@ void hs_http_response_done(hs_req *r);
  * then ends the way the drop decider registered with hs_http_set_dropper
  * says (drop_mode). */
 void hs_http_drop(hs_req *r, const char *rule);
-/* Internal redirect to uri with args (error_page, try_files, index):
- * the phases start over at the server rewrite phase; at most 10, then the
- * request ends with 500 ("rewrite or internal redirection cycle"). */
+/* Internal redirect (error_page, try_files, index): the phases start over
+ * at server rewrite; after 10, a 500 ("rewrite or internal redirection cycle"). */
 void hs_http_internal_redirect(hs_req *r, hs_str uri, hs_str args);
 void hs_http_named_location(hs_req *r, hs_str name);
 /* A rewrite changed $uri in the rewrite phase: the location is searched
- * again for it and its phases run (nginx's post-rewrite), counted as an
- * internal redirect. */
+ * again (nginx's post-rewrite), counted as an internal redirect. */
 void hs_http_location_changed(hs_req *r);
 /* An error_page would handle this status now. */
 bool hs_http_has_error_page(hs_req *r, int status);
@@ -302,8 +298,11 @@ const char *hs_conn_peer_text(hs_conn *c);
  * address), and "http://host[:port]" + path. */
 hs_str hs_http_redirect_host(hs_req *r);
 hs_str hs_http_absolute_url(hs_req *r, hs_str path);
-/* Makes the named groups of a server_name or location regex variables. */
-void hs_http_define_named_captures(hs_cf *cf, const hs_regex *re);
+/* Makes the named groups (?<name>...) of a regex variables, as nginx. */
+void hs_http_define_named_captures(hs_cf *cf, hs_regex *re);
+/* re matched subject (hs_regex_match's ov, n): $1..$9 until the next
+ * match; its named groups set their variables. */
+void hs_http_set_captures(hs_req *r, const hs_regex *re, hs_str subject, const int *ov, int n);
 extern const hs_var_def hs_http_variables[];
 
 /* ---- responses (response.c) ---- */

@@ -2,15 +2,6 @@
  * order: exact, longest prefix, regexes in order unless ^~, longest prefix). */
 #include "http/http.h"
 
-static void remember_captures(hs_req *r, hs_str subject, const int *ovec, int n)
-{
-    if (r == NULL)
-        return;
-    memcpy(r->captures, ovec, sizeof(r->captures));
-    r->ncaptures = n;
-    r->capture_subject = subject;
-}
-
 static hs_srv_conf *match_wild_head(const hs_listen_group *g, hs_str host)
 {
     /* ".example.com" matches any host ending with it; longest first */
@@ -46,7 +37,8 @@ hs_srv_conf *hs_http_find_server(hs_listen_group *g, hs_str host, hs_req *r)
         int ov[20];
         int n = hs_regex_match(g->regex[i].regex, host, ov);
         if (n > 0) {
-            remember_captures(r, host, ov, n);
+            if (r)
+                hs_http_set_captures(r, g->regex[i].regex, host, ov, n);
             s = g->regex[i].server;
         }
     }
@@ -68,7 +60,7 @@ static hs_loc_conf *match_regexes(hs_req *r, hs_loc_conf *level, hs_str uri)
         int n = hs_regex_match(l->regex, uri, ov);
         if (n <= 0)
             continue;
-        remember_captures(r, uri, ov, n);
+        hs_http_set_captures(r, l->regex, uri, ov, n);
         if (l->nchildren) {
             hs_loc_conf *inner = hs_http_find_location(r, l, uri);
             if (inner != l)

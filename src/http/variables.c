@@ -330,16 +330,26 @@ static int v_capture(void *ctx, uintptr_t d, hs_str *out, char *scratch)
                          (size_t)(r->captures[2 * i + 1] - r->captures[2 * i])}));
 }
 
-/* Named captures ((?<name>...) in server_name and location regexes) are
- * variables too, read from the request's last match as $1..$9 are. */
-static void define_named(const char *name, int index, void *arg)
+/* Named captures are variables, as in nginx: a match sets them, later
+ * matches that do not set them keep them (r->named, by slot). */
+static int v_named(void *ctx, uintptr_t slot, hs_str *out, char *scratch)
 {
-    hs_cf *cf = arg;
-    if (index < HS_REGEX_MAX_CAPTURES)
-        hs_vars_define(cf->pool, hs_cstr(name), v_capture, (uintptr_t)index);
+    (void)scratch;
+    hs_req *r = REQ(ctx);
+    if (slot >= r->nnamed || r->named[slot].p == NULL)
+        return HS_DECLINED;
+    return SET(r->named[slot]);
 }
 
-void hs_http_define_named_captures(hs_cf *cf, const hs_regex *re) { hs_regex_each_name(re, define_named, cf); }
+void hs_http_define_named_captures(hs_cf *cf, hs_regex *re) { hs_regex_define_names(cf, re, v_named); }
+
+void hs_http_set_captures(hs_req *r, const hs_regex *re, hs_str subject, const int *ov, int n)
+{
+    memcpy(r->captures, ov, sizeof(r->captures));
+    r->ncaptures = n;
+    r->capture_subject = subject;
+    hs_regex_store_named(re, r->pool, subject, ov, n, &r->named, &r->nnamed);
+}
 
 static int v_document_root(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {

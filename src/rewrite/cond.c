@@ -122,12 +122,8 @@ static bool regex_test(const rw_cond *c, hs_req *r, hs_str v, bool log)
     int m = hs_regex_match(c->regex, v, ov);
     if (log)
         rw_log(r, "\"%s\" %s \"%.*s\"", c->pattern.p, m > 0 ? "matches" : "does not match", (int)v.n, v.p);
-    if (m > 0) {
-        /* the subject must outlive the captures: it lives in the request pool */
-        memcpy(r->captures, ov, sizeof(r->captures));
-        r->ncaptures = m;
-        r->capture_subject = v;
-    }
+    if (m > 0) /* the subject outlives the captures: it lives in the request pool */
+        hs_http_set_captures(r, c->regex, v, ov, m);
     return (m > 0) == (c->op == RW_COND_MATCH);
 }
 

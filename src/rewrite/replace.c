@@ -142,9 +142,7 @@ int rw_rewrite_run(hs_req *r, const rw_rewrite *op, bool log)
                subject.p);
     if (m <= 0)
         return HS_DECLINED;
-    memcpy(r->captures, ov, sizeof(r->captures));
-    r->ncaptures = m;
-    r->capture_subject = subject;
+    hs_http_set_captures(r, op->regex, subject, ov, m);
     hs_str uri, args = HS_NULL_STR;
     bool quoted = memchr(r->h.path.p, '%', r->h.path.n) || memchr(r->h.path.p, '+', r->h.path.n);
     const uint32_t *esc_uri = quoted && op->redirect ? rw_escape_args : NULL;

@@ -500,3 +500,30 @@ def test_return_in_error_pages_and_redirect_unescaping_as_nginx(hush, nginx_besi
     for p in ("/brk", "/brk2/x"):
         h, n = both(srv, ngx, req(p))
         assert (h.status, h.body) == (n.status, n.body) == (200, b"text"), (p, h, n)
+
+
+NAMED = LOG + """
+map $arg_q $mapped { ~^(?<k>[a-z]+)-(\\d+)$ "$k:$2"; default none; }
+server {
+    listen 127.0.0.1:@PORT@;
+    server_name ~^(?<sub>[a-z]+)\\.named\\.test$;
+    default_type text/plain;
+    location ~ ^/u/(?<user>\\w+)$ { rewrite ^ /profile last; }
+    location /profile { return 200 "user=$user sub=$sub\\n"; }
+    location ~ ^/(?<a>x)/ { if ($uri ~ "^/x/(?<b>\\w+)") { return 200 "a=$a b=$b 1=$1 sub=$sub\\n"; } }
+    location /m/ { return 200 "mapped=$mapped k=$k\\n"; }
+    location /r/ { rewrite "^/r/(?<id>\\d+)" /profile/$id; }
+}
+"""
+
+
+@needs_nginx
+def test_named_captures_are_variables_that_last_as_nginx(hush, nginx_beside):
+    # a named group sets its variable when its regex matches (server_name,
+    # location, map, if, rewrite), and later matches without it keep it
+    srv, ngx = start_both(hush, nginx_beside, NAMED)
+    host = "abc.named.test"
+    compare(srv, ngx, [req("/u/bob", host=host), req("/x/yy", host=host), req("/m/?q=ab-12", host=host),
+                       req("/m/?q=zz", host=host), req("/r/42", host=host)])
+    assert srv.get("/u/bob", host=host).body == b"user=bob sub=abc\n"
+    assert srv.get("/m/?q=ab-12", host=host).body == b"mapped=ab:12 k=ab\n"
