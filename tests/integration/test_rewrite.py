@@ -527,3 +527,27 @@ def test_named_captures_are_variables_that_last_as_nginx(hush, nginx_beside):
                        req("/m/?q=zz", host=host), req("/r/42", host=host)])
     assert srv.get("/u/bob", host=host).body == b"user=bob sub=abc\n"
     assert srv.get("/m/?q=ab-12", host=host).body == b"mapped=ab:12 k=ab\n"
+
+
+IF_HEADERS = LOG + """
+server {
+    listen 127.0.0.1:@PORT@;
+    default_type text/plain;
+    add_header X-Server s;
+    location / {
+        add_header X-Loc l;
+        if ($arg_h) { add_header X-If "$arg_h"; expires 1h; }
+        return 200 "body\\n";
+    }
+}
+"""
+
+
+@needs_nginx
+def test_add_header_and_expires_in_if_as_nginx(hush, nginx_beside):
+    srv, ngx = start_both(hush, nginx_beside, IF_HEADERS)
+    for p in ("/", "/?h=yes"):
+        h, n = both(srv, ngx, req(p))
+        for name in ("X-Server", "X-Loc", "X-If", "Cache-Control"):
+            assert h.header(name) == n.header(name), (p, name, h, n)
+    assert both(srv, ngx, req("/?h=yes"))[0].header("X-If") == "yes"
