@@ -44,11 +44,7 @@ struct hs_loc_conf {
     size_t nchildren;
     const char *file;          /* where it was defined, for $drop_rule and errors */
     int line;
-    bool anonymous;            /* a level no URI selects (an if block): a child of its
-                                  location for inheritance, skipped by the location
-                                  search; a module points r->loc at it. It has its
-                                  location's name and match, and its handler unless
-                                  it sets one */
+    bool anonymous;            /* an if block: no URI selects it (hs_http_add_anonymous) */
 
     /* content */
     const struct hs_handler *handler; /* what answers (http/phase.h); NULL: the default (files) */
