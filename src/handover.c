@@ -52,6 +52,8 @@ static bool same_address(int fd, const hs_listen_conf *lc)
         const struct sockaddr_in6 *x = (const void *)&a, *y = (const void *)&lc->addr;
         return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
     }
+    if (a.ss_family == AF_UNIX) /* the same path */
+        return len == lc->addrlen && memcmp(&a, &lc->addr, len) == 0;
     return false;
 }
 

@@ -491,6 +491,8 @@ int hs_master_run(hs_config *conf, const char *conf_file, const char *prefix, co
     while (!master_step(&cur, &a, &blocked, &stopping))
         sigsuspend(&empty);
     hs_upgrade_unlink_pid(cur.conf->pid_path.p);
+    if (cur.conf->http && !hs_upgrade_handed_over())
+        hs_http_sockets_unlink(cur.conf->http); /* a new binary keeps them */
     hs_log(HS_LOG_NOTICE, "hush stopped");
     hs_config_free(cur.conf); /* else only a stale stack slot points at it when LeakSanitizer looks */
     return 0;

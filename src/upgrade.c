@@ -87,6 +87,8 @@ bool hs_upgrade_reaped(pid_t pid, const char *pid_path)
     return true;
 }
 
+bool hs_upgrade_handed_over(void) { return new_master > 0; }
+
 void hs_upgrade_unlink_pid(const char *pid_path)
 {
     char old[PATH_MAX];

@@ -16,6 +16,8 @@ pid_t hs_upgrade_start(const char *pid_path, const int *fds, size_t n);
 /* A reaped child: true when it was the new master (its pid file is
  * renamed back). */
 bool hs_upgrade_reaped(pid_t pid, const char *pid_path);
+/* A new binary runs with this master's sockets (after USR2). */
+bool hs_upgrade_handed_over(void);
 /* The pid file this master removes when it exits. */
 void hs_upgrade_unlink_pid(const char *pid_path);
 /* In main, before the configuration is used: the sockets a previous

@@ -282,6 +282,10 @@ int hs_var_msec_now(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 
 int hs_var_addr(hs_str *out, char *scratch, const struct sockaddr *sa)
 {
+    if (sa->sa_family == AF_UNIX) {
+        *out = HS_STR("unix:"); /* a unix-socket peer, as nginx writes it */
+        return HS_OK;
+    }
     const void *a = sa->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
                                               : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
     if (inet_ntop(sa->sa_family, a, scratch, HS_VAR_SCRATCH) == NULL)

@@ -3,6 +3,7 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/un.h>
 
 #include "core/units.h"
 #include "http/conf_internal.h"
@@ -130,6 +131,29 @@ static int listen_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_listen
     return HS_OK;
 }
 
+/* listen unix:/path ...: one socket every worker accepts on (made 0666,
+ * removed when hush stops, as nginx). */
+static int listen_unix(hs_cf *cf, const hs_conf_node *n, hs_srv_conf *sc, hs_listen_conf *l)
+{
+    struct sockaddr_un *un = (struct sockaddr_un *)&l->addr;
+    hs_str path = {n->args[1].p + 5, n->args[1].n - 5};
+    if (path.n == 0 || path.n >= sizeof(un->sun_path) || path.n + 5 >= sizeof(l->text))
+        return hs_cf_error(cf, n, "invalid address \"%s\" in \"listen\"", n->args[1].p);
+    un->sun_family = AF_UNIX;
+    memcpy(un->sun_path, path.p, path.n);
+    l->addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + path.n + 1);
+    snprintf(l->text, sizeof(l->text), "unix:%.*s", (int)path.n, path.p);
+    for (size_t i = 2; i < n->nargs; i++)
+        if (listen_option(cf, n, n->args[i], l) != HS_OK)
+            return HS_ERROR;
+    l->not_deferred = true; /* TCP_DEFER_ACCEPT is TCP's */
+    hs_listen_conf *slot = hs_pvec_push(cf->pool, (void **)&sc->listens, &sc->nlistens, sizeof(*slot));
+    if (slot == NULL)
+        return HS_ERROR;
+    *slot = *l;
+    return HS_OK;
+}
+
 static int listen_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf;
@@ -141,7 +165,7 @@ static int listen_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const 
     l.file = n->file;
     l.line = n->line;
     if (hs_str_has_prefix(n->args[1], HS_STR("unix:")))
-        return hs_cf_error(cf, n, "unix domain sockets are not supported in \"listen\"");
+        return listen_unix(cf, n, sc, &l);
     /* a port range (nginx 1.15.10): "127.0.0.1:8000-8003" listens on each */
     hs_str a = n->args[1];
     const char *dash = memrchr(a.p, '-', a.n), *colon = memrchr(a.p, ':', a.n);

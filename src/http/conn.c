@@ -34,6 +34,8 @@ void hs_http_conn_each(void (*fn)(hs_conn *c, void *arg), void *arg)
 const char *hs_conn_peer_text(hs_conn *c)
 {
     static char text[INET6_ADDRSTRLEN];
+    if (c->peer.sa.sa_family == AF_UNIX)
+        return "unix:";
     if (c->peer.sa.sa_family == AF_INET6)
         inet_ntop(AF_INET6, &c->peer.in6.sin6_addr, text, sizeof(text));
     else

@@ -323,6 +323,8 @@ typedef int (*hs_listen_take_fn)(const hs_listen_conf *lc, bool take); /* an ope
 /* Master: binds (or takes, if take) nworkers * bound_count sockets (SO_REUSEPORT) into fds. */
 int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, bool first_start, hs_listen_take_fn take,
                            char *err, size_t errlen);
+/* Master, at exit: removes the files of the unix sockets it listened on. */
+void hs_http_sockets_unlink(hs_http_conf *http);
 /* Worker: starts accepting on its row of sockets. */
 int hs_http_listeners_start(hs_http_conf *http, const int *fds, uint64_t worker_index, uint64_t nworkers);
 void hs_http_listeners_close(void);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -184,7 +185,7 @@ size_t hs_http_bound_count(hs_http_conf *http)
     return n;
 }
 
-static int open_one(hs_listen_conf *lc, char *err, size_t errlen)
+static int open_one(hs_listen_conf *lc, bool first_start, char *err, size_t errlen)
 {
     int fd = socket(lc->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -204,7 +205,10 @@ static int open_one(hs_listen_conf *lc, char *err, size_t errlen)
         setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one));
     if (lc->addr.ss_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&lc->addr, lc->addrlen) != 0) {
+    if (lc->addr.ss_family == AF_UNIX && !first_start)
+        unlink(lc->text + 5); /* a reload: the old workers keep the old socket */
+    if (bind(fd, (struct sockaddr *)&lc->addr, lc->addrlen) != 0 ||
+        (lc->addr.ss_family == AF_UNIX && chmod(lc->text + 5, 0666) != 0)) {
         snprintf(err, errlen, "bind() to %s failed (%d: %s)", lc->text, errno, strerror(errno));
         close(fd);
         return -1;
@@ -220,9 +224,9 @@ static int open_one(hs_listen_conf *lc, char *err, size_t errlen)
  * plain bind first fails as nginx's would when the address is taken. */
 static int check_address_free(hs_listen_conf *lc, char *err, size_t errlen)
 {
-    int fd = socket(lc->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = lc->addr.ss_family == AF_UNIX ? -1 : socket(lc->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return HS_OK;
+        return HS_OK; /* (a unix socket's own bind says when its path is taken) */
     int one = 1, rc = HS_OK;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (lc->addr.ss_family == AF_INET6)
@@ -247,8 +251,12 @@ int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, bool firs
         for (size_t i = 0; i < http->ngroups; i++) {
             if (covered_by_wildcard(http, &http->groups[i]))
                 continue;
-            int fd = take ? take(http->groups[i].listen, true) : -1;
-            fd = fd >= 0 ? fd : open_one(http->groups[i].listen, err, errlen);
+            hs_listen_conf *lc = http->groups[i].listen;
+            int fd = take ? take(lc, true) : -1;
+            /* SO_REUSEPORT is TCP's: the workers share one unix socket */
+            if (fd < 0 && lc->addr.ss_family == AF_UNIX && w > 0)
+                fd = fcntl(fds[k - hs_http_bound_count(http)], F_DUPFD_CLOEXEC, 0);
+            fd = fd >= 0 ? fd : open_one(lc, first_start, err, errlen);
             if (fd < 0) {
                 while (k > 0)
                     close(fds[--k]);
@@ -258,6 +266,13 @@ int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, bool firs
         }
     }
     return HS_OK;
+}
+
+void hs_http_sockets_unlink(hs_http_conf *http)
+{
+    for (size_t i = 0; i < http->ngroups; i++)
+        if (http->groups[i].listen->addr.ss_family == AF_UNIX)
+            unlink(http->groups[i].listen->text + 5);
 }
 
 static hs_listener *listener_new(hs_http_conf *http, size_t gi, int fd)

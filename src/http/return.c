@@ -39,7 +39,7 @@ hs_str hs_http_absolute_url(hs_req *r, hs_str path)
     int port = r->conn->group->listen->port;
     bool tls = r->conn->io.t->secure;
     char portbuf[16] = "";
-    if (port != (tls ? 443 : 80) && r->loc->port_in_redirect)
+    if (port && port != (tls ? 443 : 80) && r->loc->port_in_redirect) /* 0: a unix socket */
         snprintf(portbuf, sizeof(portbuf), ":%d", port);
     return hs_cstr(hs_psprintf(r->pool, "%s://%.*s%s%.*s", tls ? "https" : "http", (int)host.n, host.p, portbuf,
                                (int)path.n, path.p));

@@ -1,4 +1,4 @@
-/* The http variables ($remote_addr, $request, $status, $http_NAME, ...),
+/* The http variables ($request, $status, $http_NAME, ...),
  * computed on demand from the request. */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -12,49 +12,6 @@
 
 #define REQ(ctx) ((hs_req *)(ctx))
 #define SET(v) (*out = (v), HS_OK)
-
-static int v_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    return hs_var_addr(out, scratch, &REQ(ctx)->conn->peer.sa);
-}
-
-static int v_binary_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    (void)scratch;
-    hs_conn *c = REQ(ctx)->conn;
-    if (c->peer.sa.sa_family == AF_INET6)
-        return SET(((hs_str){(const char *)&c->peer.in6.sin6_addr, 16}));
-    return SET(((hs_str){(const char *)&c->peer.in4.sin_addr, 4}));
-}
-
-static int v_remote_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    return hs_var_port(out, scratch, &REQ(ctx)->conn->peer.sa);
-}
-
-static int local_addr(hs_req *r, struct sockaddr_storage *ss)
-{
-    socklen_t len = sizeof(*ss);
-    return getsockname(r->conn->io.fd, (struct sockaddr *)ss, &len);
-}
-
-static int v_server_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    struct sockaddr_storage ss;
-    if (local_addr(REQ(ctx), &ss) != 0)
-        return HS_DECLINED;
-    return hs_var_addr(out, scratch, (struct sockaddr *)&ss);
-}
-
-static int v_server_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    return hs_var_u64(out, scratch, (uint64_t)REQ(ctx)->conn->group->listen->port);
-}
 
 /* Slices of the parsed head, "-" when the head never got that far. */
 static int head_slice(hs_req *r, hs_str s, hs_str *out)
@@ -420,12 +377,7 @@ static int v_content_header(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 }
 
 const hs_var_def hs_http_variables[] = {
-    {"remote_addr", v_remote_addr, 0, false, true},
-    {"binary_remote_addr", v_binary_remote_addr, 0, false, true},
-    {"remote_port", v_remote_port, 0, false, true},
     {"remote_user", v_remote_user, 0, false, false},
-    {"server_addr", v_server_addr, 0, false, true},
-    {"server_port", v_server_port, 0, false, true},
     {"server_name", v_server_name, 0, false, false},
     {"server_protocol", v_server_protocol, 0, false, false},
     {"time_local", hs_var_time_local, 0, false, true},

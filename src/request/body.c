@@ -120,32 +120,14 @@ int hs_body_read(hs_req *r)
     }
 }
 
-/* ---- variables ---- */
-
-static int v_request_body(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+/* $request_body (data 0: when the body is in memory, as nginx) and
+ * $request_body_file (data 1). */
+int hs_request_body_var(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
-    (void)d;
     (void)scratch;
     const hs_body *b = hs_body_of(ctx);
-    if (b == NULL || !b->done || b->fd >= 0)
+    if (b == NULL || (d == 0 && (!b->done || b->fd >= 0)) || (d == 1 && b->path == NULL))
         return HS_DECLINED;
-    *out = b->mem;
+    *out = d == 0 ? b->mem : hs_cstr(b->path);
     return HS_OK;
 }
-
-static int v_request_body_file(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    (void)scratch;
-    const hs_body *b = hs_body_of(ctx);
-    if (b == NULL || b->path == NULL)
-        return HS_DECLINED;
-    *out = hs_cstr(b->path);
-    return HS_OK;
-}
-
-const hs_var_def hs_request_variables[] = {
-    {"request_body", v_request_body, 0, false, false},
-    {"request_body_file", v_request_body_file, 0, false, false},
-    {NULL, NULL, 0, false, false},
-};

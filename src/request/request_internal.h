@@ -48,6 +48,7 @@ int hs_request_limit_except(hs_req *r);
 
 /* ---- body.c, temp.c ---- */
 extern const hs_var_def hs_request_variables[];
+int hs_request_body_var(void *ctx, uintptr_t d, hs_str *out, char *scratch);
 /* Creates the directory of a temp_path (and its parents) if missing. */
 int hs_temp_path_make(hs_temp_path *tp, char *err, size_t errlen);
 /* Opens a new file under tp (levels created as needed), O_EXCL, 0600:

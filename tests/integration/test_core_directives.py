@@ -338,3 +338,62 @@ def test_open_file_cache_directives_checked(tmpconf):
             assert r.returncode == 0, (line, r.stderr)
         else:
             assert r.returncode == 1 and err in r.stderr, (line, r.stderr)
+
+
+# ---- listen unix: ----
+
+def unix_get(path, data):
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(3)
+    s.connect(path)
+    s.sendall(data)
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+    s.close()
+    return out
+
+
+def test_listen_unix_socket(hush):
+    import signal
+    import stat
+    srv = hush("""
+        log_format addr '$remote_addr|$remote_port|$server_addr|$server_port|$status';
+        access_log logs/access.log addr;
+        server {
+            listen 127.0.0.1:@PORT@;
+            listen unix:@DIR@/hush.sock;
+            location / { return 200 "hello $server_addr\\n"; }
+            location /dir { }
+        }""", main="worker_processes 2;")
+    sock = os.path.join(srv.dir, "hush.sock")
+    st = os.stat(sock)
+    assert stat.S_ISSOCK(st.st_mode) and st.st_mode & 0o777 == 0o666
+    for _ in range(4):   # both workers accept on the one socket
+        out = unix_get(sock, req("/"))
+        assert out.startswith(b"HTTP/1.1 200 ") and out.endswith(b"hello unix:%s\n" % sock.encode())
+    line = srv.wait_log(1)[0]
+    assert line == "unix:|-|unix:%s|-|200" % sock
+    # a redirect through a unix socket has no port
+    os.makedirs(os.path.join(srv.html, "dir"))
+    out = unix_get(sock, req("/dir", host="h"))
+    assert b"\r\nLocation: http://h/dir/\r\n" in out
+    # a reload binds it again; the new workers answer on it
+    srv.send_signal(signal.SIGHUP)
+    time.sleep(1.0)
+    assert unix_get(sock, req("/")).startswith(b"HTTP/1.1 200 ")
+    srv.stop()
+    assert not os.path.exists(sock)   # removed on stop, as nginx
+
+
+def test_listen_unix_errors(tmpconf):
+    path = os.path.join(tmpconf, "t.conf")
+    for addr, msg in (("unix:", 'invalid address "unix:"'), ("unix:/" + "x" * 120, "invalid address")):
+        with open(path, "w") as f:
+            f.write("events {}\nhttp {\nserver { listen %s; }\n}\n" % addr)
+        r = run_hush(["-t", "-p", tmpconf, "-c", path])
+        assert r.returncode == 1 and "t.conf:3: " in r.stderr and msg in r.stderr, (addr, r.stderr)
