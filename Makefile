@@ -11,7 +11,7 @@ SAN     ?=
 # the same list.
 WARNFLAGS = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc $(CFLAGS) $(SAN) $(WARNFLAGS) -MMD -MP
-LDLIBS  = -lpcre2-8 -lssl -lcrypto -lcrypt
+LDLIBS  = -lpcre2-8 -lssl -lcrypto -lcrypt -lz
 PYTEST  = /usr/bin/python3 -m pytest
 
 # Where `make install` puts hush, compiled into the binary as its defaults
@@ -67,7 +67,7 @@ $(HUSH): $(BUILD)/src/main.o $(BUILD)/libhush.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LOGSTAT): $(LOGSTAT_OBJS) $(BUILD)/libhush.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lz -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libhush.a
 	@mkdir -p $(dir $@)
