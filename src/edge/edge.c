@@ -185,11 +185,15 @@ static void on_delay_over(hs_timer *t)
 }
 
 /* limit_req_log_level / limit_conn_log_level: refusals at the level, a
- * delay one level lower (info stays info), as nginx. */
-static void log_limit(hs_req *r, int level, const char *what, bool dry_run, const hs_edge_zone *z)
+ * delay one level lower (info stays info), in nginx's words (fail2ban's
+ * nginx-limit-req filter reads the first). excess is in thousandths. */
+static void log_limit_req(hs_req *r, int level, bool delaying, bool dry_run, int64_t excess,
+                          const hs_edge_zone *z)
 {
-    hs_log(level, "*%llu %s%s by zone \"%s\", client: %s", (unsigned long long)r->conn->number, what,
-           dry_run ? ", dry run," : "", z->name.p, hs_conn_peer_text(r->conn));
+    hs_http_log_error(level, r, 0, delaying ? "delaying request%s, excess: %lld.%03lld, by zone \"%s\""
+                                            : "limiting requests%s, excess: %lld.%03lld by zone \"%s\"",
+                      dry_run ? ", dry run" : "", (long long)(excess / 1000), (long long)(excess % 1000),
+                      z->name.p);
 }
 
 static int lower_level(int level) { return level < HS_LOG_INFO ? level + 1 : level; }
@@ -208,18 +212,22 @@ static int limit_reqs(hs_req *r, struct hs_edge_loc *e, edge_req *st, uint64_t *
         for (size_t i = 0; i < n; i++) {
             hs_limit_req *lr = &e->limit_req[i];
             uint64_t d = 0;
+            int64_t excess = 0;
             if (keys[i].p == NULL)
                 continue;
             st->req_status = HS_LIMIT_PASSED;
-            if (hs_limit_req_account(lr->zone, keys[i], lr, hs_now.mono_msec, &d, commit) != HS_OK) {
-                log_limit(r, e->limit_req_log_level, "limiting requests", e->limit_req_dry_run, lr->zone);
+            if (hs_limit_req_account(lr->zone, keys[i], lr, hs_now.mono_msec, &d, &excess, commit) != HS_OK) {
+                log_limit_req(r, e->limit_req_log_level, false, e->limit_req_dry_run, excess, lr->zone);
                 st->req_status = e->limit_req_dry_run ? HS_LIMIT_REJECTED_DRY_RUN : HS_LIMIT_REJECTED;
                 if (!e->limit_req_dry_run)
                     return reject(r, e->limit_req_status, lr->zone->rule);
                 keys[i] = HS_NULL_STR; /* not charged, as nginx */
             }
-            if (commit && d > *max_delay)
+            if (commit && d > *max_delay) {
                 *max_delay = d;
+                st->delay_excess = excess;
+                st->delay_zone = lr->zone;
+            }
         }
     }
     return HS_OK;
@@ -234,7 +242,8 @@ static int limit_conns(hs_req *r, struct hs_edge_loc *e, edge_req *st)
             continue;
         st->conn_status = HS_LIMIT_PASSED;
         if (hs_limit_conn_acquire(lc->zone, key, lc->max) != HS_OK) {
-            log_limit(r, e->limit_conn_log_level, "limiting connections", e->limit_conn_dry_run, lc->zone);
+            hs_http_log_error(e->limit_conn_log_level, r, 0, "limiting connections%s by zone \"%s\"",
+                              e->limit_conn_dry_run ? ", dry run," : "", lc->zone->name.p);
             st->conn_status = e->limit_conn_dry_run ? HS_LIMIT_REJECTED_DRY_RUN : HS_LIMIT_REJECTED;
             if (e->limit_conn_dry_run)
                 continue;
@@ -251,8 +260,8 @@ static int limit_conns(hs_req *r, struct hs_edge_loc *e, edge_req *st)
 /* A limit_req delay: the request waits (in dry run it only says so). */
 static int hold_for(hs_req *r, struct hs_edge_loc *e, edge_req *st, uint64_t delay)
 {
-    const hs_edge_zone *z = e->limit_req[0].zone;
-    log_limit(r, lower_level(e->limit_req_log_level), "delaying request", e->limit_req_dry_run, z);
+    log_limit_req(r, lower_level(e->limit_req_log_level), true, e->limit_req_dry_run, st->delay_excess,
+                  st->delay_zone);
     if (e->limit_req_dry_run) {
         st->req_status = HS_LIMIT_DELAYED_DRY_RUN;
         return HS_OK;
@@ -294,8 +303,7 @@ static int access_hook(hs_req *r)
         if (e->access_allow[i])
             return HS_OK;
         if (!r->loc->satisfy_any)
-            hs_log(HS_LOG_ERR, "*%llu access forbidden by rule, client: %s", (unsigned long long)r->conn->number,
-                   hs_conn_peer_text(r->conn));
+            hs_http_log_error(HS_LOG_ERR, r, 0, "access forbidden by rule");
         return 403;
     }
     return HS_DECLINED;

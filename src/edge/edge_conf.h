@@ -148,6 +148,8 @@ typedef struct {
         hs_str key;         /* copy in the request pool */
     } held[HS_EDGE_MAX_HELD]; /* limit_conn counts to give back */
     size_t nheld;
+    const hs_edge_zone *delay_zone; /* the limit_req that delays most, for its log line */
+    int64_t delay_excess;   /* its excess (thousandths) */
 } hs_edge_req;
 
 extern const hs_var_def hs_edge_variables[];
@@ -166,6 +168,8 @@ struct hs_edge_http *hs_edge_http_get(hs_cf *cf);
  * and the delay to apply in *delay_ms, or HS_DECLINED (over the burst). */
 int hs_leaky_bucket(uint64_t *last, int64_t *excess, bool is_new, uint64_t now_ms, uint64_t rate,
                     uint64_t burst, uint64_t delay, uint64_t *delay_ms);
+/* The excess (thousandths) a request at now_ms brings a key to. */
+int64_t hs_leaky_excess(uint64_t last, int64_t excess, uint64_t now_ms, uint64_t rate);
 
 #define HS_MAX_LIMIT_REQ 16 /* limit_req directives of one level */
 
@@ -176,7 +180,7 @@ size_t hs_ban_val_size(void);
 /* HS_OK (maybe with a delay) or HS_DECLINED (over the burst). Without
  * commit the key's state is only looked at, not changed. */
 int hs_limit_req_account(hs_edge_zone *z, hs_str key, const hs_limit_req *lr, uint64_t now_ms,
-                         uint64_t *delay_ms, bool commit);
+                         uint64_t *delay_ms, int64_t *excess, bool commit);
 /* HS_OK (counted; release it later) or HS_DECLINED (at the limit). */
 int hs_limit_conn_acquire(hs_edge_zone *z, hs_str key, uint32_t max);
 void hs_limit_conn_release(hs_edge_zone *z, hs_str key);

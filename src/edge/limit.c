@@ -15,23 +15,31 @@ typedef struct {
 size_t hs_limit_req_val_size(void) { return sizeof(req_state); }
 size_t hs_limit_conn_val_size(void) { return sizeof(conn_state); }
 
+/* Milliseconds since last, clamped when the clock went back. */
+static int64_t elapsed_ms(uint64_t last, uint64_t now_ms)
+{
+    int64_t ms = (int64_t)(now_ms - last);
+    if (ms < -60000)
+        return 1; /* the clock went back a lot: start over */
+    return ms < 0 ? 0 : ms;
+}
+
+int64_t hs_leaky_excess(uint64_t last, int64_t excess, uint64_t now_ms, uint64_t rate)
+{
+    int64_t ex = excess - (int64_t)rate * elapsed_ms(last, now_ms) / 1000 + 1000;
+    return ex < 0 ? 0 : ex;
+}
+
 int hs_leaky_bucket(uint64_t *last, int64_t *excess, bool is_new, uint64_t now_ms, uint64_t rate,
                     uint64_t burst, uint64_t delay, uint64_t *delay_ms)
 {
     int64_t ex = 0;
     *delay_ms = 0;
     if (!is_new) {
-        int64_t ms = (int64_t)(now_ms - *last);
-        if (ms < -60000)
-            ms = 1; /* the clock went back a lot: start over */
-        else if (ms < 0)
-            ms = 0;
-        ex = *excess - (int64_t)rate * ms / 1000 + 1000;
-        if (ex < 0)
-            ex = 0;
+        ex = hs_leaky_excess(*last, *excess, now_ms, rate);
         if ((uint64_t)ex > burst)
             return HS_DECLINED;
-        if (ms == 0) {
+        if (elapsed_ms(*last, now_ms) == 0) {
             *excess = ex;
             goto delay;
         }
@@ -45,7 +53,7 @@ delay:
 }
 
 int hs_limit_req_account(hs_edge_zone *z, hs_str key, const hs_limit_req *lr, uint64_t now_ms,
-                         uint64_t *delay_ms, bool commit)
+                         uint64_t *delay_ms, int64_t *excess, bool commit)
 {
     hs_shm_lock(z->shm);
     int created = 1;
@@ -55,6 +63,8 @@ int hs_limit_req_account(hs_edge_zone *z, hs_str key, const hs_limit_req *lr, ui
                              lr->delay, delay_ms);
     if (commit && rc == HS_OK && st)
         *st = was;
+    /* what nginx logs: the excess this request came to, refused or not */
+    *excess = rc == HS_OK ? was.excess : hs_leaky_excess(was.last, was.excess, now_ms, z->rate);
     hs_shm_unlock(z->shm);
     return rc;
 }

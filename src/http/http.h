@@ -162,6 +162,7 @@ struct hs_req {
     hs_str args;              /* $args */
     hs_str host;              /* lowercased Host without port, or empty */
     hs_str raw_line;          /* first line of an unparsable request, for $request */
+    hs_str log_upstream;      /* "http://addr/uri" for error-log lines (set by a handler) */
     int captures[20];         /* last regex match offsets ($1..$9) */
     int ncaptures;            /* pairs set, 0 none */
     hs_str capture_subject;   /* subject of that match */
@@ -294,6 +295,17 @@ void hs_http_bare_free(hs_req *r);
 int hs_http_basic_auth(hs_req *r, hs_str *user, hs_str *pass);
 /* "127.0.0.1" of the client, for log messages (static buffer). */
 const char *hs_conn_peer_text(hs_conn *c);
+/* An error-log line about r in nginx's shape (log_error.c): "*N " + the
+ * message, with " (err: text)" before its " while ..." when err is not 0,
+ * then ", client: …, server: …, request: "…"[, upstream: …][, host: …]
+ * [, referrer: …]" and hush's ", request_id: "…"". The _noid form leaves the
+ * id out (lines fail2ban's nginx-http-auth filter must match to the end). */
+void hs_http_log_error(int level, hs_req *r, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void hs_http_log_error_noid(int level, hs_req *r, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Finds $request_id for those lines (at configuration time). */
+void hs_http_log_error_init(hs_cf *cf);
 /* Host for an absolute redirect (request Host, server name, or local
  * address), and "http://host[:port]" + path. */
 hs_str hs_http_redirect_host(hs_req *r);

@@ -202,8 +202,8 @@ static bool body_too_large(hs_req *r)
     int64_t max = r->loc->client_max_body_size;
     if (max == 0 || r->h.content_length <= max)
         return false;
-    hs_log(HS_LOG_ERR, "*%llu client intended to send too large body: %lld bytes, client: %s",
-           (unsigned long long)r->conn->number, (long long)r->h.content_length, hs_conn_peer_text(r->conn));
+    hs_http_log_error(HS_LOG_ERR, r, 0, "client intended to send too large body: %lld bytes",
+                      (long long)r->h.content_length);
     return true;
 }
 

@@ -2,6 +2,7 @@
  * response and how it is sent, error pages, and its ending — logged and
  * counted exactly once (docs/design.md §2), then handed back to the
  * protocol for keep-alive or close. */
+#include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
 
@@ -141,10 +142,22 @@ void hs_http_end_request(hs_req *r, hs_ending why, int status)
     c->req = NULL;
 }
 
+/* nginx's info line for a client that timed out, with what it was doing. */
+static void log_timeout(hs_req *r, hs_ending why)
+{
+    const char *doing = why == HS_END_BODY_TIMEOUT   ? "reading client request body"
+                        : why == HS_END_SEND_TIMEOUT ? "sending response to client"
+                        : r->h.request_line_done     ? "reading client request headers"
+                                                     : "reading client request line";
+    hs_http_log_error(HS_LOG_INFO, r, ETIMEDOUT, "client timed out while %s", doing);
+}
+
 void hs_http_end(hs_req *r, hs_ending why, int status)
 {
     hs_conn *c = r->conn;
     bool timeout = why == HS_END_HEADER_TIMEOUT || why == HS_END_BODY_TIMEOUT || why == HS_END_SEND_TIMEOUT;
+    if (timeout)
+        log_timeout(r, why);
     if (timeout && r->loc && r->loc->reset_timedout)
         hs_tcp_set_reset(c->io.fd); /* reset_timedout_connection: RST, no FIN_WAIT on the server */
     hs_http_end_request(r, why, status);

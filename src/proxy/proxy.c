@@ -61,18 +61,12 @@ static void free_buffers(hs_proxy_state *px)
 
 void hs_proxy_log_error(hs_req *r, int err, const char *what)
 {
-    hs_proxy_state *px = PX(r);
-    hs_log_errno(HS_LOG_ERR, err, "*%llu %s, client: %s, upstream: \"%s\", request: \"%.*s\"",
-                 (unsigned long long)r->conn->number, what, hs_conn_peer_text(r->conn),
-                 px->u ? px->u->server->text : "-", (int)r->h.request_line.n, r->h.request_line.p);
+    hs_http_log_error(HS_LOG_ERR, r, err, "%s", what);
 }
 
 void hs_proxy_log_msg(hs_req *r, const char *what)
 {
-    hs_proxy_state *px = PX(r);
-    hs_log(HS_LOG_ERR, "*%llu %s, client: %s, upstream: \"%s\", request: \"%.*s\"",
-           (unsigned long long)r->conn->number, what, hs_conn_peer_text(r->conn),
-           px->u ? px->u->server->text : "-", (int)r->h.request_line.n, r->h.request_line.p);
+    hs_http_log_error(HS_LOG_ERR, r, 0, "%s", what);
 }
 
 void hs_proxy_end(hs_req *r)

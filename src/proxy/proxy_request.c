@@ -112,6 +112,9 @@ int hs_proxy_build_request(hs_req *r)
     }
     px->out = b;
     px->out_len = (size_t)(p - b);
+    /* nginx's ", upstream: "http://addr/uri"" of error-log lines */
+    r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%s%.*s", pc->https ? "https" : "http",
+                                          px->ntries ? cur_try(px)->addr : "-", (int)uri.n, uri.p));
     px->out_sent = 0;
     return HS_OK;
 }

@@ -1,6 +1,7 @@
 /* The upstream's response head: reading and parsing it, retrying on the
  * statuses proxy_next_upstream names, deciding the body's framing both ways,
  * and the head the client gets. */
+#include <errno.h>
 #include <string.h>
 
 #include "core/errlog.h"
@@ -142,15 +143,14 @@ void hs_proxy_read_head(hs_req *r)
                 return;
             }
             if (rc == HS_ERROR) {
-                hs_log(HS_LOG_ERR, "*%llu upstream sent invalid header (%s) while reading response header from upstream, upstream: \"%s\"",
-                       (unsigned long long)r->conn->number, px->resp.error ? px->resp.error : "?", px->u->server->text);
+                hs_http_log_error(HS_LOG_ERR, r, 0, "upstream sent invalid header (%s) while reading response header from upstream",
+                                  px->resp.error ? px->resp.error : "?");
                 hs_proxy_fail(r, 502, false, NULL);
                 return;
             }
         }
         if (px->in_len == px->in_cap) {
-            hs_log(HS_LOG_ERR, "*%llu upstream sent too big header, upstream: \"%s\"", (unsigned long long)r->conn->number,
-                   px->u->server->text);
+            hs_http_log_error(HS_LOG_ERR, r, 0, "upstream sent too big header while reading response header from upstream");
             hs_proxy_fail(r, 502, false, NULL);
             return;
         }
@@ -162,8 +162,10 @@ void hs_proxy_read_head(hs_req *r)
         if (n == HS_AGAIN)
             return;
         /* closed or reset before a whole head */
-        hs_proxy_fail(r, 502, false, n == 0 ? "upstream prematurely closed connection while reading response header" :
-                                               "recv() failed while reading response header");
+        if (n == 0)
+            errno = 0; /* nothing to add after the message */
+        hs_proxy_fail(r, 502, false, n == 0 ? "upstream prematurely closed connection while reading response header from upstream"
+                                            : "recv() failed while reading response header from upstream");
         return;
     }
 }

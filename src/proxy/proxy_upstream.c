@@ -77,8 +77,9 @@ void hs_proxy_connect(hs_req *r)
     hs_upstream *up = pc->upstream;
     hs_upstream_server *s = hs_upstream_pick(up, px->tried);
     if (s == NULL) {
-        hs_log(HS_LOG_ERR, "*%llu no live upstreams while connecting to upstream \"%.*s\", client: %s",
-               (unsigned long long)r->conn->number, (int)up->name.n, up->name.p, hs_conn_peer_text(r->conn));
+        r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%.*s%.*s", pc->https ? "https" : "http",
+                                              (int)up->name.n, up->name.p, (int)r->h.target.n, r->h.target.p));
+        hs_http_log_error(HS_LOG_ERR, r, 0, "no live upstreams while connecting to upstream");
         hs_proxy_fail(r, 502, false, NULL);
         return;
     }
@@ -110,7 +111,7 @@ void hs_proxy_connect(hs_req *r)
     px->u = u;
     int err = open_socket(u);
     if (err) {
-        hs_proxy_log_error(r, -err, "connect() failed");
+        hs_proxy_log_error(r, -err, "connect() failed while connecting to upstream");
         hs_proxy_fail(r, 502, false, NULL);
         return;
     }
@@ -248,7 +249,7 @@ static void connected(hs_req *r, hs_upconn *u, uint32_t events)
     int err = so_error(u->fd);
     if (err) {
         errno = err;
-        hs_proxy_fail(r, 502, false, "connect() failed");
+        hs_proxy_fail(r, 502, false, "connect() failed while connecting to upstream");
         return;
     }
     if (!(events & EPOLLOUT))

@@ -292,9 +292,8 @@ static void serve(hs_req *r)
     int err = hs_file_open(r->pool, sl->open_file_cache ? &sl->cache : NULL, path.p, &fi);
     if (err) {
         int status = errno_status(err);
-        if (status == 404 && sl->log_not_found)
-            hs_log(HS_LOG_ERR, "*%llu open() \"%s\" failed (%d: %s), client: %s",
-                   (unsigned long long)r->conn->number, path.p, err, strerror(err), hs_conn_peer_text(r->conn));
+        if (status != 404 || sl->log_not_found) /* as nginx: 403 at error, others at crit */
+            hs_http_log_error(status == 500 ? HS_LOG_CRIT : HS_LOG_ERR, r, err, "open() \"%s\" failed", path.p);
         hs_http_finalize(r, status);
         return;
     }

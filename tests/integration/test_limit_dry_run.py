@@ -32,7 +32,7 @@ def test_limit_req_dry_run_passes_everything_and_says_what_it_would_do(hush):
     assert srv.wait_log(3) == ['200 ok PASSED - "GET /a HTTP/1.1"',
                                '200 ok REJECTED_DRY_RUN - "GET /b HTTP/1.1"',
                                '200 ok REJECTED_DRY_RUN - "GET /c HTTP/1.1"']
-    assert srv.wait_error_log(r'\[error\] .*limiting requests, dry run, by zone "one"')
+    assert srv.wait_error_log(r'\[error\] .*limiting requests, dry run, excess: [0-9.]+ by zone "one"')
 
 
 def test_without_dry_run_the_same_requests_are_rejected(hush):
@@ -48,7 +48,7 @@ def test_limit_req_log_level_and_delay_one_level_lower(hush):
     assert sorted(c for c, _ in out) == [200, 200]
     lines = srv.wait_log(2)
     assert sorted(l.split()[2] for l in lines) == ["DELAYED", "PASSED"]
-    assert srv.wait_error_log(r'\[info\] .*delaying request by zone "r10"')
+    assert srv.wait_error_log(r'\[info\] .*delaying request, excess: [0-9]+\.[0-9]{3}, by zone "r10", client: ')
     assert not re.search(r"\[error\].*zone", srv.error_log())
 
 
