@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -48,6 +50,50 @@ static int error_log_directive(hs_cf *cf, const hs_conf_node *n, void *conf, con
     return HS_OK;
 }
 
+/* The workers' user and group, looked up at load (so -t reports a missing one). */
+static int set_user(hs_cf *cf, const hs_conf_node *n, hs_config *c, const char *user, const char *group)
+{
+    struct passwd *pw = getpwnam(user);
+    if (pw == NULL)
+        return hs_cf_error(cf, n, "getpwnam(\"%s\") failed", user);
+    struct group *gr = getgrnam(group);
+    if (gr == NULL)
+        return hs_cf_error(cf, n, "getgrnam(\"%s\") failed", group);
+    c->user = pw->pw_uid;
+    c->group = gr->gr_gid;
+    c->user_name = hs_pstrndup(cf->pool, user, strlen(user));
+    return HS_OK;
+}
+
+/* user USER [GROUP]: the group defaults to the one named like the user
+ * (nginx's rule). Only root can change identity: otherwise ignored with
+ * nginx's warning. */
+static int user_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    hs_config *c = cf->level[HS_LEVEL_MAIN];
+    if (c->user_name)
+        return hs_cf_error(cf, n, "\"user\" directive is duplicate");
+    if (geteuid() != 0) {
+        hs_log(HS_LOG_WARN, "the \"user\" directive makes sense only if the master process runs with "
+                            "super-user privileges, ignored in %s:%d", n->file, n->line);
+        c->user_name = "";
+        return HS_OK;
+    }
+    return set_user(cf, n, c, n->args[1].p, n->args[n->nargs == 3 ? 2 : 1].p);
+}
+
+/* Started as root without `user`: nginx's default, nobody (group nogroup,
+ * as Debian's nginx is built, or nobody where there is no nogroup). */
+static int default_user(hs_cf *cf, hs_config *c)
+{
+    if (c->user_name || geteuid() != 0)
+        return HS_OK;
+    hs_conf_node where = {.file = c->file, .line = 0};
+    return set_user(cf, &where, c, "nobody", getgrnam("nogroup") ? "nogroup" : "nobody");
+}
+
 static int events_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf;
@@ -79,6 +125,7 @@ static const hs_directive main_directives[] = {
     {"worker_processes", HS_CTX_MAIN, HS_ARGS_1, worker_processes, HS_LEVEL_NONE, 0, NULL},
     {"worker_rlimit_nofile", HS_CTX_MAIN, HS_ARGS_1, hs_set_num, MAIN(worker_rlimit_nofile), NULL},
     {"worker_shutdown_timeout", HS_CTX_MAIN, HS_ARGS_1, hs_set_msec, MAIN(worker_shutdown_timeout), NULL},
+    {"user", HS_CTX_MAIN, HS_ARGS_12, user_directive, HS_LEVEL_NONE, 0, NULL},
     {"daemon", HS_CTX_MAIN, HS_ARGS_1, hs_set_flag, MAIN(daemon), NULL},
     {"master_process", HS_CTX_MAIN, HS_ARGS_1, hs_set_flag, MAIN(master_process), NULL},
     {"pid", HS_CTX_MAIN, HS_ARGS_1, hs_set_path, MAIN(pid_path), NULL},
@@ -106,6 +153,8 @@ static void init_main(hs_config *c)
     c->daemon = HS_UNSET;
     c->master_process = HS_UNSET;
     c->error_log_level = HS_LOG_ERR;
+    c->user = (uid_t)-1;
+    c->group = (gid_t)-1;
 }
 
 /* hush -e: the error log when the configuration names none. */
@@ -192,6 +241,10 @@ hs_config *hs_config_load(const char *file, const char *prefix, const char *glob
         return NULL;
     }
     finish_main(&cf, c);
+    if (default_user(&cf, c) != HS_OK) {
+        hs_pool_destroy(pool);
+        return NULL;
+    }
     if (c->http == NULL) {
         snprintf(err, errlen, "%s: no \"http\" block: nothing to serve", file);
         hs_pool_destroy(pool);

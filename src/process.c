@@ -2,10 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -16,6 +18,7 @@
 #include "daemon.h"
 #include "handover.h"
 #include "core/errlog.h"
+#include "core/owner.h"
 #include "event/loop.h"
 #include "http/http.h"
 #include "log/writer.h"
@@ -98,6 +101,30 @@ static void raise_nofile(const hs_config *conf)
         hs_log_errno(HS_LOG_WARN, errno, "setrlimit(RLIMIT_NOFILE, %llu) failed", (unsigned long long)want);
 }
 
+/* `user`: the worker gives up root before it serves, as nginx's (group,
+ * supplementary groups, user); the master keeps root to bind, reopen logs
+ * and reload. A worker that cannot change identity must not serve as root. */
+static void drop_privileges(const hs_config *conf)
+{
+    if (conf->user == (uid_t)-1 || geteuid() != 0)
+        return;
+    if (setgid(conf->group) != 0) {
+        hs_log_errno(HS_LOG_EMERG, errno, "setgid(%d) failed", (int)conf->group);
+        _exit(2);
+    }
+    if (initgroups(conf->user_name, conf->group) != 0) {
+        hs_log_errno(HS_LOG_EMERG, errno, "initgroups(%s, %d) failed", conf->user_name, (int)conf->group);
+        _exit(2);
+    }
+    if (setuid(conf->user) != 0) {
+        hs_log_errno(HS_LOG_EMERG, errno, "setuid(%d) failed", (int)conf->user);
+        _exit(2);
+    }
+    /* as nginx: a changed identity makes the process undumpable, and its
+     * /proc entries root's; the worker's own user may read them again */
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
 static void on_shutdown_deadline(hs_timer *t)
 {
     (void)t;
@@ -150,7 +177,8 @@ static void worker_main(generation *g, int index, const sigset_t *blocked)
         if (w != index)
             for (size_t s = 0; s < g->per; s++)
                 close(g->fds[w * g->per + s]);
-    raise_nofile(conf);
+    raise_nofile(conf); /* before the identity changes: root may raise the hard limit */
+    drop_privileges(conf);
     sig_reload = sig_reopen = sig_quit = sig_term = sig_child = 0;
     signal(SIGHUP, SIG_IGN);
     sigset_t wait_mask;
@@ -336,6 +364,7 @@ static void reload(generation *cur, const char *file, const char *prefix, const 
         return;
     }
     generation_close_sockets(cur);
+    hs_owner_set(conf->user);
     signal_workers(cur, SIGQUIT);
     if (n_old == MAX_OLD) {
         signal_workers(&old_gens[0], SIGTERM);
@@ -482,6 +511,7 @@ int hs_master_run(hs_config *conf, const char *conf_file, const char *prefix, co
         return 1;
     }
     hs_proctitle_set("hush: master process %s", hs_proctitle_cmdline());
+    hs_owner_set(conf->user);
     generation cur;
     if (master_start(&cur, conf, &blocked) != 0)
         return 1;

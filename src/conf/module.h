@@ -37,6 +37,9 @@ typedef struct hs_config {
     hs_str pid_path;
     hs_str error_log_path;     /* "stderr" or a path */
     int error_log_level;
+    uid_t user;                /* workers' user (`user`, or nobody when root); -1: keep */
+    gid_t group;               /* and group */
+    const char *user_name;     /* for initgroups */
     struct hs_http_conf *http; /* NULL without an http block */
 } hs_config;
 

@@ -8,12 +8,13 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/owner.h"
 
 static const char *const level_names[] = {"emerg", "alert", "crit", "error",
                                           "warn",  "notice", "info", "debug"};
 
 static int log_fd = -1;      /* -1: stderr */
-static int log_level = HS_LOG_ERR;
+static int log_level = HS_LOG_WARN; /* until the configuration says: its warnings show (-t) */
 static char *log_path;       /* for reopen; NULL for stderr */
 
 int hs_log_level_parse(const char *name)
@@ -41,6 +42,7 @@ int hs_errlog_reopen(void)
     int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
+    hs_owner_give(fd, log_path); /* the master's reopen: the workers reopen it next */
     if (log_fd >= 0)
         close(log_fd);
     log_fd = fd;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/errlog.h"
+#include "core/owner.h"
 
 #define DEFAULT_BUFFER (64 * 1024)
 #define DEFAULT_FLUSH_MSEC 1000
@@ -156,6 +157,7 @@ void hs_log_files_reopen_all(void)
             hs_log_errno(HS_LOG_ALERT, errno, "reopening \"%s\" failed", f->path);
             continue;
         }
+        hs_owner_give(fd, f->path); /* in the master: the workers reopen it next, as `user` */
         close(f->fd);
         f->fd = fd;
     }

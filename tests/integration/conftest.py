@@ -214,6 +214,9 @@ def read_all(sock, timeout=2.0, limit=None):
 class Hush:
     def __init__(self, tmpdir, conf_text, name):
         self.dir = tmpdir
+        # started as root, hush's workers run as nobody (nginx's default user):
+        # they must reach html/ as any nginx's would
+        os.chmod(tmpdir, 0o755)
         self.html = os.path.join(tmpdir, "html")
         self.logs = os.path.join(tmpdir, "logs")
         os.makedirs(self.html, exist_ok=True)
@@ -468,6 +471,7 @@ def hush(request):
 def tmpconf():
     """A temp dir for `hush -t` tests (no server started)."""
     d = tempfile.mkdtemp(prefix="hush-t-")
+    os.chmod(d, 0o755)
     os.makedirs(os.path.join(d, "logs"))
     os.makedirs(os.path.join(d, "html"))
     yield d
