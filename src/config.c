@@ -33,20 +33,37 @@ static int worker_processes(hs_cf *cf, const hs_conf_node *n, void *conf, const 
     return HS_OK;
 }
 
+static void close_syslog(void *s) { hs_syslog_close(s); }
+
+/* error_log syslog:server=... [level]: beside the file, as nginx (which
+ * still writes its default file when no file is named). */
+static int error_log_syslog(hs_cf *cf, const hs_conf_node *n, hs_config *c, int level)
+{
+    char err[256];
+    if (c->nerror_syslog == HS_ERRLOG_SYSLOGS)
+        return hs_cf_error(cf, n, "too many syslog error logs (at most %d)", HS_ERRLOG_SYSLOGS);
+    hs_syslog *s = hs_palloc(cf->pool, sizeof(*s));
+    if (s == NULL || hs_syslog_parse(n->args[1], s, err, sizeof(err)) != HS_OK)
+        return hs_cf_error(cf, n, "%s", s ? err : "out of memory");
+    c->error_syslog[c->nerror_syslog] = s;
+    c->error_syslog_level[c->nerror_syslog++] = level;
+    return hs_pool_cleanup_add(cf->pool, close_syslog, s);
+}
+
 static int error_log_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf;
     (void)d;
     hs_config *c = cf->level[HS_LEVEL_MAIN];
+    int level = n->nargs == 3 ? hs_log_level_parse(n->args[2].p) : HS_LOG_ERR;
+    if (level < 0)
+        return hs_cf_error(cf, n, "invalid log level \"%s\"", n->args[2].p);
+    if (hs_syslog_is(n->args[1])) /* checked at every level; only the main one's is used */
+        return cf->ctx == HS_CTX_MAIN ? error_log_syslog(cf, n, c, level) : HS_OK;
     if (cf->ctx != HS_CTX_MAIN)
         return HS_OK; /* per-server error logs share the main one */
     c->error_log_path = hs_str_eq_lit(n->args[1], "stderr") ? HS_STR("stderr") : hs_cstr(hs_cf_path(cf, n->args[1]));
-    if (n->nargs == 3) {
-        int level = hs_log_level_parse(n->args[2].p);
-        if (level < 0)
-            return hs_cf_error(cf, n, "invalid log level \"%s\"", n->args[2].p);
-        c->error_log_level = level;
-    }
+    c->error_log_level = level;
     return HS_OK;
 }
 

@@ -72,14 +72,14 @@ static void install_signals(sigset_t *blocked)
 int hs_errlog_open(const hs_config *conf)
 {
     int level = conf->error_log_level;
-    if (hs_str_eq_lit(conf->error_log_path, "stderr")) {
-        hs_errlog_set(-1, level, NULL);
-        return 0;
+    int fd = -1;
+    if (!hs_str_eq_lit(conf->error_log_path, "stderr")) {
+        fd = open(conf->error_log_path.p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return -1;
     }
-    int fd = open(conf->error_log_path.p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    hs_errlog_set(fd, level, conf->error_log_path.p);
+    hs_errlog_set(fd, level, fd < 0 ? NULL : conf->error_log_path.p);
+    hs_errlog_set_syslog(conf->error_syslog, conf->error_syslog_level, conf->nerror_syslog);
     return 0;
 }
 

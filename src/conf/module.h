@@ -14,6 +14,7 @@
 
 #include "conf/directive.h"
 #include "conf/vars.h"
+#include "core/errlog.h"
 
 /* Per-level configuration slots and per-request state slots are arrays of
  * this many pointers, indexed by hs_module.index. */
@@ -37,6 +38,9 @@ typedef struct hs_config {
     hs_str pid_path;
     hs_str error_log_path;     /* "stderr" or a path */
     int error_log_level;
+    hs_syslog *error_syslog[HS_ERRLOG_SYSLOGS]; /* error_log syslog:... targets */
+    int error_syslog_level[HS_ERRLOG_SYSLOGS];
+    int nerror_syslog;
     uid_t user;                /* workers' user (`user`, or nobody when root); -1: keep */
     gid_t group;               /* and group */
     const char *user_name;     /* for initgroups */

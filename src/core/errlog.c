@@ -14,7 +14,12 @@ static const char *const level_names[] = {"emerg", "alert", "crit", "error",
                                           "warn",  "notice", "info", "debug"};
 
 static int log_fd = -1;      /* -1: stderr */
-static int log_level = HS_LOG_WARN; /* until the configuration says: its warnings show (-t) */
+static int file_level = HS_LOG_WARN; /* the file's (or stderr's) threshold */
+static hs_syslog *syslogs[HS_ERRLOG_SYSLOGS];
+static int syslog_levels[HS_ERRLOG_SYSLOGS];
+static int nsyslogs;
+static int log_level = HS_LOG_WARN; /* the most verbose of all targets; until the configuration
+                                     * says, warnings show (-t) */
 static char *log_path;       /* for reopen; NULL for stderr */
 
 int hs_log_level_parse(const char *name)
@@ -30,9 +35,22 @@ void hs_errlog_set(int fd, int level, const char *path)
     if (log_fd >= 0 && log_fd != fd)
         close(log_fd);
     log_fd = fd;
-    log_level = level;
+    file_level = log_level = level;
+    for (int i = 0; i < nsyslogs; i++)
+        log_level = syslog_levels[i] > log_level ? syslog_levels[i] : log_level;
     free(log_path);
     log_path = path ? strdup(path) : NULL;
+}
+
+void hs_errlog_set_syslog(hs_syslog *const *targets, const int *levels, int n)
+{
+    nsyslogs = n < HS_ERRLOG_SYSLOGS ? n : HS_ERRLOG_SYSLOGS;
+    log_level = file_level;
+    for (int i = 0; i < nsyslogs; i++) {
+        syslogs[i] = targets[i];
+        syslog_levels[i] = levels[i];
+        log_level = levels[i] > log_level ? levels[i] : log_level;
+    }
 }
 
 int hs_errlog_reopen(void)
@@ -65,6 +83,11 @@ static void write_line(int level, const char *msg, size_t n)
     if (n > room)
         n = room;
     memcpy(line + head, msg, n);
+    for (int i = 0; i < nsyslogs; i++)
+        if (level <= syslog_levels[i])
+            hs_syslog_send(syslogs[i], level, line, (size_t)head + n);
+    if (level > file_level)
+        return;
     line[(size_t)head + n] = '\n';
     ssize_t w = write(hs_errlog_fd(), line, (size_t)head + n + 1);
     (void)w; /* nowhere better to report a failed error-log write */

@@ -5,6 +5,8 @@
 
 #include <stdarg.h>
 
+#include "core/syslog.h"
+
 enum {
     HS_LOG_EMERG,
     HS_LOG_ALERT,
@@ -20,6 +22,10 @@ enum {
 int hs_log_level_parse(const char *name);
 /* Where lines go from now on; fd -1 means stderr. The path is kept for reopen. */
 void hs_errlog_set(int fd, int level, const char *path);
+/* error_log syslog:... targets (at most HS_ERRLOG_SYSLOGS), each with its
+ * level; they get the file's lines (with their time), as nginx sends them. */
+#define HS_ERRLOG_SYSLOGS 4
+void hs_errlog_set_syslog(hs_syslog *const *targets, const int *levels, int n);
 /* Reopens the file at the kept path (USR1); old fd closed on success. */
 int hs_errlog_reopen(void);
 int hs_errlog_level(void);

@@ -83,12 +83,8 @@ static int add_log(hs_cf *cf, hs_log_loc *ll, hs_log_target *t)
 static hs_log_target *open_target(hs_cf *cf, const hs_conf_node *n, hs_str where)
 {
     hs_log_target *t = hs_pcalloc(cf->pool, sizeof(*t));
-    const char *path = hs_str_eq_lit(where, "stderr") ? "stderr" : hs_cf_path(cf, where);
-    t->file = t ? hs_log_file_open(cf->pool, path) : NULL;
-    if (t == NULL || t->file == NULL) {
-        hs_cf_error(cf, n, "open() \"%s\" failed (%d: %s)", path, errno, strerror(errno));
+    if (t == NULL || hs_log_target_open(cf, n, where, t) != HS_OK)
         return NULL;
-    }
     return t;
 }
 

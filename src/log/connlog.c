@@ -59,10 +59,8 @@ static int connection_log(hs_cf *cf, const hs_conf_node *n, void *conf, const hs
     hs_log_target *t = hs_pvec_push(cf->pool, (void **)&lh->conn_logs, &lh->nconn_logs, sizeof(*t));
     if (t == NULL)
         return HS_ERROR;
-    const char *path = hs_str_eq_lit(n->args[1], "stderr") ? "stderr" : hs_cf_path(cf, n->args[1]);
-    t->file = hs_log_file_open(cf->pool, path);
-    if (t->file == NULL)
-        return hs_cf_error(cf, n, "open() \"%s\" failed (%d: %s)", path, errno, strerror(errno));
+    if (hs_log_target_open(cf, n, n->args[1], t) != HS_OK)
+        return HS_ERROR;
     size_t opt = 2;
     if (n->nargs > 2 && !memchr(n->args[2].p, '=', n->args[2].n)) {
         t->format = hs_log_find_format(lh, n->args[2]);

@@ -3,13 +3,15 @@
 #define HS_LOG_LOG_INTERNAL_H
 
 #include "http/phase.h"
+#include "core/syslog.h"
 #include "log/format.h"
 #include "log/log.h"
 #include "log/writer.h"
 
 /* An access_log or connection_log target. */
 typedef struct {
-    hs_log_file *file;      /* where lines go */
+    hs_log_file *file;      /* where lines go; NULL for a syslog target */
+    hs_syslog *syslog;      /* syslog:server=... (one datagram per line, at once), or NULL */
     hs_log_format *format;  /* how they look */
     bool has_cond;          /* if=$var given */
     hs_var_ref cond;        /* skip the line when empty or "0" */
@@ -37,6 +39,8 @@ typedef struct {
 hs_log_http *hs_log_http_get(hs_cf *cf);
 hs_log_loc *hs_log_loc_get(hs_cf *cf, hs_loc_conf *lc);
 hs_log_format *hs_log_find_format(hs_log_http *lh, hs_str name);
+/* Opens where a log directive writes: a file, "stderr" or "syslog:...". */
+int hs_log_target_open(hs_cf *cf, const hs_conf_node *n, hs_str where, hs_log_target *t);
 /* buffer=, flush= and if= of a log directive; HS_DECLINED: not one of them. */
 int hs_log_target_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_log_target *t);
 /* Writes one line for r, if the target's condition holds. */

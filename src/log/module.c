@@ -1,5 +1,7 @@
 /* The log module's record, its configuration slots, and what the log
  * targets share: options, conditions, writing a rendered line. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/units.h"
@@ -33,8 +35,29 @@ hs_log_format *hs_log_find_format(hs_log_http *lh, hs_str name)
     return NULL;
 }
 
+static void close_syslog(void *s) { hs_syslog_close(s); }
+
+int hs_log_target_open(hs_cf *cf, const hs_conf_node *n, hs_str where, hs_log_target *t)
+{
+    if (hs_syslog_is(where)) {
+        char err[256];
+        t->syslog = hs_palloc(cf->pool, sizeof(*t->syslog));
+        if (t->syslog == NULL || hs_syslog_parse(where, t->syslog, err, sizeof(err)) != HS_OK)
+            return hs_cf_error(cf, n, "%s", t->syslog ? err : "out of memory");
+        return hs_pool_cleanup_add(cf->pool, close_syslog, t->syslog);
+    }
+    const char *path = hs_str_eq_lit(where, "stderr") ? "stderr" : hs_cf_path(cf, where);
+    t->file = hs_log_file_open(cf->pool, path);
+    if (t->file == NULL)
+        return hs_cf_error(cf, n, "open() \"%s\" failed (%d: %s)", path, errno, strerror(errno));
+    return HS_OK;
+}
+
 int hs_log_target_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_log_target *t)
 {
+    bool buffering = hs_str_has_prefix(opt, HS_STR("buffer=")) || hs_str_has_prefix(opt, HS_STR("flush="));
+    if (buffering && t->syslog)
+        return hs_cf_error(cf, n, "logs to syslog cannot be buffered");
     if (hs_str_has_prefix(opt, HS_STR("buffer="))) {
         int64_t size = hs_parse_size((hs_str){opt.p + 7, opt.n - 7});
         if (size < 1 || size > 16 * 1024 * 1024)
@@ -75,6 +98,14 @@ static void write_long(hs_log_target *t, hs_req *r, size_t n)
     free(tmp);
 }
 
+/* A syslog target: one datagram per line, at severity info unless it says. */
+static void write_syslog(hs_log_target *t, hs_req *r)
+{
+    char line[4096];
+    size_t n = hs_log_format_render(t->format, r, line, sizeof(line));
+    hs_syslog_send(t->syslog, 6, line, n < sizeof(line) ? n : sizeof(line)); /* nginx cuts long ones too */
+}
+
 /* Renders in place at the end of the file's buffer when the line fits, so
  * the common line costs no copy. */
 void hs_log_target_write(hs_log_target *t, hs_req *r)
@@ -89,6 +120,10 @@ void hs_log_target_write(hs_log_target *t, hs_req *r)
         hs_str v;
         if (hs_cv_eval(&t->cond_text, r, r->pool, &v) != HS_OK || v.n == 0 || hs_str_eq_lit(v, "0"))
             return;
+    }
+    if (t->syslog) {
+        write_syslog(t, r);
+        return;
     }
     char *p = hs_log_file_reserve(t->file, 1024);
     if (p == NULL) { /* a buffer smaller than 1k */
