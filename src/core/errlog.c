@@ -104,6 +104,20 @@ void hs_logv(int level, const char *fmt, va_list ap)
     write_line(level, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 }
 
+void hs_log_conn(int level, uint64_t conn, int err, const char *ctx, const char *fmt, va_list ap)
+{
+    char msg[2048], line[3800];
+    if (level > log_level || vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+        return;
+    const char *action = err ? strstr(msg, " while ") : NULL;
+    int head = action ? (int)(action - msg) : (int)strlen(msg);
+    int n = err ? snprintf(line, sizeof(line), "*%llu %.*s (%d: %s)%s%s", (unsigned long long)conn, head, msg, err,
+                           strerror(err), action ? action : "", ctx)
+                : snprintf(line, sizeof(line), "*%llu %s%s", (unsigned long long)conn, msg, ctx);
+    if (n > 0)
+        write_line(level, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 void hs_log(int level, const char *fmt, ...)
 {
     va_list ap;

@@ -4,6 +4,7 @@
 #define HS_CORE_ERRLOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 #include "core/syslog.h"
 
@@ -35,6 +36,12 @@ void hs_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 void hs_logv(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Same as hs_log with ": <strerror(err)>" appended, as nginx does "(2: No such file...)". */
 void hs_log_errno(int level, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* nginx's line about a connection: "*conn MESSAGE[ (err: text)][ while
+ * ACTION]CONTEXT": the errno goes before the message's " while ", as nginx
+ * puts it (err 0: none); ctx (", client: ..." or "") ends the line. */
+void hs_log_conn(int level, uint64_t conn, int err, const char *ctx, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
 #define hs_log_enabled(level) ((level) <= hs_errlog_level())
 

@@ -296,16 +296,10 @@ int hs_http_basic_auth(hs_req *r, hs_str *user, hs_str *pass);
 /* "127.0.0.1" of the client, for log messages (static buffer). */
 const char *hs_conn_peer_text(hs_conn *c);
 /* An error-log line about r in nginx's shape (log_error.c): "*N " + the
- * message, with " (err: text)" before its " while ..." when err is not 0,
- * then ", client: …, server: …, request: "…"[, upstream: …][, host: …]
- * [, referrer: …]" and hush's ", request_id: "…"". The _noid form leaves the
- * id out (lines fail2ban's nginx-http-auth filter must match to the end). */
-void hs_http_log_error(int level, hs_req *r, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-void hs_http_log_error_noid(int level, hs_req *r, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* Finds $request_id for those lines (at configuration time). */
-void hs_http_log_error_init(hs_cf *cf);
+ * message (err: hs_log_conn), then ", client: …, server: …, request: "…"
+ * [, upstream: …][, host: …][, referrer: …]" and hush's ", request_id: "…"". */
+void hs_http_log_error(int level, hs_req *r, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void hs_http_log_error_init(hs_cf *cf); /* finds $request_id (configuration time) */
 /* Host for an absolute redirect (request Host, server name, or local
  * address), and "http://host[:port]" + path. */
 hs_str hs_http_redirect_host(hs_req *r);
