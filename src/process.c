@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -101,6 +103,18 @@ static void raise_nofile(const hs_config *conf)
         hs_log_errno(HS_LOG_WARN, errno, "setrlimit(RLIMIT_NOFILE, %llu) failed", (unsigned long long)want);
 }
 
+/* After setuid: CAP_NET_ADMIN alone stays (drop_mode silent needs it for
+ * TCP_REPAIR; only a configuration that uses it asks for it). */
+static void keep_net_admin(void)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct caps[2] = {{0, 0, 0}, {0, 0, 0}};
+    caps[0].effective = caps[0].permitted = 1u << CAP_NET_ADMIN;
+    if (syscall(SYS_capset, &h, caps) != 0)
+        hs_log_errno(HS_LOG_WARN, errno, "capset(CAP_NET_ADMIN) failed: silent drops fall back to reset");
+    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+}
+
 /* `user`: the worker gives up root before it serves, as nginx's (group,
  * supplementary groups, user); the master keeps root to bind, reopen logs
  * and reload. A worker that cannot change identity must not serve as root. */
@@ -112,6 +126,8 @@ static void drop_privileges(const hs_config *conf)
         hs_log_errno(HS_LOG_EMERG, errno, "setgid(%d) failed", (int)conf->group);
         _exit(2);
     }
+    if (conf->keep_net_admin)
+        prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
     if (initgroups(conf->user_name, conf->group) != 0) {
         hs_log_errno(HS_LOG_EMERG, errno, "initgroups(%s, %d) failed", conf->user_name, (int)conf->group);
         _exit(2);
@@ -120,6 +136,8 @@ static void drop_privileges(const hs_config *conf)
         hs_log_errno(HS_LOG_EMERG, errno, "setuid(%d) failed", (int)conf->user);
         _exit(2);
     }
+    if (conf->keep_net_admin)
+        keep_net_admin();
     /* as nginx: a changed identity makes the process undumpable, and its
      * /proc entries root's; the worker's own user may read them again */
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);

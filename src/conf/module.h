@@ -44,6 +44,7 @@ typedef struct hs_config {
     uid_t user;                /* workers' user (`user`, or nobody when root); -1: keep */
     gid_t group;               /* and group */
     const char *user_name;     /* for initgroups */
+    bool keep_net_admin;       /* workers keep CAP_NET_ADMIN past `user` (drop_mode silent) */
     struct hs_http_conf *http; /* NULL without an http block */
 } hs_config;
 

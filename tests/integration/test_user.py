@@ -160,3 +160,24 @@ def test_not_root_ignores_user_with_nginx_warning(hush):
     assert r.returncode == 0, r.stderr
     assert re.search(r'\[warn\] .*the "user" directive makes sense only if the master process runs with '
                      r'super-user privileges, ignored in %s:\d+' % re.escape(srv.conf_path), r.stderr), r.stderr
+
+
+def caps(pid):
+    with open("/proc/%d/status" % pid) as f:
+        st = f.read()
+    return int(re.search(r"^CapEff:\s+(\w+)$", st, re.M).group(1), 16), \
+        int(re.search(r"^CapPrm:\s+(\w+)$", st, re.M).group(1), 16)
+
+
+def test_no_capabilities_left_unless_drop_mode_silent(hush):
+    """The workers keep no capability; with drop_mode silent (TCP_REPAIR)
+    they keep CAP_NET_ADMIN alone, so that silent drops stay silent."""
+    srv = start(hush, "user www-data;")
+    (w,) = srv.workers()
+    assert caps(w) == (0, 0)
+    srv2 = start(hush, "user www-data;", http=SITE.replace("root html;", "root html; location /s { drop_mode silent; return 444; }"))
+    (w2,) = srv2.workers()
+    assert caps(w2) == (1 << 12, 1 << 12)        # CAP_NET_ADMIN
+    assert ids(w2)[0] == [WWW.pw_uid] * 4
+    r = srv2.exchange(req("/s"), timeout=1.0)
+    assert (r.data, r.how) == (b"", "timeout")    # the kernel forgot the connection: no FIN, no RST
