@@ -4,7 +4,7 @@
 set -e
 case "$1" in
   build) pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev pkg-config" ;;
-  test)  pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev pkg-config python3 python3-pytest curl openssl nginx chromium goaccess" ;;
+  test)  pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev pkg-config python3 python3-pytest curl openssl nginx chromium goaccess fail2ban" ;;
   bench) pkgs="nginx wrk curl python3" ;;
   fuzz)  pkgs="clang libclang-rt-14-dev" ;;
   *) echo "usage: $0 build|test|bench|fuzz" >&2; exit 2 ;;

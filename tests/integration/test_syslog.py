@@ -228,3 +228,39 @@ def test_same_datagrams_as_nginx(listener):
         shutil.rmtree(d, ignore_errors=True)
     assert len(lines["nginx"]) == 3, lines
     assert lines["hush"] == lines["nginx"]
+
+
+# ---- the README's example (section "Users, syslog, error lines and fail2ban") ----
+
+def readme_example():
+    text = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")).read()
+    blocks = re.findall(r"```nginx\n(.*?)```", text, re.S)
+    (block,) = [b for b in blocks if b.startswith("user www-data;")]
+    return block
+
+
+def test_readme_example_runs(hush, listener):
+    u = listener()
+    text = readme_example().replace("127.0.0.1:514", "127.0.0.1:%d" % u.port)
+    text = text.replace("listen 8080;", "listen 127.0.0.1:@PORT@;")
+    srv = hush(conf="daemon off;\npid @DIR@/logs/hush.pid;\n" + text, start=False)
+    srv.write("index.html", "hello\n")
+    srv.start()
+    (w,) = srv.workers()
+    with open("/proc/%d/status" % w) as f:
+        assert re.search(r"^Uid:\s+33\s+33\s+33\s+33$", f.read(), re.M)     # www-data
+    assert srv.get("/").status == 200
+    assert srv.get("/missing").status == 404
+    assert srv.exchange(req("/wp-admin/x")).data == b""                      # drop
+    assert u.wait(r'hush_access: 127\.0\.0\.1 - - \[[^]]+\] "GET / HTTP/1\.1" 200 6 "-" "-"$')
+    assert u.wait(r'^<187>.* hush: .*\[error\] .*open\(\) ".*/missing" failed \(2: No such file or directory\)')
+    lines = srv.wait_log(3)
+    assert lines[-1].endswith('"GET /wp-admin/x HTTP/1.1" 444 0 "-" "-" rt=0.000 reason=drop rule=return'), lines
+    assert srv.wait_log(3, name="connections.log")[-1].endswith(" drop return")
+    f2b = shutil.which("fail2ban-regex")
+    if f2b:
+        filt = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "contrib", "fail2ban",
+                            "filter.d", "hush-drops.conf")
+        out = subprocess.run([f2b, os.path.join(srv.logs, "connections.log"), filt], capture_output=True,
+                             text=True, timeout=60).stdout
+        assert re.search(r"Lines: 3 lines, 0 ignored, 1 matched, 2 missed", out), out
