@@ -1,6 +1,8 @@
 /* The request module's record: its directives, their inheritance, and the
  * hooks it registers (only those the configuration needs). */
+#include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "core/units.h"
 #include "request/request_internal.h"
@@ -255,6 +257,31 @@ static int http_finish(hs_cf *cf, hs_http_conf *http)
     return HS_OK;
 }
 
+/* Started as root with the workers under `user`: the master makes every
+ * temp path (the default one too: a worker could not make it in the prefix)
+ * and gives it to that user, as nginx does at start. */
+static int give_temp_path(hs_temp_path *tp, uid_t user, char *err, size_t errlen)
+{
+    if (hs_temp_path_make(tp, err, errlen) != HS_OK)
+        return HS_ERROR;
+    if (chown(tp->path.p, user, (gid_t)-1) != 0) {
+        snprintf(err, errlen, "chown(\"%s\", %d) failed (%d: %s)", tp->path.p, (int)user, errno, strerror(errno));
+        return HS_ERROR;
+    }
+    return HS_OK;
+}
+
+static int master_init(hs_config *conf, hs_config *old, char *err, size_t errlen)
+{
+    (void)old;
+    if (conf->user == (uid_t)-1 || geteuid() != 0)
+        return HS_OK;
+    for (hs_temp_path *tp = temp_paths; tp; tp = tp->next)
+        if (give_temp_path(tp, conf->user, err, errlen) != HS_OK)
+            return HS_ERROR;
+    return default_body_temp ? give_temp_path(default_body_temp, conf->user, err, errlen) : HS_OK;
+}
+
 hs_module hs_request_module = {
     .name = "request",
     .directives = {request_directives},
@@ -262,4 +289,5 @@ hs_module hs_request_module = {
     .http_init = http_init,
     .merge_loc = merge_loc,
     .http_finish = http_finish,
+    .master_init = master_init,
 };

@@ -170,16 +170,18 @@ server { listen 127.0.0.1:@PORT@; location / { proxy_pass http://app; client_bod
     assert good.events("request")[0]["body"] == body.decode()
 
 
-def test_full_disk_is_a_500_and_a_crit_line(hush, backend, tmp_path):
+def test_full_disk_is_a_500_and_a_crit_line(hush, backend):
     if os.geteuid() != 0:
         pytest.skip("needs root to mount a small tmpfs")
-    small = str(tmp_path / "small")
+    b = backend()
+    # in the server's directory, which its workers (nobody) can reach
+    srv = hush(conf(b.port, "client_body_temp_path @DIR@/small;"), start=False)
+    small = os.path.join(srv.dir, "small")
     os.makedirs(small)
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", small]).returncode != 0:
         pytest.skip("cannot mount tmpfs")
     try:
-        b = backend()
-        srv = hush(conf(b.port, "client_body_temp_path %s;" % small))
+        srv.start()
         r = post(srv, "/full", b"f" * 300000)
         assert r.data.startswith(b"HTTP/1.1 500 "), r
         assert srv.wait_error_log(r'\[crit\] .*write\(\) "%s/\d{10}" failed \(28: No space left on device\)'

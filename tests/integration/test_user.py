@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import req, run_hush
+from conftest import backend, req, run_hush  # noqa: F401
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (the tests start hush as root)")
 
@@ -181,3 +181,23 @@ def test_no_capabilities_left_unless_drop_mode_silent(hush):
     assert ids(w2)[0] == [WWW.pw_uid] * 4
     r = srv2.exchange(req("/s"), timeout=1.0)
     assert (r.data, r.how) == (b"", "timeout")    # the kernel forgot the connection: no FIN, no RST
+
+
+@pytest.mark.parametrize("where", ["", "client_body_temp_path @DIR@/bodies 1 2;"], ids=["default", "configured"])
+def test_temp_paths_belong_to_the_workers(hush, backend, where):
+    """A request body beyond the buffer goes to a temp file the workers
+    write: the master makes the temp paths and gives them to the user."""
+    b = backend()
+    srv = hush("""
+upstream app { server 127.0.0.1:%d; }
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { client_body_buffer_size 1k; %s proxy_pass http://app; }
+}
+""" % (b.port, where), main="user www-data;")
+    body = b"x" * 5000
+    r = srv.exchange(req("/up", method="POST", headers=["Content-Length: %d" % len(body)], body=body), timeout=5)
+    assert r.data.startswith(b"HTTP/1.1 200"), r
+    assert b.events("request")[0]["body"] == body.decode()
+    path = os.path.join(srv.dir, "bodies" if where else "client_body_temp")
+    assert os.stat(path).st_uid == WWW.pw_uid
