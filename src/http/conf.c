@@ -219,7 +219,6 @@ static int http_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
         rc = hs_cf_block(cf, n, HS_CTX_HTTP);
     if (rc == HS_OK)
         rc = hs_http_conf_finish(cf, http);
-    hs_http_log_error_init(cf);
     for (hs_module *const *m = cf->modules; rc == HS_OK && *m; m++)
         if ((*m)->http_finish)
             rc = (*m)->http_finish(cf, http);

@@ -116,7 +116,7 @@ static bool head_line_too_long(hs_req *r)
 
 /* The first line of a request that failed to parse, as nginx logs it in
  * $request (a TLS handshake on a plain port shows up as "\x16\x03..."). */
-hs_str hs_h1_first_line(const char *p, size_t n)
+static hs_str first_line(const char *p, size_t n)
 {
     while (n && (*p == '\r' || *p == '\n')) {
         p++;
@@ -161,7 +161,7 @@ static int parse_step(hs_conn *c)
     }
     if (rc == HS_ERROR) {
         if (!r->h.request_line_done)
-            r->raw_line = hs_h1_first_line(c->buf + c->buf_pos, avail);
+            r->raw_line = first_line(c->buf + c->buf_pos, avail);
         c->buf_pos = c->buf_len;
         hs_h1_bad_request(r, r->h.error_status ? r->h.error_status : 400, r->h.error_reason);
         return HS_DECLINED;

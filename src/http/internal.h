@@ -56,8 +56,6 @@ int hs_h1_build_head(hs_req *r);
 int hs_h1_filter_body(hs_req *r);
 /* Writes what is pending of r->resp: HS_OK done, HS_AGAIN, HS_ERROR. */
 int hs_h1_write_pending(hs_req *r);
-/* The first line of p[0..n) (up to 2048 bytes), past leading empty lines. */
-hs_str hs_h1_first_line(const char *p, size_t n);
 /* A malformed request: answer with status and close (why: for the error log). */
 void hs_h1_bad_request(hs_req *r, int status, const char *why);
 

@@ -52,6 +52,9 @@ int hs_log_access_init(hs_cf *cf, hs_log_http *lh);
 void hs_log_access_merge(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent);
 int hs_log_access_finish(hs_cf *cf, hs_http_conf *http, hs_log_http *lh);
 
+/* errors.c: the context of error-log lines (hs_http_log_error), set up at load */
+void hs_log_errors_init(hs_cf *cf);
+
 /* connlog.c */
 extern const hs_directive hs_log_conn_directives[];
 int hs_log_conn_finish(hs_cf *cf, hs_http_conf *http, hs_log_http *lh);

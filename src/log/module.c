@@ -154,6 +154,7 @@ void hs_log_target_write(hs_log_target *t, hs_req *r)
 static int http_init(hs_cf *cf, hs_http_conf *http)
 {
     (void)http;
+    hs_log_errors_init(cf);
     return hs_log_access_init(cf, hs_log_http_get(cf));
 }
 

@@ -1,20 +1,17 @@
-/* Error-log lines about a request in nginx's shape (http.h says which), so
- * that fail2ban's stock filters and operators' greps read them unchanged;
- * the request id ends the line, beyond nginx, so that an error line and
- * its access-log line can be joined. */
-#include <stdarg.h>
+/* The request's context of error-log lines (hs_http_log_error), in nginx's
+ * shape, so that fail2ban's stock filters and operators' greps read them
+ * unchanged:
+ *   ", client: ADDR, server: NAME, request: "LINE"[, upstream: "URL"]
+ *   [, host: "HOST"][, referrer: "REF"]"
+ * and, beyond nginx, ", request_id: "ID"" when a module defines
+ * $request_id, so that an error line and its access-log line can be joined. */
 #include <stdio.h>
 
 #include "core/errlog.h"
-#include "http/internal.h"
+#include "log/log_internal.h"
 
-static hs_var_ref request_id; /* $request_id, when a module defines it */
+static hs_var_ref request_id;
 static bool has_request_id;
-
-void hs_http_log_error_init(hs_cf *cf)
-{
-    has_request_id = hs_var_lookup(cf->pool, HS_STR("request_id"), &request_id) == HS_OK;
-}
 
 /* The request line: parsed, unparsable, or what came of it so far (a head
  * that timed out: the unparsed bytes start at buf_pos), to its end of line. */
@@ -23,9 +20,13 @@ static hs_str request_line(hs_req *r)
     if (r->raw_line.n || r->head_done || r->h.request_line_done)
         return r->raw_line.n ? r->raw_line : r->h.request_line;
     hs_conn *c = r->conn;
-    if (c->buf == NULL || r->bare)
-        return (hs_str){"", 0};
-    return hs_h1_first_line(c->buf + c->buf_pos, c->buf_len - c->buf_pos);
+    size_t i = 0, n = 0, left = c->buf && !r->bare ? c->buf_len - c->buf_pos : 0;
+    const char *p = left ? c->buf + c->buf_pos : "";
+    while (i < left && (p[i] == '\r' || p[i] == '\n'))
+        i++;
+    while (i + n < left && n < 2048 && p[i + n] != '\r' && p[i + n] != '\n')
+        n++;
+    return (hs_str){p + i, n};
 }
 
 /* ", NAME: "value"" of a request header, or nothing. */
@@ -37,11 +38,11 @@ static int field(char *out, size_t cap, hs_req *r, const char *header, const cha
     return n > 0 && (size_t)n < cap ? n : 0;
 }
 
-void hs_http_log_error(int level, hs_req *r, int err, const char *fmt, ...)
+static void log_error(int level, hs_req *r, int err, const char *fmt, va_list ap)
 {
     if (!hs_log_enabled(level))
         return;
-    hs_srv_conf *srv = r->srv ? r->srv : hs_conn_default_srv(r->conn);
+    hs_srv_conf *srv = r->srv ? r->srv : r->conn->group->default_srv;
     hs_str line = request_line(r), up = r->log_upstream, id = {"", 0};
     char ctx[3000], scratch[HS_VAR_SCRATCH];
     int n = snprintf(ctx, 2000, ", client: %s, server: %.*s%s%.*s%s%s%.*s%s", hs_conn_peer_text(r->conn),
@@ -52,8 +53,11 @@ void hs_http_log_error(int level, hs_req *r, int err, const char *fmt, ...)
     n += field(ctx + n, sizeof(ctx) - (size_t)n, r, "Referer", "referrer");
     if (has_request_id && !r->bare && hs_var_get_value(&request_id, r, &id, scratch) == HS_OK)
         snprintf(ctx + n, sizeof(ctx) - (size_t)n, ", request_id: \"%.*s\"", (int)id.n, id.p);
-    va_list ap;
-    va_start(ap, fmt);
     hs_log_conn(level, r->conn->number, err, ctx, fmt, ap);
-    va_end(ap);
+}
+
+void hs_log_errors_init(hs_cf *cf)
+{
+    has_request_id = hs_var_lookup(cf->pool, HS_STR("request_id"), &request_id) == HS_OK;
+    hs_http_set_error_logger(log_error);
 }
