@@ -118,6 +118,21 @@ void hs_log_conn(int level, uint64_t conn, int err, const char *ctx, const char 
         write_line(level, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+static hs_errlog_context_fn context_fn;
+
+void hs_errlog_set_context(hs_errlog_context_fn fn) { context_fn = fn; }
+
+void hs_log_ctx(int level, void *ctx, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (context_fn)
+        context_fn(level, ctx, err, fmt, ap);
+    else
+        hs_log_conn(level, 0, err, "", fmt, ap);
+    va_end(ap);
+}
+
 void hs_log(int level, const char *fmt, ...)
 {
     va_list ap;

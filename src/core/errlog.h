@@ -43,6 +43,13 @@ void hs_log_errno(int level, int err, const char *fmt, ...) __attribute__((forma
 void hs_log_conn(int level, uint64_t conn, int err, const char *ctx, const char *fmt, va_list ap)
     __attribute__((format(printf, 5, 0)));
 
+/* A line about a request (ctx: the hs_req, as variables' ctx): the log
+ * module's context writer (hs_errlog_set_context) writes "*N message ...,
+ * client: …, server: …" in nginx's shape; without one, the message alone. */
+typedef void (*hs_errlog_context_fn)(int level, void *ctx, int err, const char *fmt, va_list ap);
+void hs_errlog_set_context(hs_errlog_context_fn fn);
+void hs_log_ctx(int level, void *ctx, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 #define hs_log_enabled(level) ((level) <= hs_errlog_level())
 
 #endif

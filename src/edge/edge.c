@@ -190,7 +190,7 @@ static void on_delay_over(hs_timer *t)
 static void log_limit_req(hs_req *r, int level, bool delaying, bool dry_run, int64_t excess,
                           const hs_edge_zone *z)
 {
-    hs_http_log_error(level, r, 0, delaying ? "delaying request%s, excess: %lld.%03lld, by zone \"%s\""
+    hs_log_ctx(level, r, 0, delaying ? "delaying request%s, excess: %lld.%03lld, by zone \"%s\""
                                             : "limiting requests%s, excess: %lld.%03lld by zone \"%s\"",
                       dry_run ? ", dry run" : "", (long long)(excess / 1000), (long long)(excess % 1000),
                       z->name.p);
@@ -242,7 +242,7 @@ static int limit_conns(hs_req *r, struct hs_edge_loc *e, edge_req *st)
             continue;
         st->conn_status = HS_LIMIT_PASSED;
         if (hs_limit_conn_acquire(lc->zone, key, lc->max) != HS_OK) {
-            hs_http_log_error(e->limit_conn_log_level, r, 0, "limiting connections%s by zone \"%s\"",
+            hs_log_ctx(e->limit_conn_log_level, r, 0, "limiting connections%s by zone \"%s\"",
                               e->limit_conn_dry_run ? ", dry run," : "", lc->zone->name.p);
             st->conn_status = e->limit_conn_dry_run ? HS_LIMIT_REJECTED_DRY_RUN : HS_LIMIT_REJECTED;
             if (e->limit_conn_dry_run)
@@ -303,7 +303,7 @@ static int access_hook(hs_req *r)
         if (e->access_allow[i])
             return HS_OK;
         if (!r->loc->satisfy_any)
-            hs_http_log_error(HS_LOG_ERR, r, 0, "access forbidden by rule");
+            hs_log_ctx(HS_LOG_ERR, r, 0, "access forbidden by rule");
         return 403;
     }
     return HS_DECLINED;

@@ -295,10 +295,6 @@ void hs_http_bare_free(hs_req *r);
 int hs_http_basic_auth(hs_req *r, hs_str *user, hs_str *pass);
 /* "127.0.0.1" of the client, for log messages (static buffer). */
 const char *hs_conn_peer_text(hs_conn *c);
-/* An error-log line about r in nginx's shape ("*N message (err) while …" +
- * ", client: …, server: …"…): the log module's logger writes it. */
-void hs_http_log_error(int level, hs_req *r, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void hs_http_set_error_logger(void (*fn)(int level, hs_req *r, int err, const char *fmt, va_list ap));
 /* Host for an absolute redirect (request Host, server name, or local
  * address), and "http://host[:port]" + path. */
 hs_str hs_http_redirect_host(hs_req *r);

@@ -202,7 +202,7 @@ static bool body_too_large(hs_req *r)
     int64_t max = r->loc->client_max_body_size;
     if (max == 0 || r->h.content_length <= max)
         return false;
-    hs_http_log_error(HS_LOG_ERR, r, 0, "client intended to send too large body: %lld bytes",
+    hs_log_ctx(HS_LOG_ERR, r, 0, "client intended to send too large body: %lld bytes",
                       (long long)r->h.content_length);
     return true;
 }

@@ -2,7 +2,6 @@
  * response and how it is sent, error pages, and its ending — logged and
  * counted exactly once (docs/design.md §2), then handed back to the
  * protocol for keep-alive or close. */
-#include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
 
@@ -142,27 +141,10 @@ void hs_http_end_request(hs_req *r, hs_ending why, int status)
     c->req = NULL;
 }
 
-static void (*error_logger)(int level, hs_req *r, int err, const char *fmt, va_list ap); /* the log module's */
-void hs_http_set_error_logger(void (*fn)(int, hs_req *, int, const char *, va_list)) { error_logger = fn; }
-
-void hs_http_log_error(int level, hs_req *r, int err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (error_logger) /* the log module always sets it */
-        error_logger(level, r, err, fmt, ap);
-    va_end(ap);
-}
-
 void hs_http_end(hs_req *r, hs_ending why, int status)
 {
     hs_conn *c = r->conn;
     bool timeout = why == HS_END_HEADER_TIMEOUT || why == HS_END_BODY_TIMEOUT || why == HS_END_SEND_TIMEOUT;
-    if (timeout) /* nginx's info line, with what the client was doing */
-        hs_http_log_error(HS_LOG_INFO, r, ETIMEDOUT, "client timed out while %s",
-                          why == HS_END_BODY_TIMEOUT ? "reading client request body"
-                          : why == HS_END_SEND_TIMEOUT ? "sending response to client"
-                          : r->h.request_line_done ? "reading client request headers" : "reading client request line");
     if (timeout && r->loc && r->loc->reset_timedout)
         hs_tcp_set_reset(c->io.fd); /* reset_timedout_connection: RST, no FIN_WAIT on the server */
     hs_http_end_request(r, why, status);

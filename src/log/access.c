@@ -141,6 +141,7 @@ void hs_log_access_merge(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *paren
 
 static int log_request(hs_req *r)
 {
+    hs_log_errors_timeout(r);
     hs_loc_conf *lc = r->loc ? r->loc : (r->srv ? r->srv->loc : NULL);
     hs_log_loc *ll = lc ? HS_MOD_SLOT(lc->mod, &hs_log_module) : NULL;
     if (ll == NULL || ll->off)

@@ -1,10 +1,11 @@
-/* The request's context of error-log lines (hs_http_log_error), in nginx's
+/* The request's context of error-log lines (hs_log_ctx), in nginx's
  * shape, so that fail2ban's stock filters and operators' greps read them
  * unchanged:
  *   ", client: ADDR, server: NAME, request: "LINE"[, upstream: "URL"]
  *   [, host: "HOST"][, referrer: "REF"]"
  * and, beyond nginx, ", request_id: "ID"" when a module defines
  * $request_id, so that an error line and its access-log line can be joined. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "core/errlog.h"
@@ -38,8 +39,9 @@ static int field(char *out, size_t cap, hs_req *r, const char *header, const cha
     return n > 0 && (size_t)n < cap ? n : 0;
 }
 
-static void log_error(int level, hs_req *r, int err, const char *fmt, va_list ap)
+static void log_error(int level, void *ctx_request, int err, const char *fmt, va_list ap)
 {
+    hs_req *r = ctx_request;
     if (!hs_log_enabled(level))
         return;
     hs_srv_conf *srv = r->srv ? r->srv : r->conn->group->default_srv;
@@ -59,5 +61,17 @@ static void log_error(int level, hs_req *r, int err, const char *fmt, va_list ap
 void hs_log_errors_init(hs_cf *cf)
 {
     has_request_id = hs_var_lookup(cf->pool, HS_STR("request_id"), &request_id) == HS_OK;
-    hs_http_set_error_logger(log_error);
+    hs_errlog_set_context(log_error);
+}
+
+void hs_log_errors_timeout(hs_req *r)
+{
+    hs_ending why = r->ending;
+    if (why != HS_END_HEADER_TIMEOUT && why != HS_END_BODY_TIMEOUT && why != HS_END_SEND_TIMEOUT)
+        return;
+    hs_log_ctx(HS_LOG_INFO, r, ETIMEDOUT, "client timed out while %s",
+               why == HS_END_BODY_TIMEOUT   ? "reading client request body"
+               : why == HS_END_SEND_TIMEOUT ? "sending response to client"
+               : r->h.request_line_done     ? "reading client request headers"
+                                            : "reading client request line");
 }

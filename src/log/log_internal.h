@@ -52,8 +52,11 @@ int hs_log_access_init(hs_cf *cf, hs_log_http *lh);
 void hs_log_access_merge(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent);
 int hs_log_access_finish(hs_cf *cf, hs_http_conf *http, hs_log_http *lh);
 
-/* errors.c: the context of error-log lines (hs_http_log_error), set up at load */
+/* errors.c: the context of error-log lines (hs_log_ctx), set up at load;
+ * nginx's "client timed out" info line of a request that ended so (from
+ * the log phase). */
 void hs_log_errors_init(hs_cf *cf);
+void hs_log_errors_timeout(hs_req *r);
 
 /* connlog.c */
 extern const hs_directive hs_log_conn_directives[];

@@ -61,12 +61,12 @@ static void free_buffers(hs_proxy_state *px)
 
 void hs_proxy_log_error(hs_req *r, int err, const char *what)
 {
-    hs_http_log_error(HS_LOG_ERR, r, err, "%s", what);
+    hs_log_ctx(HS_LOG_ERR, r, err, "%s", what);
 }
 
 void hs_proxy_log_msg(hs_req *r, const char *what)
 {
-    hs_http_log_error(HS_LOG_ERR, r, 0, "%s", what);
+    hs_log_ctx(HS_LOG_ERR, r, 0, "%s", what);
 }
 
 void hs_proxy_end(hs_req *r)

@@ -143,14 +143,14 @@ void hs_proxy_read_head(hs_req *r)
                 return;
             }
             if (rc == HS_ERROR) {
-                hs_http_log_error(HS_LOG_ERR, r, 0, "upstream sent invalid header (%s) while reading response header from upstream",
+                hs_log_ctx(HS_LOG_ERR, r, 0, "upstream sent invalid header (%s) while reading response header from upstream",
                                   px->resp.error ? px->resp.error : "?");
                 hs_proxy_fail(r, 502, false, NULL);
                 return;
             }
         }
         if (px->in_len == px->in_cap) {
-            hs_http_log_error(HS_LOG_ERR, r, 0, "upstream sent too big header while reading response header from upstream");
+            hs_log_ctx(HS_LOG_ERR, r, 0, "upstream sent too big header while reading response header from upstream");
             hs_proxy_fail(r, 502, false, NULL);
             return;
         }

@@ -79,7 +79,7 @@ void hs_proxy_connect(hs_req *r)
     if (s == NULL) {
         r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%.*s%.*s", pc->https ? "https" : "http",
                                               (int)up->name.n, up->name.p, (int)r->h.target.n, r->h.target.p));
-        hs_http_log_error(HS_LOG_ERR, r, 0, "no live upstreams while connecting to upstream");
+        hs_log_ctx(HS_LOG_ERR, r, 0, "no live upstreams while connecting to upstream");
         hs_proxy_fail(r, 502, false, NULL);
         return;
     }

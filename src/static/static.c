@@ -293,7 +293,7 @@ static void serve(hs_req *r)
     if (err) {
         int status = errno_status(err);
         if (status != 404 || sl->log_not_found) /* as nginx: 403 at error, others at crit */
-            hs_http_log_error(status == 500 ? HS_LOG_CRIT : HS_LOG_ERR, r, err, "open() \"%s\" failed", path.p);
+            hs_log_ctx(status == 500 ? HS_LOG_CRIT : HS_LOG_ERR, r, err, "open() \"%s\" failed", path.p);
         hs_http_finalize(r, status);
         return;
     }

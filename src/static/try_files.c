@@ -34,7 +34,7 @@ void hs_static_index(hs_req *r, hs_str dir_path)
         return;
     }
     if (stat(dir_path.p, &st) == 0 && S_ISDIR(st.st_mode)) {
-        hs_http_log_error(HS_LOG_ERR, r, 0, "directory index of \"%s\" is forbidden", dir_path.p);
+        hs_log_ctx(HS_LOG_ERR, r, 0, "directory index of \"%s\" is forbidden", dir_path.p);
         hs_http_finalize(r, 403);
         return;
     }
