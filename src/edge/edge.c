@@ -191,9 +191,9 @@ static void log_limit_req(hs_req *r, int level, bool delaying, bool dry_run, int
                           const hs_edge_zone *z)
 {
     hs_log_ctx(level, r, 0, delaying ? "delaying request%s, excess: %lld.%03lld, by zone \"%s\""
-                                            : "limiting requests%s, excess: %lld.%03lld by zone \"%s\"",
-                      dry_run ? ", dry run" : "", (long long)(excess / 1000), (long long)(excess % 1000),
-                      z->name.p);
+                                     : "limiting requests%s, excess: %lld.%03lld by zone \"%s\"",
+               dry_run ? ", dry run" : "", (long long)(excess / 1000), (long long)(excess % 1000),
+               z->name.p);
 }
 
 static int lower_level(int level) { return level < HS_LOG_INFO ? level + 1 : level; }
@@ -243,7 +243,7 @@ static int limit_conns(hs_req *r, struct hs_edge_loc *e, edge_req *st)
         st->conn_status = HS_LIMIT_PASSED;
         if (hs_limit_conn_acquire(lc->zone, key, lc->max) != HS_OK) {
             hs_log_ctx(e->limit_conn_log_level, r, 0, "limiting connections%s by zone \"%s\"",
-                              e->limit_conn_dry_run ? ", dry run," : "", lc->zone->name.p);
+                       e->limit_conn_dry_run ? ", dry run," : "", lc->zone->name.p);
             st->conn_status = e->limit_conn_dry_run ? HS_LIMIT_REJECTED_DRY_RUN : HS_LIMIT_REJECTED;
             if (e->limit_conn_dry_run)
                 continue;

@@ -65,7 +65,7 @@ void hs_h1_bad_request(hs_req *r, int status, const char *why)
     hs_conn *c = r->conn;
     if (why)
         hs_log_ctx(HS_LOG_INFO, r, 0, "client sent invalid request: %s while reading client request %s",
-                          why, r->h.request_line_done ? "headers" : "line");
+                   why, r->h.request_line_done ? "headers" : "line");
     r->ending = HS_END_BAD_REQUEST;
     r->resp.status = status;
     if (r->srv == NULL) {

@@ -203,7 +203,7 @@ static bool body_too_large(hs_req *r)
     if (max == 0 || r->h.content_length <= max)
         return false;
     hs_log_ctx(HS_LOG_ERR, r, 0, "client intended to send too large body: %lld bytes",
-                      (long long)r->h.content_length);
+               (long long)r->h.content_length);
     return true;
 }
 

@@ -144,7 +144,7 @@ void hs_proxy_read_head(hs_req *r)
             }
             if (rc == HS_ERROR) {
                 hs_log_ctx(HS_LOG_ERR, r, 0, "upstream sent invalid header (%s) while reading response header from upstream",
-                                  px->resp.error ? px->resp.error : "?");
+                           px->resp.error ? px->resp.error : "?");
                 hs_proxy_fail(r, 502, false, NULL);
                 return;
             }
