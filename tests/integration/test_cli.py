@@ -155,8 +155,9 @@ def test_daemon_starts_then_returns_and_titles(tmp_path):
     d = str(tmp_path)
     port = free_port()
     pidf = os.path.join(d, "logs", "hush.pid")
+    # user root: pytest's tmp_path (0700 parents) is out of nobody's reach, and this test is not about users
     path = write_conf(d, "server { listen 127.0.0.1:%d; root html; }" % port,
-                      main="worker_processes 2;\npid %s;\nerror_log %s/logs/error.log info;\n" % (pidf, d))
+                      main="user root;\nworker_processes 2;\npid %s;\nerror_log %s/logs/error.log info;\n" % (pidf, d))
     r = start_daemon(d, path)
     assert r.returncode == 0, r
     # the command returned only once the pid file was written and the socket bound

@@ -205,7 +205,7 @@ def test_same_datagrams_as_nginx(listener):
             with open(conf, "w") as f:
                 f.write(CONF.format(user="user root;" if name == "nginx" else "", dir=d, name=name, udp=u.port, port=p))
             cmd = [NGINX, "-p", d, "-e", os.path.join(d, "nginx-stderr.log"), "-c", conf] if name == "nginx" \
-                else [HUSH_BIN, "-p", d, "-c", conf]
+                else [HUSH_BIN, "-p", d, "-e", os.path.join(d, "hush-stderr.log"), "-c", conf]
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.time() + 10
             while True:
