@@ -143,20 +143,6 @@ static int large_buffers(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_
     return HS_OK;
 }
 
-static int keepalive_timeout(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
-{
-    int64_t *v = conf;
-    if (*v != HS_UNSET_MSEC)
-        return hs_cf_error(cf, n, "\"%s\" directive is duplicate", d->name);
-    *v = hs_parse_msec(n->args[1]);
-    if (*v < 0)
-        return hs_cf_error(cf, n, "invalid value \"%s\"", n->args[1].p);
-    /* the optional second argument (Keep-Alive: timeout=) is accepted and ignored */
-    if (n->nargs == 3 && hs_parse_msec(n->args[2]) < 0)
-        return hs_cf_error(cf, n, "invalid value \"%s\"", n->args[2].p);
-    return HS_OK;
-}
-
 static const hs_conf_enum tokens[] = {{"off", 0}, {"on", 1}, {"build", 2}, {NULL, 0}};
 
 static const hs_conf_enum satisfy_values[] = {{"all", 0}, {"any", 1}, {NULL, 0}};
@@ -176,7 +162,6 @@ const hs_directive hs_http_core_directives[] = {
     {"absolute_redirect", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(absolute_redirect), NULL},
     {"port_in_redirect", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(port_in_redirect), NULL},
     {"server_name_in_redirect", HS_CTX_HSL, HS_ARGS_1, hs_set_flag, LOC(server_name_in_redirect), NULL},
-    {"keepalive_timeout", HS_CTX_HSL, HS_ARGS_12, keepalive_timeout, LOC(keepalive_timeout), NULL},
     {"keepalive_requests", HS_CTX_HSL, HS_ARGS_1, hs_set_num, LOC(keepalive_requests), NULL},
     {"client_body_timeout", HS_CTX_HSL, HS_ARGS_1, hs_set_msec, LOC(client_body_timeout), NULL},
     {"send_timeout", HS_CTX_HSL, HS_ARGS_1, hs_set_msec, LOC(send_timeout), NULL},

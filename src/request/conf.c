@@ -11,6 +11,7 @@
  * and the default client_body_temp_path, made when a body first needs it. */
 static hs_temp_path *temp_paths;
 static hs_temp_path *default_body_temp;
+static bool keepalive_headers; /* a keepalive_timeout has its second value */
 
 static hs_reqconf *reqconf_new(hs_pool *pool)
 {
@@ -20,6 +21,7 @@ static hs_reqconf *reqconf_new(hs_pool *pool)
     q->merge_slashes = q->ignore_invalid_headers = q->underscores_in_headers = HS_UNSET;
     q->keepalive_disable = HS_UNSET;
     q->keepalive_time = HS_UNSET_MSEC;
+    q->keepalive_header = HS_UNSET_MSEC;
     q->body_buffer_size = HS_UNSET_SIZE;
     q->body_in_file_only = q->body_in_single_buffer = HS_UNSET;
     return q;
@@ -76,6 +78,26 @@ static int keepalive_disable(hs_cf *cf, const hs_conf_node *n, void *conf, const
         else if (!hs_str_eq_lit(n->args[i], "none"))
             return hs_cf_error(cf, n, "invalid value \"%s\"", n->args[i].p);
     }
+    return HS_OK;
+}
+
+/* keepalive_timeout T [HEADER_T]: the core's keep-alive timer, and the
+ * Keep-Alive: timeout= field nginx sends when the second value is given. */
+static int keepalive_timeout(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    hs_loc_conf *lc = cf->level[HS_LEVEL_LOC];
+    if (lc->keepalive_timeout != HS_UNSET_MSEC)
+        return hs_cf_error(cf, n, "\"%s\" directive is duplicate", d->name);
+    lc->keepalive_timeout = hs_parse_msec(n->args[1]);
+    if (lc->keepalive_timeout < 0)
+        return hs_cf_error(cf, n, "invalid value \"%s\"", n->args[1].p);
+    if (n->nargs == 2)
+        return HS_OK; /* the header's value is inherited, as nginx */
+    hs_reqconf *q = here(cf);
+    if ((q->keepalive_header = hs_parse_msec(n->args[2])) < 0)
+        return hs_cf_error(cf, n, "invalid value \"%s\"", n->args[2].p);
+    keepalive_headers = true;
     return HS_OK;
 }
 
@@ -170,6 +192,7 @@ static const hs_directive request_directives[] = {
     {"underscores_in_headers", HS_CTX_HS, HS_ARGS_1, flag_field, Q(underscores_in_headers), NULL},
     {"keepalive_disable", HS_CTX_HSL, HS_ARGS_1MORE, keepalive_disable, NONE, NULL},
     {"keepalive_time", HS_CTX_HSL, HS_ARGS_1, msec_field, Q(keepalive_time), NULL},
+    {"keepalive_timeout", HS_CTX_HSL, HS_ARGS_12, keepalive_timeout, NONE, NULL},
     {"limit_except", HS_CTX_LOCATION, HS_ARGS_1MORE | HS_ARGS_BLOCK, limit_except_block, NONE, NULL},
     {"client_body_buffer_size", HS_CTX_HSL, HS_ARGS_1, size_field, Q(body_buffer_size), NULL},
     {"client_body_in_file_only", HS_CTX_HSL, HS_ARGS_1, enum_field, Q(body_in_file_only), in_file},
@@ -196,6 +219,7 @@ static int http_init(hs_cf *cf, hs_http_conf *http)
 {
     (void)http;
     temp_paths = NULL;
+    keepalive_headers = false;
     default_body_temp = hs_pcalloc(cf->pool, sizeof(*default_body_temp));
     if (default_body_temp == NULL)
         return HS_ERROR;
@@ -216,6 +240,7 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
     HS_MERGE(c->underscores_in_headers, p->underscores_in_headers, 0);
     HS_MERGE(c->keepalive_disable, p->keepalive_disable, KA_DISABLE_MSIE6);
     HS_MERGE(c->keepalive_time, p->keepalive_time, 3600 * 1000);
+    HS_MERGE(c->keepalive_header, p->keepalive_header, -2);
     HS_MERGE(c->body_buffer_size, p->body_buffer_size, 8192);
     HS_MERGE(c->body_in_file_only, p->body_in_file_only, IN_FILE_OFF);
     HS_MERGE(c->body_in_single_buffer, p->body_in_single_buffer, 0);
@@ -249,8 +274,9 @@ static int http_finish(hs_cf *cf, hs_http_conf *http)
     for (size_t i = 0; i < http->nservers; i++)
         limit_except |= finish_limit_except(http->servers[i]->loc);
     if (hs_http_add_phase(cf, http, HS_PHASE_POST_READ, hs_request_post_read) != HS_OK ||
-        hs_http_add_phase(cf, http, HS_PHASE_SERVER_REWRITE, hs_request_keepalive) != HS_OK ||
         hs_http_add_phase(cf, http, HS_PHASE_REWRITE, hs_request_keepalive) != HS_OK)
+        return HS_ERROR;
+    if (keepalive_headers && hs_http_add_header_filter(cf, http, hs_request_keepalive_header) != HS_OK)
         return HS_ERROR;
     if (limit_except && hs_http_add_phase(cf, http, HS_PHASE_PREACCESS, hs_request_limit_except) != HS_OK)
         return HS_ERROR;

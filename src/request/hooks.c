@@ -85,6 +85,19 @@ int hs_request_keepalive(hs_req *r)
     return HS_OK;
 }
 
+/* Keep-Alive: timeout=N (keepalive_timeout's second value) on a response
+ * the connection outlives, as the core will decide it. */
+int hs_request_keepalive_header(hs_req *r)
+{
+    hs_resp *rs = &r->resp;
+    const hs_reqconf *q = r->loc ? hs_reqconf_of(r->loc) : NULL;
+    if (q == NULL || q->keepalive_header < 0 || !hs_http_want_keepalive(r) ||
+        (rs->content_length < 0 && !rs->header_only && r->h.version != 11))
+        return HS_OK;
+    char *v = hs_psprintf(r->pool, "timeout=%lld", (long long)(q->keepalive_header / 1000));
+    return v ? hs_fields_add(r->pool, &rs->headers, HS_STR("Keep-Alive"), hs_cstr(v)) : HS_ERROR;
+}
+
 /* A method limit_except does not let through: the limits, access rules
  * and handler of its level apply. */
 int hs_request_limit_except(hs_req *r)

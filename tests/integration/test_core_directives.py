@@ -397,3 +397,24 @@ def test_listen_unix_errors(tmpconf):
             f.write("events {}\nhttp {\nserver { listen %s; }\n}\n" % addr)
         r = run_hush(["-t", "-p", tmpconf, "-c", path])
         assert r.returncode == 1 and "t.conf:3: " in r.stderr and msg in r.stderr, (addr, r.stderr)
+
+
+def test_keepalive_timeout_header_and_disable_none(hush):
+    # nginx-tests http_keepalive.t: "keepalive_timeout 1 9" sends Keep-Alive: timeout=9,
+    # inherited by a level that sets only the timeout; keepalive_disable none keeps MSIE 5 alive
+    srv = srv_with(hush, """keepalive_timeout 1 9;
+        location / { return 200 ok; }
+        location /r { keepalive_timeout 30s; return 200 ok; }
+        location /none { keepalive_disable none; return 200 ok; }
+        location /zero { keepalive_timeout 0; return 200 ok; }
+    """)
+    r = srv.exchange(req("/", close=False), timeout=0.5).responses()[0]
+    assert r.header("Connection") == "keep-alive" and r.header("Keep-Alive") == "timeout=9"
+    r = srv.exchange(req("/r", close=False), timeout=0.5).responses()[0]
+    assert r.header("Keep-Alive") == "timeout=9"
+    assert srv.get("/").header("Keep-Alive") is None          # Connection: close
+    assert srv.get("/zero", close=False).header("Keep-Alive") is None
+    ua = "User-Agent: MSIE 5.0"
+    r = srv.exchange(req("/none", method="POST", headers=[ua, "Content-Length: 0"], close=False),
+                     timeout=0.5).responses()[0]
+    assert r.header("Connection") == "keep-alive"
