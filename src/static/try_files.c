@@ -63,8 +63,14 @@ int hs_static_try_files(hs_req *r)
         hs_str item;
         if (hs_cv_eval(&sl->try_files[i], r, r->pool, &item) != HS_OK || item.n == 0)
             continue;
-        bool dir = item.p[item.n - 1] == '/';
+        /* as nginx: an item written with a trailing slash tests a directory */
+        hs_str raw = sl->try_files[i].raw;
+        bool dir = raw.n && raw.p[raw.n - 1] == '/';
         if (exists(r, item, dir)) {
+            /* as nginx: a directory item goes on without its slash, so that
+             * "/about" found by "$uri/" gets the directory's 301 to "/about/" */
+            if (dir && item.n > 1)
+                item.n--;
             r->uri = item;
             return HS_DECLINED; /* the static handler serves the new $uri */
         }

@@ -191,6 +191,17 @@ class Side:
         return resps[0] if resps else None
 
 
+def dechunk(body):
+    out, i = b"", 0
+    while True:
+        eol = body.index(b"\r\n", i)
+        size = int(body[i:eol].split(b";")[0], 16)
+        if size == 0:
+            return out
+        out += body[eol + 2:eol + 2 + size]
+        i = eol + 2 + size + 2
+
+
 TOKEN = re.compile(rb"<center>(?:hush|nginx)(?:/[0-9.]+)?</center>")
 
 
@@ -200,6 +211,8 @@ def view(resp, port):
     if resp is None:
         return {"status": "closed without a response"}
     body = resp.body
+    if (resp.header("transfer-encoding") or "").lower() == "chunked":
+        body = dechunk(body)
     if (resp.header("content-encoding") or "").lower() == "gzip":
         body = gzip.decompress(body)
     normal = TOKEN.sub(b"<center>SERVER</center>", body)

@@ -88,6 +88,9 @@ def test_try_files(hush):
     assert body(srv, "/code/here.txt") == "here"
     assert srv.get("/code/nope").status == 418
     assert body(srv, "/named/nope") == "named:/named/nope"
+    # a directory found by "$uri/" without its slash gets the directory's 301, as nginx
+    r = srv.get("/d")
+    assert r.status == 301 and r.header("Location").endswith("/d/"), r
 
 
 def test_alias(hush):
