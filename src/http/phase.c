@@ -85,12 +85,8 @@ static int run_hooks(hs_req *r, hs_phase p, uint8_t from)
     return HS_OK;
 }
 
-/* The access phase, as nginx's. A hook answers HS_OK (it lets the request
- * in), HS_DECLINED (no rule of it applies), a status (401, 403: it refuses)
- * or HS_DONE (it ended or holds the request). Under `satisfy all` the first
- * refusal answers; under `satisfy any` the first hook that lets the request
- * in ends the phase, and a refusal answers only when none does (a 401 is
- * kept over a 403, so that the client is asked for a password). */
+/* The access phase, combined as `satisfy` says (http/phase.h); under
+ * `any` a 401 is kept over a 403, so that the client is asked for a password. */
 static int run_access(hs_req *r, uint8_t from)
 {
     hs_http_hooks *h = hs_conn_hooks(r->conn);

@@ -241,15 +241,20 @@ int hs_http_response_head(hs_req *r)
     return hs_h1_build_head(r);
 }
 
+void hs_http_stream_finish(hs_req *r)
+{
+    r->conn->state = HS_CONN_REQUEST;
+    r->state = HS_REQ_WRITE;
+    hs_http_write_step(r);
+}
+
 void hs_http_send_response(hs_req *r)
 {
     if (hs_http_response_head(r) != HS_OK || (r->resp.filtered && hs_h1_filter_body(r) != HS_OK)) {
         hs_http_end(r, HS_END_BAD_REQUEST, 500);
         return;
     }
-    r->conn->state = HS_CONN_REQUEST;
-    r->state = HS_REQ_WRITE;
-    hs_http_write_step(r);
+    hs_http_stream_finish(r);
 }
 
 /* ---- error pages and finalize ---- */

@@ -210,15 +210,46 @@ static void put_rounded_size(out_buf *o, int64_t size)
     putf(o, "%7lld", (long long)size);
 }
 
-static void html_entry(out_buf *o, const entry *e, bool exact, bool localtime)
+/* The characters of a name when it is valid UTF-8, else its bytes (nginx
+ * counts characters only when the response's charset is utf-8). */
+static size_t utf8_length(hs_str s)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < s.n; chars++) {
+        unsigned char c = (unsigned char)s.p[i];
+        size_t k = c < 0x80 ? 1 : (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3
+                 : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+        if (k == 0 || i + k > s.n)
+            return s.n;
+        for (size_t j = 1; j < k; j++)
+            if (((unsigned char)s.p[i + j] & 0xc0) != 0x80)
+                return s.n;
+        i += k;
+    }
+    return chars;
+}
+
+/* The bytes of the first `chars` characters of valid UTF-8 s. */
+static size_t utf8_prefix(hs_str s, size_t chars)
+{
+    size_t i = 0;
+    while (i < s.n && chars--) {
+        i++;
+        while (i < s.n && ((unsigned char)s.p[i] & 0xc0) == 0x80)
+            i++;
+    }
+    return i;
+}
+
+static void html_entry(out_buf *o, const entry *e, bool exact, bool localtime, bool utf8)
 {
     bool dir = e->kind == 'd';
-    size_t len = e->name.n;
+    size_t len = utf8 ? utf8_length(e->name) : e->name.n;
     put_str(o, "<a href=\"");
     put_uri(o, e->name);
     put_str(o, dir ? "/\">" : "\">");
     if (len > NAME_LEN) {
-        put_html(o, e->name.p, NAME_LEN - 3);
+        put_html(o, e->name.p, len == e->name.n ? NAME_LEN - 3 : utf8_prefix(e->name, NAME_LEN - 3));
         put_str(o, "..&gt;</a>");
     } else {
         put_html(o, e->name.p, e->name.n);
@@ -245,7 +276,7 @@ static void html_entry(out_buf *o, const entry *e, bool exact, bool localtime)
     put(o, "\r\n", 2);
 }
 
-static void html_list(hs_req *r, out_buf *o, const entry *v, size_t n)
+static void html_list(hs_req *r, out_buf *o, const entry *v, size_t n, bool utf8)
 {
     const hs_static_loc *sl = hs_static_loc_of(r->loc);
     put_str(o, "<html>\r\n<head><title>Index of ");
@@ -254,7 +285,7 @@ static void html_list(hs_req *r, out_buf *o, const entry *v, size_t n)
     put_html(o, r->uri.p, r->uri.n);
     put_str(o, "</h1><hr><pre><a href=\"../\">../</a>\r\n");
     for (size_t i = 0; i < n; i++)
-        html_entry(o, &v[i], sl->autoindex_exact_size, sl->autoindex_localtime);
+        html_entry(o, &v[i], sl->autoindex_exact_size, sl->autoindex_localtime, utf8);
     put_str(o, "</pre><hr></body>\r\n</html>\r\n");
 }
 
@@ -323,22 +354,35 @@ static int jsonp_callback(hs_req *r, hs_str *cb)
     return HS_OK;
 }
 
-/* The body of the listing in the location's format, and its type. */
-static int render(hs_req *r, out_buf *o, const entry *v, size_t n, hs_str *type)
+/* The listing's type: nginx's for each format (jsonp without a callback
+ * is json). */
+static hs_str type_of(int format, hs_str cb)
 {
-    hs_str cb;
+    switch (format) {
+    case HS_AUTOINDEX_JSON: return HS_STR("application/json");
+    case HS_AUTOINDEX_JSONP: return cb.n ? HS_STR("application/javascript") : HS_STR("application/json");
+    case HS_AUTOINDEX_XML: return HS_STR("text/xml; charset=utf-8");
+    default: return HS_STR("text/html");
+    }
+}
+
+/* Did the header filters (charset) make the response utf-8? */
+static bool says_utf8(hs_str type)
+{
+    for (size_t i = 0; i + 13 <= type.n; i++)
+        if (strncasecmp(type.p + i, "charset=utf-8", 13) == 0)
+            return true;
+    return false;
+}
+
+/* The body of the listing in the location's format. */
+static void render(hs_req *r, out_buf *o, const entry *v, size_t n, hs_str cb)
+{
     switch (hs_static_loc_of(r->loc)->autoindex_format) {
     case HS_AUTOINDEX_JSON:
-        *type = HS_STR("application/json");
         json_list(o, v, n);
         break;
     case HS_AUTOINDEX_JSONP:
-        if (jsonp_callback(r, &cb) != HS_OK) {
-            hs_log(HS_LOG_INFO, "*%llu client sent invalid callback name: \"%.*s\", client: %s",
-                   (unsigned long long)r->conn->number, (int)cb.n, cb.p, hs_conn_peer_text(r->conn));
-            return 400;
-        }
-        *type = cb.n ? HS_STR("application/javascript") : HS_STR("application/json");
         if (cb.n) {
             put_str(o, "/* callback */\r\n");
             put(o, cb.p, cb.n);
@@ -349,14 +393,11 @@ static int render(hs_req *r, out_buf *o, const entry *v, size_t n, hs_str *type)
             put_str(o, ");");
         break;
     case HS_AUTOINDEX_XML:
-        *type = HS_STR("text/xml; charset=utf-8");
         xml_list(o, v, n);
         break;
     default:
-        *type = HS_STR("text/html");
-        html_list(r, o, v, n);
+        html_list(r, o, v, n, says_utf8(r->resp.content_type));
     }
-    return o->failed ? 500 : HS_OK;
 }
 
 /* opendir's failure as nginx answers it. */
@@ -368,31 +409,52 @@ static int open_failed(hs_req *r, const char *path, int err)
     return status;
 }
 
-void hs_static_autoindex(hs_req *r, hs_str dir_path)
+/* The entries of the directory, or the status that answers instead. */
+static int list_dir(hs_req *r, hs_str dir_path, entry **v, size_t *n)
 {
     DIR *d = opendir(dir_path.p);
-    if (d == NULL) {
-        hs_http_finalize(r, open_failed(r, dir_path.p, errno));
-        return;
-    }
-    entry *v = NULL;
-    size_t n = 0;
-    int rc = read_entries(r, d, &v, &n);
+    if (d == NULL)
+        return open_failed(r, dir_path.p, errno);
+    int rc = read_entries(r, d, v, n);
     if (rc != HS_OK)
         hs_log(HS_LOG_CRIT, "*%llu readdir() \"%s\" failed (%d: %s), client: %s", (unsigned long long)r->conn->number,
                dir_path.p, errno, strerror(errno), hs_conn_peer_text(r->conn));
     closedir(d);
-    out_buf o = {.pool = r->pool};
-    hs_str type;
-    rc = rc == HS_OK ? render(r, &o, v, n, &type) : 500;
+    return rc == HS_OK ? HS_OK : 500;
+}
+
+/* As nginx, the head goes out first (the header filters decide the
+ * charset, which decides how names are cut), then the body, chunked. */
+void hs_static_autoindex(hs_req *r, hs_str dir_path)
+{
+    entry *v = NULL;
+    size_t n = 0;
+    hs_str cb = HS_NULL_STR;
+    int format = hs_static_loc_of(r->loc)->autoindex_format;
+    int rc = list_dir(r, dir_path, &v, &n);
+    if (rc == HS_OK && format == HS_AUTOINDEX_JSONP && jsonp_callback(r, &cb) != HS_OK) {
+        hs_log(HS_LOG_INFO, "*%llu client sent invalid callback name: \"%.*s\", client: %s",
+               (unsigned long long)r->conn->number, (int)cb.n, cb.p, hs_conn_peer_text(r->conn));
+        rc = 400;
+    }
     if (rc != HS_OK) {
         hs_http_finalize(r, rc);
         return;
     }
     hs_resp *rs = &r->resp;
     rs->status = hs_http_response_status(r, 200);
-    rs->content_type = type;
-    rs->body = (hs_str){o.p, o.n};
-    rs->content_length = (int64_t)o.n;
-    hs_http_send_response(r);
+    rs->content_type = type_of(format, cb);
+    rs->content_length = -1;
+    out_buf o = {.pool = r->pool};
+    if (hs_http_stream_start(r) != HS_OK) {
+        hs_http_end(r, HS_END_BAD_REQUEST, 500);
+        return;
+    }
+    if (!rs->header_only)
+        render(r, &o, v, n, cb);
+    if (o.failed || hs_http_stream_body(r, o.p, o.n, true) != HS_OK) {
+        hs_http_end(r, HS_END_BAD_REQUEST, 500);
+        return;
+    }
+    hs_http_stream_finish(r);
 }
