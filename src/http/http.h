@@ -271,9 +271,7 @@ ssize_t hs_http_output(hs_req *r, const struct iovec *iov, int iovcnt);
 int hs_http_stream_start(hs_req *r);
 int hs_http_stream_body(hs_req *r, const char *data, size_t n, bool last);
 int hs_http_stream_flush(hs_req *r);
-/* A streamed response whose body is all queued (the last piece passed):
- * the core writes it, then the request is done (the same end as
- * hs_http_send_response). For a handler that does not own the request. */
+/* Its last piece queued, the core writes the rest and ends it (hs_http_send_response's end). */
 void hs_http_stream_finish(hs_req *r);
 /* Bytes queued and not written yet. */
 static inline size_t hs_http_stream_pending(const hs_req *r) { return r->resp.out.len - r->resp.out.sent; }

@@ -5,10 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/base64.h"
 #include "core/clock.h"
 #include "core/version.h"
 #include "http/internal.h"
+#include "parse/basic_auth.h"
 
 #define REQ(ctx) ((hs_req *)(ctx))
 #define SET(v) (*out = (v), HS_OK)
@@ -340,21 +340,8 @@ static int v_version(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 int hs_http_basic_auth(hs_req *r, hs_str *user, hs_str *pass)
 {
     const hs_header *h = r->head_done ? hs_http_find_header(&r->h, "Authorization") : NULL;
-    if (h == NULL || h->value.n < 6 || strncasecmp(h->value.p, "Basic ", 6) != 0)
-        return HS_DECLINED;
-    hs_str enc = {h->value.p + 6, h->value.n - 6};
-    while (enc.n && enc.p[0] == ' ')
-        enc = (hs_str){enc.p + 1, enc.n - 1};
-    unsigned char *dec = enc.n ? hs_palloc(r->pool, enc.n) : NULL;
-    size_t n;
-    if (dec == NULL || hs_base64_decode(enc, dec, &n) != HS_OK)
-        return HS_DECLINED;
-    const char *colon = memchr(dec, ':', n);
-    if (colon == NULL || colon == (const char *)dec)
-        return HS_DECLINED; /* no password, or no user name: nothing, as nginx */
-    *user = (hs_str){(const char *)dec, (size_t)(colon - (const char *)dec)};
-    *pass = (hs_str){colon + 1, n - user->n - 1};
-    return HS_OK;
+    unsigned char *out = h ? hs_palloc(r->pool, h->value.n + 1) : NULL;
+    return out ? hs_parse_basic_auth(h->value, out, user, pass) : HS_DECLINED;
 }
 
 /* $remote_user: the user name of "Authorization: Basic base64(user:pass)". */

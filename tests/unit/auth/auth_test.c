@@ -5,6 +5,7 @@
 
 #include "auth/auth_internal.h"
 #include "core/base64.h"
+#include "parse/basic_auth.h"
 #include "unit.h"
 
 static bool ok(const char *pass, const char *hash) { return hs_auth_verify(hs_cstr(pass), hs_cstr(hash)); }
@@ -23,6 +24,23 @@ static void test_base64(void)
     CHECK_INT(hs_base64_decode(HS_STR("!!!!"), out, &n), HS_ERROR);
     CHECK_INT(hs_base64_decode(HS_STR(""), out, &n), HS_OK);
     CHECK_INT(n, 0);
+}
+
+static void test_basic_header(void)
+{
+    unsigned char out[64];
+    hs_str u, p;
+    CHECK_INT(hs_parse_basic_auth(HS_STR("Basic dXNlcjpwYTpzcw=="), out, &u, &p), HS_OK);
+    CHECK_SLICE(u, "user");
+    CHECK_SLICE(p, "pa:ss"); /* the password runs to the end */
+    CHECK_INT(hs_parse_basic_auth(HS_STR("basic   dTo="), out, &u, &p), HS_OK);
+    CHECK_SLICE(u, "u");
+    CHECK_SLICE(p, "");
+    CHECK_INT(hs_parse_basic_auth(HS_STR("Basic OnB3"), out, &u, &p), HS_DECLINED);  /* ":pw" */
+    CHECK_INT(hs_parse_basic_auth(HS_STR("Basic dXNlcg=="), out, &u, &p), HS_DECLINED); /* no colon */
+    CHECK_INT(hs_parse_basic_auth(HS_STR("Basic !!!!"), out, &u, &p), HS_DECLINED);
+    CHECK_INT(hs_parse_basic_auth(HS_STR("Basic "), out, &u, &p), HS_DECLINED);
+    CHECK_INT(hs_parse_basic_auth(HS_STR("Bearer dXNlcjpw"), out, &u, &p), HS_DECLINED);
 }
 
 static void test_schemes(void)
@@ -92,6 +110,7 @@ static void test_find_user(void)
 int main(void)
 {
     test_base64();
+    test_basic_header();
     test_schemes();
     test_md5_crypt();
     test_find_user();
