@@ -196,6 +196,8 @@ static void worker_main(generation *g, int index, const sigset_t *blocked)
             for (size_t s = 0; s < g->per; s++)
                 close(g->fds[w * g->per + s]);
     raise_nofile(conf); /* before the identity changes: root may raise the hard limit */
+    if (replaced_gen) /* a reload's worker: the new error log (file, syslog), which the master takes later */
+        hs_errlog_open(conf);
     drop_privileges(conf);
     sig_reload = sig_reopen = sig_quit = sig_term = sig_child = 0;
     signal(SIGHUP, SIG_IGN);

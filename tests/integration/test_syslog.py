@@ -265,3 +265,24 @@ def test_readme_example_runs(hush, listener):
         out = subprocess.run([f2b, os.path.join(srv.logs, "connections.log"), filt], capture_output=True,
                              text=True, timeout=60).stdout
         assert re.search(r"Lines: 3 lines, 0 ignored, 1 matched, 2 missed", out), out
+
+
+def test_reload_moves_the_workers_error_log(hush, listener):
+    """After a reload, the new workers write to the new error_log targets."""
+    u = listener()
+    site = "server { listen 127.0.0.1:@PORT@; server_name localhost; root html; }"
+    srv = hush(site)
+    with open(srv.conf_path) as f:
+        text = f.read()
+    old_line = "error_log %s/logs/error.log info;" % srv.dir
+    assert old_line in text
+    srv.write_conf(text.replace(old_line, "error_log @DIR@/logs/error2.log info;\n"
+                                "error_log syslog:server=127.0.0.1:%d,tag=after error;" % u.port))
+    old = srv.workers()
+    srv.send_signal(signal.SIGHUP)
+    deadline = time.time() + 5
+    while time.time() < deadline and (set(srv.workers()) & set(old) or not srv.workers()):
+        time.sleep(0.05)
+    assert srv.get("/missing-after").status == 404
+    assert u.wait(r'after: .*open\(\) ".*/missing-after" failed')
+    assert "missing-after" in open(os.path.join(srv.logs, "error2.log")).read()
