@@ -42,7 +42,7 @@ src/proxy         core event conf parse transport http stats request
 src/tls           core event conf parse transport http stats
 src/auth          core event conf parse transport http
 src/headers       core event conf parse transport http
-src/gzip          core event conf parse transport http
+src/gzip          core event conf parse transport http static
 src               *
 tools/logstat     core log
 '

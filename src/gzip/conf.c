@@ -3,7 +3,8 @@
 #include "core/units.h"
 #include "gzip/gzip_internal.h"
 
-static bool used; /* some level of the http block being read has gzip on */
+static bool used;        /* some level of the http block being read has gzip on */
+static bool used_static; /* ... or gzip_static on or always */
 
 static gz_loc *here(hs_cf *cf)
 {
@@ -13,6 +14,7 @@ static gz_loc *here(hs_cf *cf)
         gz_loc *c = *slot;
         c->enable = c->vary = c->proxied = c->http_version = c->disable_msie6 = HS_UNSET;
         c->min_length = c->level = c->buffers = HS_UNSET;
+        c->gstatic = HS_UNSET;
     }
     return *slot;
 }
@@ -91,6 +93,21 @@ static int gz_proxied(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     return HS_OK;
 }
 
+static int gz_static(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf, (void)d;
+    gz_loc *c = here(cf);
+    if (c == NULL || c->gstatic != HS_UNSET)
+        return hs_cf_error(cf, n, c ? "\"gzip_static\" directive is duplicate" : "out of memory");
+    hs_str v = n->args[1];
+    c->gstatic = hs_str_eq_lit(v, "off") ? 0 : hs_str_eq_lit(v, "on") ? 1 : hs_str_eq_lit(v, "always") ? 2 : -2;
+    if (c->gstatic == -2)
+        return hs_cf_error(cf, n, "invalid value \"%s\" in \"gzip_static\" directive, it must be \"on\", \"off\" or \"always\"",
+                           v.p);
+    used_static |= c->gstatic > 0;
+    return HS_OK;
+}
+
 static int gz_http_version(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf, (void)d;
@@ -153,6 +170,7 @@ const hs_directive gz_directives[] = {
     {"gzip_http_version", HS_CTX_HSL, HS_ARGS_1, gz_http_version, HS_LEVEL_NONE, 0, NULL},
     {"gzip_disable", HS_CTX_HSL, HS_ARGS_1MORE, gz_disable, HS_LEVEL_NONE, 0, NULL},
     {"gzip_buffers", HS_CTX_HSL, HS_ARGS_2, gz_buffers, HS_LEVEL_NONE, 0, NULL},
+    {"gzip_static", HS_CTX_HSL, HS_ARGS_1, gz_static, HS_LEVEL_NONE, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -166,7 +184,7 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
         return;
     }
     static const gz_loc dflt = {.enable = 0, .min_length = 20, .level = 1, .vary = 0,
-                                .proxied = GZ_PX_OFF, .http_version = 11, .disable_msie6 = 0};
+                                .proxied = GZ_PX_OFF, .http_version = 11, .disable_msie6 = 0, .gstatic = 0};
     gz_loc *c = *slot;
     if (p == NULL)
         p = &dflt;
@@ -176,6 +194,7 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
     HS_MERGE(c->vary, p->vary, 0);
     HS_MERGE(c->proxied, p->proxied, GZ_PX_OFF);
     HS_MERGE(c->http_version, p->http_version, 11);
+    HS_MERGE(c->gstatic, p->gstatic, 0);
     if (c->types == NULL) {
         c->types = p->types;
         c->ntypes = p->ntypes;
@@ -191,12 +210,13 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
 static int http_init(hs_cf *cf, hs_http_conf *http)
 {
     (void)cf, (void)http;
-    used = false;
+    used = used_static = false;
     return HS_OK;
 }
 
 static int http_finish(hs_cf *cf, hs_http_conf *http)
 {
+    hs_static_set_variant(used_static ? &gz_variant : NULL);
     if (used && (hs_http_add_header_filter(cf, http, gz_header_filter) != HS_OK ||
                  hs_http_add_body_filter(cf, http, gz_body_filter) != HS_OK))
         return hs_cf_error(cf, NULL, "too many filters");

@@ -102,7 +102,9 @@ int gz_header_filter(hs_req *r)
     if (c == NULL || !c->enable || !applies(r, c))
         return HS_OK;
     hs_resp *rs = &r->resp;
-    if (c->vary && hs_fields_add(r->pool, &rs->headers, HS_STR("Vary"), HS_STR("Accept-Encoding")) != HS_OK)
+    const hs_header *vary = hs_fields_find(&rs->headers, HS_STR("Vary"));
+    bool has_vary = vary && hs_str_caseeq(vary->value, HS_STR("Accept-Encoding")); /* gzip_static's */
+    if (c->vary && !has_vary && hs_fields_add(r->pool, &rs->headers, HS_STR("Vary"), HS_STR("Accept-Encoding")) != HS_OK)
         return HS_ERROR;
     if (!gz_request_ok(r, c))
         return HS_OK;

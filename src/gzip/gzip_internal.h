@@ -5,6 +5,7 @@
 #include "conf/regex.h"
 #include "gzip/gzip.h"
 #include "http/phase.h"
+#include "static/static.h"
 
 /* gzip_proxied flags */
 enum {
@@ -34,6 +35,7 @@ typedef struct {
     int disable_msie6;       /* gzip_disable msie6 */
     bool disable_set;
     int64_t buffers;         /* gzip_buffers (accepted) */
+    int gstatic;             /* gzip_static: 0 off, 1 on, 2 always */
 } gz_loc;
 
 static inline gz_loc *gz_loc_of(const hs_loc_conf *lc) { return HS_MOD_SLOT(lc->mod, &hs_gzip_module); }
@@ -45,5 +47,7 @@ int gz_body_filter(hs_req *r, unsigned next, const char *data, size_t n, bool la
 /* ok.c: may this request get a compressed response (Accept-Encoding, the
  * client, gzip_http_version, gzip_proxied, gzip_disable)? */
 bool gz_request_ok(hs_req *r, const gz_loc *c);
+/* static.c: gzip_static, as the static module's precompressed variant */
+extern const hs_static_variant gz_variant;
 
 #endif

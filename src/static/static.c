@@ -168,7 +168,8 @@ static void set_body(hs_req *r, hs_file_info *fi, int64_t from, int64_t len)
     rs->file_end = (off_t)(from + len);
 }
 
-static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
+/* ranges: false for a precompressed variant (nginx's gzip_static sends it whole). */
+static void serve_file(hs_req *r, hs_file_info *fi, hs_str path, bool ranges)
 {
     hs_resp *rs = &r->resp;
     if (fi->fd >= 0)
@@ -183,7 +184,7 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
     rs->last_modified_text = fi->last_modified;
     rs->etag = hs_static_loc_of(r->loc)->etag ? fi->etag : HS_NULL_STR;
     /* as nginx: only a full 200 advertises ranges */
-    rs->accept_ranges = rs->status == 200;
+    rs->accept_ranges = ranges && rs->status == 200;
     if (r->error_page_status == 0) {
         int cond = check_conditions(r, fi);
         if (cond == 304) {
@@ -201,7 +202,7 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path)
     }
     const hs_header *range = header(r, "Range");
     int64_t from = 0, to = 0;
-    int rr = (range && rs->status == 200 && if_range_allows(r, fi)) ? parse_range(range->value, fi->size, &from, &to) : 0;
+    int rr = (range && rs->accept_ranges && if_range_allows(r, fi)) ? parse_range(range->value, fi->size, &from, &to) : 0;
     if (rr < 0 && hs_http_has_error_page(r, 416)) {
         hs_http_finalize(r, 416);
         return;
@@ -271,6 +272,26 @@ static int errno_status(int err)
     }
 }
 
+static const hs_static_variant *variant; /* gzip_static, when configured */
+
+void hs_static_set_variant(const hs_static_variant *v) { variant = v; }
+
+/* FILE + suffix served in the place of FILE, when the variant's module wants it. */
+static bool serve_variant(hs_req *r, hs_str path, const hs_static_loc *sl)
+{
+    hs_file_info fi;
+    char *alt = hs_psprintf(r->pool, "%s%s", path.p, variant->suffix);
+    if (alt == NULL || hs_file_open(r->pool, sl->open_file_cache ? &sl->cache : NULL, alt, &fi) != 0)
+        return false;
+    if (fi.is_dir || r->h.method_id == HS_METHOD_POST || !variant->found(r)) {
+        if (fi.fd >= 0)
+            close(fi.fd);
+        return false;
+    }
+    serve_file(r, &fi, path, false);
+    return true;
+}
+
 static void serve(hs_req *r)
 {
     hs_str path;
@@ -289,6 +310,8 @@ static void serve(hs_req *r)
     }
     hs_file_info fi;
     const hs_static_loc *sl = hs_static_loc_of(r->loc);
+    if (variant && variant->wanted(r) && serve_variant(r, path, sl))
+        return;
     int err = hs_file_open(r->pool, sl->open_file_cache ? &sl->cache : NULL, path.p, &fi);
     if (err) {
         int status = errno_status(err);
@@ -307,7 +330,7 @@ static void serve(hs_req *r)
         hs_http_finalize(r, 405);
         return;
     }
-    serve_file(r, &fi, path);
+    serve_file(r, &fi, path, true);
 }
 
 static void static_run(hs_req *r)

@@ -1,7 +1,7 @@
 /* Serving files: the static module (nginx's static and index modules, and
  * try_files). Its handler answers the locations whose directives chose no
  * other handler; the HTTP core never names it. Nothing outside src/static
- * needs more than these two records. */
+ * needs more than these two records, and the variant seam below. */
 #ifndef HS_STATIC_STATIC_H
 #define HS_STATIC_STATIC_H
 
@@ -10,5 +10,17 @@
 
 extern hs_module hs_static_module;
 extern const hs_handler hs_static_handler;
+
+/* A precompressed variant of files (gzip_static): a module offers one from
+ * its http_finish (NULL: none). For a file about to be served, wanted(r)
+ * says whether to look for FILE + suffix; when that exists, found(r)
+ * adjusts r->resp (Vary, Content-Encoding) and says whether to serve it in
+ * the file's place (its own length, date and ETag; the file's type). */
+typedef struct {
+    const char *suffix;
+    bool (*wanted)(hs_req *r);
+    bool (*found)(hs_req *r);
+} hs_static_variant;
+void hs_static_set_variant(const hs_static_variant *v);
 
 #endif

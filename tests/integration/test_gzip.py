@@ -40,6 +40,8 @@ http {{
         location /px/ {{ gzip_proxied expired no-cache; }}
         location /off/ {{ gzip off; }}
         location /up/ {{ proxy_pass http://127.0.0.1:{backend}/; gzip_min_length 1; }}
+        location /gs/ {{ gzip_static on; }}
+        location /ga/ {{ gzip_static always; gzip_vary off; }}
     }}
 }}
 """
@@ -67,6 +69,13 @@ CASES = [
     ("/missing", [AE], "HTTP/1.1"),                # the 404 page is compressed too
     ("/up/x", [AE], "HTTP/1.1"),                   # proxied, Content-Length upstream
     ("/up/c?chunked=1", [AE], "HTTP/1.1"),         # proxied, chunked upstream
+    ("/gs/a.txt", [AE], "HTTP/1.1"),               # gzip_static: a.txt.gz as it is
+    ("/gs/a.txt", [], "HTTP/1.1"),                 # a.txt, with Vary
+    ("/gs/a.txt", [AE, "Range: bytes=0-9"], "HTTP/1.1"),   # a range of a.txt.gz
+    ("/gs/a.txt", [AE], "HTTP/1.0"),               # gzip_http_version: a.txt
+    ("/gs/big.txt", [AE], "HTTP/1.1"),             # no big.txt.gz: compressed on the fly
+    ("/ga/a.txt", [], "HTTP/1.1"),                 # always: a.txt.gz to every client
+    ("/ga/a.txt", [AE], "HTTP/1.1", "HEAD"),
 ]
 
 
@@ -74,7 +83,7 @@ CASES = [
 def site():
     d = tempfile.mkdtemp(prefix="hush-gzip-")
     html = os.path.join(d, "html")
-    for sub in ("", "v10", "px", "off"):
+    for sub in ("", "v10", "px", "off", "gs", "ga"):
         os.makedirs(os.path.join(html, sub), exist_ok=True)
         with open(os.path.join(html, sub, "big.txt"), "w") as f:
             f.write("".join("line %d of a long text file\n" % i for i in range(20000)))
@@ -84,9 +93,15 @@ def site():
     for name, text in files.items():
         with open(os.path.join(html, name), "w") as f:
             f.write(text)
+    for sub in ("gs", "ga"):
+        with open(os.path.join(html, sub, "a.txt"), "w") as f:
+            f.write("the plain text of a.txt\n" * 20)
+        with open(os.path.join(html, sub, "a.txt.gz"), "wb") as f:
+            f.write(gzip.compress(b"the precompressed a.txt\n" * 20, mtime=0))
     for root, _, names in os.walk(d):
         for x in names:
-            os.utime(os.path.join(root, x), (1700000000, 1700000000))
+            t = 1700000500 if x.endswith(".gz") else 1700000000
+            os.utime(os.path.join(root, x), (t, t))
     os.chmod(d, 0o755)
     yield d
     shutil.rmtree(d, ignore_errors=True)
@@ -102,7 +117,8 @@ def run(kind, d, backend_port):
         else [HUSH, "-p", d, "-c", conf]
     proc = start(cmd, port)
     try:
-        return [exchange(port, req(p, version=v, headers=h)) for p, h, v in CASES]
+        return [exchange(port, req(c[0], version=c[2], headers=c[1], method=c[3] if len(c) > 3 else "GET"))
+                for c in CASES]
     finally:
         stop(proc)
 
@@ -138,15 +154,16 @@ def test_same_as_nginx(site, backend):
     b = backend()
     h = run("hush", site, b.port)
     n = run("nginx", site, b.port)
-    for (path, hdrs, ver), hr, nr in zip(CASES, h, n):
+    for case, hr, nr in zip(CASES, h, n):
+        path = case[0]
         hs, hf, hb = split(hr)
         ns, nf, nb = split(nr)
-        what = (path, hdrs, ver)
+        what = case
         assert hs.split(" ")[1] == ns.split(" ")[1], what
         if "/up/" in path:  # the backend's own values differ per request
             hf = [f for f in hf if not f.startswith(("X-Seen", "X-Backend"))]
             nf = [f for f in nf if not f.startswith(("X-Seen", "X-Backend"))]
-        assert hf == nf, what
+        assert hf == nf, "%r\n%s\n%s" % (what, hf, nf)
         assert payload(hf, hb) == payload(nf, nb), what
     # spot checks of what the comparison covered
     big = split(h[0])
@@ -157,6 +174,9 @@ def test_same_as_nginx(site, backend):
         assert payload(big[1], big[2]) == f.read()
     assert len(big[2]) < os.path.getsize(os.path.join(site, "html", "big.txt")) / 4
     assert "Content-Encoding: gzip" not in split(h[1])[1] and "Vary: Accept-Encoding" in split(h[3])[1]
+    gs = split(h[CASES.index(("/gs/a.txt", [AE], "HTTP/1.1"))])
+    assert "Content-Length: %d" % os.path.getsize(os.path.join(site, "html", "gs", "a.txt.gz")) in gs[1]
+    assert gzip.decompress(gs[2]) == b"the precompressed a.txt\n" * 20 and "Accept-Ranges: bytes" not in gs[1]
 
 
 def test_head_and_bad_directives(hush, tmpconf):
