@@ -103,7 +103,7 @@ typedef struct {
     rw_op *ops;           /* the level's script (a server or location; not inherited) */
     size_t nops;
     int rewrite_log;      /* HS_UNSET: inherit; off */
-    int uninit_warn;      /* uninitialized_variable_warn, accepted; on */
+    int uninit_warn;      /* uninitialized_variable_warn: a warning for a set variable read unset; on */
     bool internal;        /* `internal;`: external requests get 404 */
     const char *drop_rule_name; /* $drop_rule of this level's return 444 */
     const char *if_rule;  /* an if block: "if@FILE:LINE" when it has no drop_rule_name */
@@ -142,6 +142,7 @@ int rw_var_set(hs_req *r, uint32_t index, hs_str value);
 int rw_var_define(hs_cf *cf, const hs_conf_node *n, hs_str name, uint32_t *index);
 /* A notice line for rewrite_log, with the request's context. */
 void rw_log(hs_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rw_log_at(hs_req *r, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The hooks, registered when the configuration uses them. */
 int rw_register(hs_cf *cf, hs_http_conf *http, rw_http *rh);

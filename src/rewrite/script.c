@@ -10,17 +10,30 @@
 #include "core/errlog.h"
 #include "rewrite/rewrite_internal.h"
 
-void rw_log(hs_req *r, const char *fmt, ...)
+static void log_v(hs_req *r, int level, const char *fmt, va_list ap)
 {
     char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    hs_str host = r->host, srv = r->srv->name, line = r->h.request_line;
-    hs_log(HS_LOG_NOTICE, "*%llu %s, client: %s, server: %.*s, request: \"%.*s\", host: \"%.*s\"",
+    hs_str host = r->host, srv = r->srv ? r->srv->name : HS_NULL_STR, line = r->h.request_line;
+    hs_log(level, "*%llu %s, client: %s, server: %.*s, request: \"%.*s\", host: \"%.*s\"",
            (unsigned long long)r->conn->number, msg, hs_conn_peer_text(r->conn), (int)srv.n, srv.p, (int)line.n,
            line.p, (int)host.n, host.p);
+}
+
+void rw_log(hs_req *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(r, HS_LOG_NOTICE, fmt, ap);
+    va_end(ap);
+}
+
+void rw_log_at(hs_req *r, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_v(r, level, fmt, ap);
+    va_end(ap);
 }
 
 /* What the script did: went through (HS_OK, *changed when a rewrite

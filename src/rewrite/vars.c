@@ -1,9 +1,17 @@
 /* The variables `set` makes: defined by the configuration (one index per
  * name, shared by every level that sets it), valued per request. A value
- * lasts for the request, across internal redirects, as in nginx; a
- * variable never set has no value ("-" in logs, empty elsewhere). */
+ * lasts for the request, across internal redirects, as in nginx. One read
+ * before any set is empty, as nginx's, and logs "using uninitialized"
+ * unless uninitialized_variable_warn is off; the value then stays empty
+ * (one warning per variable and request). */
+#include "core/errlog.h"
 #include "rewrite/rewrite_internal.h"
 
+/* What the getter of a user variable gets as its data. */
+typedef struct {
+    uint32_t index;
+    hs_str name;
+} rw_var;
 
 rw_req *rw_req_get(hs_req *r)
 {
@@ -16,14 +24,24 @@ rw_req *rw_req_get(hs_req *r)
     return rq;
 }
 
-static int v_user(void *ctx, uintptr_t index, hs_str *out, char *scratch)
+static int v_user(void *ctx, uintptr_t data, hs_str *out, char *scratch)
 {
     (void)scratch;
     hs_req *r = ctx;
-    rw_req *rv = r->bare ? NULL : hs_http_get_ctx(r, &hs_rewrite_module);
-    if (rv == NULL || index >= rv->cap || rv->vals[index].p == NULL)
+    const rw_var *v = (const rw_var *)data;
+    if (r->bare)
         return HS_DECLINED;
-    *out = rv->vals[index];
+    rw_req *rv = hs_http_get_ctx(r, &hs_rewrite_module);
+    if (rv && v->index < rv->cap && rv->vals[v->index].p) {
+        *out = rv->vals[v->index];
+        return HS_OK;
+    }
+    const rw_loc *rl = r->loc ? rw_loc_of(r->loc) : NULL;
+    if (rl && rl->uninit_warn == 1)
+        rw_log_at(r, HS_LOG_WARN, "using uninitialized \"%.*s\" variable%s", (int)v->name.n, v->name.p,
+                  r->logged ? " while logging request" : "");
+    rw_var_set(r, v->index, HS_STR(""));
+    *out = HS_STR("");
     return HS_OK;
 }
 
@@ -54,12 +72,15 @@ int rw_var_define(hs_cf *cf, const hs_conf_node *n, hs_str name, uint32_t *index
     if (hs_var_lookup(cf->pool, name, &ref) == HS_OK) {
         if (ref.get != v_user) /* a built-in, a map, a named capture: not changeable here */
             return hs_cf_error(cf, n, "the duplicate \"%.*s\" variable", (int)name.n, name.p);
-        *index = (uint32_t)ref.data;
+        *index = ((const rw_var *)ref.data)->index;
         return HS_OK;
     }
-    rw_http *rh = rw_http_get(cf);
-    *index = rh->nvars++;
-    if (hs_vars_define(cf->pool, name, v_user, *index) != HS_OK)
+    rw_var *v = hs_palloc(cf->pool, sizeof(*v));
+    if (v == NULL)
+        return hs_cf_error(cf, n, "out of memory");
+    v->index = *index = rw_http_get(cf)->nvars++;
+    v->name = hs_pstr(cf->pool, name);
+    if (hs_vars_define(cf->pool, name, v_user, (uintptr_t)v) != HS_OK)
         return hs_cf_error(cf, n, "out of memory");
     return HS_OK;
 }

@@ -551,3 +551,31 @@ def test_add_header_and_expires_in_if_as_nginx(hush, nginx_beside):
         for name in ("X-Server", "X-Loc", "X-If", "Cache-Control"):
             assert h.header(name) == n.header(name), (p, name, h, n)
     assert both(srv, ngx, req("/?h=yes"))[0].header("X-If") == "yes"
+
+
+UNINIT = """
+log_format u '[$x] [$y]';
+access_log logs/access.log u;
+server {
+    listen 127.0.0.1:@PORT@;
+    default_type text/plain;
+    location /a { set $x a; set $y ""; return 200 "[$x][$y]\\n"; }
+    location /b { return 200 "[$x]\\n"; }
+    location /c { uninitialized_variable_warn off; return 200 "[$x]\\n"; }
+    location /d { if ($x) { return 200 "true"; } if ($x = "") { return 200 "empty\\n"; } return 200 "other\\n"; }
+}
+"""
+
+
+@needs_nginx
+def test_uninitialized_set_variables_as_nginx(hush, nginx_beside):
+    # read before any set: empty (in logs too), and a warning unless
+    # uninitialized_variable_warn is off, once per variable and request
+    srv, ngx = start_both(hush, nginx_beside, UNINIT)
+    compare(srv, ngx, ["/a", "/b", "/c", "/d"])
+    assert srv.expect_log(4) == ["[a] []", "[] []", "[] []", "[] []"]
+    want = [l.split(" using ", 1)[1] for l in ngx.error_log().splitlines() if "uninitialized" in l]
+    assert len(want) == 4, want
+    for w in want:
+        assert srv.wait_error_log(r"\[warn\] \d+#\d+: \*\d+ using " + re.escape(w)), (w, srv.error_log())
+    assert srv.error_log().count("using uninitialized") == 4, srv.error_log()
