@@ -10,7 +10,7 @@ SAN     ?=
 # CFLAGS so that a -Wno-... there does not switch one off. fuzz/Makefile has
 # the same list.
 WARNFLAGS = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc $(CFLAGS) $(SAN) $(WARNFLAGS) -MMD -MP
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc $(CPPFLAGS) $(CFLAGS) $(SAN) $(WARNFLAGS) -MMD -MP
 LDLIBS  = -lpcre2-8 -lssl -lcrypto -lcrypt -lz
 PYTEST  = /usr/bin/python3 -m pytest
 
@@ -28,6 +28,11 @@ LOGDIR     ?= $(PREFIX)/var/log/hush
 PID_PATH   ?= $(PREFIX)/var/run/hush.pid
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 CONF_DIR    = $(SYSCONFDIR)/hush
+# The installed hush.conf is conf/hush.conf with these paths; LISTEN (an
+# address for its two servers) and RUN_USER (the workers' user) when set.
+LISTEN     ?=
+RUN_USER   ?=
+INSTALL    ?= install
 PATH_DEFS = -DHS_PREFIX='"$(DATADIR)"' -DHS_CONF_PATH='"$(CONF_DIR)/hush.conf"' \
             -DHS_PID_PATH='"$(PID_PATH)"' -DHS_ERROR_LOG_PATH='"$(LOGDIR)/error.log"' \
             -DHS_SBIN_PATH='"$(SBINDIR)/hush"' -DHS_BUILD_CFLAGS='"$(strip $(CFLAGS) $(SAN))"' \
@@ -43,7 +48,8 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HUSH = $(BUILD)/hush
 LOGSTAT = $(BUILD)/hush-logstat
 
-.PHONY: all run test unit integration asan deps-build deps-test clean bench fuzz check-layers check-size
+.PHONY: all run test unit integration asan deps-build deps-test clean bench fuzz check-layers check-size \
+        install install-files deb
 
 all: $(HUSH) $(if $(LOGSTAT_SRCS),$(LOGSTAT)) $(UNIT_BINS)
 
@@ -64,14 +70,63 @@ $(BUILD)/libhush.a: $(SERVER_OBJS)
 	ar rcs $@ $^
 
 $(HUSH): $(BUILD)/src/main.o $(BUILD)/libhush.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LOGSTAT): $(LOGSTAT_OBJS) $(BUILD)/libhush.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libhush.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libhush.a $(LDLIBS)
+
+# `make install PREFIX=/usr/local DESTDIR=/tmp/stage`: binaries, the
+# configuration (an existing hush.conf is kept), the default page, man pages,
+# the systemd unit and the logrotate file with the paths above.
+CONF_SED = -e 's|^\# hush demo configuration.*|\# hush: the default configuration (nginx syntax). "hush -t" tests it; see hush(8).|' \
+           -e 's|^\# Relative paths are under the prefix.*|\# Relative paths are under the prefix, $(DATADIR).|' \
+           -e 's|^worker_processes 1;|$(if $(RUN_USER),user $(RUN_USER);\n)worker_processes auto;|' \
+           -e 's|logs/error.log|$(LOGDIR)/error.log|' -e 's|logs/access.log|$(LOGDIR)/access.log|' \
+           -e 's|^pid logs/hush.pid;|pid $(PID_PATH);|' $(if $(LISTEN),-e 's|listen 127.0.0.1:8080|listen $(LISTEN)|')
+CONTRIB_SED = -e 's|/usr/sbin/hush|$(SBINDIR)/hush|g' -e 's|/run/hush.pid|$(PID_PATH)|g' \
+              -e 's|/var/log/hush|$(LOGDIR)|g'
+
+install: $(HUSH) $(LOGSTAT)
+	@$(MAKE) --no-print-directory install-files
+
+# The same without building (the tests install what they test).
+install-files:
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(CONF_DIR) $(DESTDIR)$(DATADIR)/html \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(LOGDIR) $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(DOCDIR)/examples \
+	    $(if $(filter /run/%,$(PID_PATH)),,$(DESTDIR)$(dir $(PID_PATH)))
+	$(INSTALL) -m 755 $(HUSH) $(DESTDIR)$(SBINDIR)/hush
+	$(INSTALL) -m 755 $(LOGSTAT) $(DESTDIR)$(BINDIR)/hush-logstat
+	sed $(CONF_SED) conf/hush.conf > $(DESTDIR)$(CONF_DIR)/hush.conf.default
+	test -e $(DESTDIR)$(CONF_DIR)/hush.conf || cp $(DESTDIR)$(CONF_DIR)/hush.conf.default $(DESTDIR)$(CONF_DIR)/hush.conf
+	$(INSTALL) -m 644 conf/mime.types $(DESTDIR)$(CONF_DIR)/mime.types
+	$(INSTALL) -m 644 html/* $(DESTDIR)$(DATADIR)/html/
+	$(INSTALL) -m 644 man/hush.8 $(DESTDIR)$(MANDIR)/man8/hush.8
+	$(INSTALL) -m 644 man/hush-logstat.1 $(DESTDIR)$(MANDIR)/man1/hush-logstat.1
+	sed $(CONTRIB_SED) contrib/hush.service > $(DESTDIR)$(UNITDIR)/hush.service
+	sed $(CONTRIB_SED) contrib/logrotate.d/hush > $(DESTDIR)$(SYSCONFDIR)/logrotate.d/hush
+	$(INSTALL) -m 644 conf/prometheus-alerts.yml conf/grafana-dashboard.json $(DESTDIR)$(DOCDIR)/examples/
+
+# `make deb`: hush_VERSION_ARCH.deb in $(BUILD), built by dpkg-buildpackage
+# (debian/) from a copy of this tree.
+VERSION  := $(shell sed -n 's/^\#define HS_VERSION "\(.*\)"/\1/p' src/core/version.h)
+DEB_ARCH  = $(shell dpkg --print-architecture)
+DEB_TREE  = $(BUILD)/deb/hush-$(VERSION)
+
+deb:
+	@scripts/deps.sh deb
+	@test "$$(dpkg-parsechangelog -S Version)" = "$(VERSION)" || \
+	    { echo "debian/changelog is not at version $(VERSION)" >&2; exit 1; }
+	rm -rf $(BUILD)/deb && mkdir -p $(DEB_TREE)
+	tar -c --exclude=./.git --exclude='./build*' --exclude=./logs --exclude=./$(BUILD) . | tar -x -C $(DEB_TREE)
+	cd $(DEB_TREE) && dpkg-buildpackage -b -us -uc -j2 >../build.log 2>&1 || \
+	    { tail -40 ../build.log >&2; exit 1; }
+	cp $(BUILD)/deb/hush_$(VERSION)_$(DEB_ARCH).deb $(BUILD)/
+	@echo "$(BUILD)/hush_$(VERSION)_$(DEB_ARCH).deb"
 
 deps-build:
 	@scripts/deps.sh build
@@ -115,4 +170,5 @@ check-size:
 clean:
 	rm -rf build build-asan
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (the package's tree and the test chroot under $(BUILD) are not ours)
+-include $(shell find $(BUILD) \( -name deb -o -name 'chroot-*' \) -prune -o -name '*.d' -type f -print 2>/dev/null)
