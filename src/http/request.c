@@ -389,8 +389,7 @@ void hs_http_named_location(hs_req *r, hs_str name)
 {
     hs_loc_conf *l = hs_http_find_named(r->srv, name);
     if (l == NULL || ++r->redirects > MAX_INTERNAL_REDIRECTS) {
-        hs_log(HS_LOG_ERR, "*%llu could not find named location \"%.*s\"",
-               (unsigned long long)r->conn->number, (int)name.n, name.p);
+        hs_log_ctx(HS_LOG_ERR, r, 0, "could not find named location \"%.*s\"", (int)name.n, name.p);
         redirect_failed(r);
         return;
     }
@@ -404,8 +403,8 @@ bool hs_http_redirect_allowed(hs_req *r, hs_str uri)
 {
     if (++r->redirects <= MAX_INTERNAL_REDIRECTS)
         return true;
-    hs_log(HS_LOG_ERR, "*%llu rewrite or internal redirection cycle while processing \"%.*s\"",
-           (unsigned long long)r->conn->number, (int)uri.n, uri.p);
+    hs_log_ctx(HS_LOG_ERR, r, 0, "rewrite or internal redirection cycle while processing \"%.*s\"", (int)uri.n,
+               uri.p);
     redirect_failed(r);
     return false;
 }

@@ -113,8 +113,7 @@ static bool resolve_dots(char *p, size_t *n)
 static int set_uri(hs_req *r, hs_str uri)
 {
     if (uri.n == 0) {
-        hs_log(HS_LOG_ERR, "*%llu the rewritten URI has a zero length, client: %s",
-               (unsigned long long)r->conn->number, hs_conn_peer_text(r->conn));
+        hs_log_ctx(HS_LOG_ERR, r, 0, "the rewritten URI has a zero length");
         hs_http_finalize(r, 500);
         return HS_DONE;
     }

@@ -10,14 +10,14 @@
 #include "core/errlog.h"
 #include "rewrite/rewrite_internal.h"
 
+/* The line in nginx's shape, with the request's context (the log module's). */
 static void log_v(hs_req *r, int level, const char *fmt, va_list ap)
 {
     char msg[1024];
+    if (!hs_log_enabled(level))
+        return;
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    hs_str host = r->host, srv = r->srv ? r->srv->name : HS_NULL_STR, line = r->h.request_line;
-    hs_log(level, "*%llu %s, client: %s, server: %.*s, request: \"%.*s\", host: \"%.*s\"",
-           (unsigned long long)r->conn->number, msg, hs_conn_peer_text(r->conn), (int)srv.n, srv.p, (int)line.n,
-           line.p, (int)host.n, host.p);
+    hs_log_ctx(level, r, 0, "%s", msg);
 }
 
 void rw_log(hs_req *r, const char *fmt, ...)

@@ -238,9 +238,10 @@ def test_internal_locations_and_redirect_cycles_as_nginx(hush, nginx_beside):
     for p in ("/int/x", "/go/", "/tf/", "/missing"):
         h, n = both(srv, ngx, req(p))
         assert h.body == n.body, (p, h.body, n.body)
-    want = 'rewrite or internal redirection cycle while processing "/loop/again"'
+    want = ('rewrite or internal redirection cycle while processing "/loop/again", client: 127.0.0.1, server: , '
+            'request: "GET /loop/ HTTP/1.1", host: "localhost"')
     assert want in ngx.error_log()
-    assert srv.wait_error_log(re.escape(want))
+    assert srv.wait_error_log(r"\[error\] \d+#\d+: \*\d+ " + re.escape(want))
 
 
 REWRITE_LOG = LOG + """
