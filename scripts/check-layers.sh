@@ -43,6 +43,7 @@ src/tls           core event conf parse transport http stats
 src/auth          core event conf parse transport http
 src/headers       core event conf parse transport http
 src/gzip          core event conf parse transport http static
+src/h2            core event conf parse transport http stats
 src               *
 tools/logstat     core log
 '

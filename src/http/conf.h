@@ -85,6 +85,7 @@ typedef struct {
     bool reuseport;
     bool not_deferred;            /* "deferred=off": accept before the first byte */
     bool ssl;                     /* "ssl": TLS (a module provides the transport) */
+    bool http2;                   /* "http2": HTTP/2 (h2 by ALPN, h2c by prior knowledge) */
     int backlog;
     const char *file;             /* where it was written */
     int line;
@@ -131,6 +132,8 @@ typedef struct {
     hs_srv_conf *empty_srv;
     struct hs_http_hooks *hooks; /* the http block's phase hooks (http/phase.h) */
     bool ssl;                  /* a listen of this address has "ssl" */
+    bool http2;                /* a listen has "http2" (or its module set it: `http2 on`) */
+    const struct hs_proto *proto; /* HTTP/2's, set by its module where http2 is on; NULL: none */
     const struct hs_transport *transport; /* set by the module of `listen ... ssl`; NULL: TCP */
     void *transport_conf;      /* that module's settings for the address */
 } hs_listen_group;

@@ -123,7 +123,9 @@ static int listen_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_listen
         /* accepted for compatibility; hush binds every address separately anyway */
     } else if (hs_str_eq_lit(opt, "ssl")) {
         l->ssl = true;
-    } else if (hs_str_eq_lit(opt, "http2") || hs_str_eq_lit(opt, "quic")) {
+    } else if (hs_str_eq_lit(opt, "http2")) {
+        l->http2 = true;
+    } else if (hs_str_eq_lit(opt, "quic")) {
         return hs_cf_error(cf, n, "the \"%s\" parameter of \"listen\" is not supported yet", opt.p);
     } else {
         return hs_cf_error(cf, n, "invalid parameter \"%s\"", opt.p);
@@ -339,6 +341,7 @@ int hs_http_build_listen_groups(hs_cf *cf, hs_http_conf *http)
             hs_listen_conf *l = &sc->listens[j];
             hs_listen_group *g = find_or_add_group(cf, http, l);
             g->ssl |= l->ssl; /* as nginx: "ssl" on one listen of an address makes it TLS for all */
+            g->http2 |= l->http2;
             if (l->default_server) {
                 if (g->default_srv && g->listen->default_server) {
                     hs_conf_node at = {.file = l->file, .line = l->line};

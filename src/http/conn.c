@@ -72,6 +72,8 @@ static void run_closed_hooks(hs_conn *c)
 static void conn_retire(hs_conn *c)
 {
     hs_timer_cancel(&c->timer);
+    if (c->proto)
+        c->proto->retire(c);
     if (c->req) /* a request still attached ended without a logged ending: account for it */
         hs_http_request_abandon(c->req, HS_END_SHUTDOWN);
     hs_conn_buf_release(c);
@@ -173,8 +175,19 @@ static void on_conn_timer(hs_timer *t)
     else if (c->state == HS_CONN_HANDSHAKE) /* client_header_timeout covers the handshake, as nginx; */
         hs_conn_ended(c, c->io.state ? HS_END_TLS_TIMEOUT /* a transport has no state before a byte came */
                                      : HS_END_NO_REQUEST);
+    else if (c->proto)
+        c->proto->on_timeout(c);
     else
         hs_h1_on_timeout(c);
+}
+
+/* Input at the start: HTTP/2 where the address speaks it and the client
+ * chose it (ALPN, or h2c's preface), else HTTP/1.1. */
+static void conn_readable(hs_conn *c)
+{
+    const hs_proto *p = c->group->proto;
+    if (!(p && c->state == HS_CONN_NEW && c->requests == 0 && p->start(c)))
+        hs_h1_on_readable(c);
 }
 
 /* The transport's opening (the TLS handshake). When it is done, HTTP
@@ -192,7 +205,7 @@ static void handshake_step(hs_conn *c)
     }
     c->state = HS_CONN_NEW;
     c->readable = true;
-    hs_h1_on_readable(c);
+    conn_readable(c);
 }
 
 static void on_conn_event(hs_ev *ev, uint32_t events)
@@ -208,6 +221,10 @@ static void on_conn_event(hs_ev *ev, uint32_t events)
         handshake_step(c);
         return;
     }
+    if (c->proto) {
+        c->proto->on_event(c, events);
+        return;
+    }
     if (c->state == HS_CONN_REQUEST && c->req)
         hs_http_request_event(c->req, events);
     if (c->state == HS_CONN_LINGER) {
@@ -216,7 +233,7 @@ static void on_conn_event(hs_ev *ev, uint32_t events)
         return;
     }
     if (c->state != HS_CONN_CLOSED && c->state != HS_CONN_REQUEST && (c->readable || c->buf))
-        hs_h1_on_readable(c);
+        conn_readable(c);
 }
 
 void hs_conn_start(hs_listener *l, int fd, const struct sockaddr_storage *peer, socklen_t plen,
@@ -253,7 +270,7 @@ void hs_conn_start(hs_listener *l, int fd, const struct sockaddr_storage *peer, 
         if (c->state == HS_CONN_HANDSHAKE)
             handshake_step(c);
         else
-            hs_h1_on_readable(c);
+            conn_readable(c);
         if (c->state == HS_CONN_CLOSED)
             return;
     }

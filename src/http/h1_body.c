@@ -105,6 +105,8 @@ int hs_http_body_take(hs_req *r, const char **data, size_t *n)
 {
     hs_conn *c = r->conn;
     *n = 0;
+    if (c->proto)
+        return c->proto->body_take(r, data, n);
     if (r->body_done)
         return HS_OK;
     for (;;) {
@@ -129,6 +131,10 @@ void hs_http_body_untake(hs_req *r, size_t n)
 {
     /* only a Content-Length body's bytes are still where they were read */
     hs_conn *c = r->conn;
+    if (c->proto) {
+        c->proto->body_untake(r, n);
+        return;
+    }
     c->buf_pos -= (uint32_t)n;
     r->body_left += (int64_t)n;
     r->request_length -= n;

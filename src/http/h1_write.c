@@ -98,6 +98,8 @@ int hs_http_stream_body(hs_req *r, const char *data, size_t n, bool last)
 int hs_http_stream_flush(hs_req *r)
 {
     hs_resp *rs = &r->resp;
+    if (r->conn->proto)
+        return r->conn->proto->flush(r);
     while (rs->out.sent < rs->out.len) {
         struct iovec iov = {rs->out.p + rs->out.sent, rs->out.len - rs->out.sent};
         ssize_t w = written(r->conn, hs_io_writev(&r->conn->io, &iov, 1));
@@ -160,4 +162,10 @@ ssize_t hs_http_output(hs_req *r, const struct iovec *iov, int iovcnt)
     return w;
 }
 
-void hs_http_ignore_client(hs_req *r) { hs_ev_del(r->conn->io.fd); }
+void hs_http_ignore_client(hs_req *r)
+{
+    if (r->conn->proto)
+        r->conn->proto->ignore(r);
+    else
+        hs_ev_del(r->conn->io.fd);
+}

@@ -34,6 +34,7 @@ typedef enum {
     HS_END_TLS_REJECTED,     /* ssl_reject_handshake or a ClientHello rule refused it */
     HS_END_TLS_FAILED,       /* the handshake failed: no shared protocol or cipher, bad record, alert */
     HS_END_TLS_TIMEOUT,      /* the handshake did not finish within client_header_timeout */
+    HS_END_PROTOCOL_ERROR,   /* an HTTP/2 connection error ($http2_error says which) */
     HS_END__COUNT
 } hs_ending;
 
@@ -95,6 +96,8 @@ struct hs_conn {
     uint32_t buf_cap;         /* allocated size */
     hs_conn *prev, *next;     /* all connections of the worker */
     const char *drop_rule;    /* $drop_rule of its last request, for the connection log */
+    const struct hs_proto *proto; /* HTTP/2 (http/proto.h); NULL: HTTP/1.1 */
+    void *proto_state;        /* that protocol's state of the connection */
 };
 
 /* The response: its status, the fields the core knows, the list of the
@@ -195,6 +198,7 @@ struct hs_req {
     int access_code;          /* `satisfy any`: the refusal kept while other access hooks try */
     const char *error_reason; /* a 400's reason on the built-in page (nginx's 495-497:
                                  certificate errors, plain HTTP to a TLS port); NULL none */
+    void *stream;             /* its HTTP/2 stream (c->proto's); NULL for HTTP/1.1 */
     void **ctx;               /* modules' per-request state (hs_http_get_ctx); NULL until
                                  a module sets some: most requests need none */
 };

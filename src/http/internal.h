@@ -7,6 +7,7 @@
 #include "parse/chunked.h"
 #include "http/counts.h"
 #include "http/phase.h"
+#include "http/proto.h"
 
 /* The hooks of the http block a connection belongs to. */
 static inline hs_http_hooks *hs_conn_hooks(hs_conn *c) { return c->group->hooks; }
@@ -25,9 +26,6 @@ void hs_conn_buf_release(hs_conn *c);
 /* Reads what the transport has into the connection buffer. Returns bytes
  * read, 0 for EOF, HS_AGAIN, or HS_ERROR (reset). */
 ssize_t hs_conn_recv(hs_conn *c);
-/* A connection without a request ended (no_request, keepalive_close):
- * counted, logged as 400 when log_empty_connections asks, closed. */
-void hs_conn_ended(hs_conn *c, hs_ending why);
 /* The accounting of the worker's connections (listen.c). */
 bool hs_conn_room(void);
 void hs_conn_free_graveyard(void);
@@ -61,22 +59,12 @@ void hs_h1_bad_request(hs_req *r, int status, const char *why);
 
 /* ---- the request's life (request.c, phase.c) ---- */
 
-hs_req *hs_req_new(hs_conn *c);
-void hs_req_free(hs_req *r);
-/* The head of r is complete and parsed: select its server and run it. */
-void hs_http_process_request(hs_req *r);
-/* Ends the request here, logged and counted, and detaches it from its
- * connection (which the caller closes or keeps). */
-void hs_http_end_request(hs_req *r, hs_ending why, int status);
 /* The location is chosen: rewrite, limits, access, then content. */
 void hs_http_run_location(hs_req *r);
 /* The content phase: the body (read or left to the handler), then the handler. */
 void hs_http_run_content(hs_req *r);
-/* The request's deadline passed, or its connection closes under it. */
+/* The request's deadline passed. */
 void hs_http_request_timeout(hs_req *r);
-void hs_http_request_abandon(hs_req *r, hs_ending why);
-/* The client's events while a request past its head is in progress. */
-void hs_http_request_event(hs_req *r, uint32_t events);
 /* Sends what is left of r->resp (the client became writable). */
 void hs_http_write_step(hs_req *r);
 /* The header filters, then the framing and keep-alive, then the head. */

@@ -144,6 +144,10 @@ void hs_http_end_request(hs_req *r, hs_ending why, int status)
 void hs_http_end(hs_req *r, hs_ending why, int status)
 {
     hs_conn *c = r->conn;
+    if (c->proto) {
+        c->proto->end(r, why, status);
+        return;
+    }
     bool timeout = why == HS_END_HEADER_TIMEOUT || why == HS_END_BODY_TIMEOUT || why == HS_END_SEND_TIMEOUT;
     if (timeout && r->loc && r->loc->reset_timedout)
         hs_tcp_set_reset(c->io.fd); /* reset_timedout_connection: RST, no FIN_WAIT on the server */
@@ -166,6 +170,10 @@ void hs_http_drop(hs_req *r, const char *rule)
     hs_loc_conf *lc = r->loc ? r->loc : hs_conn_default_srv(c)->loc;
     hs_drop_fn drop = hs_conn_hooks(c)->drop ? hs_conn_hooks(c)->drop : drop_close;
     r->drop_rule = rule;
+    if (c->proto) { /* HTTP/2: the stream is reset, the connection goes on */
+        c->proto->end(r, HS_END_DROP, 444);
+        return;
+    }
     hs_http_end_request(r, HS_END_DROP, 444);
     drop(c, lc);
 }
@@ -178,6 +186,10 @@ static void request_done(hs_req *r)
     int64_t keepalive_msec = r->loc ? r->loc->keepalive_timeout : 0;
     bool nodelay = r->loc && r->loc->tcp_nodelay;
     bool keep = r->resp.keepalive;
+    if (c->proto) {
+        c->proto->done(r);
+        return;
+    }
     r->owner = NULL;
     hs_http_log_and_count(r);
     hs_req_free(r);
@@ -190,7 +202,7 @@ void hs_http_response_done(hs_req *r)
     request_done(r);
     /* finished from the handler's own events: go on with what the client
      * pipelined meanwhile */
-    if (c->state == HS_CONN_KEEPALIVE && (c->buf || c->readable))
+    if (c->state == HS_CONN_KEEPALIVE && (c->buf || c->readable) && !c->proto)
         hs_h1_on_readable(c);
 }
 
@@ -198,7 +210,7 @@ void hs_http_response_done(hs_req *r)
 
 void hs_http_write_step(hs_req *r)
 {
-    int rc = hs_h1_write_pending(r);
+    int rc = r->conn->proto ? r->conn->proto->write(r) : hs_h1_write_pending(r);
     if (rc == HS_OK) {
         hs_timer_cancel(&r->timer);
         request_done(r);
@@ -238,7 +250,7 @@ int hs_http_response_head(hs_req *r)
     bool unframed = rs->content_length < 0 && !rs->header_only;
     rs->chunked = unframed && r->h.version == 11;
     rs->keepalive = hs_http_want_keepalive(r) && (!unframed || rs->chunked);
-    return hs_h1_build_head(r);
+    return r->conn->proto ? r->conn->proto->head(r) : hs_h1_build_head(r);
 }
 
 void hs_http_stream_finish(hs_req *r)

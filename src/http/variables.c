@@ -238,7 +238,7 @@ static int v_server_protocol(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     hs_req *r = REQ(ctx);
     if (!r->head_done)
         return HS_DECLINED;
-    return SET(r->h.version == 10 ? HS_STR("HTTP/1.0") : HS_STR("HTTP/1.1"));
+    return SET(r->h.version == 10 ? HS_STR("HTTP/1.0") : r->h.version == 20 ? HS_STR("HTTP/2.0") : HS_STR("HTTP/1.1"));
 }
 
 static int v_connection(void *ctx, uintptr_t d, hs_str *out, char *scratch)
@@ -432,6 +432,7 @@ static const char *const ending_names[HS_END__COUNT] = {
     [HS_END_TLS_REJECTED] = "tls_rejected",
     [HS_END_TLS_FAILED] = "tls_failed",
     [HS_END_TLS_TIMEOUT] = "tls_timeout",
+    [HS_END_PROTOCOL_ERROR] = "protocol_error",
 };
 
 const char *hs_ending_name(hs_ending e) { return e < HS_END__COUNT ? ending_names[e] : "-"; }

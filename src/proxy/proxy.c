@@ -178,8 +178,10 @@ static void proxy_client_event(hs_req *r, uint32_t events)
         client_gone(r);
     else if (events & EPOLLOUT)
         client_writable(r);
-    /* r may have ended above (and its memory gone to the next request) */
-    if ((events & EPOLLIN) && c->state != HS_CONN_CLOSED && c->req == r && r->owner == &hs_proxy_handler)
+    /* r may have ended above (and its memory gone to the next request);
+     * HTTP/2 (c->proto) brings EPOLLIN alone, so r is still there */
+    if ((events & EPOLLIN) && c->state != HS_CONN_CLOSED && (c->req == r || c->proto) &&
+        r->owner == &hs_proxy_handler)
         client_readable(r);
 }
 

@@ -215,15 +215,19 @@ static int conf_commands(hs_cf *cf, hs_tls_srv *ts, SSL_CTX *ctx)
     return rc;
 }
 
-/* ALPN: http/1.1 when the client offers it (h2 comes with HTTP/2). */
+/* ALPN: h2 where the address speaks HTTP/2 (listen ... http2, http2 on)
+ * and the client offers it, else http/1.1 when the client offers it. */
 static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
                        unsigned int inlen, void *arg)
 {
-    (void)ssl;
     (void)arg;
-    static const unsigned char ours[] = "\x08http/1.1";
+    static const unsigned char both[] = "\x02h2\x08http/1.1";
+    hs_io *io = SSL_get_app_data(ssl);
+    bool h2 = io && hs_tls_conn_of_io(io)->group->http2;
+    const unsigned char *ours = h2 ? both : both + 3;
+    unsigned int len = h2 ? sizeof(both) - 1 : sizeof(both) - 4;
     unsigned char *sel;
-    if (SSL_select_next_proto(&sel, outlen, ours, sizeof(ours) - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+    if (SSL_select_next_proto(&sel, outlen, ours, len, in, inlen) != OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_NOACK;
     *out = sel;
     return SSL_TLSEXT_ERR_OK;

@@ -76,7 +76,18 @@ static int start_ssl(hs_io *io, hs_tls_conn *t)
     if (t->ssl == NULL || SSL_set_fd(t->ssl, io->fd) != 1)
         return HS_ERROR;
     SSL_set_accept_state(t->ssl);
+    SSL_set_app_data(t->ssl, io); /* select_alpn asks whether the address speaks HTTP/2 */
     return HS_OK;
+}
+
+static hs_str tls_alpn(hs_io *io)
+{
+    hs_tls_conn *t = io->state;
+    const unsigned char *p = NULL;
+    unsigned n = 0;
+    if (t && t->ssl)
+        SSL_get0_alpn_selected(t->ssl, &p, &n);
+    return p ? (hs_str){(const char *)p, n} : HS_NULL_STR;
 }
 
 /* Why SSL_do_handshake failed with SSL_get_error() err: OpenSSL's reason
@@ -263,4 +274,5 @@ const hs_transport hs_transport_tls = {
     .shutdown = tls_shutdown,
     .close = tls_close,
     .release = state_free,
+    .alpn = tls_alpn,
 };

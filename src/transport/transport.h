@@ -47,6 +47,9 @@ typedef struct hs_transport {
      * nothing more sent (a dropped connection's socket goes to the tarpit);
      * NULL: there is no state. */
     void (*release)(hs_io *io);
+    /* The application protocol ALPN chose ("h2"), empty when none was;
+     * NULL: the transport has no ALPN (plain TCP). */
+    hs_str (*alpn)(hs_io *io);
 } hs_transport;
 
 /* A client connection's end of the transport. */

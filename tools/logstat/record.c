@@ -57,7 +57,7 @@ static const char *const cr_names[LS_CR_COUNT] = {
     "ok",           "drop",          "client_abort", "client_abort_body",
     "header_timeout", "body_timeout", "send_timeout", "bad_request",
     "no_request",   "keepalive_close", "shutdown",   "tls_rejected",
-    "tls_failed",   "tls_timeout",     "other",
+    "tls_failed",   "tls_timeout",     "protocol_error", "other",
 };
 
 int ls_close_reason_parse(hs_str v)

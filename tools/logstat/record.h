@@ -52,6 +52,7 @@ typedef enum {
     LS_CR_TLS_REJECTED,
     LS_CR_TLS_FAILED,
     LS_CR_TLS_TIMEOUT,
+    LS_CR_PROTOCOL_ERROR,
     LS_CR_OTHER, /* a value this version does not know */
     LS_CR_COUNT,
     LS_CR_NONE = -1 /* the line has no $close_reason */
