@@ -82,6 +82,7 @@ void h2_drop(h2_conn *hc, int rule)
     hs_log(HS_LOG_INFO, "*%llu HTTP/2 flood dropped by rule \"%s\", client: %s", (unsigned long long)c->number,
            name, hs_conn_peer_text(c));
     hs_stats_drop(name);
+    hs_tcp_drain(c->io.fd); /* what the client sent is not read: the close is a FIN after the GOAWAY */
     goaway(hc);
     hc->ending = true;
     hs_conn_drop(c, HS_END_DROP, name, c->group->default_srv->loc);

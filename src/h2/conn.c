@@ -37,17 +37,23 @@ static void conn_close(h2_conn *hc, hs_ending why)
 static void retire(hs_conn *c)
 {
     h2_conn *hc = hc_of(c);
+    uint8_t ending = c->ending; /* the connection's, which each stream's log line overwrites */
+    const char *rule = c->drop_rule;
     hc->ending = true;
     for (h2_stream *s = hc->streams, *next; s; s = next) {
         next = s->next;
         hs_req *r = s->r;
-        if (r && c->ending == HS_END_DROP) { /* an abuse rule: its streams are dropped with it */
+        if (r && r->srv == NULL) { /* its head never completed */
+            r->srv = c->group->default_srv;
+            r->loc = r->srv->loc;
+        }
+        if (r && ending == HS_END_DROP && !s->reset) { /* an abuse rule: its streams are dropped with it */
             if (r->owner && r->owner->on_abandon)
                 r->owner->on_abandon(r);
-            r->drop_rule = c->drop_rule;
+            r->drop_rule = rule;
             hs_http_end_request(r, HS_END_DROP, 444);
         } else if (r) {
-            hs_ending why = c->ending == HS_END_SHUTDOWN ? HS_END_SHUTDOWN
+            hs_ending why = ending == HS_END_SHUTDOWN ? HS_END_SHUTDOWN
                           : r->resp.started           ? HS_END_CLIENT_ABORT_BODY
                                                       : HS_END_CLIENT_ABORT;
             hs_http_request_abandon(r, why); /* logs it; h2_end is not called */
@@ -55,6 +61,8 @@ static void retire(hs_conn *c)
         s->r = NULL;
         h2_stream_free(s);
     }
+    c->ending = ending;
+    c->drop_rule = rule;
     hc->streams = NULL;
     if (hc->listed) { /* off the dirty list */
         for (h2_conn **p = &dirty; *p; p = &(*p)->next_dirty)
@@ -168,8 +176,9 @@ static int read_frames(h2_conn *hc)
         }
         if (hc->ending)
             return HS_DONE;
-        if (rv == NGHTTP2_ERR_FLOODED) {
-            h2_drop(hc, H2_PING);
+        if (rv == NGHTTP2_ERR_FLOODED || rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || rv == NGHTTP2_ERR_HEADER_COMP) {
+            /* the library's own flood checks, and a header block that does not decode */
+            h2_drop(hc, rv == NGHTTP2_ERR_FLOODED ? H2_PING : rv == NGHTTP2_ERR_HEADER_COMP ? H2_HPACK : H2_CONTINUATION);
             return HS_DONE;
         }
         if (rv < 0) {
@@ -387,6 +396,8 @@ void h2_post_init(void)
     nghttp2_option_new(&options);
     /* a stream's window reopens only as its body is taken: memory bounded */
     nghttp2_option_set_no_auto_window_update(options, 1);
+    /* http2_flood_limit continuation decides, not the library's own limit */
+    nghttp2_option_set_max_continuations(options, 1u << 30);
 }
 
 const hs_proto hs_h2_proto = {

@@ -45,6 +45,7 @@ static const char *const cr_meanings[LS_CR_COUNT] = {
     "TLS handshake refused (ssl_reject_handshake or a ClientHello rule)",
     "TLS handshake failed (no shared protocol or cipher, bad record, alert)",
     "TLS handshake not finished within client_header_timeout",
+    "an HTTP/2 connection error (a malformed frame, a broken header block)",
     "a close reason this version does not know",
 };
 

@@ -1,0 +1,114 @@
+"""HTTP/2 streams through the proxy to HTTP/1.1 upstreams (issue #13):
+request bodies from DATA frames, large responses under the client's window,
+and each stream's ending: RST_STREAM while the upstream works is 499
+client_abort at once with the upstream released (or kept, and the late
+outcome logged, with proxy_ignore_client_abort on) while the connection's
+other streams go on; a GOAWAY from the client lets streams in flight finish;
+a connection closed with streams in flight ends each of them."""
+import time
+
+from h2util import H2Client, frame
+
+LOG = """
+log_format h2 '$status $close_reason "$request" $http2 $http2_stream_id us=$upstream_status bbs=$body_bytes_sent';
+access_log logs/access.log h2;
+"""
+
+
+def proxied(hush, backend, location_extra=""):
+    b = backend()
+    srv = hush(LOG + """
+upstream app { server 127.0.0.1:%d; }
+server {
+    listen 127.0.0.1:@PORT@ http2;
+    location / { proxy_pass http://app; %s }
+    location = /r { return 200 "here\\n"; }
+}""" % (b.port, location_extra))
+    return srv, b
+
+
+def closed_after(b, t0, timeout=2.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        ev = [e for e in b.events("closed_while_working") if e["t"] >= t0 - 0.01]
+        if ev:
+            return (ev[0]["t"] - t0) * 1000
+        time.sleep(0.01)
+    return None
+
+
+def test_get_and_post_bodies_from_data_frames(hush, backend):
+    srv, b = proxied(hush, backend)
+    c = H2Client(srv.port)
+    g = c.get("/hello")
+    assert g.status == 200 and g.header("x-backend") == "b"
+    body = bytes(range(256)) * 1024  # 256 KiB: more than a stream's window (64k)
+    sid = c.request("/up", method="POST", headers=[("content-length", str(len(body)))], body=None, end=False)
+    for i in range(0, len(body), 16384):
+        c.conn.send_data(sid, body[i:i + 16384], end_stream=i + 16384 >= len(body))
+        c.flush()
+        c.pump(lambda cl: cl.conn.local_flow_control_window(sid) >= 16384 or cl.streams[sid].ended, timeout=3)
+    p = c.wait(sid, timeout=5)
+    assert p.status == 200 and p.header("x-seen-body-length") == str(len(body)), p.headers
+    u = c.get("/nolen", method="POST", body=b"abc")  # no content-length: the body ends with the stream
+    assert u.status == 200 and u.header("x-seen-body-length") == "3"
+    lines = srv.wait_log(3)
+    assert lines[1].startswith('200 ok "POST /up HTTP/2.0" h2c 3 us=200 ')
+
+
+def test_large_response_under_a_small_client_window(hush, backend):
+    srv, b = proxied(hush, backend)
+    c = H2Client(srv.port, settings={4: 65535})
+    st = c.get("/big?mb=4", timeout=15)
+    assert st.status == 200 and len(st.data) == 4 << 20
+
+
+def test_rst_stream_is_499_at_once_and_the_upstream_released(hush, backend):
+    srv, b = proxied(hush, backend)
+    c = H2Client(srv.port)
+    sid = c.request("/slow?ms=2000")
+    time.sleep(0.2)
+    t0 = time.time()
+    c.reset(sid)
+    ms = closed_after(b, t0)
+    assert ms is not None and ms < 100, ms
+    assert srv.wait_log(1)[0].startswith('499 client_abort "GET /slow?ms=2000 HTTP/2.0" h2c 1 us=- ')
+    ok = c.get("/r")  # the connection goes on
+    assert ok.status == 200 and ok.data == b"here\n"
+
+
+def test_rst_stream_with_ignore_client_abort_logs_the_late_outcome(hush, backend):
+    srv, b = proxied(hush, backend, "proxy_ignore_client_abort on;")
+    c = H2Client(srv.port)
+    sid = c.request("/slow?ms=800")
+    time.sleep(0.2)
+    c.reset(sid)
+    ok = c.get("/r")
+    assert ok.status == 200
+    lines = srv.wait_log(2, timeout=3)
+    assert lines[0].startswith('200 ok "GET /r HTTP/2.0"')
+    assert lines[1].startswith('499 client_abort "GET /slow?ms=800 HTTP/2.0" h2c 1 us=200 ')
+    assert len(b.events("responded")) == 1
+
+
+def test_goaway_from_the_client_lets_streams_in_flight_finish(hush, backend):
+    srv, b = proxied(hush, backend)
+    c = H2Client(srv.port)
+    sid = c.request("/slow?ms=300")
+    time.sleep(0.05)
+    c.send_raw(frame(7, 0, 0, b"\x00\x00\x00\x00\x00\x00\x00\x00"))  # GOAWAY NO_ERROR (raw: h2 would stop reading)
+    st = c.wait(sid, timeout=3)
+    assert st.status == 200 and st.ended
+    assert srv.wait_log(1)[0].startswith('200 ok "GET /slow?ms=300 HTTP/2.0" h2c 1 us=200 ')
+
+
+def test_connection_closed_with_streams_in_flight(hush, backend):
+    srv, b = proxied(hush, backend)
+    c = H2Client(srv.port)
+    c.request("/slow?ms=2000")
+    c.request("/slow?ms=2000&x=2")
+    time.sleep(0.2)
+    c.close()
+    lines = sorted(srv.wait_log(2))
+    assert lines[0].startswith('499 client_abort "GET /slow?ms=2000 HTTP/2.0" h2c 1 ')
+    assert lines[1].startswith('499 client_abort "GET /slow?ms=2000&x=2 HTTP/2.0" h2c 3 ')
