@@ -239,9 +239,15 @@ static void settle(h2_conn *hc)
         conn_close(hc, err ? HS_END_PROTOCOL_ERROR : c->requests ? HS_END_KEEPALIVE_CLOSE : HS_END_NO_REQUEST);
         return;
     }
-    if (hc->nstreams > 0) {
+    if (hc->nstreams > 0) { /* the streams' requests have their own deadlines; */
         c->state = HS_CONN_REQUEST;
-        hs_timer_cancel(&c->timer);
+        bool heads = false;
+        for (h2_stream *s = hc->streams; s && !heads; s = s->next)
+            heads = s->r && !s->head_done;
+        if (!heads) /* but a header block begun must end within http2_recv_timeout */
+            hs_timer_cancel(&c->timer);
+        else if (!hs_timer_armed(&c->timer))
+            hs_timer_set(&c->timer, (uint64_t)hc->conf->recv_timeout);
         return;
     }
     if (c->closing && !hc->goaway_sent) { /* graceful stop: no new streams */
@@ -309,9 +315,17 @@ static void on_event(hs_conn *c, uint32_t events)
 static void on_timeout(hs_conn *c)
 {
     h2_conn *hc = hc_of(c);
-    if (hc->nstreams > 0)
+    if (hc->nstreams == 0) {
+        conn_close(hc, c->requests ? HS_END_KEEPALIVE_CLOSE : HS_END_NO_REQUEST);
         return;
-    conn_close(hc, c->requests ? HS_END_KEEPALIVE_CLOSE : HS_END_NO_REQUEST);
+    }
+    for (h2_stream *s = hc->streams; s; s = s->next) /* http2_recv_timeout: heads never completed */
+        if (s->r && !s->head_done) {
+            s->r->srv = c->group->default_srv;
+            s->r->loc = s->r->srv->loc;
+            hs_http_end(s->r, HS_END_HEADER_TIMEOUT, 408);
+        }
+    h2_run(hc);
 }
 
 static int session_open(h2_conn *hc)
