@@ -6,101 +6,15 @@
 #include <sys/un.h>
 
 #include "core/units.h"
+#include "parse/addr.h"
 #include "http/conf_internal.h"
 #include "http/http.h"
 
-static int parse_port(hs_str s)
-{
-    int64_t p = hs_parse_int(s);
-    return (p >= 1 && p <= 65535) ? (int)p : -1;
-}
-
-static void set_text(hs_listen_conf *l)
-{
-    char host[INET6_ADDRSTRLEN];
-    if (l->addr.ss_family == AF_INET6) {
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&l->addr;
-        inet_ntop(AF_INET6, &a6->sin6_addr, host, sizeof(host));
-        snprintf(l->text, sizeof(l->text), "[%s]:%d", host, l->port);
-    } else {
-        struct sockaddr_in *a4 = (struct sockaddr_in *)&l->addr;
-        inet_ntop(AF_INET, &a4->sin_addr, host, sizeof(host));
-        snprintf(l->text, sizeof(l->text), "%s:%d", host, l->port);
-    }
-}
-
-static int set_ipv4(hs_listen_conf *l, const char *host, int port)
-{
-    struct sockaddr_in *a4 = (struct sockaddr_in *)&l->addr;
-    memset(&l->addr, 0, sizeof(l->addr));
-    a4->sin_family = AF_INET;
-    a4->sin_port = htons((uint16_t)port);
-    l->addrlen = sizeof(*a4);
-    l->port = port;
-    if (host == NULL || strcmp(host, "*") == 0) {
-        a4->sin_addr.s_addr = htonl(INADDR_ANY);
-    } else if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) {
-        struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res;
-        if (getaddrinfo(host, NULL, &hints, &res) != 0)
-            return HS_ERROR;
-        a4->sin_addr = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
-        freeaddrinfo(res);
-    }
-    l->wildcard = a4->sin_addr.s_addr == htonl(INADDR_ANY);
-    return HS_OK;
-}
-
-static int set_ipv6(hs_listen_conf *l, const char *host, int port)
-{
-    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&l->addr;
-    memset(&l->addr, 0, sizeof(l->addr));
-    a6->sin6_family = AF_INET6;
-    a6->sin6_port = htons((uint16_t)port);
-    l->addrlen = sizeof(*a6);
-    l->port = port;
-    if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
-        return HS_ERROR;
-    l->wildcard = IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr);
-    return HS_OK;
-}
-
-/* "8080", "127.0.0.1:8080", "127.0.0.1", "*:80", "[::1]:8080", "localhost:8080" */
+static int parse_port(hs_str s) { return hs_parse_port(s); }
+static void set_text(hs_listen_conf *l) { hs_address_text(&l->addr, l->port, l->text, sizeof(l->text)); }
 static int parse_address(hs_str a, hs_listen_conf *l)
 {
-    char host[256];
-    int port = 80;
-    if (a.n >= sizeof(host))
-        return HS_ERROR;
-    if (a.p[0] == '[') {
-        const char *close = memchr(a.p, ']', a.n);
-        if (close == NULL)
-            return HS_ERROR;
-        size_t hn = (size_t)(close - a.p - 1);
-        memcpy(host, a.p + 1, hn);
-        host[hn] = '\0';
-        size_t rest = a.n - (size_t)(close - a.p) - 1;
-        if (rest) {
-            if (close[1] != ':' || (port = parse_port((hs_str){close + 2, rest - 1})) < 0)
-                return HS_ERROR;
-        }
-        return set_ipv6(l, host, port);
-    }
-    const char *colon = memchr(a.p, ':', a.n);
-    if (colon == NULL) {
-        if (hs_parse_int(a) >= 0) {
-            int p = parse_port(a); /* all digits: a port, never a host */
-            return p > 0 ? set_ipv4(l, NULL, p) : HS_ERROR;
-        }
-        memcpy(host, a.p, a.n);
-        host[a.n] = '\0';
-        return set_ipv4(l, host, 80);
-    }
-    size_t hn = (size_t)(colon - a.p);
-    memcpy(host, a.p, hn);
-    host[hn] = '\0';
-    if ((port = parse_port((hs_str){colon + 1, a.n - hn - 1})) < 0)
-        return HS_ERROR;
-    return set_ipv4(l, host, port);
+    return hs_parse_address(a, &l->addr, &l->addrlen, &l->port, &l->wildcard);
 }
 
 static int listen_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_listen_conf *l)
