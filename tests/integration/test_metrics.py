@@ -15,7 +15,7 @@ from test_metrics_parser import Scrape, delta, promtool, promtool_check, scrape
 
 REASONS = ["ok", "drop", "client_abort", "client_abort_body", "header_timeout", "body_timeout",
            "send_timeout", "bad_request", "no_request", "keepalive_close", "shutdown",
-           "tls_rejected", "tls_failed", "tls_timeout"]
+           "tls_rejected", "tls_failed", "tls_timeout", "protocol_error"]
 
 BASIC = """
     client_header_timeout 1s;
@@ -76,7 +76,8 @@ def test_every_ending_counted_exactly(hush):
     want = {"ok": 2, "keepalive_close": 1, "drop": 1, "bad_request": 1, "no_request": 2,
             "header_timeout": 1, "body_timeout": 1, "client_abort_body": 1, "send_timeout": 1,
             "client_abort": 0, "shutdown": 0,  # ok: the request and the first scrape
-            "tls_rejected": 0, "tls_failed": 0, "tls_timeout": 0}  # no TLS here: counted, and zero
+            "tls_rejected": 0, "tls_failed": 0, "tls_timeout": 0,  # no TLS here: counted, and zero
+            "protocol_error": 0}  # nor HTTP/2
     got = {r: delta(before, after, "hush_connection_endings_total", reason=r) for r in REASONS}
     assert got == want
     assert set(after.labels("hush_connection_endings_total", "reason")) == set(REASONS)
