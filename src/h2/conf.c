@@ -181,8 +181,21 @@ static int v_stream_id(void *ctx, uintptr_t data, hs_str *out, char *scratch)
     return HS_OK;
 }
 
+/* Streams the client reset on this connection (for the connection log). */
+static int v_resets(void *ctx, uintptr_t data, hs_str *out, char *scratch)
+{
+    (void)data;
+    hs_req *r = ctx;
+    h2_conn *hc = r->conn->proto == &hs_h2_proto ? r->conn->proto_state : NULL;
+    if (hc == NULL)
+        return HS_DECLINED;
+    *out = (hs_str){scratch, hs_u64_to_str(hc->resets, scratch)};
+    return HS_OK;
+}
+
 static const hs_var_def h2_variables[] = {
     {"http2", v_http2, 0, false, true},
+    {"http2_resets", v_resets, 0, false, true},
     {"http2_stream_id", v_stream_id, 0, false, false},
     {NULL, NULL, 0, false, false},
 };

@@ -9,6 +9,7 @@
 
 #include "core/errlog.h"
 #include "h2/h2_internal.h"
+#include "stats/counters.h"
 
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 #define PREFACE_LEN 24
@@ -73,8 +74,7 @@ static void retire(hs_conn *c)
     }
     nghttp2_session_del(hc->s);
     free(hc->out);
-    hs_loop_free_later(hc);
-    c->proto_state = NULL;
+    hs_loop_free_later(hc); /* the connection log (closed hooks, next) still reads it */
 }
 
 void h2_fail(h2_conn *hc, uint32_t code, const char *why)
@@ -371,6 +371,7 @@ static bool conn_open(hs_conn *c, bool h2c)
     }
     c->proto = &hs_h2_proto;
     c->proto_state = hc;
+    hs_stats_h2(HS_H2_CONNECTIONS);
     c->state = HS_CONN_KEEPALIVE;
     hs_timer_set(&c->timer, (uint64_t)hc->idle_msec);
     on_event(c, EPOLLIN);

@@ -8,6 +8,7 @@
 
 #include "core/units.h"
 #include "h2/h2_internal.h"
+#include "stats/counters.h"
 
 #define FIRST_HEADERS 32
 
@@ -37,6 +38,7 @@ h2_stream *h2_stream_new(h2_conn *hc, int32_t id)
     hc->streams = s;
     hc->nstreams++;
     hc->c->requests++;
+    hs_stats_h2(HS_H2_STREAMS);
     return s;
 }
 
@@ -228,8 +230,10 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
 {
     h2_conn *hc = user;
     h2_stream *s = frame->hd.stream_id ? stream_of(session, frame->hd.stream_id) : NULL;
-    if (frame->hd.type == NGHTTP2_RST_STREAM && s && s->r && !s->end_sent)
+    if (frame->hd.type == NGHTTP2_RST_STREAM && s) { /* a stream reset (not the RSTs that answer DATA after it) */
         hc->resets++;
+        hs_stats_h2(HS_H2_RESETS);
+    }
     if (s == NULL || s->r == NULL)
         return 0;
     bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;

@@ -54,6 +54,14 @@ typedef enum {
 
 /* One process's counters. Every field is a sum over its lifetime, folded by
  * adding (bans_active may go below zero in one slot: sums stay right). */
+/* HTTP/2's own events. */
+typedef enum {
+    HS_H2_CONNECTIONS, /* connections that spoke HTTP/2 */
+    HS_H2_STREAMS,     /* streams that became requests */
+    HS_H2_RESETS,      /* RST_STREAM frames from clients */
+    HS_H2__COUNT
+} hs_h2_event;
+
 typedef struct {
     union {
         /* The HTTP core's counters come first: a worker points
@@ -75,6 +83,7 @@ typedef struct {
     int64_t bans_active[HS_STATS_MAX_ZONES];        /* started minus ended */
     uint64_t tls_handshakes[HS_TLS__COUNT];          /* by result */
     hs_stats_hist tls_handshake_time;                /* completed handshakes, µs */
+    uint64_t http2[HS_H2__COUNT];                    /* by event */
 } hs_stats_counts;
 
 /* Connection states of a worker, refreshed by walking its connections once
@@ -109,6 +118,8 @@ void hs_stats_upstream_tries(const hs_req *r, const int64_t *us, size_t n);
 void hs_stats_upstream_after_abort(const hs_req *r);
 /* A TLS handshake ended with result; usec is its duration (completed ones). */
 void hs_stats_tls_handshake(hs_tls_result result, uint64_t usec);
+/* An HTTP/2 connection began, a stream became a request, a client reset one. */
+void hs_stats_h2(hs_h2_event ev);
 
 #else /* metrics compiled out */
 
@@ -122,6 +133,7 @@ static inline void hs_stats_upstream_tries(const hs_req *r, const int64_t *us, s
     (void)n;
 }
 static inline void hs_stats_upstream_after_abort(const hs_req *r) { (void)r; }
+static inline void hs_stats_h2(hs_h2_event ev) { (void)ev; }
 static inline void hs_stats_tls_handshake(hs_tls_result result, uint64_t usec)
 {
     (void)result;

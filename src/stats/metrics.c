@@ -213,6 +213,12 @@ static void render_tls(hs_expo *e, const snapshot *s)
     }
     hs_expo_head(e, "hush_tls_handshake_seconds", "histogram", "Duration of completed TLS handshakes.");
     hs_expo_hist(e, "hush_tls_handshake_seconds", NULL, &s->c.tls_handshake_time);
+    hs_expo_head(e, "hush_http2_connections_total", "counter", "Connections that spoke HTTP/2 (h2 or h2c).");
+    hs_expo_u64(e, "hush_http2_connections_total", NULL, s->c.http2[HS_H2_CONNECTIONS]);
+    hs_expo_head(e, "hush_http2_streams_total", "counter", "HTTP/2 streams that became requests.");
+    hs_expo_u64(e, "hush_http2_streams_total", NULL, s->c.http2[HS_H2_STREAMS]);
+    hs_expo_head(e, "hush_http2_client_resets_total", "counter", "HTTP/2 streams the client reset (RST_STREAM).");
+    hs_expo_u64(e, "hush_http2_client_resets_total", NULL, s->c.http2[HS_H2_RESETS]);
 }
 
 static void render_process(hs_expo *e, const snapshot *s, const hs_stats_region *g)

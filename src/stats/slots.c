@@ -391,6 +391,8 @@ void hs_stats_tls_handshake(hs_tls_result result, uint64_t usec)
         hs_hist_observe(&hs_stats_cur->tls_handshake_time, usec);
 }
 
+void hs_stats_h2(hs_h2_event ev) { HS_STATS_ADD(hs_stats_cur->http2[ev], 1); }
+
 void hs_stats_ban_added(const char *zone)
 {
     uint32_t z = name_index(zone_cache, hs_stats_shm ? hs_stats_shm->zones : NULL, hs_stats_intern_zone, zone);
