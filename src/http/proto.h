@@ -1,7 +1,6 @@
-/* A protocol other than HTTP/1.1 under a connection (HTTP/2, src/h2): the
- * operations the core calls instead of its own h1*.c ones when c->proto is
- * set, and the core's request functions such a protocol drives. A request
- * of it is the core's hs_req with r->stream set by the protocol. */
+/* A protocol other than HTTP/1.1 under a connection (HTTP/2, src/h2): what
+ * the core calls instead of its h1*.c when c->proto is set, and the core's
+ * request functions it drives. Its requests are hs_reqs with r->stream set. */
 #ifndef HS_HTTP_PROTO_H
 #define HS_HTTP_PROTO_H
 
@@ -16,8 +15,7 @@ typedef struct hs_proto {
     void (*on_event)(hs_conn *c, uint32_t events); /* the connection's events */
     void (*on_timeout)(hs_conn *c);                /* its deadline (c->timer) */
     void (*retire)(hs_conn *c);                    /* it closes: end what it carries */
-    /* The request side, as the h1 functions of the same names in http.h. */
-    int (*head)(hs_req *r);   /* the header filters ran: prepare the head */
+    int (*head)(hs_req *r);   /* the request side: the header filters ran, prepare the head */
     int (*write)(hs_req *r);  /* HS_OK when r->resp went out whole, HS_AGAIN, HS_ERROR */
     int (*flush)(hs_req *r);  /* hs_http_stream_flush */
     int (*body_take)(hs_req *r, const char **data, size_t *n);
