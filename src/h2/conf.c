@@ -193,7 +193,21 @@ static int v_resets(void *ctx, uintptr_t data, hs_str *out, char *scratch)
     return HS_OK;
 }
 
+/* Why the connection ended with protocol_error (libnghttp2's words). */
+static int v_error(void *ctx, uintptr_t data, hs_str *out, char *scratch)
+{
+    (void)data;
+    (void)scratch;
+    hs_req *r = ctx;
+    h2_conn *hc = r->conn->proto == &hs_h2_proto ? r->conn->proto_state : NULL;
+    if (hc == NULL || hc->error == NULL)
+        return HS_DECLINED;
+    *out = hs_cstr(hc->error);
+    return HS_OK;
+}
+
 static const hs_var_def h2_variables[] = {
+    {"http2_error", v_error, 0, false, true},
     {"http2", v_http2, 0, false, true},
     {"http2_resets", v_resets, 0, false, true},
     {"http2_stream_id", v_stream_id, 0, false, false},

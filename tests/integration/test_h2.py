@@ -22,7 +22,7 @@ LOG = """
 log_format h2 '$status $close_reason "$request" $http2 $http2_stream_id "$drop_rule" $body_bytes_sent '
               '$connection_requests us=$upstream_status';
 access_log logs/access.log h2;
-log_format conn '$close_reason "$drop_rule" $http2 $connection_requests $http2_resets';
+log_format conn '$close_reason "$drop_rule" $http2 $connection_requests $http2_resets "$http2_error"';
 connection_log logs/conn.log conn;
 """
 
@@ -63,7 +63,7 @@ def test_h2c_prior_knowledge_files_return_and_log(hush):
     assert lines[1] == '200 ok "GET /r HTTP/2.0" h2c 3 "-" 9 2 us=-'
     assert lines[2].startswith('404 ok "GET /nothing HTTP/2.0" h2c 5 ')
     conn = srv.wait_log(1, name="conn.log")
-    assert conn == ['keepalive_close "-" h2c 3 0']
+    assert conn == ['keepalive_close "-" h2c 3 0 "-"']
 
 
 def test_http11_still_served_where_http2_is_on(hush):
@@ -115,7 +115,7 @@ def test_error_pages_metrics_stub_status(hush):
     assert metric(srv.port, "hush_http2_streams_total") == 5
     assert metric(srv.port, "hush_http2_client_resets_total") == 1
     c.close()
-    assert srv.wait_log(1, name="conn.log", match="h2c") == ['keepalive_close "-" h2c 5 1']
+    assert srv.wait_log(1, name="conn.log", match="h2c") == ['keepalive_close "-" h2c 5 1 "-"']
 
 
 def test_return_444_resets_the_stream_without_headers(hush):
@@ -171,7 +171,7 @@ def test_protocol_error_is_a_named_connection_ending(hush):
     except (socket.timeout, ConnectionResetError):
         pass
     assert b"\x07\x00\x00\x00\x00\x00" in got  # a GOAWAY
-    assert srv.wait_log(1, name="conn.log") == ['protocol_error "-" h2c 0 0']
+    assert srv.wait_log(1, name="conn.log") == ['protocol_error "-" h2c 0 0 "PROTOCOL_ERROR"']
 
 
 def test_tls_alpn_h2_and_http11_fallback(hush, certs):
