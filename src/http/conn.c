@@ -181,8 +181,7 @@ static void on_conn_timer(hs_timer *t)
         hs_h1_on_timeout(c);
 }
 
-/* Input at the start: HTTP/2 where the address speaks it and the client
- * chose it (ALPN, or h2c's preface), else HTTP/1.1. */
+/* Input at the start: HTTP/2 where the address has it and the client chose it, else HTTP/1.1. */
 static void conn_readable(hs_conn *c)
 {
     const hs_proto *p = c->group->proto;

@@ -164,8 +164,5 @@ ssize_t hs_http_output(hs_req *r, const struct iovec *iov, int iovcnt)
 
 void hs_http_ignore_client(hs_req *r)
 {
-    if (r->conn->proto)
-        r->conn->proto->ignore(r);
-    else
-        hs_ev_del(r->conn->io.fd);
+    r->conn->proto ? r->conn->proto->ignore(r) : (void)hs_ev_del(r->conn->io.fd);
 }
