@@ -54,9 +54,8 @@ static void retire(hs_conn *c)
             r->drop_rule = rule;
             hs_http_end_request(r, HS_END_DROP, 444);
         } else if (r) {
-            hs_ending why = ending == HS_END_SHUTDOWN ? HS_END_SHUTDOWN
-                          : r->resp.started           ? HS_END_CLIENT_ABORT_BODY
-                                                      : HS_END_CLIENT_ABORT;
+            bool stop = ending == HS_END_SHUTDOWN || (c->closing && !c->peer_closed); /* the worker stops */
+            hs_ending why = stop ? HS_END_SHUTDOWN : r->resp.started ? HS_END_CLIENT_ABORT_BODY : HS_END_CLIENT_ABORT;
             hs_http_request_abandon(r, why); /* logs it; h2_end is not called */
         }
         s->r = NULL;

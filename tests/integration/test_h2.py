@@ -237,3 +237,23 @@ server {
             assert r.returncode == 0, text
         else:
             assert r.returncode == 1 and want in text, text
+
+
+def test_logstat_counts_protocols_and_h2_endings(hush):
+    import json
+    from conftest import BUILD
+    srv = plain(hush, http="log_format c2 '$remote_addr - - [$time_local] \"$request\" $status $body_bytes_sent "
+                           "\"-\" \"-\" $close_reason \"$drop_rule\"';\naccess_log logs/c2.log c2;\n")
+    c = H2Client(srv.port)
+    c.get("/r")
+    c.get("/drop")
+    srv.get("/r")
+    c.close()
+    srv.wait_log(3, name="c2.log")
+    out = subprocess.run([os.path.join(BUILD, "hush-logstat"), "--json", "-f",
+                          "$remote_addr - - [$time_local] \"$request\" $status $body_bytes_sent \"-\" \"-\" "
+                          "$close_reason \"$drop_rule\"", os.path.join(srv.dir, "logs", "c2.log")],
+                         capture_output=True, timeout=20)
+    doc = json.loads(out.stdout)
+    assert doc["protocols"] == {"HTTP/2.0": 2, "HTTP/1.1": 1}, doc["protocols"]
+    assert doc["close_reasons"]["drop"] == 1

@@ -112,3 +112,17 @@ def test_connection_closed_with_streams_in_flight(hush, backend):
     lines = sorted(srv.wait_log(2))
     assert lines[0].startswith('499 client_abort "GET /slow?ms=2000 HTTP/2.0" h2c 1 ')
     assert lines[1].startswith('499 client_abort "GET /slow?ms=2000&x=2 HTTP/2.0" h2c 3 ')
+
+
+def test_graceful_stop_lets_streams_finish_then_goaway(hush, backend):
+    import signal
+    srv, b = proxied(hush, backend)
+    c = H2Client(srv.port)
+    sid = c.request("/slow?ms=500")
+    time.sleep(0.1)
+    srv.send_signal(signal.SIGQUIT)
+    st = c.wait(sid, timeout=3)
+    assert st.status == 200 and st.ended
+    assert c.read_closed(timeout=3)
+    assert c.goaway is not None and c.goaway.error_code == 0
+    assert srv.wait_log(1)[0].startswith('200 ok "GET /slow?ms=500 HTTP/2.0" h2c 1 us=200 ')

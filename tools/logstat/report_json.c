@@ -88,6 +88,11 @@ static void endings(ls_jw *w, const ls_report *rp)
     if (st->no_status)
         ls_jw_u64(w, "none", st->no_status);
     ls_jw_end(w, '}');
+    ls_jw_obj(w, "protocols"); /* from $request: how many came over HTTP/2 */
+    for (int i = 0; i < LS_PROTO_COUNT; i++)
+        if (st->protocols[i])
+            ls_jw_u64(w, ls_proto_names[i], st->protocols[i]);
+    ls_jw_end(w, '}');
     if (!rp->have_close_reason)
         return;
     ls_jw_obj(w, "close_reasons");

@@ -88,6 +88,11 @@ static void endings(const tx *t, const ls_report *rp)
     char a[32];
     if (rp->st->no_status)
         fprintf(t->out, "  %-18s %12s\n", "no $status", ls_fmt_count(rp->st->no_status, a));
+    fputs("  protocols:", t->out); /* from $request */
+    for (int i = 0; i < LS_PROTO_COUNT; i++)
+        if (rp->st->protocols[i])
+            fprintf(t->out, " %s %s", ls_proto_names[i], ls_fmt_count(rp->st->protocols[i], a));
+    fputs("\n", t->out);
 }
 
 static void close_reasons(const tx *t, const ls_report *rp)

@@ -30,6 +30,10 @@ typedef struct {
     char text[LS_EXAMPLE_LEN]; /* the start of the line */
 } ls_example;
 
+/* The protocol a $request names ("GET / HTTP/2.0"). */
+enum { LS_PROTO_10, LS_PROTO_11, LS_PROTO_20, LS_PROTO_OTHER, LS_PROTO_COUNT };
+extern const char *const ls_proto_names[LS_PROTO_COUNT];
+
 typedef struct {
     /* settings */
     bool real_ip;              /* source = first $http_x_forwarded_for address */
@@ -46,6 +50,7 @@ typedef struct {
     uint64_t no_status;        /* lines without a $status */
     uint64_t kinds[LS_K_COUNT];
     uint64_t close_reasons[LS_CR_COUNT];
+    uint64_t protocols[LS_PROTO_COUNT]; /* from the end of $request */
     uint32_t have;             /* LS_HAVE() bits of every field seen */
     /* time */
     int64_t t_first, t_last;   /* LS_TIME_NONE until a line has a time */
