@@ -249,7 +249,8 @@ static void settle(h2_conn *hc)
             hs_timer_set(&c->timer, (uint64_t)hc->conf->recv_timeout);
         return;
     }
-    if (c->closing && !hc->goaway_sent) { /* graceful stop: no new streams */
+    bool last = (int64_t)c->requests >= hc->requests_max; /* http2_max_requests, keepalive_requests */
+    if ((c->closing || last) && !hc->goaway_sent) { /* graceful stop, or the last request: no new streams */
         hc->goaway_sent = true;
         nghttp2_session_terminate_session(hc->s, NGHTTP2_NO_ERROR);
         h2_mark(hc);

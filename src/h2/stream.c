@@ -141,9 +141,7 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
     if (s == NULL)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, s);
-    if ((int64_t)hc->c->requests >= hc->requests_max) /* the last one: GOAWAY after it */
-        nghttp2_submit_goaway(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR, NULL, 0);
-    return 0;
+    return 0; /* at the limit, GOAWAY follows once its streams are done (settle) */
 }
 
 static const struct {
@@ -183,6 +181,7 @@ static int fill_head(h2_stream *s)
         return HS_ERROR;
     h->request_line = (hs_str){line, (size_t)snprintf(line, n, "%s %s HTTP/2.0", s->method.p, s->path.p)};
     h->version = 20;
+    h->request_line_done = true; /* $request and its parts have values from here */
     h->headers = r->headers;
     h->host = s->authority;
     const hs_header *host = s->authority.n ? NULL : hs_http_find_header(h, "host");
@@ -213,6 +212,7 @@ static void start_request(h2_stream *s)
 {
     s->head_done = true;
     if (s->too_large) {
+        fill_head(s); /* for $request */
         reject(s, 431);
         return;
     }
