@@ -105,15 +105,34 @@ int h2_head(hs_req *r)
 
 /* ---- the body ---- */
 
+static bool file_left(const hs_resp *rs) { return rs->file_fd >= 0 && rs->file_off < rs->file_end; }
+
 static bool body_left(const hs_resp *rs)
 {
-    if (rs->streamed)
-        return rs->out.len > rs->out.sent;
-    return rs->body_sent < rs->body.n || (rs->file_fd >= 0 && rs->file_off < rs->file_end);
+    if (rs->streamed) /* a filtered file is read through the filters as it goes */
+        return rs->out.len > rs->out.sent || (rs->filtered && file_left(rs));
+    return rs->body_sent < rs->body.n || file_left(rs);
 }
 
-static ssize_t take_body(hs_resp *rs, uint8_t *buf, size_t want)
+/* The next piece of a filtered file, through the body filters into r->resp.out. */
+static int filter_file(hs_req *r)
 {
+    hs_resp *rs = &r->resp;
+    char piece[16384];
+    size_t left = (size_t)(rs->file_end - rs->file_off);
+    ssize_t n = pread(rs->file_fd, piece, left < sizeof(piece) ? left : sizeof(piece), rs->file_off);
+    if (n <= 0)
+        return HS_ERROR;
+    rs->file_off += n;
+    return hs_http_body_pass(r, 0, piece, (size_t)n, rs->file_off == rs->file_end);
+}
+
+static ssize_t take_body(hs_req *r, uint8_t *buf, size_t want)
+{
+    hs_resp *rs = &r->resp;
+    while (rs->streamed && rs->out.len == rs->out.sent && rs->filtered && file_left(rs) && !rs->header_only)
+        if (filter_file(r) != HS_OK)
+            return -1;
     if (rs->streamed) {
         size_t n = rs->out.len - rs->out.sent < want ? rs->out.len - rs->out.sent : want;
         memcpy(buf, rs->out.p + rs->out.sent, n);
@@ -153,7 +172,7 @@ static ssize_t read_data(nghttp2_session *session, int32_t id, uint8_t *buf, siz
     hs_resp *rs = &r->resp;
     const h2_conf *cf = h2_conf_of(r->loc ? r->loc : s->hc->c->group->default_srv->loc);
     size_t want = length < (size_t)cf->chunk_size ? length : (size_t)cf->chunk_size;
-    ssize_t n = take_body(rs, buf, want);
+    ssize_t n = take_body(r, buf, want);
     if (n < 0)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     if (n > 0) {

@@ -257,3 +257,18 @@ def test_logstat_counts_protocols_and_h2_endings(hush):
     doc = json.loads(out.stdout)
     assert doc["protocols"] == {"HTTP/2.0": 2, "HTTP/1.1": 1}, doc["protocols"]
     assert doc["close_reasons"]["drop"] == 1
+
+
+def test_gzip_filters_files_and_return_over_h2(hush):
+    import gzip
+    srv = plain(hush, "gzip on; gzip_types text/plain; gzip_min_length 1; location = /g { return 200 \"gzip me gzip me\"; }")
+    text = "".join("line %d %s\n" % (i, "x" * (i % 50)) for i in range(20000)).encode()
+    srv.write("t.txt", text)
+    c = H2Client(srv.port)
+    st = c.get("/t.txt", headers=[("accept-encoding", "gzip")], timeout=5)
+    assert st.status == 200 and st.header("content-encoding") == "gzip"
+    assert gzip.decompress(st.data) == text and len(st.data) < len(text) // 2
+    g = c.get("/g", headers=[("accept-encoding", "gzip")])
+    assert g.header("content-encoding") == "gzip" and gzip.decompress(g.data) == b"gzip me gzip me"
+    plain_ = c.get("/t.txt")
+    assert plain_.data == text and plain_.header("content-encoding") is None
