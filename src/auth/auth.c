@@ -2,31 +2,14 @@
  * credentials of the Authorization header, the user file, the password.
  * Refusals are 401 with the realm's challenge; the core combines the
  * answer with the other access rules as `satisfy` says. Error-log lines
- * are nginx's, which fail2ban's nginx-http-auth filter reads. */
+ * are nginx's (hs_log_ctx adds the request's context); the two that
+ * fail2ban's nginx-http-auth filter reads end as nginx's, without hush's
+ * request id. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "auth/auth_internal.h"
 #include "core/errlog.h"
-
-/* msg, then the request's context as nginx writes it. */
-static void auth_log(hs_req *r, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void auth_log(hs_req *r, int level, const char *fmt, ...)
-{
-    if (!hs_log_enabled(level))
-        return;
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    hs_str line = r->h.request_line, host = r->h.host, srv = r->srv->name;
-    hs_log(level, "*%llu %s, client: %s, server: %.*s, request: \"%.*s\"%s%.*s%s", (unsigned long long)r->conn->number,
-           msg, hs_conn_peer_text(r->conn), (int)srv.n, srv.p, (int)line.n, line.p, host.n ? ", host: \"" : "",
-           (int)host.n, host.p, host.n ? "\"" : "");
-}
 
 static int challenge(hs_req *r, hs_str realm)
 {
@@ -69,7 +52,7 @@ static const char *printable(hs_req *r, hs_str s)
 static int file_error(hs_req *r, const char *path, int err)
 {
     int level = err == ENOENT ? HS_LOG_ERR : HS_LOG_CRIT;
-    auth_log(r, level, "open() \"%s\" failed (%d: %s)", path, err, strerror(err));
+    hs_log_ctx(level, r, err, "open() \"%s\" failed", path);
     return err == ENOENT ? 403 : 500;
 }
 
@@ -84,7 +67,7 @@ int hs_auth_access(hs_req *r)
     if (hs_str_eq_lit(realm, "off"))
         return HS_DECLINED;
     if (hs_http_basic_auth(r, &user, &pass) != HS_OK) {
-        auth_log(r, HS_LOG_INFO, "no user/password was provided for basic authentication");
+        hs_log_ctx(HS_LOG_INFO, r, 0, "no user/password was provided for basic authentication");
         return challenge(r, realm);
     }
     const char *path = file_path(r, al);
@@ -93,11 +76,12 @@ int hs_auth_access(hs_req *r)
     if (hs_auth_file_get(path, &text) != HS_OK)
         return file_error(r, path, errno);
     if (hs_auth_find_user(text, user, &hash) != HS_OK) {
-        auth_log(r, HS_LOG_ERR, "user \"%s\" was not found in \"%s\"", printable(r, user), path);
+        hs_log_ctx(HS_LOG_ERR | HS_LOG_NGINX_END, r, 0, "user \"%s\" was not found in \"%s\"", printable(r, user),
+                   path);
         return challenge(r, realm);
     }
     if (hs_auth_verify(pass, hash))
         return HS_OK;
-    auth_log(r, HS_LOG_ERR, "user \"%s\": password mismatch", printable(r, user));
+    hs_log_ctx(HS_LOG_ERR | HS_LOG_NGINX_END, r, 0, "user \"%s\": password mismatch", printable(r, user));
     return challenge(r, realm);
 }

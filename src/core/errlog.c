@@ -129,7 +129,7 @@ void hs_log_ctx(int level, void *ctx, int err, const char *fmt, ...)
     if (context_fn)
         context_fn(level, ctx, err, fmt, ap);
     else
-        hs_log_conn(level, 0, err, "", fmt, ap);
+        hs_log_conn(level & ~HS_LOG_NGINX_END, 0, err, "", fmt, ap);
     va_end(ap);
 }
 

@@ -49,6 +49,9 @@ void hs_log_conn(int level, uint64_t conn, int err, const char *ctx, const char 
 typedef void (*hs_errlog_context_fn)(int level, void *ctx, int err, const char *fmt, va_list ap);
 void hs_errlog_set_context(hs_errlog_context_fn fn);
 void hs_log_ctx(int level, void *ctx, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Or'ed into hs_log_ctx's level: the line ends as nginx's, without hush's
+ * request id (fail2ban's nginx-http-auth filter anchors at the end). */
+#define HS_LOG_NGINX_END 0x100
 
 #define hs_log_enabled(level) ((level) <= hs_errlog_level())
 

@@ -4,7 +4,8 @@
  *   ", client: ADDR, server: NAME, request: "LINE"[, upstream: "URL"]
  *   [, host: "HOST"][, referrer: "REF"]"
  * and, beyond nginx, ", request_id: "ID"" when a module defines
- * $request_id, so that an error line and its access-log line can be joined. */
+ * $request_id, so that an error line and its access-log line can be joined
+ * (not on the lines logged with HS_LOG_NGINX_END). */
 #include <errno.h>
 #include <stdio.h>
 
@@ -42,6 +43,8 @@ static int field(char *out, size_t cap, hs_req *r, const char *header, const cha
 static void log_error(int level, void *ctx_request, int err, const char *fmt, va_list ap)
 {
     hs_req *r = ctx_request;
+    bool nginx_end = level & HS_LOG_NGINX_END;
+    level &= ~HS_LOG_NGINX_END;
     if (!hs_log_enabled(level))
         return;
     hs_srv_conf *srv = r->srv ? r->srv : r->conn->group->default_srv;
@@ -53,7 +56,7 @@ static void log_error(int level, void *ctx_request, int err, const char *fmt, va
     n = n > 0 && n < 2000 ? n : 0;
     n += field(ctx + n, sizeof(ctx) - (size_t)n, r, "Host", "host");
     n += field(ctx + n, sizeof(ctx) - (size_t)n, r, "Referer", "referrer");
-    if (has_request_id && !r->bare && hs_var_get_value(&request_id, r, &id, scratch) == HS_OK)
+    if (has_request_id && !r->bare && !nginx_end && hs_var_get_value(&request_id, r, &id, scratch) == HS_OK)
         snprintf(ctx + n, sizeof(ctx) - (size_t)n, ", request_id: \"%.*s\"", (int)id.n, id.p);
     hs_log_conn(level, r->conn->number, err, ctx, fmt, ap);
 }

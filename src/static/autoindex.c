@@ -404,8 +404,7 @@ static void render(hs_req *r, out_buf *o, const entry *v, size_t n, hs_str cb)
 static int open_failed(hs_req *r, const char *path, int err)
 {
     int status = (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG) ? 404 : err == EACCES ? 403 : 500;
-    hs_log(status == 500 ? HS_LOG_CRIT : HS_LOG_ERR, "*%llu opendir() \"%s\" failed (%d: %s), client: %s",
-           (unsigned long long)r->conn->number, path, err, strerror(err), hs_conn_peer_text(r->conn));
+    hs_log_ctx(status == 500 ? HS_LOG_CRIT : HS_LOG_ERR, r, err, "opendir() \"%s\" failed", path);
     return status;
 }
 
@@ -417,8 +416,7 @@ static int list_dir(hs_req *r, hs_str dir_path, entry **v, size_t *n)
         return open_failed(r, dir_path.p, errno);
     int rc = read_entries(r, d, v, n);
     if (rc != HS_OK)
-        hs_log(HS_LOG_CRIT, "*%llu readdir() \"%s\" failed (%d: %s), client: %s", (unsigned long long)r->conn->number,
-               dir_path.p, errno, strerror(errno), hs_conn_peer_text(r->conn));
+        hs_log_ctx(HS_LOG_CRIT, r, errno, "readdir() \"%s\" failed", dir_path.p);
     closedir(d);
     return rc == HS_OK ? HS_OK : 500;
 }
@@ -433,8 +431,7 @@ void hs_static_autoindex(hs_req *r, hs_str dir_path)
     int format = hs_static_loc_of(r->loc)->autoindex_format;
     int rc = list_dir(r, dir_path, &v, &n);
     if (rc == HS_OK && format == HS_AUTOINDEX_JSONP && jsonp_callback(r, &cb) != HS_OK) {
-        hs_log(HS_LOG_INFO, "*%llu client sent invalid callback name: \"%.*s\", client: %s",
-               (unsigned long long)r->conn->number, (int)cb.n, cb.p, hs_conn_peer_text(r->conn));
+        hs_log_ctx(HS_LOG_INFO, r, 0, "client sent invalid callback name: \"%.*s\"", (int)cb.n, cb.p);
         rc = 400;
     }
     if (rc != HS_OK) {
