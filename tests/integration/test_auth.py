@@ -350,3 +350,17 @@ def test_error_page_for_401_as_nginx(hush):
     finally:
         ng.stop()
         shutil.rmtree(ng_dir, ignore_errors=True)
+
+
+def test_over_h2(hush):
+    srv = hush('server { listen 127.0.0.1:@PORT@; http2 on; location / { auth_basic "H2"; '
+               'auth_basic_user_file @DIR@/htpasswd; } }', start=False)
+    with open(os.path.join(srv.dir, "htpasswd"), "w") as f:
+        f.write("u:%s\n" % openssl_passwd("-apr1", "pw"))
+    srv.write("index.html", "in\n")
+    srv.start()
+    url = "http://127.0.0.1:%d/" % srv.port
+    out = subprocess.run(["curl", "-sS", "-i", "--http2-prior-knowledge", url], capture_output=True, timeout=20)
+    assert out.stdout.startswith(b"HTTP/2 401") and b'www-authenticate: Basic realm="H2"' in out.stdout, out
+    out = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", "-u", "u:pw", url], capture_output=True, timeout=20)
+    assert out.stdout == b"in\n", out

@@ -195,3 +195,20 @@ def test_readme_example(hush):
     r = get(srv, "/downloads/")
     assert r.status == 200 and re.search(rb'<a href="big.iso">big.iso</a> +\d\d-\w{3}-\d{4} \d\d:\d\d +3M\r\n', r.body)
     assert json.loads(get(srv, "/api/files/").body)[0]["name"] == "report.csv"
+
+
+def test_large_listing_over_http1_and_h2(hush):
+    """A listing much larger than the socket buffers goes out whole, chunked
+    over HTTP/1.1 and in DATA frames over h2 (curl with prior knowledge)."""
+    import subprocess
+    srv = hush("server { listen 127.0.0.1:@PORT@; http2 on; location / { autoindex on; } }", start=False)
+    for i in range(3000):
+        srv.write("big/file-%05d-%s" % (i, "x" * 40), "")
+    srv.start()
+    for flags in ([], ["--http2-prior-knowledge"]):
+        out = subprocess.run(["curl", "-sS", "--max-time", "20"] + flags + ["http://127.0.0.1:%d/big/" % srv.port],
+                             capture_output=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        body = out.stdout
+        assert body.count(b'<a href="file-') == 3000 and body.endswith(b"</pre><hr></body>\r\n</html>\r\n"), flags
+        assert b'<a href="file-02999-' + b"x" * 40 + b'">file-02999-' + b"x" * 36 + b"..&gt;</a> " in body
