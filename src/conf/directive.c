@@ -47,6 +47,8 @@ static int check_arity(hs_cf *cf, const hs_conf_node *n, const hs_directive *d)
 static int apply(hs_cf *cf, const hs_conf_node *n)
 {
     const hs_directive *d = find_directive(cf, n->args[0]);
+    if (d == NULL && hs_conf_is_nginx_directive(n->args[0]))
+        return hs_cf_error(cf, n, "nginx's \"%s\" directive is not supported by hush (yet)", n->args[0].p);
     if (d == NULL)
         return hs_cf_error(cf, n, "unknown directive \"%s\"", n->args[0].p);
     if (!(d->ctx & cf->ctx))

@@ -91,6 +91,9 @@ int hs_cf_error(hs_cf *cf, const hs_conf_node *node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Applies every directive of block under context ctx (restored after). */
 int hs_cf_block(hs_cf *cf, const hs_conf_node *block, uint32_t ctx);
+/* Is name one of nginx's directives (conf/nginx_names.c)? For the message
+ * about one that hush does not have. */
+bool hs_conf_is_nginx_directive(hs_str name);
 /* Absolute path for a config path: as is if it starts with '/', else under prefix. */
 char *hs_cf_path(hs_cf *cf, hs_str path);
 

@@ -44,7 +44,7 @@ PENDING = {
 
 def pending(stderr):
     """The open issue behind a -t failure, or None."""
-    m = re.search(r'unknown directive "([^"]+)"|unknown "([^"]+)" variable', stderr)
+    m = re.search(r'(?:unknown directive|nginx\'s) "([^"]+)"|unknown "([^"]+)" variable', stderr)
     if m and m.group(2):
         return "$%s: %s" % (m.group(2), PENDING[m.group(2)]) if m.group(2) in PENDING else None
     return "%s: %s" % (m.group(1), PENDING[m.group(1)]) if m and m.group(1) in PENDING else None

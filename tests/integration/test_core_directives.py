@@ -418,3 +418,17 @@ def test_keepalive_timeout_header_and_disable_none(hush):
     r = srv.exchange(req("/none", method="POST", headers=[ua, "Content-Length: 0"], close=False),
                      timeout=0.5).responses()[0]
     assert r.header("Connection") == "keep-alive"
+
+
+# ---- -t: nginx's directives hush does not have are named as such ----
+
+def test_unsupported_nginx_directives_are_named(tmpconf):
+    path = os.path.join(tmpconf, "t.conf")
+    for line, msg in (("limit_rate_after 1m;", 't.conf:3: nginx\'s "limit_rate_after" directive is not supported by hush (yet)'),
+                      ("sub_filter a b;", 'nginx\'s "sub_filter" directive is not supported'),
+                      ("proxy_cache_path /x keys_zone=a:1m;", 'nginx\'s "proxy_cache_path" directive'),
+                      ("sub_filterz a b;", 't.conf:3: unknown directive "sub_filterz"')):
+        with open(path, "w") as f:
+            f.write("events {}\nhttp {\n%s\nserver { listen 127.0.0.1:1; }\n}\n" % line)
+        r = run_hush(["-t", "-p", tmpconf, "-c", path])
+        assert r.returncode == 1 and msg in r.stderr, (line, r.stderr)
