@@ -206,7 +206,8 @@ static bool body_too_large(hs_req *r)
 void hs_http_run_content(hs_req *r)
 {
     const hs_handler *h = handler_of(r);
-    bool body = !r->body_done && r->redirects == 0;
+    /* after an internal redirect too (rewrite ... last), while no body byte was taken */
+    bool body = !r->body_done && (r->redirects == 0 || r->request_length == r->h.head_len);
     if (body && body_too_large(r)) {
         hs_h1_bad_request(r, 413, NULL);
         return;

@@ -580,3 +580,23 @@ def test_uninitialized_set_variables_as_nginx(hush, nginx_beside):
     for w in want:
         assert srv.wait_error_log(r"\[warn\] \d+#\d+: \*\d+ using " + re.escape(w)), (w, srv.error_log())
     assert srv.error_log().count("using uninitialized") == 4, srv.error_log()
+
+
+@needs_nginx
+def test_request_body_discarded_after_rewrite_last_as_nginx(hush, nginx_beside):
+    # the body of a request redirected in its rewrite phase is read and
+    # dropped at its new location: the connection stays open for the next
+    conf = LOG + """
+server {
+    listen 127.0.0.1:@PORT@;
+    default_type text/plain;
+    location /a { rewrite ^ /x last; }
+    location /x { return 200 "ok\\n"; }
+}
+"""
+    srv, ngx = start_both(hush, nginx_beside, conf)
+    data = req("/a", method="POST", close=False, headers=["Content-Length: 5"], body=b"hello") + req("/x")
+    from conftest import parse_responses
+    h = parse_responses(srv.exchange(data).data)
+    n = parse_responses(ngx.exchange(data))
+    assert [(r.status, r.body) for r in h] == [(r.status, r.body) for r in n] == [(200, b"ok\n")] * 2
