@@ -79,8 +79,8 @@ void h2_drop(h2_conn *hc, int rule)
     if (hc->ending)
         return;
     const char *name = h2_rule_names[rule];
-    hs_log(HS_LOG_INFO, "*%llu HTTP/2 flood dropped by rule \"%s\", client: %s", (unsigned long long)c->number,
-           name, hs_conn_peer_text(c));
+    hs_log(HS_LOG_INFO, "*%llu HTTP/2 flood dropped by rule \"%s\" while processing HTTP/2 connection, client: %s, server: %s",
+           (unsigned long long)c->number, name, hs_conn_peer_text(c), c->group->listen->text);
     hs_stats_drop(name);
     hs_tcp_drain(c->io.fd); /* what the client sent is not read: the close is a FIN after the GOAWAY */
     goaway(hc);

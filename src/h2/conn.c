@@ -82,8 +82,9 @@ void h2_fail(h2_conn *hc, uint32_t code, const char *why)
         return;
     if (why && hc->error == NULL)
         hc->error = why;
-    hs_log(HS_LOG_INFO, "*%llu client sent an invalid HTTP/2 stream: %s, client: %s",
-           (unsigned long long)hc->c->number, why ? why : nghttp2_http2_strerror(code), hs_conn_peer_text(hc->c));
+    hs_log(HS_LOG_INFO, "*%llu client sent invalid HTTP/2 data: %s while processing HTTP/2 connection, client: %s, server: %s",
+           (unsigned long long)hc->c->number, why ? why : nghttp2_http2_strerror(code), hs_conn_peer_text(hc->c),
+           hc->c->group->listen->text);
     nghttp2_session_terminate_session(hc->s, code);
     h2_mark(hc);
 }

@@ -258,6 +258,8 @@ void h2_done(hs_req *r)
     r->owner = NULL;
     if (!s->end_sent) { /* the last frames are still to go: ended when they went */
         r->state = HS_REQ_WRITE;
+        if (r->loc) /* a window that never reopens is a send_timeout */
+            hs_timer_set(&r->timer, (uint64_t)r->loc->send_timeout);
         if (submit(s) != HS_OK)
             h2_end(r, HS_END_CLIENT_ABORT_BODY, 0);
         return;

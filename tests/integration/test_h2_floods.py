@@ -63,6 +63,8 @@ def check_dropped(srv, rule, frames):
     assert any(l.startswith('drop "h2:%s" h2c' % rule) for l in line), line
     # the connection, and the streams it had in flight (but those the client reset: 499)
     assert metric(srv.port, "hush_drops_total", 'rule="h2:%s"' % rule) >= 1
+    assert srv.wait_error_log(r'\[info\] .* \*\d+ HTTP/2 flood dropped by rule "h2:%s" while processing HTTP/2 '
+                              r'connection, client: 127\.0\.0\.1, server: 127\.0\.0\.1:%d' % (rule, srv.port))
     st = good.get("/r")  # the good client was never disturbed
     assert st.status == 200 and st.data == b"here\n"
 

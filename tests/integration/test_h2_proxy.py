@@ -126,3 +126,17 @@ def test_graceful_stop_lets_streams_finish_then_goaway(hush, backend):
     assert c.read_closed(timeout=3)
     assert c.goaway is not None and c.goaway.error_code == 0
     assert srv.wait_log(1)[0].startswith('200 ok "GET /slow?ms=500 HTTP/2.0" h2c 1 us=200 ')
+
+
+def test_proxied_stream_stalled_by_its_window_is_send_timeout(hush, backend):
+    srv, b = proxied(hush, backend, "send_timeout 1s;")
+    c = H2Client(srv.port, settings={4: 0})
+    c.auto_ack = False
+    sid = c.request("/big?mb=4")
+    t0 = time.time()
+    st = c.wait(sid, timeout=5)
+    assert st.reset is not None and 0.8 < time.time() - t0 < 4
+    line = srv.wait_log(1)[0]
+    assert line.startswith('200 send_timeout "GET /big?mb=4 HTTP/2.0" h2c 1 us=200 '), line
+    ok = c.get("/r")
+    assert ok.status == 200
