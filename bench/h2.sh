@@ -137,13 +137,13 @@ h2_main() {
         done
     done
     summarize $SCEN "HTTP/2 over TLS: h2load -c$H2_CONNS -m100 (100-byte file; through the proxy), and a rapid-reset flood (${FLOOD_CONNS} attackers, ${FLOOD_SECONDS}s) beside a good client" \
-        "file_cpu_us_per_req:file: CPU us/request:%.2f" \
-        "file_rps:file: requests/s:%.0f" \
-        "proxy_cpu_us_per_req:proxy: CPU us/request:%.2f" \
-        "proxy_rps:proxy: requests/s:%.0f" \
-        "flood_good_success:flood: good client ok %:%.2f" \
-        "flood_good_p99_ms:flood: good client p99 ms:%.1f" \
-        "flood_server_cpu:flood: server CPU %:%.1f"
+        "file_cpu_us_per_req:file CPU us/request:%.2f" \
+        "file_rps:file requests/s:%.0f" \
+        "proxy_cpu_us_per_req:proxy CPU us/request:%.2f" \
+        "proxy_rps:proxy requests/s:%.0f" \
+        "flood_good_success:flood good client ok %:%.2f" \
+        "flood_good_p99_ms:flood good p99 ms:%.1f" \
+        "flood_server_cpu:flood server CPU %:%.1f"
 }
 
 h2_main
