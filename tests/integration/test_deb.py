@@ -9,6 +9,7 @@ file, and stops on QUIT; `dpkg --purge` removes it. Everything by PID and
 bounded in time. Skipped, with the reason, when not root or when
 debootstrap cannot reach a mirror."""
 import glob
+import hashlib
 import os
 import re
 import shlex
@@ -24,8 +25,9 @@ from conftest import BUILD, ROOT
 
 SUITE = "bookworm"
 # What the test runs in the chroot besides the package's own dependencies.
-INCLUDE = "logrotate,libssl3,libpcre2-8-0,zlib1g,libcrypt1"
-CACHE = os.path.join(BUILD, "chroot-%s" % SUITE)
+INCLUDE = "logrotate,libssl3,libpcre2-8-0,zlib1g,libcrypt1,libnghttp2-14"
+# the cached tree is made anew when the list changes
+CACHE = os.path.join(BUILD, "chroot-%s-%s" % (SUITE, hashlib.sha1(INCLUDE.encode()).hexdigest()[:8]))
 
 
 def debian_mirror():
