@@ -58,10 +58,8 @@ static int error_log_directive(hs_cf *cf, const hs_conf_node *n, void *conf, con
     int level = n->nargs == 3 ? hs_log_level_parse(n->args[2].p) : HS_LOG_ERR;
     if (level < 0)
         return hs_cf_error(cf, n, "invalid log level \"%s\"", n->args[2].p);
-    if (hs_syslog_is(n->args[1])) /* checked at every level; only the main one's is used */
-        return cf->ctx == HS_CTX_MAIN ? error_log_syslog(cf, n, c, level) : HS_OK;
-    if (cf->ctx != HS_CTX_MAIN)
-        return HS_OK; /* per-server error logs share the main one */
+    if (hs_syslog_is(n->args[1]))
+        return error_log_syslog(cf, n, c, level);
     c->error_log_path = hs_str_eq_lit(n->args[1], "stderr") ? HS_STR("stderr") : hs_cstr(hs_cf_path(cf, n->args[1]));
     c->error_log_level = level;
     return HS_OK;
@@ -146,7 +144,7 @@ static const hs_directive main_directives[] = {
     {"daemon", HS_CTX_MAIN, HS_ARGS_1, hs_set_flag, MAIN(daemon), NULL},
     {"master_process", HS_CTX_MAIN, HS_ARGS_1, hs_set_flag, MAIN(master_process), NULL},
     {"pid", HS_CTX_MAIN, HS_ARGS_1, hs_set_path, MAIN(pid_path), NULL},
-    {"error_log", HS_CTX_MAIN | HS_CTX_HTTP | HS_CTX_SERVER | HS_CTX_LOCATION, HS_ARGS_12, error_log_directive,
+    {"error_log", HS_CTX_MAIN, HS_ARGS_12, error_log_directive, /* http, server, location: the log module's */
      HS_LEVEL_NONE, 0, NULL},
     {"events", HS_CTX_MAIN, HS_ARGS_0 | HS_ARGS_BLOCK, events_block, HS_LEVEL_NONE, 0, NULL},
     {"worker_connections", HS_CTX_EVENTS, HS_ARGS_1, hs_set_num, MAIN(worker_connections), NULL},

@@ -20,14 +20,21 @@ int hs_cf_error(hs_cf *cf, const hs_conf_node *node, const char *fmt, ...)
     return HS_ERROR;
 }
 
+/* The directive of that name for the current context: two modules may
+ * share a name in different contexts (error_log: main's, and the log
+ * module's for http, server, location). Else the first of the name. */
 static const hs_directive *find_directive(hs_cf *cf, hs_str name)
 {
+    const hs_directive *first = NULL;
     for (struct hs_module *const *m = cf->modules; *m; m++)
         for (size_t t = 0; t < HS_MODULE_TABLES && (*m)->directives[t]; t++)
             for (const hs_directive *d = (*m)->directives[t]; d->name; d++)
-                if (hs_str_eq_lit(name, d->name))
-                    return d;
-    return NULL;
+                if (hs_str_eq_lit(name, d->name)) {
+                    if (d->ctx & cf->ctx)
+                        return d;
+                    first = first ? first : d;
+                }
+    return first;
 }
 
 static int check_arity(hs_cf *cf, const hs_conf_node *n, const hs_directive *d)

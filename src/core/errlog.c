@@ -70,26 +70,31 @@ int hs_errlog_reopen(void)
 int hs_errlog_level(void) { return log_level; }
 int hs_errlog_fd(void) { return log_fd < 0 ? STDERR_FILENO : log_fd; }
 
-static void write_line(int level, const char *msg, size_t n)
+/* "2026/11/25 04:34:53 [error] 123#0: " + msg into line (HS_ERRLOG_LINE
+ * bytes, room left for a newline); returns the length. */
+static size_t format_line(char *line, int level, const char *msg, size_t n)
 {
-    char line[4096];
     if (hs_now.errlog_len == 0)
         hs_clock_update();
-    int head = snprintf(line, sizeof(line), "%s [%s] %d#0: ", hs_now.errlog, level_names[level],
-                        (int)getpid());
+    int head = snprintf(line, HS_ERRLOG_LINE, "%s [%s] %d#0: ", hs_now.errlog, level_names[level], (int)getpid());
     if (head < 0)
-        return;
-    size_t room = sizeof(line) - (size_t)head - 1;
-    if (n > room)
-        n = room;
-    memcpy(line + head, msg, n);
+        return 0;
+    size_t room = HS_ERRLOG_LINE - (size_t)head - 1;
+    memcpy(line + head, msg, n > room ? room : n);
+    return (size_t)head + (n > room ? room : n);
+}
+
+static void write_line(int level, const char *msg, size_t n)
+{
+    char line[HS_ERRLOG_LINE];
+    size_t len = format_line(line, level, msg, n);
     for (int i = 0; i < nsyslogs; i++)
         if (level <= syslog_levels[i])
-            hs_syslog_send(syslogs[i], level, line, (size_t)head + n);
+            hs_syslog_send(syslogs[i], level, line, len);
     if (level > file_level)
         return;
-    line[(size_t)head + n] = '\n';
-    ssize_t w = write(hs_errlog_fd(), line, (size_t)head + n + 1);
+    line[len] = '\n';
+    ssize_t w = write(hs_errlog_fd(), line, len + 1);
     (void)w; /* nowhere better to report a failed error-log write */
 }
 
@@ -104,18 +109,37 @@ void hs_logv(int level, const char *fmt, va_list ap)
     write_line(level, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 }
 
-void hs_log_conn(int level, uint64_t conn, int err, const char *ctx, const char *fmt, va_list ap)
+/* "*conn MESSAGE (err: text) while ACTION" + ctx into out[cap]; the length. */
+static size_t conn_message(char *out, size_t cap, uint64_t conn, int err, const char *ctx, const char *fmt,
+                           va_list ap)
 {
-    char msg[2048], line[3800];
-    if (level > log_level || vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
-        return;
+    char msg[2048];
+    if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+        return 0;
     const char *action = err ? strstr(msg, " while ") : NULL;
     int head = action ? (int)(action - msg) : (int)strlen(msg);
-    int n = err ? snprintf(line, sizeof(line), "*%llu %.*s (%d: %s)%s%s", (unsigned long long)conn, head, msg, err,
+    int n = err ? snprintf(out, cap, "*%llu %.*s (%d: %s)%s%s", (unsigned long long)conn, head, msg, err,
                            strerror(err), action ? action : "", ctx)
-                : snprintf(line, sizeof(line), "*%llu %s%s", (unsigned long long)conn, msg, ctx);
-    if (n > 0)
-        write_line(level, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+                : snprintf(out, cap, "*%llu %s%s", (unsigned long long)conn, msg, ctx);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+void hs_log_conn(int level, uint64_t conn, int err, const char *ctx, const char *fmt, va_list ap)
+{
+    char line[3800];
+    if (level > log_level)
+        return;
+    size_t n = conn_message(line, sizeof(line), conn, err, ctx, fmt, ap);
+    if (n)
+        write_line(level, line, n);
+}
+
+size_t hs_log_conn_line(char *line, int level, uint64_t conn, int err, const char *ctx, const char *fmt,
+                        va_list ap)
+{
+    char msg[3800];
+    size_t n = conn_message(msg, sizeof(msg), conn, err, ctx, fmt, ap);
+    return n ? format_line(line, level, msg, n) : 0;
 }
 
 static hs_errlog_context_fn context_fn;

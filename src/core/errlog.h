@@ -4,6 +4,7 @@
 #define HS_CORE_ERRLOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/syslog.h"
@@ -43,6 +44,12 @@ void hs_log_errno(int level, int err, const char *fmt, ...) __attribute__((forma
 void hs_log_conn(int level, uint64_t conn, int err, const char *ctx, const char *fmt, va_list ap)
     __attribute__((format(printf, 5, 0)));
 
+/* The same whole line ("TIME [level] PID#0: *conn ..."), without newline,
+ * into line[HS_ERRLOG_LINE], for a destination of its own (an error_log of
+ * a location); returns its length. */
+#define HS_ERRLOG_LINE 4096
+size_t hs_log_conn_line(char *line, int level, uint64_t conn, int err, const char *ctx, const char *fmt,
+                        va_list ap) __attribute__((format(printf, 6, 0)));
 /* A line about a request (ctx: the hs_req, as variables' ctx): the log
  * module's context writer (hs_errlog_set_context) writes "*N message ...,
  * client: …, server: …" in nginx's shape; without one, the message alone. */

@@ -134,6 +134,10 @@ void hs_log_access_merge(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *paren
         c->off = p->off;
     }
     HS_MERGE(c->off, HS_UNSET, 0);
+    if (p && c->errlogs == NULL) {
+        c->errlogs = p->errlogs;
+        c->nerrlogs = p->nerrlogs;
+    }
     c->http = hs_log_http_get(cf);
 }
 

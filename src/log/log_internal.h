@@ -28,12 +28,21 @@ typedef struct {
     size_t nconn_logs;
 } hs_log_http;
 
+/* An error_log of an http, server or location level. */
+typedef struct {
+    hs_log_file *file;      /* a file (shared by path; "stderr" too), or NULL */
+    hs_syslog *syslog;      /* or a syslog target */
+    int level;              /* lines at this level or more severe */
+} hs_errlog_dest;
+
 /* The access_log settings of a level. */
 typedef struct {
     hs_log_target **logs;     /* access_log targets; NULL: inherit (at the top: the default) */
     size_t nlogs;
     int off;                  /* access_log off; HS_UNSET: inherit */
     hs_log_http *http;        /* the block's settings (set by the merge) */
+    hs_errlog_dest *errlogs;  /* error_log of the level; NULL: inherit (at the top: the main one) */
+    size_t nerrlogs;
 } hs_log_loc;
 
 hs_log_http *hs_log_http_get(hs_cf *cf);
@@ -57,6 +66,7 @@ int hs_log_access_finish(hs_cf *cf, hs_http_conf *http, hs_log_http *lh);
  * the log phase). */
 void hs_log_errors_init(hs_cf *cf);
 void hs_log_errors_timeout(hs_req *r);
+extern const hs_directive hs_log_error_directives[]; /* error_log in http, server, location */
 
 /* connlog.c */
 extern const hs_directive hs_log_conn_directives[];

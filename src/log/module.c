@@ -174,7 +174,7 @@ static void worker_start(const hs_config *conf)
 
 hs_module hs_log_module = {
     .name = "log",
-    .directives = {hs_log_access_directives, hs_log_conn_directives},
+    .directives = {hs_log_access_directives, hs_log_conn_directives, hs_log_error_directives},
     .http_init = http_init,
     .merge_loc = hs_log_access_merge,
     .http_finish = http_finish,

@@ -272,3 +272,28 @@ def test_request_id_joins_error_and_access_lines(hush, tmpconf):
     rid = line.split()[0]
     assert re.fullmatch(r"[0-9a-f]{32}", rid), line
     assert srv.wait_error_log(r'open\(\) ".*/missing" failed .*, host: "shapes\.test", request_id: "%s"$' % rid)
+
+
+def test_error_log_of_a_server_and_a_location(hush):
+    """error_log in http, server and location, as nginx: a level's lines go
+    to its own error_logs (every one whose level takes them; a level without
+    one inherits its parent's), not to the main error log."""
+    srv = hush("""
+server {
+    listen 127.0.0.1:@PORT@;
+    server_name shapes.test;
+    root html;
+    error_log logs/server.log;
+    location /quiet/ { error_log logs/quiet.log crit; }
+    location /both/ { error_log logs/both.log; error_log logs/both.log warn; error_log logs/info.log info; }
+}
+""")
+    for path in ("/a", "/quiet/b", "/both/c"):
+        assert srv.get(path, host="shapes.test").status == 404
+    time.sleep(0.2)
+    read = lambda name: open(os.path.join(srv.logs, name)).read() if os.path.exists(os.path.join(srv.logs, name)) else ""  # noqa: E731
+    assert read("server.log").count("open()") == 1 and '/html/a" failed' in read("server.log")
+    assert read("quiet.log") == ""                        # crit: an error line is below it
+    assert read("both.log").count("/html/both/c\" failed") == 2     # the same file twice: twice, as nginx
+    assert read("info.log").count("open()") == 1
+    assert "open()" not in srv.error_log()                # the main error log has none of them
