@@ -45,6 +45,7 @@ static int error_log_syslog(hs_cf *cf, const hs_conf_node *n, hs_config *c, int 
     hs_syslog *s = hs_palloc(cf->pool, sizeof(*s));
     if (s == NULL || hs_syslog_parse(n->args[1], s, err, sizeof(err)) != HS_OK)
         return hs_cf_error(cf, n, "%s", s ? err : "out of memory");
+    s->severity = -1; /* an error line's severity is its level: severity= is access_log's, as nginx */
     c->error_syslog[c->nerror_syslog] = s;
     c->error_syslog_level[c->nerror_syslog++] = level;
     return hs_pool_cleanup_add(cf->pool, close_syslog, s);

@@ -133,6 +133,8 @@ static int error_log_directive(hs_cf *cf, const hs_conf_node *n, void *conf, con
     hs_log_target t = {0};
     if (hs_log_target_open(cf, n, n->args[1], &t) != HS_OK)
         return HS_ERROR;
+    if (t.syslog)
+        t.syslog->severity = -1; /* an error line's severity is its level: severity= is access_log's, as nginx */
     hs_errlog_dest *e = hs_pvec_push(cf->pool, (void **)&ll->errlogs, &ll->nerrlogs, sizeof(*e));
     if (e == NULL)
         return HS_ERROR;

@@ -82,7 +82,7 @@ def test_access_and_error_log_datagrams(hush, listener):
 access_log syslog:server=127.0.0.1:%d,tag=acc_1 combined;
 access_log syslog:server=127.0.0.1:%d,facility=local3,severity=warn,nohostname;
 server { listen 127.0.0.1:@PORT@; server_name localhost; root html; }
-""" % (u.port, u.port), main="error_log syslog:server=127.0.0.1:%d info;" % u.port)
+""" % (u.port, u.port), main="error_log syslog:server=127.0.0.1:%d,severity=alert info;" % u.port)
     assert srv.get("/missing", headers=["User-Agent: t/1"]).status == 404
     # the access log: severity info (190 = local7 * 8 + 6) with the host, and the second target's own
     (a,) = u.wait(r"acc_1: ")
@@ -90,7 +90,8 @@ server { listen 127.0.0.1:@PORT@; server_name localhost; root html; }
                         % (SYSLOG_TIME, re.escape(HOST)), a), a
     (b,) = u.wait(r"^<156>")
     assert re.fullmatch(r'<156>%s nginx: 127\.0\.0\.1 - - .*"t/1"' % SYSLOG_TIME, b), b
-    # the error log: the whole line, at the line's own severity (187 = local7 * 8 + error)
+    # the error log: the whole line, at the line's own severity (187 = local7 * 8 + error;
+    # severity= is access_log's, as nginx)
     (e,) = u.wait(r"open\(\)")
     assert re.fullmatch(r'<187>%s %s nginx: \d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[error\] \d+#\d+: \*\d+ open\(\) ".*/missing" '
                         r'failed \(2: No such file or directory\), client: 127\.0\.0\.1, server: localhost, '
