@@ -98,9 +98,10 @@ void hs_http_error_response(hs_req *r, int status)
     rs->status = status;
     rs->file_fd = -1;
     rs->last_modified = -1;
-    rs->etag = rs->content_range = HS_NULL_STR;
-    rs->headers.n = 0;
-    rs->accept_ranges = false;
+    rs->etag = rs->content_range = rs->reason = HS_NULL_STR;
+    rs->headers.n = rs->passed = 0; /* nothing of a response a filter or upstream began */
+    rs->accept_ranges = rs->streamed = rs->filtered = false;
+    rs->out.len = rs->out.sent = 0;
     if (status_has_body(status) && status >= 300) {
         const char *token = (r->loc == NULL || r->loc->server_tokens) ? HS_SERVER_TOKEN : "hush";
         rs->body = hs_cstr(hs_http_error_page(r->pool, status, status == 400 ? r->error_reason : NULL, token));
