@@ -10,6 +10,7 @@
 
 #include "auth/auth_internal.h"
 #include "core/errlog.h"
+#include "http/phase.h"
 
 static int challenge(hs_req *r, hs_str realm)
 {
@@ -56,7 +57,7 @@ static int file_error(hs_req *r, const char *path, int err)
     return err == ENOENT ? 403 : 500;
 }
 
-int hs_auth_access(hs_req *r)
+static int check(hs_req *r)
 {
     const hs_auth_loc *al = hs_auth_loc_of(r->loc);
     hs_str realm, user, pass, text, hash;
@@ -84,4 +85,49 @@ int hs_auth_access(hs_req *r)
         return HS_OK;
     hs_log_ctx(HS_LOG_ERR | HS_LOG_NGINX_END, r, 0, "user \"%s\": password mismatch", printable(r, user));
     return challenge(r, realm);
+}
+
+/* ---- auth_delay ---- */
+
+typedef struct {
+    hs_timer t; /* first: the timer is the state */
+    hs_req *r;
+} delay_state;
+
+/* The wait is over: the refusal answers (satisfy all), or stands as the
+ * phase's answer unless a later access hook lets the request in (any). */
+static void delay_over(hs_timer *t)
+{
+    hs_req *r = ((delay_state *)t)->r;
+    if (!r->loc->satisfy_any) {
+        hs_http_finalize(r, 401);
+        return;
+    }
+    r->access_code = 401;
+    hs_http_phases_resume(r);
+}
+
+/* As nginx's auth_delay: a 401 waits, so that a wrong password cannot be
+ * told from a right one by the time the answer takes. */
+int hs_auth_access(hs_req *r)
+{
+    int rc = check(r);
+    const hs_auth_loc *al = hs_auth_loc_of(r->loc);
+    if (rc != 401 || al->delay_msec <= 0)
+        return rc;
+    delay_state *st = hs_pcalloc(r->pool, sizeof(*st));
+    if (st == NULL || hs_http_set_ctx(r, &hs_auth_module, st) != HS_OK)
+        return rc;
+    st->r = r;
+    st->t.on_timer = delay_over;
+    hs_timer_set(&st->t, (uint64_t)al->delay_msec);
+    return HS_DONE;
+}
+
+int hs_auth_log(hs_req *r)
+{
+    delay_state *st = hs_http_get_ctx(r, &hs_auth_module);
+    if (st)
+        hs_timer_cancel(&st->t);
+    return HS_OK;
 }

@@ -14,14 +14,18 @@ typedef struct {
     bool realm_set;       /* auth_basic was written at this level (text or off) */
     hs_cv user_file;      /* auth_basic_user_file; raw.p NULL: not set */
     const char *conf_dir; /* a relative file (after variables) is under it */
+    int64_t delay_msec;   /* auth_delay: how long a 401 waits; <= 0 none */
 } hs_auth_loc;
 
 static inline hs_auth_loc *hs_auth_loc_of(const hs_loc_conf *lc) { return HS_MOD_SLOT(lc->mod, &hs_auth_module); }
 
 /* ---- auth.c ---- */
 
-/* The ACCESS hook (http/phase.h): HS_OK, HS_DECLINED, 401, 403 or 500. */
+/* The ACCESS hook (http/phase.h): HS_OK, HS_DECLINED, 401, 403 or 500;
+ * HS_DONE while an auth_delay holds a 401. */
 int hs_auth_access(hs_req *r);
+/* The LOG hook: a request that ended while its 401 waited lets go of the timer. */
+int hs_auth_log(hs_req *r);
 
 /* ---- userfile.c ---- */
 

@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -166,7 +167,8 @@ def test_bad_directives(tmpconf):
     for body, msg in [("auth_basic a b;", 'invalid number of arguments in "auth_basic"'),
                       ("auth_basic a; auth_basic b;", '"auth_basic" directive is duplicate'),
                       ("satisfy some;", 'invalid value "some" in "satisfy" directive'),
-                      ('auth_basic_user_file "";', 'invalid value "" in "auth_basic_user_file"')]:
+                      ('auth_basic_user_file "";', 'invalid value "" in "auth_basic_user_file"'),
+                      ("auth_delay soon;", 'invalid value "soon"')]:
         with open(conf, "w") as f:
             f.write("events {} http { server { listen 127.0.0.1:8099; location / {\n%s\n} } }\n" % body)
         r = run_hush(["-t", "-p", tmpconf, "-c", conf])
@@ -364,3 +366,50 @@ def test_over_h2(hush):
     assert out.stdout.startswith(b"HTTP/2 401") and b'www-authenticate: Basic realm="H2"' in out.stdout, out
     out = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", "-u", "u:pw", url], capture_output=True, timeout=20)
     assert out.stdout == b"in\n", out
+
+
+# ---- auth_delay ----
+
+DELAY = """
+server {
+    listen 127.0.0.1:@PORT@;
+    server_name localhost;
+    location / { auth_delay 600ms; auth_basic "d"; auth_basic_user_file @DIR@/htpasswd; }
+    location /any/ { satisfy any; allow 127.0.0.1; deny all;
+                     auth_delay 600ms; auth_basic "d"; auth_basic_user_file @DIR@/htpasswd; }
+    location /quick/ { auth_basic "q"; auth_basic_user_file @DIR@/htpasswd; }
+}
+"""
+
+
+def test_auth_delay(hush):
+    srv = hush(DELAY, start=False)
+    with open(os.path.join(srv.dir, "htpasswd"), "w") as f:
+        f.write("u:{PLAIN}pw\n")
+    for p in ("index.html", "any/index.html", "quick/index.html"):
+        srv.write(p, "ok\n")
+    srv.start()
+
+    def timed(path, src="127.0.0.1", *hdrs):
+        t0 = time.time()
+        data = raw_exchange(srv.port, req(path, headers=list(hdrs)), src)
+        return data.split(b"\r\n", 1)[0], time.time() - t0
+
+    status, took = timed("/", "127.0.0.1", basic("u", "bad"))
+    assert status == b"HTTP/1.1 401 Unauthorized" and took >= 0.55, took
+    status, took = timed("/")                                          # no credentials: a 401 too
+    assert status == b"HTTP/1.1 401 Unauthorized" and took >= 0.55, took
+    status, took = timed("/", "127.0.0.1", basic("u", "pw"))
+    assert status == b"HTTP/1.1 200 OK" and took < 0.4, took
+    status, took = timed("/quick/", "127.0.0.1", basic("u", "bad"))  # no auth_delay there
+    assert status == b"HTTP/1.1 401 Unauthorized" and took < 0.4, took
+    status, took = timed("/any/")                                      # let in by address: no wait
+    assert status == b"HTTP/1.1 200 OK" and took < 0.4, took
+    status, took = timed("/any/", "127.0.0.7", basic("u", "bad"))
+    assert status == b"HTTP/1.1 401 Unauthorized" and took >= 0.55, took
+    # a client that leaves while its refusal waits: the server goes on
+    s = socket.create_connection(("127.0.0.1", srv.port))
+    s.sendall(req("/", headers=[basic("u", "bad")]))
+    s.close()
+    time.sleep(0.8)
+    assert timed("/", "127.0.0.1", basic("u", "pw"))[0] == b"HTTP/1.1 200 OK"
