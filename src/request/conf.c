@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "core/errlog.h"
 #include "core/units.h"
 #include "request/request_internal.h"
 
@@ -305,7 +306,12 @@ static int master_init(hs_config *conf, hs_config *old, char *err, size_t errlen
     for (hs_temp_path *tp = temp_paths; tp; tp = tp->next)
         if (give_temp_path(tp, conf->user, err, errlen) != HS_OK)
             return HS_ERROR;
-    return default_body_temp ? give_temp_path(default_body_temp, conf->user, err, errlen) : HS_OK;
+    /* the default one only when it can be made: a prefix that does not exist
+     * must not stop a server that may never spill a body (it is made when
+     * first needed then, and its failure is that request's 500) */
+    if (default_body_temp && give_temp_path(default_body_temp, conf->user, err, errlen) != HS_OK)
+        hs_log(HS_LOG_WARN, "%s", err);
+    return HS_OK;
 }
 
 hs_module hs_request_module = {

@@ -201,3 +201,18 @@ server {
     assert b.events("request")[0]["body"] == body.decode()
     path = os.path.join(srv.dir, "bodies" if where else "client_body_temp")
     assert os.stat(path).st_uid == WWW.pw_uid
+
+
+def test_a_prefix_without_room_for_the_default_temp_path_still_starts(hush):
+    """The default client_body_temp is made by the master when it can be;
+    a prefix where it cannot (here: not a directory) is a warning, not a
+    failed start (a body that needs it then gets a 500)."""
+    srv = hush("""
+access_log @DIR@/logs/access.log;
+server { listen 127.0.0.1:@PORT@; location / { return 200 "up\\n"; } }
+""", start=False)
+    bogus = os.path.join(srv.dir, "not-a-dir")
+    open(bogus, "w").close()
+    srv.start(args=["-p", bogus])
+    assert srv.get("/").status == 200
+    assert srv.wait_error_log(r'\[warn\] .*mkdir\(\) "%s/client_body_temp" failed' % re.escape(bogus))
