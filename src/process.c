@@ -519,6 +519,14 @@ static int master_start(generation *cur, hs_config *conf, const sigset_t *blocke
     return 0;
 }
 
+/* At exit: the files of the unix sockets listened on go, as nginx's. */
+static void unlink_unix_sockets(hs_http_conf *http)
+{
+    for (size_t i = 0; http && i < http->ngroups; i++)
+        if (http->groups[i].listen->addr.ss_family == AF_UNIX)
+            unlink(http->groups[i].listen->text + 5);
+}
+
 int hs_master_run(hs_config *conf, const char *conf_file, const char *prefix, const char *globals)
 {
     sigset_t blocked, empty;
@@ -541,8 +549,8 @@ int hs_master_run(hs_config *conf, const char *conf_file, const char *prefix, co
     while (!master_step(&cur, &a, &blocked, &stopping))
         sigsuspend(&empty);
     hs_upgrade_unlink_pid(cur.conf->pid_path.p);
-    if (cur.conf->http && !hs_upgrade_handed_over())
-        hs_http_sockets_unlink(cur.conf->http); /* a new binary keeps them */
+    if (!hs_upgrade_handed_over())
+        unlink_unix_sockets(cur.conf->http); /* else a new binary has them */
     hs_log(HS_LOG_NOTICE, "hush stopped");
     hs_config_free(cur.conf); /* else only a stale stack slot points at it when LeakSanitizer looks */
     return 0;

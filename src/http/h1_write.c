@@ -3,6 +3,7 @@
  * their own responses (the proxy), all through the connection's transport. */
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "http/internal.h"
 
 /* Counts bytes that went out; a would-block marks the socket full. */
@@ -13,6 +14,22 @@ static ssize_t written(hs_conn *c, ssize_t w)
     else if (w == HS_AGAIN)
         c->writable = false;
     return w;
+}
+
+/* limit_rate, as nginx: rate x (whole seconds since the request began + 1)
+ * bytes, past limit_rate_after. How many may go now (SIZE_MAX: no limit);
+ * 0 arms the timer that resumes the output. */
+static size_t allowance(hs_req *r)
+{
+    if (r->limit_rate <= 0)
+        return SIZE_MAX;
+    int64_t secs = (int64_t)((hs_now.mono_usec - r->start_usec) / 1000000) + 1;
+    int64_t n = r->limit_rate * secs - ((int64_t)r->resp.sent - r->limit_rate_after);
+    if (n > 0)
+        return (size_t)n;
+    r->rate_wait = true;
+    hs_timer_set(&r->timer, (uint64_t)(-n * 1000 / r->limit_rate + 1));
+    return 0;
 }
 
 static int write_iov(hs_req *r)
@@ -27,6 +44,13 @@ static int write_iov(hs_req *r)
             iov[n++] = (struct iovec){(char *)rs->body.p + rs->body_sent, rs->body.n - rs->body_sent};
         if (n == 0)
             return HS_OK;
+        size_t a = allowance(r);
+        if (a == 0)
+            return HS_AGAIN;
+        if (iov[0].iov_len >= a)
+            iov[0].iov_len = a, n = 1;
+        else if (n == 2 && iov[0].iov_len + iov[1].iov_len > a)
+            iov[1].iov_len = a - iov[0].iov_len;
         ssize_t w = written(r->conn, hs_io_writev(&r->conn->io, iov, n));
         if (w < 0)
             return (int)w;
@@ -44,8 +68,12 @@ static int write_file(hs_req *r)
     hs_resp *rs = &r->resp;
     while (rs->file_off < rs->file_end) {
         size_t want = (size_t)(rs->file_end - rs->file_off);
+        size_t a = allowance(r);
         if (want > 1 << 20)
             want = 1 << 20;
+        if (a == 0)
+            return HS_AGAIN;
+        want = want < a ? want : a;
         ssize_t w = written(r->conn, hs_io_sendfile(&r->conn->io, rs->file_fd, &rs->file_off, want));
         if (w < 0)
             return (int)w;
@@ -101,7 +129,10 @@ int hs_http_stream_flush(hs_req *r)
     if (r->conn->proto)
         return r->conn->proto->flush(r);
     while (rs->out.sent < rs->out.len) {
-        struct iovec iov = {rs->out.p + rs->out.sent, rs->out.len - rs->out.sent};
+        size_t a = allowance(r), left = rs->out.len - rs->out.sent;
+        if (a == 0)
+            return HS_AGAIN;
+        struct iovec iov = {rs->out.p + rs->out.sent, left < a ? left : a};
         ssize_t w = written(r->conn, hs_io_writev(&r->conn->io, &iov, 1));
         if (w <= 0)
             return w == HS_AGAIN ? HS_AGAIN : HS_ERROR;

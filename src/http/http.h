@@ -175,6 +175,8 @@ struct hs_req {
     hs_ending ending;         /* set once when it ends */
     const char *drop_rule;    /* $drop_rule for drops */
     uint64_t start_usec;      /* monotonic µs at the first byte */
+    int64_t limit_rate, limit_rate_after; /* bytes/s of the response (0: none), after that many */
+    bool rate_wait;           /* r->timer wakes the output that limit_rate held back */
     uint64_t start_msec_wall; /* wall ms at the first byte */
     size_t request_length;    /* bytes of head + body read */
     int64_t body_left;        /* Content-Length bytes still to read */
@@ -330,8 +332,6 @@ typedef int (*hs_listen_take_fn)(const hs_listen_conf *lc, bool take); /* an ope
 /* Master: binds (or takes, if take) nworkers * bound_count sockets (SO_REUSEPORT) into fds. */
 int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, bool first_start, hs_listen_take_fn take,
                            char *err, size_t errlen);
-/* Master, at exit: removes the files of the unix sockets it listened on. */
-void hs_http_sockets_unlink(hs_http_conf *http);
 /* Worker: starts accepting on its row of sockets. */
 int hs_http_listeners_start(hs_http_conf *http, const int *fds, uint64_t worker_index, uint64_t nworkers);
 void hs_http_listeners_close(void);

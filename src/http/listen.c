@@ -268,13 +268,6 @@ int hs_http_sockets_create(hs_http_conf *http, int nworkers, int *fds, bool firs
     return HS_OK;
 }
 
-void hs_http_sockets_unlink(hs_http_conf *http)
-{
-    for (size_t i = 0; i < http->ngroups; i++)
-        if (http->groups[i].listen->addr.ss_family == AF_UNIX)
-            unlink(http->groups[i].listen->text + 5);
-}
-
 static hs_listener *listener_new(hs_http_conf *http, size_t gi, int fd)
 {
     hs_listener *l = calloc(1, sizeof(*l));

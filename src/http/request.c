@@ -217,7 +217,8 @@ void hs_http_write_step(hs_req *r)
         return;
     }
     if (rc == HS_AGAIN) {
-        hs_timer_set(&r->timer, (uint64_t)r->loc->send_timeout);
+        if (!r->rate_wait)
+            hs_timer_set(&r->timer, (uint64_t)r->loc->send_timeout);
         return;
     }
     /* the client went away while we were sending */
@@ -351,6 +352,8 @@ void hs_http_release(hs_req *r) { r->owner = NULL; }
 void hs_http_client_deadline(hs_req *r, int64_t msec, hs_ending why)
 {
     r->timer_ending = why;
+    if (r->rate_wait)
+        return; /* the timer wakes limit_rate's pause first */
     if (msec > 0)
         hs_timer_set(&r->timer, (uint64_t)msec);
     else
@@ -366,6 +369,11 @@ void hs_http_request_abandon(hs_req *r, hs_ending why)
 
 void hs_http_request_timeout(hs_req *r)
 {
+    if (r->rate_wait) { /* limit_rate's pause is over: as if the socket became writable */
+        r->rate_wait = false;
+        hs_http_request_event(r, EPOLLOUT);
+        return;
+    }
     hs_ending why = r->state == HS_REQ_WRITE ? HS_END_SEND_TIMEOUT
                   : r->state == HS_REQ_BODY  ? HS_END_BODY_TIMEOUT
                                              : r->timer_ending;

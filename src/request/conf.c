@@ -13,6 +13,7 @@
 static hs_temp_path *temp_paths;
 static hs_temp_path *default_body_temp;
 static bool keepalive_headers; /* a keepalive_timeout has its second value */
+static bool limit_rates;       /* a limit_rate is set somewhere */
 
 static hs_reqconf *reqconf_new(hs_pool *pool)
 {
@@ -23,6 +24,7 @@ static hs_reqconf *reqconf_new(hs_pool *pool)
     q->keepalive_disable = HS_UNSET;
     q->keepalive_time = HS_UNSET_MSEC;
     q->keepalive_header = HS_UNSET_MSEC;
+    q->limit_rate = q->limit_rate_after = HS_UNSET_SIZE;
     q->body_buffer_size = HS_UNSET_SIZE;
     q->body_in_file_only = q->body_in_single_buffer = HS_UNSET;
     return q;
@@ -50,6 +52,16 @@ static int size_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
 {
     (void)conf;
     return hs_set_size(cf, n, (char *)here(cf) + d->offset, d);
+}
+
+/* limit_rate / limit_rate_after SIZE (nginx 1.17 takes variables too:
+ * not yet). */
+static int rate_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    if (memchr(n->args[1].p, '$', n->args[1].n))
+        return hs_cf_error(cf, n, "variables in \"%s\" are not supported yet", d->name);
+    limit_rates = true;
+    return size_field(cf, n, conf, d);
 }
 
 static int msec_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
@@ -194,6 +206,8 @@ static const hs_directive request_directives[] = {
     {"keepalive_disable", HS_CTX_HSL, HS_ARGS_1MORE, keepalive_disable, NONE, NULL},
     {"keepalive_time", HS_CTX_HSL, HS_ARGS_1, msec_field, Q(keepalive_time), NULL},
     {"keepalive_timeout", HS_CTX_HSL, HS_ARGS_12, keepalive_timeout, NONE, NULL},
+    {"limit_rate", HS_CTX_HSL | HS_CTX_IF, HS_ARGS_1, rate_field, Q(limit_rate), NULL},
+    {"limit_rate_after", HS_CTX_HSL | HS_CTX_IF, HS_ARGS_1, rate_field, Q(limit_rate_after), NULL},
     {"limit_except", HS_CTX_LOCATION, HS_ARGS_1MORE | HS_ARGS_BLOCK, limit_except_block, NONE, NULL},
     {"client_body_buffer_size", HS_CTX_HSL, HS_ARGS_1, size_field, Q(body_buffer_size), NULL},
     {"client_body_in_file_only", HS_CTX_HSL, HS_ARGS_1, enum_field, Q(body_in_file_only), in_file},
@@ -221,6 +235,7 @@ static int http_init(hs_cf *cf, hs_http_conf *http)
     (void)http;
     temp_paths = NULL;
     keepalive_headers = false;
+    limit_rates = false;
     default_body_temp = hs_pcalloc(cf->pool, sizeof(*default_body_temp));
     if (default_body_temp == NULL)
         return HS_ERROR;
@@ -242,6 +257,8 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
     HS_MERGE(c->keepalive_disable, p->keepalive_disable, KA_DISABLE_MSIE6);
     HS_MERGE(c->keepalive_time, p->keepalive_time, 3600 * 1000);
     HS_MERGE(c->keepalive_header, p->keepalive_header, -2);
+    HS_MERGE(c->limit_rate, p->limit_rate, 0);
+    HS_MERGE(c->limit_rate_after, p->limit_rate_after, 0);
     HS_MERGE(c->body_buffer_size, p->body_buffer_size, 8192);
     HS_MERGE(c->body_in_file_only, p->body_in_file_only, IN_FILE_OFF);
     HS_MERGE(c->body_in_single_buffer, p->body_in_single_buffer, 0);
@@ -276,6 +293,8 @@ static int http_finish(hs_cf *cf, hs_http_conf *http)
         limit_except |= finish_limit_except(http->servers[i]->loc);
     if (hs_http_add_phase(cf, http, HS_PHASE_POST_READ, hs_request_post_read) != HS_OK ||
         hs_http_add_phase(cf, http, HS_PHASE_REWRITE, hs_request_keepalive) != HS_OK)
+        return HS_ERROR;
+    if (limit_rates && hs_http_add_header_filter(cf, http, hs_request_limit_rate) != HS_OK)
         return HS_ERROR;
     if (keepalive_headers && hs_http_add_header_filter(cf, http, hs_request_keepalive_header) != HS_OK)
         return HS_ERROR;

@@ -98,6 +98,25 @@ int hs_request_keepalive_header(hs_req *r)
     return v ? hs_fields_add(r->pool, &rs->headers, HS_STR("Keep-Alive"), hs_cstr(v)) : HS_ERROR;
 }
 
+/* limit_rate and limit_rate_after of the level that answers, taken when
+ * its response starts (as nginx's write filter), unless the request has
+ * its own already. */
+int hs_request_limit_rate(hs_req *r)
+{
+    const hs_reqconf *q = r->loc ? hs_reqconf_of(r->loc) : NULL;
+    if (q && r->limit_rate == 0) {
+        r->limit_rate = q->limit_rate;
+        r->limit_rate_after = q->limit_rate_after;
+    }
+    return HS_OK;
+}
+
+int hs_request_limit_rate_var(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    return hs_var_u64(out, scratch, (uint64_t)((hs_req *)ctx)->limit_rate);
+}
+
 /* A method limit_except does not let through: the limits, access rules
  * and handler of its level apply. */
 int hs_request_limit_except(hs_req *r)

@@ -29,6 +29,8 @@ typedef struct {
     int underscores_in_headers;  /* server */
     int keepalive_disable;       /* KA_DISABLE_* */
     int64_t keepalive_time;      /* ms */
+    int64_t limit_rate;          /* bytes/s; 0: none */
+    int64_t limit_rate_after;
     int64_t keepalive_header;    /* keepalive_timeout's second value: Keep-Alive: timeout=N (s); -1 none */
     uint32_t limit_except;       /* 1 << hs_method let through limit_except; 0: none */
     int64_t body_buffer_size;    /* client_body_buffer_size */
@@ -46,6 +48,8 @@ static inline hs_reqconf *hs_reqconf_of(const hs_loc_conf *lc)
 int hs_request_post_read(hs_req *r);
 int hs_request_keepalive(hs_req *r);
 int hs_request_keepalive_header(hs_req *r);
+int hs_request_limit_rate(hs_req *r);
+int hs_request_limit_rate_var(void *ctx, uintptr_t d, hs_str *out, char *scratch);
 int hs_request_limit_except(hs_req *r);
 
 /* ---- body.c, temp.c ---- */

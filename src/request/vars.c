@@ -64,6 +64,7 @@ static int v_server_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 const hs_var_def hs_request_variables[] = {
     {"request_body", hs_request_body_var, 0, false, false},
     {"request_body_file", hs_request_body_var, 1, false, false},
+    {"limit_rate", hs_request_limit_rate_var, 0, false, false},
     {"remote_addr", v_remote_addr, 0, false, true},
     {"binary_remote_addr", v_binary_remote_addr, 0, false, true},
     {"remote_port", v_remote_port, 0, false, true},

@@ -432,3 +432,69 @@ def test_unsupported_nginx_directives_are_named(tmpconf):
             f.write("events {}\nhttp {\n%s\nserver { listen 127.0.0.1:1; }\n}\n" % line)
         r = run_hush(["-t", "-p", tmpconf, "-c", path])
         assert r.returncode == 1 and msg in r.stderr, (line, r.stderr)
+
+
+# ---- limit_rate, limit_rate_after ----
+
+def timed_get(srv, path):
+    t0 = time.time()
+    r = srv.exchange(req(path), timeout=10)
+    resp = r.responses()[0]
+    return resp, time.time() - t0
+
+
+def test_limit_rate_static_and_after(hush):
+    srv = hush("""
+        log_format rate '$uri $limit_rate $body_bytes_sent';
+        access_log logs/access.log rate;
+        server {
+            listen 127.0.0.1:@PORT@;
+            location /slow/ { limit_rate 100k; }
+            location /after/ { limit_rate 100k; limit_rate_after 200k; }
+            location /fast/ { }
+        }""")
+    body = os.urandom(300 * 1024)
+    for d in ("slow", "after", "fast"):
+        srv.write(d + "/f.bin", body)
+    resp, took = timed_get(srv, "/slow/f.bin")
+    assert resp.body == body and 1.5 < took < 4.5, took       # 100k now, 100k a second later ...
+    srv.write("after/f.bin", body[:250 * 1024])
+    resp, took = timed_get(srv, "/after/f.bin")
+    assert resp.body == body[:250 * 1024] and took < 0.9, took  # 200k free, then 100k of the first second
+    resp, took = timed_get(srv, "/fast/f.bin")
+    assert resp.body == body and took < 1.0, took
+    lines = srv.wait_log(3)
+    assert lines[0] == "/slow/f.bin 102400 %d" % len(body)
+    assert lines[2] == "/fast/f.bin 0 %d" % len(body)
+
+
+def test_limit_rate_proxied(hush, backend):
+    b = backend()
+    srv = hush("""access_log off;
+        upstream app { server 127.0.0.1:%d; }
+        server { listen 127.0.0.1:@PORT@; location / { proxy_pass http://app; limit_rate 400k; } }
+        """ % b.port)
+    s = srv.connect()
+    t0 = time.time()
+    s.sendall(req("/x?mb=1"))
+    s.settimeout(10)
+    data = b""
+    while True:
+        x = s.recv(65536)
+        if not x:
+            break
+        data += x
+    took = time.time() - t0
+    s.close()
+    assert data.startswith(b"HTTP/1.1 200 ") and len(data.split(b"\r\n\r\n", 1)[1]) == 1024 * 1024
+    assert 1.5 < took < 5, took
+
+
+def test_limit_rate_errors(tmpconf):
+    path = os.path.join(tmpconf, "t.conf")
+    for line, msg in (("limit_rate $x;", 'variables in "limit_rate" are not supported yet'),
+                      ("limit_rate fast;", "t.conf:3: "), ("limit_rate_after 1m;", None)):
+        with open(path, "w") as f:
+            f.write("events {}\nhttp {\n%s\nserver { listen 127.0.0.1:1; }\n}\n" % line)
+        r = run_hush(["-t", "-p", tmpconf, "-c", path])
+        assert (r.returncode == 0) if msg is None else (r.returncode == 1 and msg in r.stderr), (line, r.stderr)
