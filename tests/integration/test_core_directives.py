@@ -424,7 +424,7 @@ def test_keepalive_timeout_header_and_disable_none(hush):
 
 def test_unsupported_nginx_directives_are_named(tmpconf):
     path = os.path.join(tmpconf, "t.conf")
-    for line, msg in (("limit_rate_after 1m;", 't.conf:3: nginx\'s "limit_rate_after" directive is not supported by hush (yet)'),
+    for line, msg in (("add_before_body /x;", 't.conf:3: nginx\'s "add_before_body" directive is not supported by hush (yet)'),
                       ("sub_filter a b;", 'nginx\'s "sub_filter" directive is not supported'),
                       ("proxy_cache_path /x keys_zone=a:1m;", 'nginx\'s "proxy_cache_path" directive'),
                       ("sub_filterz a b;", 't.conf:3: unknown directive "sub_filterz"')):
