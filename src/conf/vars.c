@@ -58,6 +58,30 @@ static void resolve_forwards(hs_str name, hs_var_get get, uintptr_t data)
     }
 }
 
+static struct {
+    const char *name;
+    hs_var_setter fn;
+} setters[8];
+
+void hs_vars_register_setter(const char *name, hs_var_setter fn)
+{
+    for (size_t i = 0; i < HS_ARRAY_LEN(setters); i++) {
+        if (setters[i].name == NULL || strcmp(setters[i].name, name) == 0) {
+            setters[i].name = name;
+            setters[i].fn = fn;
+            return;
+        }
+    }
+}
+
+hs_var_setter hs_var_find_setter(hs_str name)
+{
+    for (size_t i = 0; i < HS_ARRAY_LEN(setters) && setters[i].name; i++)
+        if (hs_str_eq_lit(name, setters[i].name))
+            return setters[i].fn;
+    return NULL;
+}
+
 int hs_vars_define(hs_pool *pool, hs_str name, hs_var_get get, uintptr_t data)
 {
     defined_var *d = hs_palloc(pool, sizeof(*d));

@@ -33,6 +33,11 @@ typedef struct {
 void hs_vars_register(const hs_var_def *table);
 /* Adds one variable defined by the configuration (map, set); name is kept. */
 int hs_vars_define(hs_pool *pool, hs_str name, hs_var_get get, uintptr_t data);
+/* A built-in variable that `set` may change (nginx's $limit_rate): its
+ * module registers a setter (ctx: the request); `set` finds it by name. */
+typedef void (*hs_var_setter)(void *ctx, hs_str value);
+void hs_vars_register_setter(const char *name, hs_var_setter fn);
+hs_var_setter hs_var_find_setter(hs_str name);
 /* Makes *used true whenever a configuration refers to the variable `name`
  * (from then on), so that a module prepares a costly value only when
  * something reads it. Call at startup (a module's init). */

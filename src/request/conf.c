@@ -236,6 +236,7 @@ static int http_init(hs_cf *cf, hs_http_conf *http)
     temp_paths = NULL;
     keepalive_headers = false;
     limit_rates = false;
+    hs_vars_register_setter("limit_rate", hs_request_limit_rate_set);
     default_body_temp = hs_pcalloc(cf->pool, sizeof(*default_body_temp));
     if (default_body_temp == NULL)
         return HS_ERROR;

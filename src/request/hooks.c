@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/errlog.h"
+#include "core/units.h"
 #include "parse/path.h"
 #include "request/request_internal.h"
 
@@ -109,6 +110,13 @@ int hs_request_limit_rate(hs_req *r)
         r->limit_rate_after = q->limit_rate_after;
     }
     return HS_OK;
+}
+
+/* set $limit_rate SIZE: this request's rate from now on (as nginx). */
+void hs_request_limit_rate_set(void *ctx, hs_str value)
+{
+    int64_t v = hs_parse_size(value);
+    ((hs_req *)ctx)->limit_rate = v > 0 ? v : 0;
 }
 
 int hs_request_limit_rate_var(void *ctx, uintptr_t d, hs_str *out, char *scratch)

@@ -49,6 +49,7 @@ int hs_request_post_read(hs_req *r);
 int hs_request_keepalive(hs_req *r);
 int hs_request_keepalive_header(hs_req *r);
 int hs_request_limit_rate(hs_req *r);
+void hs_request_limit_rate_set(void *ctx, hs_str value);
 int hs_request_limit_rate_var(void *ctx, uintptr_t d, hs_str *out, char *scratch);
 int hs_request_limit_except(hs_req *r);
 

@@ -150,13 +150,15 @@ static int set_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_
     if (v.n < 2 || v.p[0] != '$' || hs_var_scan(v, &name) != v.n || v.p[1] == '{')
         return hs_cf_error(cf, n, "invalid variable name \"%s\"", v.p);
     uint32_t index = RW_SET_ARGS;
-    if (!hs_str_eq_lit(name, "args") && rw_var_define(cf, n, name, &index) != HS_OK)
+    hs_var_setter setter = hs_var_find_setter(name);
+    if (!setter && !hs_str_eq_lit(name, "args") && rw_var_define(cf, n, name, &index) != HS_OK)
         return HS_ERROR;
     hs_cv value;
     if (hs_cv_compile(cf, n, hs_pstr(cf->pool, n->args[2]), &value) != HS_OK)
         return HS_ERROR;
     rw_op *op = push_op(cf, RW_OP_SET, NULL);
     op->u.set.index = index;
+    op->u.set.setter = setter;
     op->u.set.value = value;
     return HS_OK;
 }

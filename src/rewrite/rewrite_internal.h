@@ -90,6 +90,7 @@ typedef struct {
         rw_rewrite rw;
         struct {
             uint32_t index;     /* the user variable; RW_SET_ARGS: $args */
+            hs_var_setter setter; /* a built-in that can be set ($limit_rate); NULL: index */
             hs_cv value;
         } set;
         rw_return ret;

@@ -56,7 +56,9 @@ static int run_script(hs_req *r, const rw_loc *rl, bool *changed)
             hs_str v;
             if (hs_cv_eval(&op->u.set.value, r, r->pool, &v) != HS_OK)
                 v = HS_STR("");
-            if (op->u.set.index == RW_SET_ARGS)
+            if (op->u.set.setter)
+                op->u.set.setter(r, v);
+            else if (op->u.set.index == RW_SET_ARGS)
                 r->args = v;
             else
                 rw_var_set(r, op->u.set.index, v);

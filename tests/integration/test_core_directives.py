@@ -498,3 +498,25 @@ def test_limit_rate_errors(tmpconf):
             f.write("events {}\nhttp {\n%s\nserver { listen 127.0.0.1:1; }\n}\n" % line)
         r = run_hush(["-t", "-p", tmpconf, "-c", path])
         assert (r.returncode == 0) if msg is None else (r.returncode == 1 and msg in r.stderr), (line, r.stderr)
+
+
+def test_set_limit_rate(hush):
+    # nginx: "set $limit_rate 100k;" limits this request from then on
+    srv = hush("""
+        log_format rate '$uri $limit_rate';
+        access_log logs/access.log rate;
+        server {
+            listen 127.0.0.1:@PORT@;
+            location /slow/ { set $limit_rate 100k; }
+            location /arg/ { if ($arg_slow) { set $limit_rate 100k; } }
+        }""")
+    body = os.urandom(300 * 1024)
+    srv.write("slow/f.bin", body)
+    srv.write("arg/f.bin", body)
+    resp, took = timed_get(srv, "/slow/f.bin")
+    assert resp.body == body and 1.5 < took < 4.5, took
+    resp, took = timed_get(srv, "/arg/f.bin")
+    assert resp.body == body and took < 1.0, took
+    resp, took = timed_get(srv, "/arg/f.bin?slow=1")
+    assert resp.body == body and 1.5 < took < 4.5, took
+    assert srv.wait_log(3)[0] == "/slow/f.bin 102400"
