@@ -17,6 +17,7 @@
 #include "modules.h"
 #include "proctitle.h"
 #include "process.h"
+#include "upgrade.h"
 #include "core/version.h"
 
 typedef struct {
@@ -223,6 +224,7 @@ int main(int argc, char **argv)
 {
     options o = {.conf_file = hs_default_conf(), .prefix = hs_default_prefix()};
     argv = hs_proctitle_init(argc, argv); /* a copy: the original area becomes the title */
+    hs_upgrade_inherit();                 /* $HUSH's sockets, before any file takes a descriptor */
     if (parse_args(argc, argv, &o) != 0)
         return 1;
     if (o.version)

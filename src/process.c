@@ -498,7 +498,7 @@ static bool master_step(generation *cur, const hs_run_args *a, const sigset_t *b
  * the terminal with exit status 1 and leaves nothing behind. */
 static int master_start(generation *cur, hs_config *conf, const sigset_t *blocked)
 {
-    bool inherited = hs_upgrade_inherit() > 0;
+    bool inherited = hs_upgrade_inherited() > 0;
     int rc = generation_open(cur, conf, !inherited);
     hs_handover_end();
     if (rc != 0)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/errlog.h"
@@ -100,31 +101,41 @@ void hs_upgrade_unlink_pid(const char *pid_path)
         unlink(pid_path);
 }
 
+static int inherited;
+
+int hs_upgrade_inherited(void) { return inherited; }
+
+static bool listening_socket(int fd)
+{
+    int type = 0, listening = 0;
+    socklen_t len = sizeof(int), len2 = sizeof(int);
+    return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM &&
+           getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len2) == 0 && listening;
+}
+
 int hs_upgrade_inherit(void)
 {
     const char *env = getenv(ENV_NAME);
     if (env == NULL)
         return 0;
-    int fds[64];
-    size_t n = 0, total = 0;
+    int total = 0;
     for (const char *p = env; *p;) {
         char *end;
         long fd = strtol(p, &end, 10);
-        if (end == p || *end != ';' || fd < 3 || fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0) {
-            fprintf(stderr, "hush: [emerg] invalid socket number \"%s\" in " ENV_NAME " environment variable\n", p);
+        if (end == p || *end != ';' || fd < 3 || fd > INT_MAX || !listening_socket((int)fd)) {
+            fprintf(stderr, "hush: [emerg] invalid socket number \"%s\" in " ENV_NAME " environment variable, "
+                            "ignoring it\n", p);
+            hs_handover_end(); /* closes those offered already */
             unsetenv(ENV_NAME);
             return -1;
         }
-        fcntl((int)fd, F_SETFD, FD_CLOEXEC);
-        fds[n++] = (int)fd;
+        int one = (int)fd;
+        fcntl(one, F_SETFD, FD_CLOEXEC);
+        hs_handover_offer(&one, 1);
         total++;
-        if (n == sizeof(fds) / sizeof(fds[0])) {
-            hs_handover_offer(fds, n);
-            n = 0;
-        }
         p = end + 1;
     }
-    hs_handover_offer(fds, n);
     unsetenv(ENV_NAME);
-    return (int)total;
+    inherited = total;
+    return inherited;
 }

@@ -20,9 +20,12 @@ bool hs_upgrade_reaped(pid_t pid, const char *pid_path);
 bool hs_upgrade_handed_over(void);
 /* The pid file this master removes when it exits. */
 void hs_upgrade_unlink_pid(const char *pid_path);
-/* In main, before the configuration is used: the sockets a previous
- * binary handed over in $HUSH are offered to the listeners (the variable
- * is removed). Returns how many; -1 if $HUSH is malformed (logged). */
+/* In main, first (before any file is opened): the listening sockets a
+ * previous binary handed over in $HUSH are offered to the listeners (the
+ * variable is removed). Returns how many; -1 if $HUSH is malformed (said on
+ * stderr; then none is used). */
 int hs_upgrade_inherit(void);
+/* How many were inherited (a new master does not go to the background). */
+int hs_upgrade_inherited(void);
 
 #endif

@@ -269,3 +269,21 @@ def test_a_binary_that_cannot_run_changes_nothing(upgrade_env):
         assert s.recv(1000).startswith(b"HTTP/1.1 200")
     os.kill(old.pid, signal.SIGQUIT)
     assert old.wait(15) == 0 and not os.path.exists(pidfile)
+
+
+@pytest.mark.parametrize("value", ["garbage", "3;", "99;", "-1;", "4"])
+def test_a_bad_hush_variable_is_reported_and_ignored(upgrade_env, value):
+    d, binary, started = upgrade_env
+    port = free_port()
+    path = os.path.join(d, "hush.conf")
+    with open(path, "w") as f:
+        f.write(conf(d, port, "fresh"))
+    r = subprocess.run([binary, "-p", d, "-c", path, "-g", "daemon on;"], capture_output=True, text=True,
+                       timeout=20, env=dict(os.environ, HUSH=value), stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    master = read_pid(os.path.join(d, "logs", "hush.pid"))
+    started.append(master)
+    assert 'invalid socket number "%s" in HUSH environment variable' % value in r.stderr
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        assert s.recv(1000).endswith(b"fresh")
