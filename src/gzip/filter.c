@@ -1,7 +1,8 @@
 /* The gzip filters. The header filter decides as nginx: gzip on, a 200,
  * 403 or 404 with a body, no Content-Encoding yet, at least
  * gzip_min_length bytes (when the length is known), a gzip_types type
- * (text/html always), and a client that may get it (ok.c). Then the
+ * (text/html always), and a client that may get it (ok.c); a HEAD gets
+ * the same head. Then the
  * response loses its length (chunked, or until close), its ranges (a
  * range the static module cut is undone: nginx ignores Range on a
  * compressed response) and its strong ETag (weak from now on). The body
@@ -92,7 +93,7 @@ static bool applies(hs_req *r, const gz_loc *c)
     int64_t len = rs->content_length;
     if (s == 200 && rs->content_range.n)
         len = -1; /* the whole entity: at least the part */
-    return (s == 200 || s == 403 || s == 404) && !rs->header_only && !(ce && ce->value.n) &&
+    return (s == 200 || s == 403 || s == 404) && !(ce && ce->value.n) &&
            (len < 0 || len >= c->min_length) && rs->content_type.n && type_ok(c, rs->content_type);
 }
 
@@ -103,7 +104,8 @@ int gz_header_filter(hs_req *r)
         return HS_OK;
     hs_resp *rs = &r->resp;
     const hs_header *vary = hs_fields_find(&rs->headers, HS_STR("Vary"));
-    bool has_vary = vary && hs_str_caseeq(vary->value, HS_STR("Accept-Encoding")); /* gzip_static's */
+    /* gzip_static's, for this request (an upstream's does not count: nginx sends both) */
+    bool has_vary = vary && !r->upstream && hs_str_caseeq(vary->value, HS_STR("Accept-Encoding"));
     if (c->vary && !has_vary && hs_fields_add(r->pool, &rs->headers, HS_STR("Vary"), HS_STR("Accept-Encoding")) != HS_OK)
         return HS_ERROR;
     if (!gz_request_ok(r, c))
@@ -119,6 +121,9 @@ int gz_header_filter(hs_req *r)
         return HS_ERROR;
     rs->content_length = -1;
     rs->accept_ranges = false;
+    hs_fields_del(&rs->headers, HS_STR("Accept-Ranges")); /* an upstream's */
+    if (rs->header_only)
+        return HS_OK; /* HEAD: the head a GET would get, nothing to deflate */
     rs->filtered = true;
     return start_deflate(r, c);
 }

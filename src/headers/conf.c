@@ -49,18 +49,19 @@ static int add_header(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     return hs_cv_compile(cf, n, n->args[2], &a->value);
 }
 
-/* nginx's forms: TIME, -TIME, @TIME (a time of day), modified TIME, epoch, max, off. */
-static int parse_expires(hs_cf *cf, const hs_conf_node *n, hd_loc *c, hs_str v)
+const char *hd_parse_expires(hs_str v, int *mode, int64_t *seconds)
 {
     if (hs_str_eq_lit(v, "epoch") || hs_str_eq_lit(v, "max") || hs_str_eq_lit(v, "off")) {
-        c->expires = v.p[0] == 'e' ? HD_EXP_EPOCH : v.p[1] == 'a' ? HD_EXP_MAX : HD_EXP_OFF;
-        return HS_OK;
+        if (*mode == HD_EXP_MODIFIED)
+            return "invalid value";
+        *mode = v.p[0] == 'e' ? HD_EXP_EPOCH : v.p[1] == 'a' ? HD_EXP_MAX : HD_EXP_OFF;
+        return NULL;
     }
     bool minus = false;
     if (v.n && v.p[0] == '@') {
-        if (c->expires == HD_EXP_MODIFIED)
-            return hs_cf_error(cf, n, "daily time cannot be used with \"modified\" parameter");
-        c->expires = HD_EXP_DAILY;
+        if (*mode == HD_EXP_MODIFIED)
+            return "daily time cannot be used with \"modified\" parameter";
+        *mode = HD_EXP_DAILY;
         v = (hs_str){v.p + 1, v.n - 1};
     } else if (v.n && (v.p[0] == '+' || v.p[0] == '-')) {
         minus = v.p[0] == '-';
@@ -68,13 +69,11 @@ static int parse_expires(hs_cf *cf, const hs_conf_node *n, hd_loc *c, hs_str v)
     }
     int64_t ms = hs_parse_msec(v);
     if (ms < 0 || ms % 1000)
-        return hs_cf_error(cf, n, "invalid value");
-    c->expires_time = ms / 1000;
-    if (c->expires == HD_EXP_DAILY && c->expires_time > 24 * 60 * 60)
-        return hs_cf_error(cf, n, "daily time value must be less than 24 hours");
-    if (minus)
-        c->expires_time = -c->expires_time;
-    return HS_OK;
+        return "invalid value";
+    *seconds = minus ? -ms / 1000 : ms / 1000;
+    if (*mode == HD_EXP_DAILY && *seconds > 24 * 60 * 60)
+        return "daily time value must be less than 24 hours";
+    return NULL;
 }
 
 static int expires(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
@@ -92,9 +91,13 @@ static int expires(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_direct
         c->expires = HD_EXP_MODIFIED;
     }
     hs_str v = n->args[n->nargs - 1];
-    if (no_variables(cf, n, v) != HS_OK)
-        return HS_ERROR;
-    return parse_expires(cf, n, c, v);
+    if (memchr(v.p, '$', v.n)) {
+        /* parsed for each response, as nginx; a bad value then fails it */
+        c->expires_cv = hs_palloc(cf->pool, sizeof(hs_cv));
+        return c->expires_cv ? hs_cv_compile(cf, n, v, c->expires_cv) : hs_cf_error(cf, n, "out of memory");
+    }
+    const char *err = hd_parse_expires(v, &c->expires, &c->expires_time);
+    return err ? hs_cf_error(cf, n, "%s", err) : HS_OK;
 }
 
 static int charset(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
@@ -171,6 +174,7 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
     if (c->expires == HD_EXP_UNSET) {
         c->expires = p ? p->expires : HD_EXP_OFF;
         c->expires_time = p ? p->expires_time : 0;
+        c->expires_cv = p ? p->expires_cv : NULL;
     }
     if (!c->charset_set && p) {
         c->charset = p->charset;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/errlog.h"
 #include "headers/headers_internal.h"
 
 /* The statuses add_header (without always) and expires apply to. */
@@ -82,8 +83,33 @@ static time_t last_modified(hs_req *r)
     return h ? hs_parse_http_date(h->value.p, h->value.n) : -1;
 }
 
-static int set_expires(hs_req *r, const hd_loc *c)
+/* expires with variables: its value for this response (as nginx, a bad
+ * one fails the response). */
+static int expires_of(hs_req *r, const hd_loc *c, hd_loc *out)
 {
+    hs_str v;
+    *out = *c;
+    if (hs_cv_eval(c->expires_cv, r, r->pool, &v) != HS_OK)
+        return HS_ERROR;
+    const char *err = hd_parse_expires(v, &out->expires, &out->expires_time);
+    if (err) {
+        hs_log(HS_LOG_ERR, "*%llu %s \"%.*s\"", (unsigned long long)r->conn->number, err, (int)v.n, v.p);
+        return HS_ERROR;
+    }
+    return HS_OK;
+}
+
+static int set_expires(hs_req *r, const hd_loc *conf)
+{
+    hd_loc each;
+    const hd_loc *c = conf;
+    if (conf->expires_cv) {
+        if (expires_of(r, conf, &each) != HS_OK)
+            return HS_ERROR;
+        if (each.expires == HD_EXP_OFF)
+            return HS_OK;
+        c = &each;
+    }
     hs_str exp = HS_STR("Thu, 01 Jan 1970 00:00:01 GMT"), cc = HS_STR("no-cache");
     if (c->expires == HD_EXP_MAX) {
         exp = HS_STR("Thu, 31 Dec 2037 23:55:55 GMT");

@@ -22,6 +22,7 @@ typedef struct hd_loc {
     bool adds_here;          /* this level has add_header: the parent's are not inherited */
     int expires;             /* HD_EXP_* */
     int64_t expires_time;    /* seconds (may be negative); DAILY: the time of day */
+    hs_cv *expires_cv;       /* expires with variables: parsed per response; NULL: none */
     hs_str charset;          /* empty: off */
     bool charset_set;
     hs_str *types;           /* charset_types, lowercase; NULL: inherit / defaults */
@@ -34,6 +35,9 @@ typedef struct hd_loc {
 static inline hd_loc *hd_loc_of(const hs_loc_conf *lc) { return HS_MOD_SLOT(lc->mod, &hs_headers_module); }
 
 extern const hs_directive hd_directives[];
+/* An expires value (epoch, max, off, @TIME, [-+]TIME) into *mode (ACCESS or
+ * MODIFIED on entry) and *seconds: NULL, or what is wrong with it. */
+const char *hd_parse_expires(hs_str v, int *mode, int64_t *seconds);
 /* The header filter (filter.c). */
 int hd_filter(hs_req *r);
 /* $request_id (request_id.c). */

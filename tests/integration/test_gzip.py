@@ -40,6 +40,7 @@ http {{
         location /px/ {{ gzip_proxied expired no-cache; }}
         location /off/ {{ gzip off; }}
         location /up/ {{ proxy_pass http://127.0.0.1:{backend}/; gzip_min_length 1; }}
+        location = /up/a.txt {{ proxy_pass http://127.0.0.1:{port}/gs/a.txt; }}
         location /gs/ {{ gzip_static on; }}
         location /ga/ {{ gzip_static always; gzip_vary off; }}
     }}
@@ -76,6 +77,9 @@ CASES = [
     ("/gs/big.txt", [AE], "HTTP/1.1"),             # no big.txt.gz: compressed on the fly
     ("/ga/a.txt", [], "HTTP/1.1"),                 # always: a.txt.gz to every client
     ("/ga/a.txt", [AE], "HTTP/1.1", "HEAD"),
+    ("/big.txt", [AE], "HTTP/1.1", "HEAD"),        # the head a GET gets, without a body
+    ("/up/x", [AE], "HTTP/1.1", "HEAD"),
+    ("/up/a.txt", [AE], "HTTP/1.1"),               # a file through the proxy: its Accept-Ranges goes too
 ]
 
 
@@ -184,7 +188,7 @@ def test_head_and_bad_directives(hush, tmpconf):
 gzip on;
 server { listen 127.0.0.1:@PORT@; location / { return 200 "%s"; } }""" % ("x" * 500))
     r = srv.exchange(req("/", method="HEAD", headers=[AE])).responses(head=True)[0]
-    assert r.header("Content-Encoding") is None and r.header("Content-Length") == "500"
+    assert r.header("Content-Encoding") is None and r.header("Content-Length") == "500"  # text/plain
     r = srv.exchange(req("/", headers=[AE])).responses()[0]
     assert r.header("Content-Encoding") is None  # return's default_type text/plain is not text/html
     conf = os.path.join(tmpconf, "hush.conf")

@@ -269,3 +269,26 @@ server {
     assert [v for k, v in b.headers if k == "Server"] == ["upstream/1"]
     assert [v for k, v in b.headers if k == "Date"] == ["Mon, 01 Jan 2024 00:00:00 GMT"]
     up.close()
+
+
+def test_expires_with_variables(hush):
+    srv = hush("""
+server {
+    listen 127.0.0.1:@PORT@;
+    location /var { expires $arg_e; return 200 "x"; }
+    location /mod { expires modified $arg_e; return 200 "x"; }
+}""")
+    srv.allow_error_log(r"invalid value")
+
+    def cc(path):
+        rs = srv.exchange(req(path)).responses()
+        return rs[0].header("Cache-Control") if rs else "failed"
+    assert cc("/var?e=epoch") == "no-cache"
+    assert cc("/var?e=max") == "max-age=315360000"
+    assert cc("/var?e=off") is None
+    assert cc("/var?e=2048") == "max-age=2048"
+    assert cc("/var?e=-2048") == "no-cache"
+    assert cc("/mod?e=2048") == "max-age=2048"   # no Last-Modified: from now
+    # as nginx: a value that is not an expires fails the response (no Expires is sent)
+    assert cc("/var?e=bad") == "failed" and cc("/var") == "failed" and cc("/mod?e=epoch") == "failed"
+    assert srv.wait_error_log(r'\[error\] .*invalid value "bad"')
