@@ -52,10 +52,12 @@ typedef struct {
 static void define_name(const char *name, int index, void *arg)
 {
     names_ctx *nc = arg;
-    hs_var_ref ref;
     if (index >= HS_REGEX_MAX_CAPTURES)
         return;
-    if (hs_var_lookup(nc->cf->pool, hs_cstr(name), &ref) != HS_OK || ref.get != nc->get) {
+    hs_var_ref *cell = hs_vars_defined(hs_cstr(name)), ref;
+    if (cell && cell->get == nc->get) {
+        ref = *cell;
+    } else {
         ref = (hs_var_ref){nc->get, (uintptr_t)nc->cf->named_slots++};
         hs_vars_define(nc->cf->pool, hs_cstr(name), ref.get, ref.data);
     }

@@ -12,14 +12,22 @@
 static const hs_var_def *tables[MAX_TABLES];
 static size_t ntables;
 
-/* Variables from the configuration (map targets), rebuilt on every load. */
+/* Variables from the configuration (map, set, named captures), rebuilt on
+ * every load. References go through the cell (v_defined), so that a later
+ * directive may take a variable over (set on a map's variable, as nginx's
+ * changeable variables). */
 typedef struct defined_var {
     struct defined_var *next; /* list */
     hs_str name;              /* owned by the config pool */
-    hs_var_get get;
-    uintptr_t data;
+    hs_var_ref target;        /* what computes it now */
 } defined_var;
 static defined_var *defined;
+
+static int v_defined(void *ctx, uintptr_t data, hs_str *out, char *scratch)
+{
+    const defined_var *d = (const defined_var *)data;
+    return d->target.get(ctx, d->target.data, out, scratch);
+}
 
 void hs_vars_register(const hs_var_def *table)
 {
@@ -88,12 +96,19 @@ int hs_vars_define(hs_pool *pool, hs_str name, hs_var_get get, uintptr_t data)
     if (d == NULL)
         return HS_ERROR;
     d->name = hs_pstr(pool, name);
-    d->get = get;
-    d->data = data;
+    d->target = (hs_var_ref){get, data};
     d->next = defined;
     defined = d;
-    resolve_forwards(d->name, get, data);
+    resolve_forwards(d->name, v_defined, (uintptr_t)d);
     return HS_OK;
+}
+
+hs_var_ref *hs_vars_defined(hs_str name)
+{
+    for (defined_var *d = defined; d; d = d->next)
+        if (hs_str_eq(d->name, name))
+            return &d->target;
+    return NULL;
 }
 
 void hs_vars_reset_defined(void)
@@ -136,7 +151,7 @@ int hs_var_lookup(hs_pool *pool, hs_str name, hs_var_ref *out)
     mark_watched(name);
     for (defined_var *d = defined; d; d = d->next) {
         if (hs_str_eq(d->name, name)) {
-            *out = (hs_var_ref){d->get, d->data};
+            *out = (hs_var_ref){v_defined, (uintptr_t)d};
             return HS_OK;
         }
     }

@@ -42,6 +42,11 @@ hs_var_setter hs_var_find_setter(hs_str name);
  * (from then on), so that a module prepares a costly value only when
  * something reads it. Call at startup (a module's init). */
 void hs_var_watch(const char *name, bool *used);
+/* What a configuration-defined variable of that name is computed by (the
+ * newest definition), or NULL for a built-in or unknown one. A directive
+ * may replace it: every reference, earlier ones too, then reads the new
+ * getter. */
+hs_var_ref *hs_vars_defined(hs_str name);
 /* Forgets configuration-defined variables (before loading a new config). */
 void hs_vars_reset_defined(void);
 /* Is name a registered variable that has a value without a request? */

@@ -191,8 +191,8 @@ int hs_edge_map_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
         qsort(m->head, m->nhead, sizeof(*m->head), by_len_desc);
     if (m->ntail > 1)
         qsort(m->tail, m->ntail, sizeof(*m->tail), by_len_desc);
-    hs_var_ref existing;
-    if (hs_var_lookup(cf->pool, name, &existing) == HS_OK && existing.get != v_map)
+    hs_var_ref existing, *cell = hs_vars_defined(name);
+    if ((cell && cell->get != v_map) || (!cell && hs_var_lookup(cf->pool, name, &existing) == HS_OK))
         return hs_cf_error(cf, n, "the \"%.*s\" variable cannot be a map target", (int)name.n, name.p);
     return hs_vars_define(cf->pool, name, v_map, (uintptr_t)m);
 }

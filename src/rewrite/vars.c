@@ -3,7 +3,9 @@
  * lasts for the request, across internal redirects, as in nginx. One read
  * before any set is empty, as nginx's, and logs "using uninitialized"
  * unless uninitialized_variable_warn is off; the value then stays empty
- * (one warning per variable and request). */
+ * (one warning per variable and request). A map's variable or a named
+ * capture may be set too (nginx's changeable variables): unset, it reads
+ * as before. */
 #include "core/errlog.h"
 #include "rewrite/rewrite_internal.h"
 
@@ -11,6 +13,7 @@
 typedef struct {
     uint32_t index;
     hs_str name;
+    hs_var_ref before;    /* what the name was before set took it over; get NULL: none */
 } rw_var;
 
 rw_req *rw_req_get(hs_req *r)
@@ -26,7 +29,6 @@ rw_req *rw_req_get(hs_req *r)
 
 static int v_user(void *ctx, uintptr_t data, hs_str *out, char *scratch)
 {
-    (void)scratch;
     hs_req *r = ctx;
     const rw_var *v = (const rw_var *)data;
     if (r->bare)
@@ -36,6 +38,8 @@ static int v_user(void *ctx, uintptr_t data, hs_str *out, char *scratch)
         *out = rv->vals[v->index];
         return HS_OK;
     }
+    if (v->before.get)
+        return v->before.get(ctx, v->before.data, out, scratch);
     const rw_loc *rl = r->loc ? rw_loc_of(r->loc) : NULL;
     if (rl && rl->uninit_warn == 1)
         rw_log_at(r, HS_LOG_WARN, "using uninitialized \"%.*s\" variable%s", (int)v->name.n, v->name.p,
@@ -68,18 +72,23 @@ int rw_var_set(hs_req *r, uint32_t index, hs_str value)
 
 int rw_var_define(hs_cf *cf, const hs_conf_node *n, hs_str name, uint32_t *index)
 {
-    hs_var_ref ref;
-    if (hs_var_lookup(cf->pool, name, &ref) == HS_OK) {
-        if (ref.get != v_user) /* a built-in, a map, a named capture: not changeable here */
-            return hs_cf_error(cf, n, "the duplicate \"%.*s\" variable", (int)name.n, name.p);
-        *index = ((const rw_var *)ref.data)->index;
+    hs_var_ref ref, *cell = hs_vars_defined(name);
+    if (cell && cell->get == v_user) {
+        *index = ((const rw_var *)cell->data)->index;
         return HS_OK;
     }
-    rw_var *v = hs_palloc(cf->pool, sizeof(*v));
+    if (cell == NULL && hs_var_lookup(cf->pool, name, &ref) == HS_OK) /* a built-in: not changeable */
+        return hs_cf_error(cf, n, "the duplicate \"%.*s\" variable", (int)name.n, name.p);
+    rw_var *v = hs_pcalloc(cf->pool, sizeof(*v));
     if (v == NULL)
         return hs_cf_error(cf, n, "out of memory");
     v->index = *index = rw_http_get(cf)->nvars++;
     v->name = hs_pstr(cf->pool, name);
+    if (cell) { /* a map's variable or a named capture: taken over, read as before while unset */
+        v->before = *cell;
+        *cell = (hs_var_ref){v_user, (uintptr_t)v};
+        return HS_OK;
+    }
     if (hs_vars_define(cf->pool, name, v_user, (uintptr_t)v) != HS_OK)
         return hs_cf_error(cf, n, "out of memory");
     return HS_OK;

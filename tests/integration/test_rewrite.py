@@ -600,3 +600,30 @@ server {
     h = parse_responses(srv.exchange(data).data)
     n = parse_responses(ngx.exchange(data))
     assert [(r.status, r.body) for r in h] == [(r.status, r.body) for r in n] == [(200, b"ok\n")] * 2
+
+
+SET_MAP = """
+log_format m '$who $kind';
+access_log logs/access.log m;
+map $arg_u $who { default anon; admin root; }
+map $who $kind { default user; root super; boss super; }
+server {
+    listen 127.0.0.1:@PORT@;
+    default_type text/plain;
+    location /plain/ { return 200 "$who $kind\\n"; }
+    location /set/ { set $who boss; return 200 "$who $kind\\n"; }
+    location /if/ { if ($arg_u = "x") { set $who "$who-x"; } return 200 "$who $kind\\n"; }
+}
+"""
+
+
+@needs_nginx
+def test_set_takes_over_map_variables_as_nginx(hush, nginx_beside):
+    # a map's variable is changeable: set overrides it for the request
+    # (everywhere it is read, a log format defined before too); unset, the
+    # map answers
+    srv, ngx = start_both(hush, nginx_beside, SET_MAP)
+    compare(srv, ngx, ["/plain/", "/plain/?u=admin", "/set/", "/set/?u=admin", "/if/?u=x", "/if/?u=admin"])
+    assert srv.get("/set/?u=admin").body == b"boss super\n"
+    lines = srv.expect_log(7)
+    assert lines[-1] == "boss super", lines
