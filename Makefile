@@ -134,9 +134,11 @@ deps-build:
 deps-test:
 	@scripts/deps.sh test
 
+# The demo from the checkout: its workers run as you ("user" as root would
+# otherwise make them nobody, who may not read a checkout under /root).
 run: deps-build
 	@$(MAKE) --no-print-directory $(HUSH)
-	cd $(CURDIR) && exec $(HUSH) -p $(CURDIR) -c conf/hush.conf -g 'daemon off;'
+	cd $(CURDIR) && exec $(HUSH) -p $(CURDIR) -c conf/hush.conf -g "daemon off; user $$(id -un);"
 
 # Every test (unit binaries and black-box integration tests) runs under pytest,
 # so one summary line ends the run.
