@@ -140,3 +140,29 @@ def test_proxied_stream_stalled_by_its_window_is_send_timeout(hush, backend):
     assert line.startswith('200 send_timeout "GET /big?mb=4 HTTP/2.0" h2c 1 us=200 '), line
     ok = c.get("/r")
     assert ok.status == 200
+
+
+def test_unbuffered_request_body_streams_from_data_frames(hush, backend):
+    srv, b = proxied(hush, backend, "proxy_request_buffering off; client_max_body_size 10m;")
+    c = H2Client(srv.port)
+    body = bytes(range(256)) * 4096  # 1 MiB, many windows' worth
+    sid = c.request("/up", method="POST", headers=[("content-length", str(len(body)))], end=False)
+    for i in range(0, len(body), 16384):
+        c.pump(lambda cl: cl.conn.local_flow_control_window(sid) >= 16384 or cl.streams[sid].reset is not None,
+               timeout=3)
+        c.conn.send_data(sid, body[i:i + 16384], end_stream=i + 16384 >= len(body))
+        c.flush()
+    st = c.wait(sid, timeout=5)
+    assert st.status == 200 and st.header("x-seen-body-length") == str(len(body)), st.headers
+    big = c.get("/up2", method="POST", body=b"x" * 100, headers=[("content-length", "100")])
+    assert big.status == 200
+
+
+def test_body_over_client_max_body_size_is_413(hush, backend):
+    srv, b = proxied(hush, backend, "client_max_body_size 1k;")
+    c = H2Client(srv.port)
+    st = c.get("/up", method="POST", body=b"x" * 5000)  # no content-length: found while reading
+    assert st.status == 413
+    st = c.get("/up", method="POST", body=b"x" * 5000, headers=[("content-length", "5000")])
+    assert st.status == 413
+    assert c.get("/r").status == 200
