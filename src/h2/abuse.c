@@ -88,6 +88,22 @@ void h2_drop(h2_conn *hc, int rule)
     hs_conn_drop(c, HS_END_DROP, name, c->group->default_srv->loc);
 }
 
+void h2_ban_drop(h2_conn *hc)
+{
+    hs_conn *c = hc->c;
+    if (hc->ending)
+        return;
+    hs_tcp_drain(c->io.fd);
+    hc->ending = true;
+    c->ending = HS_END_DROP;
+    c->drop_rule = hc->ban;
+    hs_drop_fn drop = c->group->hooks->drop;
+    if (drop)
+        drop(c, c->group->default_srv->loc); /* drop_mode */
+    else
+        hs_conn_close(c);
+}
+
 void h2_callbacks_abuse(nghttp2_session_callbacks *cb)
 {
     nghttp2_session_callbacks_set_on_begin_frame_callback(cb, on_begin_frame);

@@ -170,8 +170,8 @@ static int read_frames(h2_conn *hc)
         }
         c->bytes_in += (uint64_t)n;
         ssize_t rv = nghttp2_session_mem_recv(hc->s, (const uint8_t *)recv_buf, (size_t)n);
-        if (hc->drop) { /* an abuse rule, from a callback: dropped now */
-            h2_drop(hc, hc->drop - 1);
+        if (hc->drop || hc->ban) { /* an abuse rule or a ban, from a callback: dropped now */
+            hc->drop ? h2_drop(hc, hc->drop - 1) : h2_ban_drop(hc);
             return HS_DONE;
         }
         if (hc->ending)
@@ -264,6 +264,8 @@ static void settle(h2_conn *hc)
 
 void h2_run(h2_conn *hc)
 {
+    if (hc->ban && !hc->ending && !hc->running)
+        h2_ban_drop(hc);
     if (hc->running || hc->ending)
         return;
     hc->running = true;

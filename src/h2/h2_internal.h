@@ -88,6 +88,7 @@ struct h2_conn {
     bool dirty;               /* has work for h2_run */
     bool listed;              /* on the dirty list */
     int drop;                 /* an abuse rule + 1 that drops it once out of libnghttp2 */
+    const char *ban;          /* a stream was dropped by a ban: the connection goes too */
     bool h2c;                 /* plain (prior knowledge) */
     bool want_write;          /* the transport waits to write */
     bool running;             /* inside h2_run: do not recurse */
@@ -136,6 +137,9 @@ void h2_callbacks_response(nghttp2_session_callbacks *cb);
 bool h2_abuse(h2_conn *hc, int rule);
 void h2_callbacks_abuse(nghttp2_session_callbacks *cb);
 void h2_drop(h2_conn *hc, int rule);
+/* A ban started while the connection was open: it is dropped (its stream's
+ * log line counted the drop; the connection is not counted again). */
+void h2_ban_drop(h2_conn *hc);
 extern const char *const h2_rule_names[H2_NRULES];
 
 #endif

@@ -276,6 +276,8 @@ void h2_end(hs_req *r, hs_ending why, int status)
     if (s && !s->closed && !s->end_sent) /* RST_STREAM: no HEADERS for a drop, no more DATA otherwise */
         nghttp2_submit_rst_stream(s->hc->s, NGHTTP2_FLAG_NONE, s->id,
                                   NGHTTP2_INTERNAL_ERROR);
+    if (why == HS_END_DROP && s && r->drop_rule && strncmp(r->drop_rule, "ban:", 4) == 0)
+        s->hc->ban = r->drop_rule; /* a banned client: its whole connection, once out of libnghttp2 */
     hs_http_end_request(r, why, status);
     if (s)
         detach(s);

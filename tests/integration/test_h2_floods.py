@@ -131,3 +131,17 @@ def test_thresholds_are_directives_and_drops_feed_bans(hush):
         pass
     lines = srv.wait_log(3, name="conn.log")
     assert lines[-1].startswith('drop "ban:h2"'), lines
+
+
+def test_a_ban_that_starts_drops_the_whole_connection(hush):
+    srv = hush(LOG % ("ban_zone zone=b:1m key=$binary_remote_addr threshold=2 window=10s duration=5s;",
+                      "ban zone=b on=444; location = /bad { return 444; }"))
+    c = H2Client(srv.port)
+    assert c.get("/bad").reset is not None
+    assert c.get("/bad").reset is not None  # the second 444: the address is banned from now on
+    time.sleep(0.1)
+    c.request("/r")
+    assert c.read_closed(timeout=3)  # the next stream: the connection is dropped
+    lines = srv.wait_log(1, name="conn.log", match="ban:b")
+    assert lines and lines[0].startswith('drop "ban:b" h2c 3'), lines
+    assert srv.wait_log(3)[2].startswith("127.0.0.1")  # three access-log lines: 444, 444, the ban's 444
