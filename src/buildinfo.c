@@ -1,7 +1,11 @@
 #include "buildinfo.h"
 
+#include <limits.h>
 #include <link.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
@@ -34,10 +38,31 @@
 #define HS_BUILD_LIBS ""
 #endif
 
-const char *hs_default_prefix(void) { return HS_PREFIX; }
-const char *hs_default_conf(void) { return HS_CONF_PATH; }
-const char *hs_default_pid(void) { return HS_PID_PATH; }
-const char *hs_default_error_log(void) { return HS_ERROR_LOG_PATH; }
+/* A hush that was never installed (its compiled-in prefix does not exist:
+ * the binary of a checkout) runs from the current directory with the paths
+ * under it (conf/hush.conf, logs/hush.pid, logs/error.log), as it did before
+ * it had compiled-in paths; an installed one uses the compiled-in paths. */
+bool hs_installed(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        struct stat st;
+        known = stat(HS_PREFIX, &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    return known == 1;
+}
+
+static char cwd[PATH_MAX];
+
+const char *hs_default_prefix(void)
+{
+    if (hs_installed())
+        return HS_PREFIX;
+    return cwd[0] || getcwd(cwd, sizeof(cwd)) ? cwd : ".";
+}
+const char *hs_default_conf(void) { return hs_installed() ? HS_CONF_PATH : "conf/hush.conf"; }
+const char *hs_default_pid(void) { return hs_installed() ? HS_PID_PATH : "logs/hush.pid"; }
+const char *hs_default_error_log(void) { return hs_installed() ? HS_ERROR_LOG_PATH : "logs/error.log"; }
 
 /* The shared libraries this process really runs with. */
 static int print_library(struct dl_phdr_info *info, size_t size, void *data)

@@ -101,10 +101,13 @@ static int user_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const hs
 }
 
 /* Started as root without `user`: nginx's default, nobody (group nogroup,
- * as Debian's nginx is built, or nobody where there is no nogroup). */
+ * as Debian's nginx is built, or nobody where there is no nogroup) — for an
+ * installed hush. A hush that was never installed (a checkout's binary, run
+ * from its directory) keeps its workers as the user who started it, as it
+ * always did: its files are that user's, often under a private home. */
 static int default_user(hs_cf *cf, hs_config *c)
 {
-    if (c->user_name || geteuid() != 0)
+    if (c->user_name || geteuid() != 0 || !hs_installed())
         return HS_OK;
     hs_conf_node where = {.file = c->file, .line = 0};
     return set_user(cf, &where, c, "nobody", getgrnam("nogroup") ? "nogroup" : "nobody");

@@ -50,12 +50,43 @@ def start(hush, user_line="", http=SITE):
     return srv.start()
 
 
-def test_default_user_is_nobody(hush):
+def installed_binary(tmp):
+    """build/hush relinked with its compiled-in prefix at an existing
+    directory: a hush as it runs once installed (only buildinfo.o differs)."""
+    from conftest import BUILD, ROOT
+    prefix = os.path.join(tmp, "share")
+    os.makedirs(prefix)
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        libs = re.search(r"^LDLIBS\s*=\s*(.*)$", f.read(), re.M).group(1).split()
+    out = os.path.join(tmp, "hush")
+    obj = os.path.join(tmp, "buildinfo.o")
+    subprocess.run(["cc", "-std=gnu11", "-D_GNU_SOURCE", "-Isrc", '-DHS_PREFIX="%s"' % prefix, "-c",
+                    "src/buildinfo.c", "-o", obj], cwd=ROOT, check=True, timeout=60)
+    subprocess.run(["cc", "-o", out, os.path.join(BUILD, "src", "main.o"), obj, os.path.join(BUILD, "libhush.a")]
+                   + libs, cwd=ROOT, check=True, timeout=60)
+    os.chmod(tmp, 0o755)
+    return out
+
+
+def test_default_user_is_nobody_once_installed(hush, tmp_path, monkeypatch):
+    import conftest
+    monkeypatch.setattr(conftest, "HUSH_BIN", installed_binary(str(tmp_path)))
     srv = start(hush)
     assert ids(srv.pid)[0] == [0, 0, 0, 0]               # the master stays root
     (w,) = srv.workers()
     assert ids(w) == ([NOBODY] * 4, [NOGROUP] * 4, [NOGROUP])
     assert srv.get("/").status == 200
+    assert srv.get("/secret.txt").status == 403
+
+
+def test_a_checkout_binary_keeps_its_user_without_the_directive(hush):
+    """Never installed (its compiled-in prefix does not exist), hush runs
+    its workers as the user who started it when no `user` is given, as it
+    did before it had the directive: `make run` from a clone under /root."""
+    srv = start(hush)
+    (w,) = srv.workers()
+    assert ids(w)[0] == [0, 0, 0, 0]
+    assert srv.get("/secret.txt").status == 200
 
 
 def test_user_and_group_named(hush):
@@ -210,7 +241,7 @@ def test_a_prefix_without_room_for_the_default_temp_path_still_starts(hush):
     srv = hush("""
 access_log @DIR@/logs/access.log;
 server { listen 127.0.0.1:@PORT@; location / { return 200 "up\\n"; } }
-""", start=False)
+""", main="user www-data;", start=False)
     bogus = os.path.join(srv.dir, "not-a-dir")
     open(bogus, "w").close()
     srv.start(args=["-p", bogus])
