@@ -136,7 +136,7 @@ def test_spikes_and_offenders(tmp_path):
     assert off["suggested_config"][0] == "deny_addr 203.0.113.0/24;"
     assert off["suggested_config"][1].startswith("ban_zone zone=offenders:10m key=$binary_remote_addr threshold=5")
     text = lshelp.run(["--offender-min", "5", log]).stdout.decode()
-    assert "2026-11-25 10:30  444" in text and "deny_addr 203.0.113.0/24;" in text
+    assert "2026-11-25 10:30    1m  444" in text and "deny_addr 203.0.113.0/24;" in text
 
 
 def test_empty_and_missing_files(tmp_path):

@@ -60,7 +60,11 @@ static void usage(FILE *out)
           "  -q, --quiet           no text report (with --html)\n"
           "  -n, --top N           rows in each ranked list (10)\n"
           "      --min-requests N  requests a location needs to rank by 499 rate (20)\n"
-          "      --offender-min N  444+400+408 endings that make a repeat offender (20)\n"
+          "      --offender-min N  444+400+408 endings a source needs to be suggested (20)\n"
+          "      --offender-share F  and the share of its requests they must be (0.5)\n"
+          "      --group-min N     qualifying addresses that make a /24 or /64 suggested (3)\n"
+          "      --spike-p P       significance of a spike, Bonferroni over the buckets (1e-4)\n"
+          "      --spike-min N     endings a spike bucket needs at least (5)\n"
           "      --max-keys N      distinct keys kept per table, the rest as others (10000)\n"
           "      --real-ip         the client is the first $http_x_forwarded_for address\n"
           "  -F, --follow          keep reading a growing file (rotation-aware) or stdin,\n"
@@ -70,6 +74,18 @@ static void usage(FILE *out)
           "  -V, --version         print the version\n"
           "  -h, --help            this help\n",
           out);
+}
+
+static double fraction_arg(const char *name, const char *v)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || *end || end == v || !(d > 0 && d <= 1)) {
+        fprintf(stderr, "hush-logstat: %s wants a number in (0, 1], not \"%s\"\n", name, v);
+        exit(2);
+    }
+    return d;
 }
 
 static long number_arg(const char *name, const char *v, long min)
@@ -85,7 +101,7 @@ static long number_arg(const char *name, const char *v, long min)
 }
 
 enum { OPT_JSON = 256, OPT_HTML, OPT_MIN_REQ, OPT_OFFENDER, OPT_MAX_KEYS, OPT_REAL_IP,
-       OPT_INTERVAL, OPT_COLOR };
+       OPT_INTERVAL, OPT_COLOR, OPT_OFF_SHARE, OPT_GROUP_MIN, OPT_SPIKE_P, OPT_SPIKE_MIN };
 
 static void parse_options(options *o, int argc, char **argv)
 {
@@ -94,6 +110,10 @@ static void parse_options(options *o, int argc, char **argv)
         {"html", required_argument, 0, OPT_HTML},  {"quiet", no_argument, 0, 'q'},
         {"top", required_argument, 0, 'n'},        {"min-requests", required_argument, 0, OPT_MIN_REQ},
         {"offender-min", required_argument, 0, OPT_OFFENDER},
+        {"offender-share", required_argument, 0, OPT_OFF_SHARE},
+        {"group-min", required_argument, 0, OPT_GROUP_MIN},
+        {"spike-p", required_argument, 0, OPT_SPIKE_P},
+        {"spike-min", required_argument, 0, OPT_SPIKE_MIN},
         {"max-keys", required_argument, 0, OPT_MAX_KEYS},
         {"real-ip", no_argument, 0, OPT_REAL_IP},  {"follow", no_argument, 0, 'F'},
         {"interval", required_argument, 0, OPT_INTERVAL},
@@ -101,7 +121,8 @@ static void parse_options(options *o, int argc, char **argv)
         {"version", no_argument, 0, 'V'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     *o = (options){.interval = 5, .color = -1, .max_keys = 10000,
-                   .ro = {.top = 10, .min_requests = 20, .offender_min = 20, .max_spikes = 10}};
+                   .ro = {.top = 10, .min_requests = 20, .offender_min = 20, .offender_share = 0.5,
+                          .group_min = 3, .spike_alpha = 1e-4, .spike_min = 5, .max_spikes = 10}};
     int c;
     while ((c = getopt_long(argc, argv, "f:qn:FVh", longs, NULL)) != -1) {
         switch (c) {
@@ -112,6 +133,10 @@ static void parse_options(options *o, int argc, char **argv)
         case 'n': o->ro.top = (size_t)number_arg("--top", optarg, 1); break;
         case OPT_MIN_REQ: o->ro.min_requests = (uint64_t)number_arg("--min-requests", optarg, 1); break;
         case OPT_OFFENDER: o->ro.offender_min = (uint64_t)number_arg("--offender-min", optarg, 1); break;
+        case OPT_OFF_SHARE: o->ro.offender_share = fraction_arg("--offender-share", optarg); break;
+        case OPT_GROUP_MIN: o->ro.group_min = (size_t)number_arg("--group-min", optarg, 2); break;
+        case OPT_SPIKE_P: o->ro.spike_alpha = fraction_arg("--spike-p", optarg); break;
+        case OPT_SPIKE_MIN: o->ro.spike_min = (uint64_t)number_arg("--spike-min", optarg, 1); break;
         case OPT_MAX_KEYS: o->max_keys = (size_t)number_arg("--max-keys", optarg, 2); break;
         case OPT_REAL_IP: o->real_ip = true; break;
         case 'F': o->follow = true; break;

@@ -1,6 +1,8 @@
 /* Number formatting and escaping. */
 #include "out.h"
 
+#include <math.h>
+
 #include <inttypes.h>
 
 const char *ls_fmt_count(uint64_t n, char buf[32])
@@ -14,6 +16,15 @@ const char *ls_fmt_count(uint64_t n, char buf[32])
         buf[o++] = tmp[i];
     }
     buf[o] = '\0';
+    return buf;
+}
+
+const char *ls_fmt_p(double log10_p, char buf[24])
+{
+    if (log10_p < -300)
+        snprintf(buf, 24, "<1e-300");
+    else
+        snprintf(buf, 24, "%.2g", pow(10, log10_p));
     return buf;
 }
 

@@ -15,6 +15,9 @@ const char *ls_fmt_count(uint64_t n, char buf[32]);
 /* 0.1234 -> "12.3%" */
 const char *ls_fmt_pct(double share, char buf[16]);
 /* seconds -> "0.123s", "12.3s", "2m05s"; "-" when negative (unknown) */
+/* A p-value from its log10: "3.2e-12", or "<1e-300". */
+const char *ls_fmt_p(double log10_p, char buf[24]);
+
 const char *ls_fmt_secs(double s, char buf[16]);
 /* a span in seconds -> "1h 6m 39s" */
 const char *ls_fmt_span(int64_t s, char buf[32]);

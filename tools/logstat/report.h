@@ -12,7 +12,11 @@
 typedef struct {
     size_t top;             /* rows per ranked list */
     uint64_t min_requests;  /* requests a location needs to rank by 499 rate */
-    uint64_t offender_min;  /* 444+400+408 that make a repeat offender */
+    uint64_t offender_min;  /* 444+400+408 a source needs to be suggested */
+    double offender_share;  /* and the share of its requests they must be */
+    size_t group_min;       /* qualifying addresses that make a /24 or /64 */
+    double spike_alpha;     /* significance of a spike, over all buckets */
+    uint64_t spike_min;     /* endings a spike bucket needs at least */
     size_t max_spikes;      /* spike rows kept (the largest jumps) */
     int refresh;            /* seconds for the HTML page to reload (follow), 0 none */
 } ls_report_opts;
@@ -25,14 +29,35 @@ typedef struct {
     double abort_p50;       /* median wait of its 499s, -1 if unknown */
 } ls_loc_row;
 
-/* A bucket whose 444 or 499 rate jumped over its moving baseline. */
+/* Buckets (one, or a run of consecutive ones) whose 444 or 499 count is
+ * significantly above what the moving baseline rate predicts. */
 typedef struct {
-    int64_t start;          /* bucket start, unix seconds */
+    int64_t start;          /* first bucket's start, unix seconds */
+    int64_t seconds;        /* length: the bucket width times the buckets */
     ls_kind kind;           /* LS_K_DROP or LS_K_ABORT */
-    uint64_t requests;      /* lines in the bucket */
+    uint64_t requests;      /* lines in the buckets */
     uint64_t count;         /* lines of that kind */
-    double rate, baseline;  /* count/requests, and the mean of the window */
+    double rate, baseline;  /* count/requests, and the baseline rate before */
+    double log10_p;         /* log10 of the smallest bucket p-value */
+    size_t tested;          /* tests the significance was divided by */
 } ls_spike;
+
+/* A source in the repeat offenders table, with the verdict on it. */
+typedef struct {
+    const ls_tk_entry *e;   /* LS_SRC_* counters, t_first, t_last, partial */
+    double share;           /* bad / requests */
+    bool suggested;         /* its address (or its range) is in deny_addr */
+    char why[160];          /* why it is, or is not, suggested */
+} ls_offender;
+
+/* One item of the suggested deny_addr line: an address or a range. */
+typedef struct {
+    char addr[64];          /* "198.51.100.7", "203.0.113.0/24", "2001:db8::/64" */
+    size_t addresses;       /* addresses of the log behind it */
+    uint64_t requests, bad;
+    double share;
+    char why[200];
+} ls_deny;
 
 typedef struct {
     const ls_stats *st;
@@ -55,11 +80,19 @@ typedef struct {
     ls_spike *spikes;
     size_t n_spikes;
     /* repeat offenders and what to put in the config */
-    const ls_tk_entry **offenders;
+    ls_offender *offenders;
     size_t n_offenders;
+    ls_deny *deny;
+    size_t n_deny;
     char **suggest;                   /* config lines, NUL-terminated */
     size_t n_suggest;
 } ls_report;
+
+/* Fills spikes (spikes.c). */
+void ls_find_spikes(ls_report *rp);
+
+/* Fills offenders, deny and the suggested config (offenders.c). */
+void ls_find_offenders(ls_report *rp);
 
 void ls_report_build(ls_report *rp, const ls_stats *st, const ls_report_opts *o,
                      const char *const *files, size_t nfiles);

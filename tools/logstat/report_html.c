@@ -189,54 +189,85 @@ static void gives_up(FILE *out, const ls_report *rp)
 static void spikes(FILE *out, const ls_report *rp)
 {
     fprintf(out, "<h2 id=\"spikes\">Spikes</h2>\n<p class=\"note\">%" PRId64 "-minute buckets whose 444 or 499 "
-                 "rate jumped over the mean of the 15 before.</p>\n",
-            rp->st->series.width / 60);
+                 "count is significantly above the rate of the 30 before (one-sided exact test, p &lt; %g "
+                 "divided by the %zu tests, at least %" PRIu64 " endings); consecutive buckets make one spike.</p>\n",
+            rp->st->series.width / 60, rp->o.spike_alpha, rp->n_spikes ? rp->spikes[0].tested : 0,
+            rp->o.spike_min);
     if (!rp->n_spikes) {
-        fputs("<p class=\"note\">No spikes.</p>\n", out);
+        fputs("<p class=\"note\">No significant spikes.</p>\n", out);
         return;
     }
-    fputs("<table><tr><th>start</th><th>ending</th><th class=\"n\">count</th><th class=\"n\">of requests</th>"
-          "<th class=\"n\">rate</th><th class=\"n\">baseline</th></tr>\n",
+    fputs("<table><tr><th>start</th><th class=\"n\">minutes</th><th>ending</th><th class=\"n\">count</th>"
+          "<th class=\"n\">of requests</th><th class=\"n\">rate</th><th class=\"n\">baseline</th>"
+          "<th class=\"n\">p-value</th></tr>\n",
           out);
     for (size_t i = 0; i < rp->n_spikes; i++) {
         const ls_spike *s = &rp->spikes[i];
-        char ts[32], a[32], b[32], p[16], q[16];
+        char ts[32], a[32], b[32], p[16], q[16], pv[24];
         ls_time_format(s->start, rp->st->tz, false, ts);
-        fprintf(out, "<tr><td>%.16s</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
-                     "<td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
-                ts, s->kind == LS_K_DROP ? "444 drop" : "499 client abort", ls_fmt_count(s->count, a),
-                ls_fmt_count(s->requests, b), ls_fmt_pct(s->rate, p), ls_fmt_pct(s->baseline, q));
+        fprintf(out, "<tr><td>%.16s</td><td class=\"n\">%" PRId64 "</td><td>%s</td><td class=\"n\">%s</td>"
+                     "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+                ts, s->seconds / 60, s->kind == LS_K_DROP ? "444 drop" : "499 client abort",
+                ls_fmt_count(s->count, a), ls_fmt_count(s->requests, b), ls_fmt_pct(s->rate, p),
+                ls_fmt_pct(s->baseline, q), ls_fmt_p(s->log10_p, pv));
     }
     fputs("</table>\n", out);
+}
+
+static void offender_row(FILE *out, const ls_report *rp, const ls_offender *o)
+{
+    const ls_tk_entry *e = o->e;
+    char a[32], b[32], c[32], d[32], r[32], p[16], f[32] = "-", l[32] = "-";
+    if (e->t_first) {
+        ls_time_format(e->t_first, rp->st->tz, false, f);
+        ls_time_format(e->t_last, rp->st->tz, false, l);
+    }
+    fputs("<tr><td class=\"k\">", out);
+    ls_html_str(out, e->key, e->keylen);
+    fprintf(out, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                 "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td>%s</td><td>%s</td><td>",
+            ls_fmt_count(e->c[LS_SRC_REQ], r), ls_fmt_count(e->c[LS_SRC_BAD], a), ls_fmt_pct(o->share, p),
+            ls_fmt_count(e->c[LS_SRC_444], b), ls_fmt_count(e->c[LS_SRC_400], c),
+            ls_fmt_count(e->c[LS_SRC_408], d), f, l);
+    esc(out, o->why);
+    fputs("</td></tr>\n", out);
 }
 
 static void offenders(FILE *out, const ls_report *rp)
 {
     fprintf(out, "<h2 id=\"offenders\">Repeat offenders</h2>\n<p class=\"note\">Sources with at least %" PRIu64
-                 " endings of 444, 400 or 408.</p>\n",
-            rp->o.offender_min);
+                 " endings of 444, 400 or 408; suggested only when those are also at least %.0f%% of their "
+                 "requests.</p>\n",
+            rp->o.offender_min, 100 * rp->o.offender_share);
     if (!rp->n_offenders) {
         fputs("<p class=\"note\">None.</p>\n", out);
         return;
     }
-    fputs("<table><tr><th>source</th><th class=\"n\">bad</th><th class=\"n\">444</th><th class=\"n\">400</th>"
-          "<th class=\"n\">408</th></tr>\n",
+    fputs("<table><tr><th>source</th><th class=\"n\">requests</th><th class=\"n\">bad</th><th class=\"n\">bad "
+          "share</th><th class=\"n\">444</th><th class=\"n\">400</th><th class=\"n\">408</th><th>first seen</th>"
+          "<th>last seen</th><th>verdict</th></tr>\n",
           out);
-    for (size_t i = 0; i < rp->n_offenders; i++) {
-        const ls_tk_entry *e = rp->offenders[i];
-        char a[32], b[32], c[32], d[32];
-        fputs("<tr><td class=\"k\">", out);
-        ls_html_str(out, e->key, e->keylen);
-        fprintf(out, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
-                ls_fmt_count(e->c[LS_SRC_BAD], a), ls_fmt_count(e->c[LS_SRC_444], b),
-                ls_fmt_count(e->c[LS_SRC_400], c), ls_fmt_count(e->c[LS_SRC_408], d));
+    for (size_t i = 0; i < rp->n_offenders; i++)
+        offender_row(out, rp, &rp->offenders[i]);
+    fputs("</table>\n", out);
+    if (!rp->n_suggest) {
+        fputs("<p class=\"note\">No suggestion: no source passes both thresholds.</p>\n", out);
+        return;
     }
-    fputs("</table>\n<h3>Suggested hush config (http level)</h3><pre>", out);
+    fputs("<h3>Suggested hush config (http level)</h3><pre>", out);
     for (size_t i = 0; i < rp->n_suggest; i++) {
         esc(out, rp->suggest[i]);
         fputc('\n', out);
     }
-    fputs("</pre>\n", out);
+    fputs("</pre>\n<h3>Why</h3><table><tr><th>deny</th><th>why</th></tr>\n", out);
+    for (size_t i = 0; i < rp->n_deny; i++) {
+        fputs("<tr><td class=\"k\">", out);
+        esc(out, rp->deny[i].addr);
+        fputs("</td><td>", out);
+        esc(out, rp->deny[i].why);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table>\n", out);
 }
 
 static void malformed(FILE *out, const ls_report *rp)

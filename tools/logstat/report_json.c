@@ -2,6 +2,8 @@
  * names, raw counts and shares as fractions, for scripts and dashboards. */
 #include "report.h"
 
+#include <math.h>
+
 #include "jsonw.h"
 #include "timeparse.h"
 
@@ -183,12 +185,51 @@ static void spikes(ls_jw *w, const ls_report *rp)
         ls_time_format(s->start, rp->st->tz, true, ts);
         ls_jw_obj(w, NULL);
         ls_jw_cstr(w, "start", ts);
-        ls_jw_i64(w, "seconds", rp->st->series.width);
+        ls_jw_i64(w, "seconds", s->seconds);
         ls_jw_cstr(w, "ending", s->kind == LS_K_DROP ? "drop" : "client_abort");
         ls_jw_u64(w, "requests", s->requests);
         ls_jw_u64(w, "count", s->count);
         ls_jw_num(w, "rate", s->rate, false);
         ls_jw_num(w, "baseline", s->baseline, false);
+        ls_jw_num(w, "p_value", pow(10, s->log10_p), false);
+        ls_jw_num(w, "log10_p", s->log10_p, false);
+        ls_jw_num(w, "significance", rp->o.spike_alpha, false);
+        ls_jw_u64(w, "tests", s->tested);
+        ls_jw_end(w, '}');
+    }
+    ls_jw_end(w, ']');
+}
+
+static void time_or_null(ls_jw *w, const char *key, int64_t t, int tz)
+{
+    char ts[32];
+    if (!t) {
+        ls_jw_num(w, key, -1, true);
+        return;
+    }
+    ls_time_format(t, tz, true, ts);
+    ls_jw_cstr(w, key, ts);
+}
+
+static void offender_sources(ls_jw *w, const ls_report *rp)
+{
+    ls_jw_arr(w, "sources");
+    for (size_t i = 0; i < rp->n_offenders; i++) {
+        const ls_offender *o = &rp->offenders[i];
+        const ls_tk_entry *e = o->e;
+        ls_jw_obj(w, NULL);
+        ls_jw_str(w, "source", e->key, e->keylen);
+        ls_jw_u64(w, "requests", e->c[LS_SRC_REQ]);
+        ls_jw_u64(w, "bad", e->c[LS_SRC_BAD]);
+        ls_jw_num(w, "bad_share", o->share, false);
+        ls_jw_u64(w, "444", e->c[LS_SRC_444]);
+        ls_jw_u64(w, "400", e->c[LS_SRC_400]);
+        ls_jw_u64(w, "408", e->c[LS_SRC_408]);
+        time_or_null(w, "first_seen", e->t_first, rp->st->tz);
+        time_or_null(w, "last_seen", e->t_last, rp->st->tz);
+        ls_jw_bool(w, "partial", e->partial);
+        ls_jw_bool(w, "suggested", o->suggested);
+        ls_jw_cstr(w, "why", o->why);
         ls_jw_end(w, '}');
     }
     ls_jw_end(w, ']');
@@ -198,15 +239,19 @@ static void offenders(ls_jw *w, const ls_report *rp)
 {
     ls_jw_obj(w, "offenders");
     ls_jw_u64(w, "threshold", rp->o.offender_min);
-    ls_jw_arr(w, "sources");
-    for (size_t i = 0; i < rp->n_offenders; i++) {
-        const ls_tk_entry *e = rp->offenders[i];
+    ls_jw_num(w, "min_share", rp->o.offender_share, false);
+    ls_jw_u64(w, "group_min", rp->o.group_min);
+    offender_sources(w, rp);
+    ls_jw_arr(w, "deny");
+    for (size_t i = 0; i < rp->n_deny; i++) {
+        const ls_deny *d = &rp->deny[i];
         ls_jw_obj(w, NULL);
-        ls_jw_str(w, "source", e->key, e->keylen);
-        ls_jw_u64(w, "bad", e->c[LS_SRC_BAD]);
-        ls_jw_u64(w, "444", e->c[LS_SRC_444]);
-        ls_jw_u64(w, "400", e->c[LS_SRC_400]);
-        ls_jw_u64(w, "408", e->c[LS_SRC_408]);
+        ls_jw_cstr(w, "addr", d->addr);
+        ls_jw_u64(w, "addresses", d->addresses);
+        ls_jw_u64(w, "requests", d->requests);
+        ls_jw_u64(w, "bad", d->bad);
+        ls_jw_num(w, "bad_share", d->share, false);
+        ls_jw_cstr(w, "why", d->why);
         ls_jw_end(w, '}');
     }
     ls_jw_end(w, ']');
@@ -232,7 +277,7 @@ static void limits(ls_jw *w, const ls_report *rp)
         ls_jw_obj(w, tables[i].name);
         ls_jw_u64(w, "keys_kept", tables[i].t->n);
         ls_jw_u64(w, "keys_folded", tables[i].t->others_keys);
-        ls_jw_u64(w, "count_folded", tables[i].t->others[0]);
+        ls_jw_u64(w, "count_folded", tables[i].t->others[tables[i].t == &st->sources ? LS_SRC_REQ : 0]);
         ls_jw_end(w, '}');
     }
     ls_jw_end(w, '}');

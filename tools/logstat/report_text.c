@@ -191,43 +191,65 @@ static void gives_up(const tx *t, const ls_report *rp)
 
 static void spikes(const tx *t, const ls_report *rp)
 {
-    char extra[96];
-    snprintf(extra, sizeof(extra), "(%" PRId64 "-minute buckets over the mean of the 15 before)",
-             rp->st->series.width / 60);
+    char extra[160];
+    snprintf(extra, sizeof(extra),
+             "(%" PRId64 "-minute buckets above the rate of the 30 before: p < %g / %zu tests, >= %" PRIu64 ")",
+             rp->st->series.width / 60, rp->o.spike_alpha, rp->n_spikes ? rp->spikes[0].tested : 0,
+             rp->o.spike_min);
     heading(t, "SPIKES", extra);
     if (!rp->n_spikes) {
-        fputs("  no 444 or 499 spikes\n", t->out);
+        fputs("  no significant 444 or 499 spikes\n", t->out);
         return;
     }
     for (size_t i = 0; i < rp->n_spikes; i++) {
         const ls_spike *s = &rp->spikes[i];
-        char ts[32], a[32], b[32], p[16], q[16];
+        char ts[32], a[32], b[32], p[16], q[16], pv[24];
         ls_time_format(s->start, rp->st->tz, false, ts);
         ts[16] = '\0';
-        fprintf(t->out, "  %s  %s %10s of %-10s %7s  baseline %s\n", ts,
+        fprintf(t->out, "  %s %4" PRId64 "m  %s %10s of %-10s %7s  baseline %-7s p=%s\n", ts, s->seconds / 60,
                 s->kind == LS_K_DROP ? "444" : "499", ls_fmt_count(s->count, a),
-                ls_fmt_count(s->requests, b), ls_fmt_pct(s->rate, p), ls_fmt_pct(s->baseline, q));
+                ls_fmt_count(s->requests, b), ls_fmt_pct(s->rate, p), ls_fmt_pct(s->baseline, q),
+                ls_fmt_p(s->log10_p, pv));
     }
+}
+
+static void offender_row(const tx *t, const ls_report *rp, const ls_offender *o)
+{
+    const ls_tk_entry *e = o->e;
+    char a[32], b[32], p[16], f[32], l[32];
+    fputs("    ", t->out);
+    ls_term_str(t->out, e->key, e->keylen, 39, true);
+    ls_time_format(e->t_first, rp->st->tz, false, f);
+    ls_time_format(e->t_last, rp->st->tz, false, l);
+    if (!e->t_first)
+        snprintf(f, sizeof(f), "-"), snprintf(l, sizeof(l), "-");
+    fprintf(t->out, " %9s %8s %6s  %.16s  %.16s\n", ls_fmt_count(e->c[LS_SRC_REQ], a),
+            ls_fmt_count(e->c[LS_SRC_BAD], b), ls_fmt_pct(o->share, p), f, l);
+    fprintf(t->out, "      444 %" PRIu64 ", 400 %" PRIu64 ", 408 %" PRIu64 "; ", e->c[LS_SRC_444],
+            e->c[LS_SRC_400], e->c[LS_SRC_408]);
+    sgr(t, o->suggested ? "32" : "2");
+    fputs(o->why, t->out);
+    sgr(t, "0");
+    fputc('\n', t->out);
 }
 
 static void offenders(const tx *t, const ls_report *rp)
 {
-    char extra[96];
-    snprintf(extra, sizeof(extra), "(>= %" PRIu64 " of 444+400+408)", rp->o.offender_min);
+    char extra[128];
+    snprintf(extra, sizeof(extra), "(suggested at >= %" PRIu64 " of 444+400+408 and >= %.0f%% of requests)",
+             rp->o.offender_min, 100 * rp->o.offender_share);
     heading(t, "REPEAT OFFENDERS", extra);
     if (!rp->n_offenders) {
         fputs("  none\n", t->out);
         return;
     }
-    fprintf(t->out, "  %-*s %10s %8s %8s %8s\n", KEY_W + 2, "source", "bad", "444", "400", "408");
-    for (size_t i = 0; i < rp->n_offenders; i++) {
-        const ls_tk_entry *e = rp->offenders[i];
-        char a[32], b[32], c[32], d[32];
-        fputs("    ", t->out);
-        ls_term_str(t->out, e->key, e->keylen, KEY_W, true);
-        fprintf(t->out, " %10s %8s %8s %8s\n", ls_fmt_count(e->c[LS_SRC_BAD], a),
-                ls_fmt_count(e->c[LS_SRC_444], b), ls_fmt_count(e->c[LS_SRC_400], c),
-                ls_fmt_count(e->c[LS_SRC_408], d));
+    fprintf(t->out, "  %-41s %9s %8s %6s  %-16s  %-16s\n", "source", "requests", "bad", "bad%", "first seen",
+            "last seen");
+    for (size_t i = 0; i < rp->n_offenders; i++)
+        offender_row(t, rp, &rp->offenders[i]);
+    if (!rp->n_suggest) {
+        fputs("  no suggestion: no source passes both thresholds\n", t->out);
+        return;
     }
     fputs("  suggested hush config (http level):\n", t->out);
     for (size_t i = 0; i < rp->n_suggest; i++) {
@@ -237,6 +259,9 @@ static void offenders(const tx *t, const ls_report *rp)
         sgr(t, "0");
         fputc('\n', t->out);
     }
+    fputs("  why:\n", t->out);
+    for (size_t i = 0; i < rp->n_deny; i++)
+        fprintf(t->out, "    %-20s %s\n", rp->deny[i].addr, rp->deny[i].why);
 }
 
 static void malformed(const tx *t, const ls_report *rp)

@@ -67,13 +67,31 @@ static void count_key(ls_topk *t, hs_str key)
     ls_topk_get(t, key)->c[0]++;
 }
 
-/* Who is dropped, and the sources with many 444/400/408s. */
-static void count_bad(ls_stats *st, const ls_rec *r, ls_kind k)
+static bool is_bad(ls_kind k)
 {
-    int which = k == LS_K_DROP ? LS_SRC_444 : k == LS_K_TIMEOUT ? LS_SRC_408 : LS_SRC_400;
+    return k == LS_K_DROP || k == LS_K_TIMEOUT || k == LS_K_BADREQ || k == LS_K_BARE;
+}
+
+/* Every line of a source: its requests, its 444/400/408s, when it came. */
+static void count_source(ls_stats *st, const ls_rec *r, ls_kind k)
+{
     ls_tk_entry *e = ls_topk_get(&st->sources, source_of(st, r));
+    e->c[LS_SRC_REQ]++;
+    if (r->time != LS_TIME_NONE) {
+        if (!e->t_first || r->time < e->t_first)
+            e->t_first = r->time;
+        if (r->time > e->t_last)
+            e->t_last = r->time;
+    }
+    if (!is_bad(k))
+        return;
     e->c[LS_SRC_BAD]++;
-    e->c[which]++;
+    e->c[k == LS_K_DROP ? LS_SRC_444 : k == LS_K_TIMEOUT ? LS_SRC_408 : LS_SRC_400]++;
+}
+
+/* Who is dropped. */
+static void count_dropped(ls_stats *st, const ls_rec *r, ls_kind k)
+{
     if (k != LS_K_DROP)
         return;
     if (r->have & LS_HAVE(LS_F_HOST))
@@ -162,7 +180,7 @@ void ls_stats_add(ls_stats *st, const ls_rec *r, int fmt)
     }
     if (r->upstream_time >= 0)
         ls_hist_add(&st->lat_upstream, r->upstream_time);
-    if (k == LS_K_DROP || k == LS_K_TIMEOUT || k == LS_K_BADREQ || k == LS_K_BARE)
-        count_bad(st, r, k);
+    count_source(st, r, k);
+    count_dropped(st, r, k);
     count_location(st, r, k);
 }

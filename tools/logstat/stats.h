@@ -10,8 +10,11 @@
 #include "series.h"
 #include "topk.h"
 
-/* Counters of the sources table (ls_tk_entry.c[]). */
-enum { LS_SRC_BAD = 0, LS_SRC_444, LS_SRC_400, LS_SRC_408 };
+/* Counters of the sources table (ls_tk_entry.c[]): every line is counted
+ * in LS_SRC_REQ, the 444/400/408 ones also in LS_SRC_BAD (which ranks the
+ * keys kept when the table is full) and their own counter.  t_first and
+ * t_last are the first and last time the source was seen (0 if untimed). */
+enum { LS_SRC_BAD = 0, LS_SRC_444, LS_SRC_400, LS_SRC_408, LS_SRC_REQ };
 /* Counters of the locations table. */
 enum { LS_LOC_REQ = 0, LS_LOC_499 };
 
@@ -60,7 +63,7 @@ typedef struct {
     /* latency */
     ls_hist lat_all, lat_abort, lat_upstream;
     /* who: capped tables */
-    ls_topk sources;           /* sources with 444/400/408: LS_SRC_* counters */
+    ls_topk sources;           /* every source: LS_SRC_* counters */
     ls_topk drop_hosts, drop_uas, drop_requests, drop_rules; /* c[0]: 444s */
     ls_topk locations;         /* LS_LOC_* counters, ext ls_loc_lat */
 } ls_stats;

@@ -45,6 +45,7 @@ void ls_topk_free(ls_topk *t)
         drop_entry(t, &t->entries[i]);
     free(t->entries);
     free(t->slots);
+    free(t->folded);
     memset(t, 0, sizeof(*t));
 }
 
@@ -68,6 +69,28 @@ static int by_weight_desc(const void *a, const void *b)
     return x->c[0] < y->c[0] ? 1 : x->c[0] > y->c[0] ? -1 : 0;
 }
 
+/* A Bloom filter of the folded keys (2^21 bits, two probes from the key's
+ * hash), so that a key coming back is known to have lost counts.  False
+ * positives only mark a key partial that was not: the safe side. */
+#define FOLD_BITS (1u << 21)
+
+static void fold_mark(ls_topk *t, uint64_t h)
+{
+    if (!t->folded)
+        t->folded = ls_xcalloc(FOLD_BITS / 64, sizeof(uint64_t));
+    uint32_t a = (uint32_t)h & (FOLD_BITS - 1), b = (uint32_t)(h >> 40) & (FOLD_BITS - 1);
+    t->folded[a / 64] |= 1ull << (a % 64);
+    t->folded[b / 64] |= 1ull << (b % 64);
+}
+
+static bool fold_seen(const ls_topk *t, uint64_t h)
+{
+    if (!t->folded)
+        return false;
+    uint32_t a = (uint32_t)h & (FOLD_BITS - 1), b = (uint32_t)(h >> 40) & (FOLD_BITS - 1);
+    return (t->folded[a / 64] >> (a % 64) & 1) && (t->folded[b / 64] >> (b % 64) & 1);
+}
+
 /* Keeps the heavier half.  Amortised O(1) per new key: a fold costs
  * O(cap log cap) and happens once per cap/2 new keys. */
 static void fold_lighter_half(ls_topk *t)
@@ -78,6 +101,7 @@ static void fold_lighter_half(ls_topk *t)
         for (int k = 0; k < LS_TK_COUNTERS; k++)
             t->others[k] += t->entries[i].c[k];
         t->others_keys++;
+        fold_mark(t, t->entries[i].hash);
         drop_entry(t, &t->entries[i]);
     }
     t->n = keep;
@@ -101,6 +125,7 @@ static ls_tk_entry *insert(ls_topk *t, hs_str key, uint64_t h)
     e->key = ls_xstrndup(key.p, key.n);
     e->keylen = (uint32_t)key.n;
     e->hash = h;
+    e->partial = fold_seen(t, h);
     size_t mask = t->nslots - 1, s = h & mask;
     while (t->slots[s])
         s = (s + 1) & mask;

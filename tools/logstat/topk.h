@@ -6,11 +6,12 @@
 #ifndef LS_TOPK_H
 #define LS_TOPK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/str.h"
 
-#define LS_TK_COUNTERS 4
+#define LS_TK_COUNTERS 5
 #define LS_TK_MAX_KEY 1024 /* longer keys are cut to this many bytes */
 
 typedef struct {
@@ -18,6 +19,9 @@ typedef struct {
     uint32_t keylen;
     uint64_t hash;
     uint64_t c[LS_TK_COUNTERS];   /* caller's counters; c[0] ranks eviction */
+    int64_t t_first, t_last;      /* caller's times (0 when new) */
+    bool partial;                 /* a key that may have been folded away before:
+                                   * its counters miss what was folded */
     void *ext;                    /* caller's per-key data, freed with the key */
 } ls_tk_entry;
 
@@ -29,6 +33,7 @@ typedef struct {
     uint64_t others[LS_TK_COUNTERS]; /* counters of keys folded away */
     uint64_t others_keys;         /* how many keys were folded away */
     void (*free_ext)(void *ext);  /* how to free ext, or NULL */
+    uint64_t *folded;             /* Bloom filter of folded keys (after a fold) */
 } ls_topk;
 
 void ls_topk_init(ls_topk *t, size_t cap, void (*free_ext)(void *));
