@@ -172,3 +172,60 @@ def test_lasting_change_is_one_spike(tmp_path):
     spikes = lshelp.report([write(tmp_path / "l.log", lines)])["spikes"]
     assert len(spikes) == 1 and spikes[0]["start"] == "2026-11-25T11:00:00+00:00"
     assert spikes[0]["seconds"] >= 120
+
+
+FMT = ('$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" '
+       '"$http_user_agent" $request_time "$upstream_addr"')
+
+
+def tline(i, path, status, rt=0.1, up="-", hour=10):
+    t = "25/Nov/2026:%02d:%02d:%02d +0100" % (hour, i // 60 % 60, i % 60)
+    return '10.7.%d.%d - - [%s] "GET %s HTTP/1.1" %d 0 "-" "x" %.3f "%s"\n' % (
+        i % 5, i % 250, t, path, status, rt, up)
+
+
+def test_probes_errors_upstreams_hours(tmp_path):
+    out = []
+    out += [tline(i, "/wp-login.php", 404) for i in range(300)]
+    out += [tline(i, "/wp-login.php", 444) for i in range(100)]
+    out += [tline(i, "/.env?x=1", 404) for i in range(200)]
+    out += [tline(i, "/", 200, hour=11) for i in range(5000)]
+    for i in range(1000):
+        st, rt = (502, 5.0) if i < 100 else (499, 5.0) if i < 150 else (200, 0.1)
+        out.append(tline(i, "/api/slow", st, rt, "10.0.0.2:8080"))
+    out += [tline(i, "/api/fast", 200, 0.02, "10.0.0.2:8080, 10.0.0.3:8080") for i in range(500)]
+    out += [tline(i, "/api/fast", 504, 0.02, "10.0.0.2:8080 : -") for i in range(7)]
+    log = tmp_path / "t.log"
+    log.write_text("".join(out))
+    doc = lshelp.report(["--log-format", FMT, log])
+    probes = doc["probes"]
+    assert [(p["location"], p["not_found"]) for p in probes] == [("/wp-login.php", 300), ("/.env", 200)]
+    assert probes[0]["requests"] == 400 and probes[0]["dropped"] == 100 and probes[0]["dropped_share"] == 0.25
+    err = doc["server_errors"]
+    assert (err[0]["location"], err[0]["5xx"], err[0]["499"], err[0]["requests"]) == ("/api/slow", 100, 50, 1000)
+    assert abs(err[0]["rate"] - 0.15) < 1e-9 and err[0]["p50"] < 0.2 and 4.5 < err[0]["p99"] < 5.5
+    assert (err[1]["location"], err[1]["5xx"]) == ("/api/fast", 7)
+    ups = {u["upstream"]: u for u in doc["upstreams"]}
+    # the last address of a list answered; "10.0.0.2:8080 : -" is the first
+    assert (ups["10.0.0.2:8080"]["requests"], ups["10.0.0.2:8080"]["5xx"], ups["10.0.0.2:8080"]["499"]) == (1007, 107, 50)
+    assert ups["10.0.0.3:8080"]["requests"] == 500 and ups["10.0.0.3:8080"]["5xx"] == 0
+    assert doc["upstreams"][0]["upstream"] == "10.0.0.2:8080" and 4.5 < ups["10.0.0.2:8080"]["p99"] < 5.5
+    hours = {h["hour"]: h for h in doc["hours"]}
+    assert sorted(hours) == [10, 11] and hours[11]["total"] == 5000 and hours[11]["ok"] == 5000
+    assert hours[10]["drop"] == 100 and hours[10]["4xx"] == 500 and hours[10]["5xx"] == 107
+    assert hours[10]["client_abort"] == 50
+    text = lshelp.run(["--log-format", FMT, log]).stdout.decode()
+    assert "PROBES (404 by location)" in text and "/wp-login.php" in text and "25.0%" in text
+    assert "by upstream" in text and "10.0.0.3:8080" in text and "ENDINGS BY HOUR" in text
+    html = tmp_path / "t.html"
+    lshelp.run(["-q", "--log-format", FMT, "--html", html, log])
+    page = html.read_text()
+    assert 'id="probes"' in page and 'id="errors"' in page and 'id="hours"' in page and "10.0.0.3:8080" in page
+
+
+def test_no_upstream_addr_said(tmp_path):
+    log = tmp_path / "c.log"
+    log.write_text(line("10.0.0.1", 0, 0, 502))
+    doc = lshelp.report([log])
+    assert doc["upstreams"] == [] and doc["server_errors"][0]["5xx"] == 1
+    assert "no $upstream_addr in this log" in lshelp.run([log]).stdout.decode()

@@ -42,6 +42,7 @@ static const struct {
     {HS_STR("upstream_response_time"), LS_F_UPSTREAM_TIME},
     {HS_STR("close_reason"), LS_F_CLOSE_REASON},
     {HS_STR("drop_rule"), LS_F_DROP_RULE},
+    {HS_STR("upstream_addr"), LS_F_UPSTREAM_ADDR},
 };
 
 ls_field ls_field_by_name(hs_str name)
@@ -162,6 +163,26 @@ static int set_time(ls_rec *r, ls_field f, hs_str v)
     return rc;
 }
 
+/* The upstream that gave the response: the last address of "a:80, b:80 :
+ * c:80" (nginx lists every server tried, ", " within a group and " : "
+ * across groups; addresses have no spaces), "-" entries skipped; empty when
+ * there is none. */
+static hs_str last_upstream(hs_str v)
+{
+    for (;;) {
+        while (v.n && (v.p[v.n - 1] == ' ' || v.p[v.n - 1] == ',' ||
+                       (v.p[v.n - 1] == ':' && v.n > 1 && v.p[v.n - 2] == ' ')))
+            v.n--;
+        size_t i = v.n;
+        while (i && v.p[i - 1] != ' ')
+            i--;
+        hs_str a = {v.p + i, v.n - i};
+        if (!(a.n == 1 && a.p[0] == '-'))
+            return a;
+        v.n = i;
+    }
+}
+
 int ls_rec_set(ls_rec *r, ls_field f, hs_str v)
 {
     r->have |= LS_HAVE(f);
@@ -176,6 +197,7 @@ int ls_rec_set(ls_rec *r, ls_field f, hs_str v)
     case LS_F_USER_AGENT: r->user_agent = v; break;
     case LS_F_XFF: r->xff = v; break;
     case LS_F_DROP_RULE: r->drop_rule = v; break;
+    case LS_F_UPSTREAM_ADDR: r->upstream_addr = last_upstream(v); break;
     case LS_F_TIME_LOCAL:
     case LS_F_TIME_ISO8601:
     case LS_F_MSEC: return set_time(r, f, v);

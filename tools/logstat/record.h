@@ -31,6 +31,7 @@ typedef enum {
     LS_F_UPSTREAM_TIME, /* $upstream_response_time, may be a list */
     LS_F_CLOSE_REASON,
     LS_F_DROP_RULE,
+    LS_F_UPSTREAM_ADDR, /* $upstream_addr, may be a list */
     LS_F_COUNT
 } ls_field;
 
@@ -86,6 +87,7 @@ typedef struct {
     hs_str user_agent;
     hs_str xff;
     hs_str drop_rule;
+    hs_str upstream_addr; /* the last address of $upstream_addr's list */
     int64_t time;           /* unix seconds, LS_TIME_NONE when absent */
     int tz_offset;          /* the line's UTC offset in seconds, for display */
     int status;             /* -1 when absent or "-" */

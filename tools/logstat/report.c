@@ -28,7 +28,7 @@ static const ls_tk_entry **top_of(const ls_topk *t, int by, size_t max, size_t *
     return out;
 }
 
-static ls_loc_row loc_row(const ls_tk_entry *e)
+ls_loc_row ls_loc_row_of(const ls_tk_entry *e)
 {
     ls_loc_row r = {e, ls_share(e->c[LS_LOC_499], e->c[LS_LOC_REQ]), -1, -1, -1, -1};
     const ls_loc_lat *lat = e->ext;
@@ -62,9 +62,9 @@ static void rank_locations(ls_report *rp)
     rp->by_rate = ls_xcalloc(n + 1, sizeof(ls_loc_row));
     for (size_t i = 0; i < n; i++) {
         if (i < rp->o.top)
-            rp->by_count[rp->n_by_count++] = loc_row(all[i]);
+            rp->by_count[rp->n_by_count++] = ls_loc_row_of(all[i]);
         if (all[i]->c[LS_LOC_REQ] >= rp->o.min_requests)
-            rp->by_rate[rp->n_by_rate++] = loc_row(all[i]);
+            rp->by_rate[rp->n_by_rate++] = ls_loc_row_of(all[i]);
     }
     qsort(rp->by_rate, rp->n_by_rate, sizeof(ls_loc_row), by_rate_desc);
     if (rp->n_by_rate > rp->o.top)
@@ -73,7 +73,7 @@ static void rank_locations(ls_report *rp)
     rp->scatter = ls_xcalloc(m + 1, sizeof(ls_loc_row));
     for (size_t i = 0; i < m; i++)
         if (all[i]->ext)
-            rp->scatter[rp->n_scatter++] = loc_row(all[i]);
+            rp->scatter[rp->n_scatter++] = ls_loc_row_of(all[i]);
     free(all);
 }
 
@@ -96,6 +96,7 @@ void ls_report_build(ls_report *rp, const ls_stats *st, const ls_report_opts *o,
     rank_locations(rp);
     ls_find_spikes(rp);
     ls_find_offenders(rp);
+    ls_find_tables(rp);
 }
 
 void ls_report_free(ls_report *rp)
@@ -111,6 +112,7 @@ void ls_report_free(ls_report *rp)
     free(rp->spikes);
     free(rp->offenders);
     free(rp->deny);
+    ls_free_tables(rp);
     for (size_t i = 0; i < rp->n_suggest; i++)
         free(rp->suggest[i]);
     free(rp->suggest);

@@ -29,6 +29,12 @@ typedef struct {
     double abort_p50;       /* median wait of its 499s, -1 if unknown */
 } ls_loc_row;
 
+/* An upstream ($upstream_addr) with its 5xx, 499s and request times. */
+typedef struct {
+    const ls_tk_entry *e;   /* LS_UP_* counters */
+    double p50, p90, p99;   /* request time of its requests, -1 if unknown */
+} ls_up_row;
+
 /* Buckets (one, or a run of consecutive ones) whose 444 or 499 count is
  * significantly above what the moving baseline rate predicts. */
 typedef struct {
@@ -76,9 +82,16 @@ typedef struct {
     size_t n_by_count, n_by_rate;
     ls_loc_row *scatter;              /* locations for the latency/aborts chart */
     size_t n_scatter;
+    /* probes (by 404s), 5xx by location, upstreams by 5xx + 499 (tables.c) */
+    ls_loc_row *probes, *errors;
+    size_t n_probes, n_errors;
+    ls_up_row *upstreams;
+    size_t n_upstreams;
+    bool have_upstream;
     /* spikes, in time order */
     ls_spike *spikes;
     size_t n_spikes;
+    size_t spike_tests;               /* tests the significance is divided by */
     /* repeat offenders and what to put in the config */
     ls_offender *offenders;
     size_t n_offenders;
@@ -87,6 +100,13 @@ typedef struct {
     char **suggest;                   /* config lines, NUL-terminated */
     size_t n_suggest;
 } ls_report;
+
+/* A location's row: its rates and request-time percentiles. */
+ls_loc_row ls_loc_row_of(const ls_tk_entry *e);
+
+/* Fills probes, errors and upstreams (tables.c). */
+void ls_find_tables(ls_report *rp);
+void ls_free_tables(ls_report *rp);
 
 /* Fills spikes (spikes.c). */
 void ls_find_spikes(ls_report *rp);

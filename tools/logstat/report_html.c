@@ -191,7 +191,7 @@ static void spikes(FILE *out, const ls_report *rp)
     fprintf(out, "<h2 id=\"spikes\">Spikes</h2>\n<p class=\"note\">%" PRId64 "-minute buckets whose 444 or 499 "
                  "count is significantly above the rate of the 30 before (one-sided exact test, p &lt; %g "
                  "divided by the %zu tests, at least %" PRIu64 " endings); consecutive buckets make one spike.</p>\n",
-            rp->st->series.width / 60, rp->o.spike_alpha, rp->n_spikes ? rp->spikes[0].tested : 0,
+            rp->st->series.width / 60, rp->o.spike_alpha, rp->spike_tests,
             rp->o.spike_min);
     if (!rp->n_spikes) {
         fputs("<p class=\"note\">No significant spikes.</p>\n", out);
@@ -270,6 +270,95 @@ static void offenders(FILE *out, const ls_report *rp)
     fputs("</table>\n", out);
 }
 
+static void probes(FILE *out, const ls_report *rp)
+{
+    char a[32];
+    fprintf(out, "<h2 id=\"probes\">Probes (404 by location): %s</h2>\n", ls_fmt_count(rp->st->status[404], a));
+    if (!rp->n_probes) {
+        fputs("<p class=\"note\">No 404s.</p>\n", out);
+        return;
+    }
+    fputs("<table><tr><th>location</th><th class=\"n\">requests</th><th class=\"n\">404</th>"
+          "<th class=\"n\">444</th><th class=\"n\">dropped</th></tr>\n", out);
+    for (size_t i = 0; i < rp->n_probes; i++) {
+        const ls_tk_entry *e = rp->probes[i].e;
+        char b[32], c[32], d[32], p[16];
+        fputs("<tr><td class=\"k\">", out);
+        ls_html_str(out, e->key, e->keylen);
+        fprintf(out, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                     "<td class=\"n\">%s</td></tr>\n",
+                ls_fmt_count(e->c[LS_LOC_REQ], b), ls_fmt_count(e->c[LS_LOC_404], c),
+                ls_fmt_count(e->c[LS_LOC_444], d), ls_fmt_pct(ls_share(e->c[LS_LOC_444], e->c[LS_LOC_REQ]), p));
+    }
+    fputs("</table>\n", out);
+}
+
+static void error_row(FILE *out, const ls_tk_entry *e, const uint64_t *n, const double *pc)
+{
+    char a[32], b[32], c[32], p[16], s1[16], s2[16], s3[16];
+    fputs("<tr><td class=\"k\">", out);
+    ls_html_str(out, e->key, e->keylen);
+    fprintf(out, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+                 "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+            ls_fmt_count(n[0], a), ls_fmt_count(n[1], b), ls_fmt_count(n[2], c), ls_fmt_pct(ls_share(n[1] + n[2], n[0]), p),
+            ls_fmt_secs(pc[0], s1), ls_fmt_secs(pc[1], s2), ls_fmt_secs(pc[2], s3));
+}
+
+static void error_head(FILE *out, const char *what)
+{
+    fprintf(out, "<table><tr><th>%s</th><th class=\"n\">requests</th><th class=\"n\">5xx</th><th class=\"n\">499</th>"
+                 "<th class=\"n\">rate</th><th class=\"n\">p50</th><th class=\"n\">p90</th><th class=\"n\">p99</th></tr>\n",
+            what);
+}
+
+static void errors(FILE *out, const ls_report *rp)
+{
+    char a[32];
+    fprintf(out, "<h2 id=\"errors\">5xx and 499: %s server errors</h2>\n", ls_fmt_count(rp->st->kinds[LS_K_5XX], a));
+    error_head(out, "location");
+    for (size_t i = 0; i < rp->n_errors; i++) {
+        const ls_loc_row *r = &rp->errors[i];
+        uint64_t n[3] = {r->e->c[LS_LOC_REQ], r->e->c[LS_LOC_5XX], r->e->c[LS_LOC_499]};
+        error_row(out, r->e, n, (double[3]){r->p50, r->p90, r->p99});
+    }
+    fputs("</table>\n", out);
+    if (!rp->have_upstream) {
+        fputs("<p class=\"note\">No <code>$upstream_addr</code> in this log.</p>\n", out);
+        return;
+    }
+    error_head(out, "upstream");
+    for (size_t i = 0; i < rp->n_upstreams; i++) {
+        const ls_up_row *u = &rp->upstreams[i];
+        uint64_t n[3] = {u->e->c[LS_UP_REQ], u->e->c[LS_UP_5XX], u->e->c[LS_UP_499]};
+        error_row(out, u->e, n, (double[3]){u->p50, u->p90, u->p99});
+    }
+    fputs("</table>\n", out);
+}
+
+static void hours(FILE *out, const ls_report *rp)
+{
+    static const ls_kind cols[] = {LS_K_OK, LS_K_4XX, LS_K_5XX, LS_K_DROP, LS_K_ABORT, LS_K_TIMEOUT,
+                                   LS_K_BADREQ, LS_K_BARE};
+    fputs("<h2 id=\"hours\">Endings by hour</h2>\n<table><tr><th>hour</th><th class=\"n\">lines</th>"
+          "<th class=\"n\">1-3xx</th><th class=\"n\">4xx</th><th class=\"n\">5xx</th><th class=\"n\">444</th>"
+          "<th class=\"n\">499</th><th class=\"n\">408</th><th class=\"n\">400</th><th class=\"n\">bare</th></tr>\n",
+          out);
+    for (int h = 0; h < 24; h++) {
+        const uint64_t *c = rp->st->hours[h];
+        uint64_t total = 0;
+        for (int k = 0; k < LS_K_COUNT; k++)
+            total += c[k];
+        if (!total)
+            continue;
+        char a[32];
+        fprintf(out, "<tr><td>%02d</td><td class=\"n\">%s</td>", h, ls_fmt_count(total, a));
+        for (size_t k = 0; k < HS_ARRAY_LEN(cols); k++)
+            fprintf(out, "<td class=\"n\">%s</td>", ls_fmt_count(c[cols[k]], a));
+        fputs("</tr>\n", out);
+    }
+    fputs("</table>\n", out);
+}
+
 static void malformed(FILE *out, const ls_report *rp)
 {
     const ls_stats *st = rp->st;
@@ -296,6 +385,9 @@ void ls_report_html(const ls_report *rp, FILE *out)
     gives_up(out, rp);
     spikes(out, rp);
     offenders(out, rp);
+    probes(out, rp);
+    errors(out, rp);
+    hours(out, rp);
     malformed(out, rp);
     fputs("<p class=\"note\">Generated by hush-logstat.</p>\n</body></html>\n", out);
 }

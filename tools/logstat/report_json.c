@@ -262,6 +262,83 @@ static void offenders(ls_jw *w, const ls_report *rp)
     ls_jw_end(w, '}');
 }
 
+static void probes(ls_jw *w, const ls_report *rp)
+{
+    ls_jw_arr(w, "probes");
+    for (size_t i = 0; i < rp->n_probes; i++) {
+        const ls_tk_entry *e = rp->probes[i].e;
+        ls_jw_obj(w, NULL);
+        ls_jw_str(w, "location", e->key, e->keylen);
+        ls_jw_u64(w, "requests", e->c[LS_LOC_REQ]);
+        ls_jw_u64(w, "not_found", e->c[LS_LOC_404]);
+        ls_jw_u64(w, "dropped", e->c[LS_LOC_444]);
+        ls_jw_num(w, "dropped_share", ls_share(e->c[LS_LOC_444], e->c[LS_LOC_REQ]), false);
+        ls_jw_end(w, '}');
+    }
+    ls_jw_end(w, ']');
+}
+
+static void percentiles(ls_jw *w, double p50, double p90, double p99)
+{
+    ls_jw_num(w, "p50", p50, true);
+    ls_jw_num(w, "p90", p90, true);
+    ls_jw_num(w, "p99", p99, true);
+}
+
+static void errors(ls_jw *w, const ls_report *rp)
+{
+    ls_jw_arr(w, "server_errors");
+    for (size_t i = 0; i < rp->n_errors; i++) {
+        const ls_loc_row *r = &rp->errors[i];
+        ls_jw_obj(w, NULL);
+        ls_jw_str(w, "location", r->e->key, r->e->keylen);
+        ls_jw_u64(w, "requests", r->e->c[LS_LOC_REQ]);
+        ls_jw_u64(w, "5xx", r->e->c[LS_LOC_5XX]);
+        ls_jw_u64(w, "499", r->e->c[LS_LOC_499]);
+        ls_jw_num(w, "rate", ls_share(r->e->c[LS_LOC_5XX] + r->e->c[LS_LOC_499], r->e->c[LS_LOC_REQ]), false);
+        percentiles(w, r->p50, r->p90, r->p99);
+        ls_jw_end(w, '}');
+    }
+    ls_jw_end(w, ']');
+    ls_jw_arr(w, "upstreams");
+    for (size_t i = 0; i < rp->n_upstreams; i++) {
+        const ls_up_row *u = &rp->upstreams[i];
+        ls_jw_obj(w, NULL);
+        ls_jw_str(w, "upstream", u->e->key, u->e->keylen);
+        ls_jw_u64(w, "requests", u->e->c[LS_UP_REQ]);
+        ls_jw_u64(w, "5xx", u->e->c[LS_UP_5XX]);
+        ls_jw_u64(w, "499", u->e->c[LS_UP_499]);
+        ls_jw_num(w, "rate", ls_share(u->e->c[LS_UP_5XX] + u->e->c[LS_UP_499], u->e->c[LS_UP_REQ]), false);
+        percentiles(w, u->p50, u->p90, u->p99);
+        ls_jw_end(w, '}');
+    }
+    ls_jw_end(w, ']');
+}
+
+static const char *const kind_ids[LS_K_COUNT] = {"ok", "4xx", "5xx", "drop", "client_abort", "timeout",
+                                                 "bad_request", "bare_connection", "none"};
+
+/* Endings by hour of the day (the hours with lines). */
+static void hours(ls_jw *w, const ls_report *rp)
+{
+    ls_jw_arr(w, "hours");
+    for (int h = 0; h < 24; h++) {
+        const uint64_t *c = rp->st->hours[h];
+        uint64_t total = 0;
+        for (int k = 0; k < LS_K_COUNT; k++)
+            total += c[k];
+        if (!total)
+            continue;
+        ls_jw_obj(w, NULL);
+        ls_jw_i64(w, "hour", h);
+        ls_jw_u64(w, "total", total);
+        for (int k = 0; k < LS_K_COUNT; k++)
+            ls_jw_u64(w, kind_ids[k], c[k]);
+        ls_jw_end(w, '}');
+    }
+    ls_jw_end(w, ']');
+}
+
 /* What the caps folded away, so a reader knows which counts are exact. */
 static void limits(ls_jw *w, const ls_report *rp)
 {
@@ -271,7 +348,8 @@ static void limits(ls_jw *w, const ls_report *rp)
         const ls_topk *t;
     } tables[] = {{"sources", &st->sources},         {"drop_hosts", &st->drop_hosts},
                   {"drop_user_agents", &st->drop_uas}, {"drop_requests", &st->drop_requests},
-                  {"drop_rules", &st->drop_rules},   {"locations", &st->locations}};
+                  {"drop_rules", &st->drop_rules},   {"locations", &st->locations},
+                  {"upstreams", &st->upstreams}};
     ls_jw_obj(w, "others");
     for (size_t i = 0; i < HS_ARRAY_LEN(tables); i++) {
         ls_jw_obj(w, tables[i].name);
@@ -295,6 +373,9 @@ void ls_report_json(const ls_report *rp, FILE *out)
     gives_up(&w, rp);
     spikes(&w, rp);
     offenders(&w, rp);
+    probes(&w, rp);
+    errors(&w, rp);
+    hours(&w, rp);
     limits(&w, rp);
     ls_jw_end(&w, '}');
 }

@@ -194,7 +194,7 @@ static void spikes(const tx *t, const ls_report *rp)
     char extra[160];
     snprintf(extra, sizeof(extra),
              "(%" PRId64 "-minute buckets above the rate of the 30 before: p < %g / %zu tests, >= %" PRIu64 ")",
-             rp->st->series.width / 60, rp->o.spike_alpha, rp->n_spikes ? rp->spikes[0].tested : 0,
+             rp->st->series.width / 60, rp->o.spike_alpha, rp->spike_tests,
              rp->o.spike_min);
     heading(t, "SPIKES", extra);
     if (!rp->n_spikes) {
@@ -264,6 +264,91 @@ static void offenders(const tx *t, const ls_report *rp)
         fprintf(t->out, "    %-20s %s\n", rp->deny[i].addr, rp->deny[i].why);
 }
 
+static void probes(const tx *t, const ls_report *rp)
+{
+    char a[32], extra[64];
+    snprintf(extra, sizeof(extra), "%s not found", ls_fmt_count(rp->st->status[404], a));
+    heading(t, "PROBES (404 by location)", extra);
+    if (!rp->n_probes) {
+        fputs("  no 404s\n", t->out);
+        return;
+    }
+    fprintf(t->out, "  %-*s %10s %8s %8s %8s\n", KEY_W + 2, "location", "requests", "404", "444", "dropped");
+    for (size_t i = 0; i < rp->n_probes; i++) {
+        const ls_tk_entry *e = rp->probes[i].e;
+        char b[32], c[32], d[32], p[16];
+        fputs("    ", t->out);
+        ls_term_str(t->out, e->key, e->keylen, KEY_W, true);
+        fprintf(t->out, " %10s %8s %8s %8s\n", ls_fmt_count(e->c[LS_LOC_REQ], b), ls_fmt_count(e->c[LS_LOC_404], c),
+                ls_fmt_count(e->c[LS_LOC_444], d), ls_fmt_pct(ls_share(e->c[LS_LOC_444], e->c[LS_LOC_REQ]), p));
+    }
+}
+
+static void error_row(const tx *t, const ls_tk_entry *e, uint64_t req, uint64_t x5, uint64_t x499,
+                      const double *pc)
+{
+    char a[32], b[32], c[32], p[16], s1[16], s2[16], s3[16];
+    fputs("    ", t->out);
+    ls_term_str(t->out, e->key, e->keylen, KEY_W, true);
+    fprintf(t->out, " %10s %8s %8s %7s %8s %8s %8s\n", ls_fmt_count(req, a), ls_fmt_count(x5, b),
+            ls_fmt_count(x499, c), ls_fmt_pct(ls_share(x5 + x499, req), p), ls_fmt_secs(pc[0], s1),
+            ls_fmt_secs(pc[1], s2), ls_fmt_secs(pc[2], s3));
+}
+
+static void error_head(const tx *t, const char *title)
+{
+    fprintf(t->out, "  %-*s %10s %8s %8s %7s %8s %8s %8s\n", KEY_W + 2, title, "requests", "5xx", "499", "rate",
+            "p50", "p90", "p99");
+}
+
+static void errors(const tx *t, const ls_report *rp)
+{
+    char a[32], extra[64];
+    snprintf(extra, sizeof(extra), "%s server errors", ls_fmt_count(rp->st->kinds[LS_K_5XX], a));
+    heading(t, "5XX AND 499", extra);
+    if (rp->n_errors) {
+        error_head(t, "by location");
+    }
+    for (size_t i = 0; i < rp->n_errors; i++) {
+        const ls_loc_row *r = &rp->errors[i];
+        double pc[3] = {r->p50, r->p90, r->p99};
+        error_row(t, r->e, r->e->c[LS_LOC_REQ], r->e->c[LS_LOC_5XX], r->e->c[LS_LOC_499], pc);
+    }
+    if (!rp->have_upstream) {
+        fputs("  (no $upstream_addr in this log: add it to the log_format to see upstreams)\n", t->out);
+        return;
+    }
+    error_head(t, "by upstream");
+    for (size_t i = 0; i < rp->n_upstreams; i++) {
+        const ls_up_row *u = &rp->upstreams[i];
+        double pc[3] = {u->p50, u->p90, u->p99};
+        error_row(t, u->e, u->e->c[LS_UP_REQ], u->e->c[LS_UP_5XX], u->e->c[LS_UP_499], pc);
+    }
+}
+
+/* Endings by hour of the day, in each line's own UTC offset. */
+static void hours(const tx *t, const ls_report *rp)
+{
+    static const ls_kind cols[] = {LS_K_OK, LS_K_4XX, LS_K_5XX, LS_K_DROP, LS_K_ABORT, LS_K_TIMEOUT,
+                                   LS_K_BADREQ, LS_K_BARE};
+    heading(t, "ENDINGS BY HOUR", "(hour of the day as logged)");
+    fprintf(t->out, "  hour %10s %10s %9s %9s %9s %9s %9s %9s %9s\n", "lines", "1-3xx", "4xx", "5xx", "444",
+            "499", "408", "400", "bare");
+    for (int h = 0; h < 24; h++) {
+        const uint64_t *c = rp->st->hours[h];
+        uint64_t total = 0;
+        for (int k = 0; k < LS_K_COUNT; k++)
+            total += c[k];
+        if (!total)
+            continue;
+        char a[32];
+        fprintf(t->out, "  %02d   %10s", h, ls_fmt_count(total, a));
+        for (size_t k = 0; k < HS_ARRAY_LEN(cols); k++)
+            fprintf(t->out, k ? " %9s" : " %10s", ls_fmt_count(c[cols[k]], a));
+        fputc('\n', t->out);
+    }
+}
+
 static void malformed(const tx *t, const ls_report *rp)
 {
     const ls_stats *st = rp->st;
@@ -289,5 +374,8 @@ void ls_report_text(const ls_report *rp, FILE *out, bool color)
     gives_up(&t, rp);
     spikes(&t, rp);
     offenders(&t, rp);
+    probes(&t, rp);
+    errors(&t, rp);
+    hours(&t, rp);
     malformed(&t, rp);
 }

@@ -120,6 +120,7 @@ void ls_find_spikes(ls_report *rp)
 {
     const ls_series *s = &rp->st->series;
     size_t m = 2 * buckets_tested(s);
+    rp->spike_tests = m;
     ls_spike *all = ls_xmalloc((s->n * 2 + 1) * sizeof(ls_spike));
     size_t n = 0;
     find_spikes_of(rp, LS_K_DROP, m, all, &n);

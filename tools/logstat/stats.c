@@ -16,6 +16,7 @@ void ls_stats_init(ls_stats *st, size_t max_keys, size_t max_buckets)
     ls_topk_init(&st->drop_requests, max_keys, NULL);
     ls_topk_init(&st->drop_rules, max_keys, NULL);
     ls_topk_init(&st->locations, max_keys, free);
+    ls_topk_init(&st->upstreams, max_keys, free);
 }
 
 void ls_stats_free(ls_stats *st)
@@ -27,6 +28,7 @@ void ls_stats_free(ls_stats *st)
     ls_topk_free(&st->drop_requests);
     ls_topk_free(&st->drop_rules);
     ls_topk_free(&st->locations);
+    ls_topk_free(&st->upstreams);
 }
 
 void ls_stats_malformed(ls_stats *st, hs_str line)
@@ -114,6 +116,12 @@ static void count_location(ls_stats *st, const ls_rec *r, ls_kind k)
     e->c[LS_LOC_REQ]++;
     if (k == LS_K_ABORT)
         e->c[LS_LOC_499]++;
+    else if (k == LS_K_DROP)
+        e->c[LS_LOC_444]++;
+    else if (k == LS_K_5XX)
+        e->c[LS_LOC_5XX]++;
+    else if (r->status == 404)
+        e->c[LS_LOC_404]++;
     if (r->request_time < 0)
         return;
     if (!e->ext)
@@ -122,6 +130,22 @@ static void count_location(ls_stats *st, const ls_rec *r, ls_kind k)
     ls_hist_add(&lat->all, r->request_time);
     if (k == LS_K_ABORT)
         ls_hist_add(&lat->aborted, r->request_time);
+}
+
+/* 5xx and 499 per upstream, with the request times of its requests. */
+static void count_upstream(ls_stats *st, const ls_rec *r, ls_kind k)
+{
+    if (!r->upstream_addr.n)
+        return;
+    ls_tk_entry *e = ls_topk_get(&st->upstreams, r->upstream_addr);
+    e->c[LS_UP_REQ]++;
+    e->c[LS_UP_5XX] += k == LS_K_5XX;
+    e->c[LS_UP_499] += k == LS_K_ABORT;
+    if (r->request_time < 0)
+        return;
+    if (!e->ext)
+        e->ext = ls_xcalloc(1, sizeof(ls_hist));
+    ls_hist_add(e->ext, r->request_time);
 }
 
 static void count_time(ls_stats *st, const ls_rec *r, ls_kind k)
@@ -139,6 +163,8 @@ static void count_time(ls_stats *st, const ls_rec *r, ls_kind k)
     if (r->time > st->t_last)
         st->t_last = r->time;
     ls_series_add(&st->series, r->time, k);
+    int64_t day = (r->time + r->tz_offset) % 86400;
+    st->hours[(day < 0 ? day + 86400 : day) / 3600][k]++;
 }
 
 const char *const ls_proto_names[LS_PROTO_COUNT] = {"HTTP/1.0", "HTTP/1.1", "HTTP/2.0", "other"};
@@ -183,4 +209,5 @@ void ls_stats_add(ls_stats *st, const ls_rec *r, int fmt)
     count_source(st, r, k);
     count_dropped(st, r, k);
     count_location(st, r, k);
+    count_upstream(st, r, k);
 }

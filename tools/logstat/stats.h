@@ -16,7 +16,10 @@
  * t_last are the first and last time the source was seen (0 if untimed). */
 enum { LS_SRC_BAD = 0, LS_SRC_444, LS_SRC_400, LS_SRC_408, LS_SRC_REQ };
 /* Counters of the locations table. */
-enum { LS_LOC_REQ = 0, LS_LOC_499 };
+enum { LS_LOC_REQ = 0, LS_LOC_499, LS_LOC_404, LS_LOC_444, LS_LOC_5XX };
+/* Counters of the upstreams table ($upstream_addr; ext: an ls_hist of
+ * the request times of its requests). */
+enum { LS_UP_REQ = 0, LS_UP_5XX, LS_UP_499 };
 
 /* Request times at one location (the ext of a locations entry). */
 typedef struct {
@@ -66,6 +69,9 @@ typedef struct {
     ls_topk sources;           /* every source: LS_SRC_* counters */
     ls_topk drop_hosts, drop_uas, drop_requests, drop_rules; /* c[0]: 444s */
     ls_topk locations;         /* LS_LOC_* counters, ext ls_loc_lat */
+    ls_topk upstreams;         /* LS_UP_* counters, ext ls_hist */
+    /* endings by hour of the day, in each line's own UTC offset */
+    uint64_t hours[24][LS_K_COUNT];
 } ls_stats;
 
 /* max_keys caps each key table; max_buckets the time series. */
