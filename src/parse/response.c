@@ -108,12 +108,14 @@ static int apply(const hs_header *h, hs_http_response *r, bool *conn_close, bool
                 return fail(r, "invalid Content-Length");
             v = v * 10 + (h->value.p[i] - '0');
         }
-        if (r->content_length >= 0 && r->content_length != v)
+        if (r->content_length >= 0) /* even an equal one, as nginx since 1.23 */
             return fail(r, "duplicate Content-Length");
         r->content_length = v;
     } else if (hs_str_caseeq_lit(h->name, "Transfer-Encoding")) {
         if (!hs_str_caseeq_lit(h->value, "chunked"))
             return fail(r, "unsupported Transfer-Encoding");
+        if (r->chunked)
+            return fail(r, "duplicate Transfer-Encoding");
         r->chunked = true;
     } else if (hs_str_caseeq_lit(h->name, "Connection")) {
         *conn_close |= list_has(h->value, "close");

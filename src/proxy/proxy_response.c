@@ -23,6 +23,14 @@ static bool hidden_response_header(const hs_proxy_conf *pc, hs_str name)
     return dflt && !name_in(name, pc->pass, pc->npass);
 }
 
+/* Fields nginx keeps only the first of. */
+static bool single_field(hs_str name)
+{
+    static const hs_str names[] = {HS_STR("Content-Type"), HS_STR("Expires"), HS_STR("Last-Modified"),
+                                   HS_STR("ETag"), HS_STR("Location"), HS_STR("Server"), HS_STR("Date")};
+    return name_in(name, names, HS_ARRAY_LEN(names));
+}
+
 static bool retry_status(hs_proxy_state *px, int status)
 {
     int cond = status == 500 ? HS_NEXT_500 : status == 502 ? HS_NEXT_502 : status == 503 ? HS_NEXT_503
@@ -67,7 +75,10 @@ static int take_head(hs_req *r)
             continue;
         if (hs_str_caseeq(f.name, HS_STR("Server")) || hs_str_caseeq(f.name, HS_STR("Date")))
             rs->passed |= f.name.p[0] == 'S' || f.name.p[0] == 's' ? HS_PASSED_SERVER : HS_PASSED_DATE;
-        if (hs_str_caseeq(f.name, HS_STR("Content-Type")))
+        bool ct = hs_str_caseeq(f.name, HS_STR("Content-Type"));
+        if (single_field(f.name) && (ct ? rs->content_type.n > 0 : hs_fields_find(&rs->headers, f.name) != NULL))
+            continue; /* a second one of a single-value field is ignored, as nginx */
+        if (ct)
             rs->content_type = f.value;
         else
             rs->headers.v[rs->headers.n++] = f;

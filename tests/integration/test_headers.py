@@ -292,3 +292,21 @@ server {
     # as nginx: a value that is not an expires fails the response (no Expires is sent)
     assert cc("/var?e=bad") == "failed" and cc("/var") == "failed" and cc("/mod?e=epoch") == "failed"
     assert srv.wait_error_log(r'\[error\] .*invalid value "bad"')
+
+
+def test_upstream_duplicate_fields(hush):
+    # as nginx (proxy_duplicate_headers.t): a second Content-Length, even an
+    # equal one, or a second Transfer-Encoding is a 502; a second Expires is ignored
+    heads = [b"Content-Length: 0\r\nContent-Length: 0\r\n\r\n",
+             b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+             b"Expires: foo\r\nExpires: bar\r\nContent-Length: 0\r\n\r\n"]
+    ups = [fixed_upstream(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + h) for h in heads]
+    srv = hush("server { listen 127.0.0.1:@PORT@; %s }" % " ".join(
+        "location /%d { proxy_pass http://127.0.0.1:%d; }" % (i, u.getsockname()[1]) for i, u in enumerate(ups)))
+    srv.allow_error_log(r"upstream sent invalid header")
+    assert srv.exchange(req("/0")).responses()[0].status == 502
+    assert srv.exchange(req("/1")).responses()[0].status == 502
+    r = srv.exchange(req("/2")).responses()[0]
+    assert r.status == 200 and [v for k, v in r.headers if k == "Expires"] == ["foo"]
+    for u in ups:
+        u.close()
