@@ -135,7 +135,8 @@ static ssize_t take_body(hs_req *r, uint8_t *buf, size_t want)
             return -1;
     if (rs->streamed) {
         size_t n = rs->out.len - rs->out.sent < want ? rs->out.len - rs->out.sent : want;
-        memcpy(buf, rs->out.p + rs->out.sent, n);
+        if (n) /* nothing buffered yet: out.p may still be NULL */
+            memcpy(buf, rs->out.p + rs->out.sent, n);
         rs->out.sent += n;
         if (rs->out.sent == rs->out.len)
             rs->out.len = rs->out.sent = 0;
