@@ -50,7 +50,7 @@ def test_main_format_and_real_ip(tmp_path):
                    combined(status=200) +
                    combined(status=200, extra=" 0.123 extra fields"))
     doc = lshelp.report([log])
-    assert doc["formats"] == {"combined": 2, "main": 4, "custom": 0, "json": 0}
+    assert doc["formats"] == {"combined": 2, "main": 4, "custom": 0, "json": 0, "connection": 0}
     assert doc["dropped"]["sources"][0]["key"] == "10.0.0.9"
     doc = lshelp.report(["--real-ip", log])
     assert [(s["key"], s["count"]) for s in doc["dropped"]["sources"]] == [("203.0.113.5", 3), ("10.0.0.9", 1)]
@@ -88,6 +88,7 @@ def test_log_format_unknown_variables_and_lists(tmp_path):
         'garbage\n')
     doc = lshelp.report(["--log-format", fmt, log])
     assert doc["formats"]["custom"] == 2 and doc["lines"]["malformed"] == 1
+    assert doc["lines"]["connection_log"] == 0  # $connection_requests beside $status: an access log
     assert doc["time"]["first"] == "2026-11-25T10:00:00+01:00"
     assert doc["aborts"]["by_count"][0]["location"] == "/a"
     assert abs(doc["latency"]["upstream_response_time"]["max"] - 1.5) < 1e-9

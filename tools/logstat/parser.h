@@ -1,6 +1,7 @@
 /* Per-line format detection: hush's JSON lines (a line starting with '{'),
- * the user's --log-format, and nginx's combined with or without main's
- * trailing "$http_x_forwarded_for", tried in that order. */
+ * the user's --log-format, nginx's combined with or without main's
+ * trailing "$http_x_forwarded_for", and hush's default connection log,
+ * tried in that order. */
 #ifndef LS_PARSER_H
 #define LS_PARSER_H
 
@@ -13,6 +14,7 @@ typedef enum {
     LS_FMT_MAIN,
     LS_FMT_CUSTOM,
     LS_FMT_JSON,
+    LS_FMT_CONN,   /* hush's connection log, default format */
     LS_FMT_COUNT
 } ls_fmt_id;
 
@@ -20,6 +22,7 @@ typedef struct {
     ls_format combined; /* nginx's combined, always tried */
     ls_format xff_tail; /* the part main adds to combined */
     ls_format custom;   /* --log-format, when given */
+    ls_format conn;     /* hush's default connection log after "addr:port " */
     bool has_custom;
     ls_json_scratch json;
 } ls_parser;

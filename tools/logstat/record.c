@@ -11,6 +11,7 @@ void ls_rec_clear(ls_rec *r)
     r->close_reason = LS_CR_NONE;
     r->request_time = -1;
     r->upstream_time = -1;
+    r->conn_requests = -1;
 }
 
 /* nginx variable names and the field each feeds.  Several names feed one
@@ -43,6 +44,7 @@ static const struct {
     {HS_STR("close_reason"), LS_F_CLOSE_REASON},
     {HS_STR("drop_rule"), LS_F_DROP_RULE},
     {HS_STR("upstream_addr"), LS_F_UPSTREAM_ADDR},
+    {HS_STR("connection_requests"), LS_F_CONN_REQUESTS},
 };
 
 ls_field ls_field_by_name(hs_str name)
@@ -198,6 +200,7 @@ int ls_rec_set(ls_rec *r, ls_field f, hs_str v)
     case LS_F_XFF: r->xff = v; break;
     case LS_F_DROP_RULE: r->drop_rule = v; break;
     case LS_F_UPSTREAM_ADDR: r->upstream_addr = last_upstream(v); break;
+    case LS_F_CONN_REQUESTS: r->conn_requests = is_dash(v) ? -1 : (int64_t)parse_uint(v); break;
     case LS_F_TIME_LOCAL:
     case LS_F_TIME_ISO8601:
     case LS_F_MSEC: return set_time(r, f, v);
@@ -214,6 +217,12 @@ int ls_rec_set(ls_rec *r, ls_field f, hs_str v)
     default: break;
     }
     return HS_OK;
+}
+
+bool ls_rec_is_conn(const ls_rec *r)
+{
+    return (r->have & LS_HAVE(LS_F_CONN_REQUESTS)) &&
+           !(r->have & (LS_HAVE(LS_F_STATUS) | LS_HAVE(LS_F_REQUEST) | LS_HAVE(LS_F_METHOD)));
 }
 
 bool ls_rec_no_request(const ls_rec *r)

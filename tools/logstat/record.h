@@ -32,6 +32,7 @@ typedef enum {
     LS_F_CLOSE_REASON,
     LS_F_DROP_RULE,
     LS_F_UPSTREAM_ADDR, /* $upstream_addr, may be a list */
+    LS_F_CONN_REQUESTS, /* $connection_requests: makes a connection-log line */
     LS_F_COUNT
 } ls_field;
 
@@ -95,6 +96,7 @@ typedef struct {
     double request_time;    /* seconds; < 0 when absent */
     double upstream_time;   /* seconds, summed over a list; < 0 when absent */
     uint64_t body_bytes;
+    int64_t conn_requests;  /* $connection_requests, -1 when absent */
     uint32_t have;          /* LS_HAVE(field) bits of the fields present */
 } ls_rec;
 
@@ -119,6 +121,10 @@ ls_kind ls_rec_kind(const ls_rec *r);
 /* The path part of the request (no query string), for grouping by location;
  * empty when the line has no usable request. */
 hs_str ls_rec_location(const ls_rec *r);
+
+/* True for a connection-log line: $connection_requests without $status or
+ * a request (an access log may log $connection_requests too). */
+bool ls_rec_is_conn(const ls_rec *r);
 
 /* True when the request line is absent ("-" or empty). */
 bool ls_rec_no_request(const ls_rec *r);

@@ -48,6 +48,9 @@ static void summary(FILE *out, const ls_report *rp)
     fprintf(out, "<br><span id=\"lines\">%s lines</span>, %s parsed, %s malformed (%s)",
             ls_fmt_count(st->lines, a), ls_fmt_count(st->parsed, b), ls_fmt_count(st->malformed, c),
             ls_fmt_pct(ls_share(st->malformed, st->lines), p));
+    if (st->conn_lines)
+        fprintf(out, "<br>connection log: %s lines, %s of connections with requests left to the access log",
+                ls_fmt_count(st->conn_lines, a), ls_fmt_count(st->conn_skipped, b));
     if (st->t_first != LS_TIME_NONE) {
         char t0[32], t1[32], span[32];
         ls_time_format(st->t_first, st->tz, true, t0);

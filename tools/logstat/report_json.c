@@ -24,6 +24,8 @@ static void summary(ls_jw *w, const ls_report *rp)
     ls_jw_u64(w, "total", st->lines);
     ls_jw_u64(w, "parsed", st->parsed);
     ls_jw_u64(w, "malformed", st->malformed);
+    ls_jw_u64(w, "connection_log", st->conn_lines);
+    ls_jw_u64(w, "connection_log_with_requests", st->conn_skipped);
     ls_jw_arr(w, "malformed_examples");
     for (size_t i = 0; i < st->nexamples; i++) {
         ls_jw_obj(w, NULL);

@@ -41,6 +41,9 @@ static void summary(const tx *t, const ls_report *rp)
     fprintf(t->out, "\n  lines     %s   parsed %s   malformed %s (%s)\n", ls_fmt_count(st->lines, a),
             ls_fmt_count(st->parsed, b), ls_fmt_count(st->malformed, c),
             ls_fmt_pct(ls_share(st->malformed, st->lines), p));
+    if (st->conn_lines)
+        fprintf(t->out, "  connection log %s lines; %s of connections with requests, left to the access log\n",
+                ls_fmt_count(st->conn_lines, a), ls_fmt_count(st->conn_skipped, b));
     fputs("  formats  ", t->out);
     for (int f = 0; f < LS_FMT_COUNT; f++)
         if (st->formats[f])

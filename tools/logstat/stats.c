@@ -186,6 +186,16 @@ static void count_protocol(ls_stats *st, hs_str req)
 void ls_stats_add(ls_stats *st, const ls_rec *r, int fmt)
 {
     st->lines++;
+    if (ls_rec_is_conn(r)) {
+        /* a connection log: its connections that carried requests are in
+         * the access log already; the others (accept-phase drops, bare
+         * connections, TLS rejections) never reach it */
+        st->conn_lines++;
+        if (r->conn_requests != 0) {
+            st->conn_skipped++;
+            return;
+        }
+    }
     st->parsed++;
     st->formats[fmt]++;
     st->have |= r->have;

@@ -48,6 +48,9 @@ typedef struct {
     uint64_t cur_line;
     /* line counts */
     uint64_t lines, parsed, malformed;
+    /* connection-log lines (they have $connection_requests); those of
+     * connections with requests are left to the access log (skipped) */
+    uint64_t conn_lines, conn_skipped;
     uint64_t formats[LS_FMT_COUNT];
     ls_example examples[LS_MAX_EXAMPLES];
     size_t nexamples;
