@@ -34,7 +34,8 @@ void ls_topk_init(ls_topk *t, size_t cap, void (*free_ext)(void *))
 
 static void drop_entry(ls_topk *t, ls_tk_entry *e)
 {
-    free(e->key);
+    if (e->key != e->inline_key)
+        free(e->key);
     if (e->ext && t->free_ext)
         t->free_ext(e->ext);
 }
@@ -61,6 +62,14 @@ static void rebuild_slots(ls_topk *t, size_t nslots)
             s = (s + 1) & mask;
         t->slots[s] = (uint32_t)(i + 1);
     }
+}
+
+/* Inline keys move with their entries (realloc, sort): point them home. */
+static void fix_inline_keys(ls_topk *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->entries[i].keylen < LS_TK_INLINE)
+            t->entries[i].key = t->entries[i].inline_key;
 }
 
 static int by_weight_desc(const void *a, const void *b)
@@ -96,6 +105,7 @@ static bool fold_seen(const ls_topk *t, uint64_t h)
 static void fold_lighter_half(ls_topk *t)
 {
     qsort(t->entries, t->n, sizeof(ls_tk_entry), by_weight_desc);
+    fix_inline_keys(t);
     size_t keep = t->cap / 2;
     for (size_t i = keep; i < t->n; i++) {
         for (int k = 0; k < LS_TK_COUNTERS; k++)
@@ -117,12 +127,19 @@ static ls_tk_entry *insert(ls_topk *t, hs_str key, uint64_t h)
         if (t->alloc > t->cap)
             t->alloc = t->cap;
         t->entries = ls_xrealloc(t->entries, t->alloc * sizeof(ls_tk_entry));
+        fix_inline_keys(t);
     }
     if ((t->n + 1) * 2 > t->nslots)
         rebuild_slots(t, t->nslots * 2);
     ls_tk_entry *e = &t->entries[t->n++];
     memset(e, 0, sizeof(*e));
-    e->key = ls_xstrndup(key.p, key.n);
+    if (key.n < LS_TK_INLINE) {
+        memcpy(e->inline_key, key.p, key.n);
+        e->inline_key[key.n] = '\0';
+        e->key = e->inline_key;
+    } else {
+        e->key = ls_xstrndup(key.p, key.n);
+    }
     e->keylen = (uint32_t)key.n;
     e->hash = h;
     e->partial = fold_seen(t, h);

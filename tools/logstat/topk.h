@@ -14,8 +14,10 @@
 #define LS_TK_COUNTERS 5
 #define LS_TK_MAX_KEY 1024 /* longer keys are cut to this many bytes */
 
+#define LS_TK_INLINE 24 /* keys shorter than this live in the entry itself */
+
 typedef struct {
-    char *key;                    /* owned copy, NUL-terminated */
+    char *key;                    /* NUL-terminated: inline, or an owned copy */
     uint32_t keylen;
     uint64_t hash;
     uint64_t c[LS_TK_COUNTERS];   /* caller's counters; c[0] ranks eviction */
@@ -23,6 +25,7 @@ typedef struct {
     bool partial;                 /* a key that may have been folded away before:
                                    * its counters miss what was folded */
     void *ext;                    /* caller's per-key data, freed with the key */
+    char inline_key[LS_TK_INLINE]; /* short keys (addresses): one cache miss less */
 } ls_tk_entry;
 
 typedef struct {
