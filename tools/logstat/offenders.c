@@ -172,6 +172,7 @@ static bool denied(const ls_report *rp, const ls_tk_entry *e)
 static void verdict(const ls_report *rp, ls_offender *o)
 {
     const ls_tk_entry *e = o->e;
+    addr_key k;
     o->suggested = denied(rp, e);
     uint64_t bad = e->c[LS_SRC_BAD], req = e->c[LS_SRC_REQ];
     if (o->suggested)
@@ -179,8 +180,8 @@ static void verdict(const ls_report *rp, ls_offender *o)
                                                                             : "in a range that is");
     else if (e->partial)
         snprintf(o->why, sizeof(o->why), "not suggested: counts partial (table was full; raise --max-keys)");
-    else if (!strchr(e->key, '.') && !strchr(e->key, ':'))
-        snprintf(o->why, sizeof(o->why), "not suggested: not an address");
+    else if (!parse_addr(e, &k))
+        snprintf(o->why, sizeof(o->why), "not suggested: not an IP address");
     else if (o->share < rp->o.offender_share)
         snprintf(o->why, sizeof(o->why), "not suggested: mostly served normally (%.1f%% bad < %.0f%%)",
                  100 * o->share, 100 * rp->o.offender_share);
