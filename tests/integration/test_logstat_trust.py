@@ -229,3 +229,14 @@ def test_no_upstream_addr_said(tmp_path):
     doc = lshelp.report([log])
     assert doc["upstreams"] == [] and doc["server_errors"][0]["5xx"] == 1
     assert "no $upstream_addr in this log" in lshelp.run([log]).stdout.decode()
+
+
+def test_v4_mapped_never_grouped(tmp_path):
+    # a dual-stack listener logs IPv4 clients as ::ffff:a.b.c.d: their /64
+    # would be every IPv4 client, so they are suggested one by one
+    lines = []
+    for i in range(1, 5):
+        client(lines, "::ffff:203.0.113.%d" % i, 30, 30)
+    off = lshelp.report([write(tmp_path / "m.log", lines)])["offenders"]
+    assert sorted(d["addr"] for d in off["deny"]) == ["::ffff:203.0.113.%d" % i for i in range(1, 5)]
+    assert all(s["suggested"] for s in off["sources"])

@@ -17,10 +17,18 @@
 typedef struct {
     const ls_tk_entry *e;
     int family;              /* AF_INET or AF_INET6 */
+    size_t plen;             /* bytes of its range: 3 (/24), 8 (/64), 16 (alone) */
     unsigned char a[16];     /* the address */
 } addr_key;
 
-static size_t prefix_len(int family) { return family == AF_INET ? 3 : 8; }
+/* An IPv4 address mapped into IPv6 (::ffff:a.b.c.d, as a dual-stack
+ * listener logs IPv4 clients) is never grouped: its /64 holds every IPv4
+ * client. */
+static bool v4_mapped(const unsigned char *a)
+{
+    static const unsigned char pre[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    return !memcmp(a, pre, 12);
+}
 
 static bool parse_addr(const ls_tk_entry *e, addr_key *k)
 {
@@ -28,9 +36,9 @@ static bool parse_addr(const ls_tk_entry *e, addr_key *k)
     if (e->keylen > 45)
         return false;
     if (inet_pton(AF_INET, e->key, k->a) == 1)
-        k->family = AF_INET;
+        k->family = AF_INET, k->plen = 3;
     else if (inet_pton(AF_INET6, e->key, k->a) == 1)
-        k->family = AF_INET6;
+        k->family = AF_INET6, k->plen = v4_mapped(k->a) ? 16 : 8;
     else
         return false;
     return true;
@@ -41,7 +49,9 @@ static int by_range(const void *x, const void *y)
     const addr_key *a = x, *b = y;
     if (a->family != b->family)
         return a->family < b->family ? -1 : 1;
-    int c = memcmp(a->a, b->a, prefix_len(a->family));
+    if (a->plen != b->plen)
+        return a->plen < b->plen ? -1 : 1;
+    int c = memcmp(a->a, b->a, a->plen);
     if (c)
         return c;
     return memcmp(a->a, b->a, 16);
@@ -49,7 +59,7 @@ static int by_range(const void *x, const void *y)
 
 static bool same_range(const addr_key *a, const addr_key *b)
 {
-    return a->family == b->family && !memcmp(a->a, b->a, prefix_len(a->family));
+    return a->family == b->family && a->plen == b->plen && !memcmp(a->a, b->a, a->plen);
 }
 
 static double share_of(const ls_tk_entry *e) { return ls_share(e->c[LS_SRC_BAD], e->c[LS_SRC_REQ]); }
@@ -87,7 +97,7 @@ static void add_range(ls_report *rp, const addr_key *run, size_t n, size_t qual)
     }
     d->share = ls_share(d->bad, d->requests);
     unsigned char net[16] = {0};
-    memcpy(net, run[0].a, prefix_len(run[0].family));
+    memcpy(net, run[0].a, run[0].plen);
     char text[INET6_ADDRSTRLEN];
     inet_ntop(run[0].family, net, text, sizeof(text));
     int bits = run[0].family == AF_INET ? 24 : 64;
@@ -106,7 +116,7 @@ static void judge_run(ls_report *rp, const addr_key *run, size_t n)
         qual += qualifies(rp, run[i].e);
         good += share_of(run[i].e) < rp->o.offender_share;
     }
-    if (qual >= rp->o.group_min && !good) {
+    if (run[0].plen < 16 && qual >= rp->o.group_min && !good) {
         add_range(rp, run, n, qual);
         return;
     }
@@ -162,7 +172,9 @@ static bool denied(const ls_report *rp, const ls_tk_entry *e)
         char net[64];
         snprintf(net, sizeof(net), "%.*s", (int)(slash - rp->deny[i].addr), rp->deny[i].addr);
         int fam = strchr(net, ':') ? AF_INET6 : AF_INET;
-        if (inet_pton(fam, net, r.a) == 1 && (r.family = fam) == k.family && same_range(&r, &k))
+        r.family = fam;
+        r.plen = fam == AF_INET ? 3 : 8;
+        if (inet_pton(fam, net, r.a) == 1 && same_range(&r, &k))
             return true;
     }
     return false;
