@@ -294,5 +294,9 @@ void hs_http_process_request(hs_req *r)
         hs_h1_bad_request(r, 400, "invalid path");
         return;
     }
+    if (r->h.method_id == HS_METHOD_TRACE) { /* never echoed back, as nginx */
+        hs_h1_bad_request(r, 405, "client sent TRACE method");
+        return;
+    }
     run_from(r, HS_PHASE_POST_READ, 0);
 }

@@ -528,13 +528,29 @@ static bool is_hex(char c)
     return (c >= '0' && c <= '9') || (hs_lower(c) >= 'a' && hs_lower(c) <= 'f');
 }
 
-/* "[" IPv6 "]": hex digits, ':' and '.' (embedded IPv4) only. Returns the
- * length including the brackets, or 0. */
+/* "[" IPv6 "]": hex digits, ':' and '.' (embedded IPv4), no two dots in a
+ * row; or "[v" 1*HEXDIG "." 1*(unreserved / sub-delims / ":") "]", RFC
+ * 3986's IPvFuture. Returns the length including the brackets, or 0. */
 static size_t ip_literal_len(hs_str s)
 {
     size_t i = 1;
-    while (i < s.n && (is_hex(s.p[i]) || s.p[i] == ':' || s.p[i] == '.'))
+    if (i < s.n && hs_lower(s.p[i]) == 'v') {
+        size_t h = ++i;
+        while (i < s.n && is_hex(s.p[i]))
+            i++;
+        if (i == h || i >= s.n || s.p[i++] != '.')
+            return 0;
+        size_t start = i;
+        while (i < s.n && s.p[i] != ']' && s.p[i] != '%' && (is_reg_name(s.p[i]) || s.p[i] == ':') &&
+               (uint8_t)s.p[i] < 0x80)
+            i++;
+        return i == start || i == s.n || s.p[i] != ']' ? 0 : i + 1;
+    }
+    while (i < s.n && (is_hex(s.p[i]) || s.p[i] == ':' || s.p[i] == '.')) {
+        if (s.p[i] == '.' && s.p[i - 1] == '.')
+            return 0;
         i++;
+    }
     if (i == 1 || i == s.n || s.p[i] != ']')
         return 0;
     return i + 1;
@@ -563,8 +579,9 @@ int hs_http_parse_host(hs_str raw, char *out, size_t *out_len)
     if (n < raw.n) {
         if (raw.p[n] != ':')
             return HS_ERROR;
+        unsigned port = 0; /* nginx 1.29.4: a port is at most 65535 */
         for (size_t i = n + 1; i < raw.n; i++)
-            if (!is_digit(raw.p[i]))
+            if (!is_digit(raw.p[i]) || (port = port * 10 + (unsigned)(raw.p[i] - '0')) > 65535)
                 return HS_ERROR;
     }
     if (raw.p[n - 1] == '.')

@@ -51,23 +51,28 @@ static hs_str content_type(hs_req *r, hs_str path)
 
 static const hs_header *header(hs_req *r, const char *name) { return hs_http_find_header(&r->h, name); }
 
-/* Does an If-None-Match / If-Match list contain etag (weak comparison)? */
-static bool etag_listed(hs_str list, hs_str etag)
+/* Does an If-None-Match / If-Match list contain etag? If-None-Match compares
+ * weakly (W/"x" matches "x"); If-Match strongly (RFC 9110 13.1.1: a weak tag
+ * never matches). Elements are separated by ',' and optional spaces or tabs. */
+static bool etag_listed(hs_str list, hs_str etag, bool strong)
 {
     if (hs_str_eq_lit(list, "*"))
         return true;
     size_t i = 0;
     while (i < list.n) {
-        while (i < list.n && (list.p[i] == ' ' || list.p[i] == ','))
+        while (i < list.n && (list.p[i] == ' ' || list.p[i] == '\t' || list.p[i] == ','))
             i++;
         size_t start = i;
         while (i < list.n && list.p[i] != ',')
             i++;
         hs_str t = {list.p + start, i - start};
-        while (t.n && t.p[t.n - 1] == ' ')
+        while (t.n && (t.p[t.n - 1] == ' ' || t.p[t.n - 1] == '\t'))
             t.n--;
-        if (t.n > 2 && t.p[0] == 'W' && t.p[1] == '/')
+        if (t.n > 2 && t.p[0] == 'W' && t.p[1] == '/') {
+            if (strong)
+                continue;
             t = (hs_str){t.p + 2, t.n - 2};
+        }
         if (hs_str_eq(t, etag))
             return true;
     }
@@ -78,7 +83,7 @@ static bool etag_listed(hs_str list, hs_str etag)
 static int check_conditions(hs_req *r, const hs_file_info *fi)
 {
     const hs_header *h;
-    if ((h = header(r, "If-Match")) && !etag_listed(h->value, fi->etag))
+    if ((h = header(r, "If-Match")) && !etag_listed(h->value, fi->etag, true))
         return 412;
     if (!header(r, "If-Match") && (h = header(r, "If-Unmodified-Since"))) {
         time_t t = hs_parse_http_date(h->value.p, h->value.n);
@@ -87,7 +92,7 @@ static int check_conditions(hs_req *r, const hs_file_info *fi)
     }
     const hs_static_loc *sl = hs_static_loc_of(r->loc);
     if ((h = header(r, "If-None-Match")))
-        return (sl->etag && etag_listed(h->value, fi->etag)) ? 304 : 0;
+        return (sl->etag && etag_listed(h->value, fi->etag, false)) ? 304 : 0;
     if ((h = header(r, "If-Modified-Since")) && sl->if_modified_since) {
         time_t t = hs_parse_http_date(h->value.p, h->value.n);
         if (t < 0)

@@ -1,0 +1,78 @@
+"""Bugs nginx's own regression tests (../shared/nginx-tests) found in hush,
+each pinned here by a test of its own (issue #16, item 6)."""
+import os
+
+from conftest import parse_responses, req
+
+SRV = """
+server {
+    listen 127.0.0.1:@PORT@;
+    server_name localhost;
+    location = /host { return 200 "$host"; }
+    location / { }
+}
+"""
+
+
+def status_of(srv, data):
+    r = srv.exchange(data)
+    rs = parse_responses(r.data)
+    return rs[0].status if rs else None
+
+
+def test_ipvfuture_host_accepted_and_lowercased(hush):
+    srv = hush(SRV)
+    lit = "[v0123456789aBcDeF.!$&'()*+,;=-._~AbCdEfGh:]"
+    r = srv.get("/host", host=lit)
+    assert r.status == 200 and r.body == lit.lower().encode()
+    r = srv.get("http://%s/host" % lit, host="localhost")
+    assert r.status == 200 and r.body == lit.lower().encode()
+    # "v" needs hex digits, a dot and something after it
+    for bad in ("[v.a]", "[v1.]", "[v1a]", "[vg.a]", "[v1.a/b]"):
+        assert status_of(srv, req("/host", host=bad)) == 400, bad
+
+
+def test_ipv6_literal_with_double_dot_rejected(hush):
+    srv = hush(SRV)
+    assert status_of(srv, req("http://[ab..cd::ef98:0:7654:321]/host")) == 400
+    assert status_of(srv, req("/host", host="[ab..cd::1]")) == 400
+    assert srv.get("/host", host="[::ffff:1.2.3.4]").body == b"[::ffff:1.2.3.4]"
+
+
+def test_port_over_65535_rejected(hush):
+    # nginx 1.29.4
+    srv = hush(SRV)
+    assert status_of(srv, req("/host", host="1.2.3.4:98777")) == 400
+    assert status_of(srv, req("http://1.2.3.4:123456/host")) == 400
+    assert srv.get("/host", host="1.2.3.4:65535").body == b"1.2.3.4"
+
+
+def test_trace_is_405(hush):
+    srv = hush(SRV)
+    r = srv.exchange(req("/host", method="TRACE"))
+    (rs,) = parse_responses(r.data)
+    assert rs.status == 405 and b"405 Not Allowed" in rs.body
+    assert " 405 " in srv.wait_log(1)[0]
+
+
+def test_if_match_is_strong_and_allows_tabs(hush):
+    srv = hush(SRV)
+    srv.write("t", "x")
+    etag = srv.get("/t").header("ETag")
+    assert srv.get("/t", headers=["If-Match: " + etag]).status == 200
+    # a weak tag never matches under If-Match (RFC 9110 13.1.1)
+    assert srv.get("/t", headers=["If-Match: W/" + etag]).status == 412
+    assert srv.get("/t", headers=['If-Match: "a",\t%s , "b"' % etag]).status == 200
+    # If-None-Match still compares weakly
+    assert srv.get("/t", headers=["If-None-Match: W/" + etag]).status == 304
+
+
+def test_directory_redirect_location_escaped(hush):
+    srv = hush(SRV)
+    os.makedirs(os.path.join(srv.html, "dir sp"))
+    os.makedirs(os.path.join(srv.html, 'a"#%<>?^`{|}'))
+    r = srv.get("/dir%20sp?a=b")
+    assert r.status == 301
+    assert r.header("Location") == "http://localhost:%d/dir%%20sp/?a=b" % srv.port
+    r = srv.get("/a%22%23%25%3C%3E%3F%5E%60%7B%7C%7D")
+    assert r.header("Location").endswith("/a%22%23%25%3C%3E%3F%5E%60%7B%7C%7D/")
