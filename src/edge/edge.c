@@ -113,6 +113,8 @@ int hs_edge_master_init(hs_config *conf, hs_config *old, char *err, size_t errle
 
 /* ---- accept and post-read: deny_addr and bans ---- */
 
+static void count_ending(hs_loc_conf *lc, int status, const struct sockaddr *peer);
+
 /* The rule of a ban zone that bans this address now, or NULL. */
 static const char *banned_by(struct hs_edge_http *e, const struct sockaddr *sa)
 {
@@ -134,6 +136,8 @@ static int accept_hook(hs_listener *l, int fd, const struct sockaddr_storage *pe
         rule = banned_by(e, sa);
     if (rule == NULL)
         return HS_OK;
+    if (rule[0] == 'd') /* deny_addr counts toward the bans, as every drop; a ban's own drops do not */
+        count_ending(l->groups[0]->default_srv->loc, 444, sa);
     hs_stats_drop(rule);
     hs_http_accept_dropped(l, fd, peer, rule);
     hs_edge_drop_fd(fd, e->top->drop_mode, e->top->tarpit_msec, e->tarpit_max);
@@ -340,7 +344,8 @@ static void count_for_bans(hs_req *r)
 
 /* A connection dropped or rejected before any request by a rule that
  * judged it (a ClientHello rule, ssl_reject_handshake) counts as a 444; an
- * accept-phase drop (deny_addr, a ban) does not: it was already refused. */
+ * accept-phase drop was counted at accept (deny_addr) or not at all (a ban:
+ * its own drops would keep it alive forever). */
 static void closed_hook(hs_conn *c)
 {
     if (c->requests || (c->ending != HS_END_DROP && c->ending != HS_END_TLS_REJECTED) || c->drop_rule == NULL ||
