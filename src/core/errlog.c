@@ -185,3 +185,30 @@ void hs_log_errno(int level, int err, const char *fmt, ...)
         n = sizeof(msg) - 1;
     write_line(level, msg, (size_t)n);
 }
+
+bool hs_log_limited(hs_log_limit *lim, int level, int err, const char *fmt, ...)
+{
+    if (level > log_level)
+        return false;
+    if (lim->last_msec && hs_now.mono_msec - lim->last_msec < 1000) {
+        lim->suppressed++;
+        return false;
+    }
+    char msg[3800];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return false;
+    size_t len = (size_t)n < 3000 ? (size_t)n : 3000;
+    if (err)
+        len += (size_t)snprintf(msg + len, sizeof(msg) - len, " (%d: %s)", err, strerror(err));
+    if (lim->suppressed)
+        len += (size_t)snprintf(msg + len, sizeof(msg) - len, ", %llu similar line%s suppressed",
+                                (unsigned long long)lim->suppressed, lim->suppressed == 1 ? "" : "s");
+    lim->last_msec = hs_now.mono_msec ? hs_now.mono_msec : 1;
+    lim->suppressed = 0;
+    write_line(level, msg, len);
+    return true;
+}

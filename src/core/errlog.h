@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/syslog.h"
@@ -59,6 +60,16 @@ void hs_log_ctx(int level, void *ctx, int err, const char *fmt, ...) __attribute
 /* Or'ed into hs_log_ctx's level: the line ends as nginx's, without hush's
  * request id (fail2ban's nginx-http-auth filter anchors at the end). */
 #define HS_LOG_NGINX_END 0x100
+/* One condition's alerts, at most one line a second: the lines in between
+ * are counted and the next line says how many were suppressed. */
+typedef struct {
+    uint64_t last_msec;  /* monotonic ms of the last line written, 0 never */
+    uint64_t suppressed; /* since then */
+} hs_log_limit;
+
+/* hs_log_errno (err 0: hs_log) through lim; returns true if a line was written. */
+bool hs_log_limited(hs_log_limit *lim, int level, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #define hs_log_enabled(level) ((level) <= hs_errlog_level())
 

@@ -25,6 +25,49 @@ void hs_conn_set_worker_connections(int64_t n) { max_connections = n > 0 ? n : 5
 size_t hs_http_active_connections(void) { return active; }
 bool hs_conn_room(void) { return (int64_t)active < max_connections; }
 
+/* ---- the idle list ---- */
+
+static hs_conn idle_head = {.idle_prev = &idle_head, .idle_next = &idle_head};
+static size_t idle_count;
+static hs_log_limit reuse_log;
+
+void hs_conn_idle(hs_conn *c, bool idle)
+{
+    if (idle == (c->idle_next != NULL))
+        return;
+    if (idle) { /* to the tail: the head is the one idle the longest */
+        c->idle_prev = idle_head.idle_prev;
+        c->idle_next = &idle_head;
+        idle_head.idle_prev->idle_next = c;
+        idle_head.idle_prev = c;
+        idle_count++;
+        return;
+    }
+    idle_count--;
+    c->idle_prev->idle_next = c->idle_next;
+    c->idle_next->idle_prev = c->idle_prev;
+    c->idle_prev = c->idle_next = NULL;
+}
+
+/* nginx's answer to a worker nearly full (ngx_drain_connections): when
+ * at most 1/16 of worker_connections is free, or a descriptor is missing
+ * (force), the connections that only wait are closed, the longest waiting
+ * first, an eighth of them at a time (1 to 32), with the ending their
+ * timeout would have given them. Returns how many. */
+size_t hs_conn_reap_idle(bool force)
+{
+    if (idle_count == 0 || (!force && (int64_t)active < max_connections - max_connections / 16))
+        return 0;
+    size_t max = idle_count / 8 > 32 ? 32 : idle_count / 8 ? idle_count / 8 : 1;
+    hs_log_limited(&reuse_log, HS_LOG_WARN, 0, "%lld worker_connections are not enough, reusing connections",
+                   (long long)max_connections);
+    for (size_t n = 0; n < max; n++) {
+        hs_conn *c = idle_head.idle_next;
+        hs_conn_ended(c, c->state == HS_CONN_KEEPALIVE ? HS_END_KEEPALIVE_CLOSE : HS_END_NO_REQUEST);
+    }
+    return max;
+}
+
 void hs_http_conn_each(void (*fn)(hs_conn *c, void *arg), void *arg)
 {
     for (hs_conn *c = conns_head.next; c != &conns_head; c = c->next)
@@ -71,6 +114,7 @@ static void run_closed_hooks(hs_conn *c)
 /* Everything of a close but the socket itself. */
 static void conn_retire(hs_conn *c)
 {
+    hs_conn_idle(c, false);
     hs_timer_cancel(&c->timer);
     if (c->proto)
         c->proto->retire(c);
@@ -185,7 +229,9 @@ static void on_conn_timer(hs_timer *t)
 static void conn_readable(hs_conn *c)
 {
     const hs_proto *p = c->group->proto;
-    if (!(p && c->state == HS_CONN_NEW && c->requests == 0 && p->start(c)))
+    if (p && c->state == HS_CONN_NEW && c->requests == 0 && p->start(c))
+        hs_conn_idle(c, false); /* HTTP/2 is never reaped as idle: its streams are its own */
+    else
         hs_h1_on_readable(c);
 }
 
@@ -204,6 +250,7 @@ static void handshake_step(hs_conn *c)
     }
     c->state = HS_CONN_NEW;
     c->readable = true;
+    hs_conn_idle(c, true);
     conn_readable(c);
 }
 
@@ -257,6 +304,8 @@ void hs_conn_start(hs_listener *l, int fd, const struct sockaddr_storage *peer, 
     conns_head.next->prev = c;
     conns_head.next = c;
     active++;
+    if (c->state == HS_CONN_NEW)
+        hs_conn_idle(c, true);
     hs_timer_set(&c->timer, (uint64_t)g->default_srv->client_header_timeout);
     if (l->deferred) {
         /* Read before registering: a deferred connection comes with its

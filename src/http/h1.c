@@ -195,6 +195,7 @@ static int start_request(hs_conn *c)
         return HS_ERROR;
     }
     c->req = r;
+    hs_conn_idle(c, false);
     c->requests++;
     r->pipelined = c->next_pipelined;
     c->next_pipelined = false;
@@ -314,8 +315,10 @@ void hs_h1_request_done(hs_conn *c, bool keepalive, int64_t keepalive_msec, bool
         setsockopt(c->io.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         c->nodelay_set = true;
     }
-    if (c->buf_pos >= c->buf_len)
+    if (c->buf_pos >= c->buf_len) {
         hs_conn_buf_release(c);
+        hs_conn_idle(c, true); /* nothing pipelined: it only waits */
+    }
     hs_timer_set(&c->timer, (uint64_t)keepalive_msec);
 }
 

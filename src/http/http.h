@@ -95,6 +95,7 @@ struct hs_conn {
     uint32_t buf_len;         /* bytes held */
     uint32_t buf_cap;         /* allocated size */
     hs_conn *prev, *next;     /* all connections of the worker */
+    hs_conn *idle_prev, *idle_next; /* the idle list, oldest first (conn.c); NULL when busy */
     const char *drop_rule;    /* $drop_rule of its last request, for the connection log */
     const struct hs_proto *proto; /* HTTP/2 (http/proto.h); NULL: HTTP/1.1 */
     void *proto_state;        /* that protocol's state of the connection */

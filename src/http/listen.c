@@ -87,10 +87,16 @@ static void pause_accepting(void)
     hs_timer_set(&accept_pause, ACCEPT_PAUSE_MSEC);
 }
 
-/* Out of descriptors: free the spare one to take the connection off the
- * queue and close it, so the queue cannot spin us; then pause briefly. */
-static void accept_at_emfile(hs_listener *l)
+static hs_log_limit emfile_log, full_log;
+
+/* Out of descriptors. First the idle connections make room, as at
+ * worker_connections (true: accept again). Without any, the spare fd takes
+ * one connection off the queue and closes it, so the queue cannot spin us,
+ * and accepting pauses briefly. */
+static bool accept_at_emfile(hs_listener *l, int err)
 {
+    if (hs_conn_reap_idle(true) > 0)
+        return true;
     if (reserve_fd >= 0) {
         close(reserve_fd);
         reserve_fd = -1;
@@ -101,17 +107,21 @@ static void accept_at_emfile(hs_listener *l)
         }
         reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     }
-    hs_log(HS_LOG_ALERT, "accept() failed: too many open files; pausing accept for %d ms",
-           ACCEPT_PAUSE_MSEC);
+    hs_log_limited(&emfile_log, HS_LOG_ALERT, err, "accept4() failed; a connection refused, accepting paused for %d ms",
+                   ACCEPT_PAUSE_MSEC);
     pause_accepting();
+    return false;
 }
 
 static void accept_one(hs_listener *l, int fd, const struct sockaddr_storage *peer, socklen_t plen)
 {
     HS_HTTP_COUNT(accepted);
+    hs_conn_reap_idle(false);
     if (!hs_conn_room()) {
-        /* over worker_connections: refuse this one, keep serving the rest */
+        /* over worker_connections and none idle: refuse this one, keep serving the rest */
         HS_HTTP_COUNT(refused);
+        hs_log_limited(&full_log, HS_LOG_ALERT, 0, "%zu worker_connections are not enough, connection refused",
+                       hs_http_active_connections());
         hs_tcp_set_reset(fd);
         close(fd);
         return;
@@ -134,12 +144,15 @@ static void accept_some(hs_listener *l, int max)
         socklen_t plen = sizeof(peer);
         int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
+            int err = errno;
+            if (err == EINTR || err == ECONNABORTED)
                 continue;
-            if (errno == EMFILE || errno == ENFILE)
-                accept_at_emfile(l);
-            else if (errno != EAGAIN)
-                hs_log_errno(HS_LOG_ERR, errno, "accept() failed");
+            if (err == EMFILE || err == ENFILE) {
+                if (accept_at_emfile(l, err))
+                    continue;
+            } else if (err != EAGAIN) {
+                hs_log_errno(HS_LOG_ERR, err, "accept4() failed");
+            }
             return;
         }
         accept_one(l, fd, &peer, plen);
