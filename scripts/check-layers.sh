@@ -32,7 +32,7 @@ src/conf          core
 src/parse         core
 src/transport     core event conf
 src/http          core event conf parse transport
-src/log           core event conf parse transport http
+src/log           core event conf parse transport http stats
 src/stats         core event conf parse transport http
 src/static        core event conf parse transport http
 src/request       core event conf parse transport http

@@ -8,6 +8,7 @@
 
 #include "core/errlog.h"
 #include "core/owner.h"
+#include "stats/counters.h"
 
 #define DEFAULT_BUFFER (64 * 1024)
 #define DEFAULT_FLUSH_MSEC 1000
@@ -63,21 +64,39 @@ void hs_log_file_set_buffer(hs_log_file *f, size_t size, int64_t flush_msec)
         f->flush_msec = flush_msec;
 }
 
-void hs_log_file_flush(hs_log_file *f)
+/* A write failed (a full disk): the lines are dropped, counted in
+ * hush_log_lines_lost_total{file}, and said at most once a second; the next
+ * write tries again, so logging resumes by itself when space returns. */
+static void lost(hs_log_file *f, const char *p, size_t n, int err)
+{
+    uint64_t lines = 0;
+    for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+        lines++;
+    f->lost_lines += lines;
+    hs_stats_log_lost(f->path, lines);
+    if (hs_log_limited(&f->lost_log, HS_LOG_ALERT, 0, "write() to \"%s\" failed (%d: %s), %llu log lines lost",
+                       f->path, err, strerror(err), (unsigned long long)f->lost_lines))
+        f->lost_lines = 0;
+}
+
+static void write_out(hs_log_file *f, const char *p, size_t n)
 {
     size_t off = 0;
-    while (off < f->len) {
-        ssize_t w = write(f->fd, f->buf + off, f->len - off);
+    while (off < n) {
+        ssize_t w = write(f->fd, p + off, n - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            /* a full disk must not stop the server: report and drop the block */
-            hs_log_errno(HS_LOG_ALERT, errno, "write() to \"%s\" failed, %zu bytes of log lost",
-                         f->path, f->len - off);
-            break;
+            lost(f, p + off, n - off, w < 0 ? errno : ENOSPC);
+            return;
         }
         off += (size_t)w;
     }
+}
+
+void hs_log_file_flush(hs_log_file *f)
+{
+    write_out(f, f->buf, f->len);
     f->len = 0;
     hs_timer_cancel(&f->flush_timer);
 }
@@ -122,8 +141,7 @@ void hs_log_file_write(hs_log_file *f, const char *line, size_t n)
             return;
         memcpy(tmp, line, n);
         tmp[n] = '\n';
-        ssize_t w = write(f->fd, tmp, n + 1);
-        (void)w;
+        write_out(f, tmp, n + 1);
         free(tmp);
         return;
     }

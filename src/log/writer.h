@@ -6,6 +6,7 @@
 #ifndef HS_LOG_WRITER_H
 #define HS_LOG_WRITER_H
 
+#include "core/errlog.h"
 #include "core/pool.h"
 #include "event/loop.h"
 
@@ -22,6 +23,8 @@ struct hs_log_file {
     int64_t flush_msec;   /* longest a line may wait */
     bool explicit_buffer; /* buffer= given: no flush-when-idle */
     bool is_stderr;       /* path "stderr" */
+    hs_log_limit lost_log; /* failed writes: one alert a second */
+    uint64_t lost_lines;  /* lines lost since the last alert */
 };
 
 /* Finds or opens the file (shared by every access_log naming it). Returns

@@ -24,6 +24,7 @@
 #define HS_STATS_MAX_LOCS 256    /* (server, location) labels */
 #define HS_STATS_MAX_RULES 128   /* drop rule names ($drop_rule) */
 #define HS_STATS_MAX_ZONES 32    /* ban zones */
+#define HS_STATS_MAX_LOGFILES 32 /* log file paths */
 #define HS_STATS_MAX_STATUS 48   /* distinct status codes; [0] collects the rest */
 #define HS_STATS_NBUCKETS 16     /* histogram buckets: 15 bounds (1 ms .. 60 s) and +Inf */
 
@@ -84,6 +85,7 @@ typedef struct {
     uint64_t tls_handshakes[HS_TLS__COUNT];          /* by result */
     hs_stats_hist tls_handshake_time;                /* completed handshakes, µs */
     uint64_t http2[HS_H2__COUNT];                    /* by event */
+    uint64_t log_lost[HS_STATS_MAX_LOGFILES];        /* log lines a write failed to keep, by file */
 } hs_stats_counts;
 
 /* Connection states of a worker, refreshed by walking its connections once
@@ -120,6 +122,8 @@ void hs_stats_upstream_after_abort(const hs_req *r);
 void hs_stats_tls_handshake(hs_tls_result result, uint64_t usec);
 /* An HTTP/2 connection began, a stream became a request, a client reset one. */
 void hs_stats_h2(hs_h2_event ev);
+/* lines of the log file at path were lost (a write failed: disk full). */
+void hs_stats_log_lost(const char *path, uint64_t lines);
 
 #else /* metrics compiled out */
 
@@ -138,6 +142,11 @@ static inline void hs_stats_tls_handshake(hs_tls_result result, uint64_t usec)
 {
     (void)result;
     (void)usec;
+}
+static inline void hs_stats_log_lost(const char *path, uint64_t lines)
+{
+    (void)path;
+    (void)lines;
 }
 
 #endif

@@ -147,6 +147,18 @@ static void render_aborts(hs_expo *e, const snapshot *s, const hs_stats_region *
     }
 }
 
+static void render_log_lost(hs_expo *e, const snapshot *s, const hs_stats_region *g)
+{
+    hs_expo_head(e, "hush_log_lines_lost_total", "counter",
+                 "Log lines lost because a write failed (a full disk), by file.");
+    for (uint32_t i = 0; i < (g ? g->nlogfiles : 1); i++) {
+        if (s->c.log_lost[i] == 0)
+            continue;
+        const char *labels[] = {"file", g ? g->logfiles[i] : "", NULL};
+        hs_expo_u64(e, "hush_log_lines_lost_total", labels, s->c.log_lost[i]);
+    }
+}
+
 static void render_drops(hs_expo *e, const snapshot *s, const hs_stats_region *g)
 {
     uint32_t nr = g ? g->nrules : 1, nz = g ? g->nzones : 1;
@@ -292,6 +304,7 @@ static void metrics_run(hs_req *r)
     render_drops(&e, s, g);
     render_connections(&e, s);
     render_tls(&e, s);
+    render_log_lost(&e, s, g);
     render_process(&e, s, g);
     free(s);
     if (e.oom)

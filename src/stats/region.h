@@ -46,7 +46,7 @@ typedef struct {
     uint64_t start_sec;       /* wall clock at the master's start */
     uint64_t reloads;         /* successful reloads */
     /* label tables; [0] is "_overflow"; entries are written before n grows */
-    uint32_t nservers, nlocs, nrules, nzones, nstatus;
+    uint32_t nservers, nlocs, nrules, nzones, nstatus, nlogfiles;
     char servers[HS_STATS_MAX_SERVERS][HS_STATS_LABEL_LEN];
     struct {
         uint16_t server;      /* index into servers */
@@ -54,6 +54,7 @@ typedef struct {
     } locs[HS_STATS_MAX_LOCS];
     char rules[HS_STATS_MAX_RULES][HS_STATS_LABEL_LEN];
     char zones[HS_STATS_MAX_ZONES][HS_STATS_LABEL_LEN];
+    char logfiles[HS_STATS_MAX_LOGFILES][HS_STATS_LABEL_LEN];
     uint16_t status_codes[HS_STATS_MAX_STATUS];
     /* spike detector (written under detector_lock only) */
     uint64_t detector_sec;    /* monotonic second of the last tick */
@@ -87,6 +88,7 @@ uint32_t hs_stats_intern_server(hs_stats_region *g, const char *s, size_t len);
 uint32_t hs_stats_intern_loc(hs_stats_region *g, uint32_t server, const char *s, size_t len);
 uint32_t hs_stats_intern_rule(hs_stats_region *g, const char *s, size_t len);
 uint32_t hs_stats_intern_zone(hs_stats_region *g, const char *s, size_t len);
+uint32_t hs_stats_intern_logfile(hs_stats_region *g, const char *s, size_t len);
 uint32_t hs_stats_intern_status(hs_stats_region *g, int code);
 
 /* Worker side, for the periodic work and the handlers (stats/slots.c). */

@@ -37,7 +37,8 @@ hs_stats_region *hs_stats_region_create(void)
     strcpy(g->locs[0].name, "_overflow");
     strcpy(g->rules[0], "_overflow");
     strcpy(g->zones[0], "_overflow");
-    g->nservers = g->nlocs = g->nrules = g->nzones = g->nstatus = 1;
+    strcpy(g->logfiles[0], "_overflow");
+    g->nservers = g->nlocs = g->nrules = g->nzones = g->nstatus = g->nlogfiles = 1;
     return g;
 }
 
@@ -182,6 +183,11 @@ uint32_t hs_stats_intern_zone(hs_stats_region *g, const char *s, size_t len)
     return intern_in(g, g->zones, &g->nzones, HS_STATS_MAX_ZONES, s, len);
 }
 
+uint32_t hs_stats_intern_logfile(hs_stats_region *g, const char *s, size_t len)
+{
+    return intern_in(g, g->logfiles, &g->nlogfiles, HS_STATS_MAX_LOGFILES, s, len);
+}
+
 uint32_t hs_stats_intern_loc(hs_stats_region *g, uint32_t server, const char *s, size_t len)
 {
     len = cut(len);
@@ -306,7 +312,7 @@ typedef struct {
     bool used;
 } name_entry;
 
-static name_entry rule_cache[NAME_CACHE], zone_cache[NAME_CACHE];
+static name_entry rule_cache[NAME_CACHE], zone_cache[NAME_CACHE], logfile_cache[NAME_CACHE];
 
 static uint64_t name_hash(const char *s, size_t *len)
 {
@@ -404,6 +410,12 @@ void hs_stats_ban_removed(const char *zone)
 {
     uint32_t z = name_index(zone_cache, hs_stats_shm ? hs_stats_shm->zones : NULL, hs_stats_intern_zone, zone);
     HS_STATS_ADD(hs_stats_cur->bans_active[z], -1);
+}
+
+void hs_stats_log_lost(const char *path, uint64_t lines)
+{
+    uint32_t f = name_index(logfile_cache, hs_stats_shm ? hs_stats_shm->logfiles : NULL, hs_stats_intern_logfile, path);
+    HS_STATS_ADD(hs_stats_cur->log_lost[f], lines);
 }
 
 #endif
