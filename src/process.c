@@ -305,10 +305,25 @@ static int live_workers(generation *g)
     return n;
 }
 
-/* Old generations still finishing their requests after a reload. */
-#define MAX_OLD 8
+/* Old generations still finishing their requests after a reload. They are
+ * never killed to make room: past MAX_OLD a reload waits (and says so) until
+ * one of them is done. */
+#define MAX_OLD 32
 static generation old_gens[MAX_OLD];
 static int n_old;
+static bool reload_postponed;
+
+/* true when n_old leaves no room: the caller waits, the log says why */
+static bool old_gens_full(const char *what)
+{
+    if (n_old < MAX_OLD)
+        return false;
+    if (!reload_postponed)
+        hs_log(HS_LOG_WARN, "%s postponed: %d old generations still finish their requests; "
+                            "it runs when one of them is done", what, n_old);
+    reload_postponed = true;
+    return true;
+}
 
 static bool forget_pid(generation *g, pid_t pid, int *slot)
 {
@@ -331,12 +346,12 @@ static void reap_children(generation *cur, const sigset_t *blocked, bool stoppin
         if (hs_upgrade_reaped(pid, cur->conf->pid_path.p))
             continue;
         hs_modules_worker_exited(pid); /* e.g. its counters move to the accumulator */
+        bool crashed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+        if (crashed) /* a worker of an old generation too */
+            hs_log(HS_LOG_ALERT, "worker process %d exited %s %d", (int)pid,
+                   WIFSIGNALED(status) ? "on signal" : "with code",
+                   WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
         if (forget_pid(cur, pid, &slot)) {
-            bool crashed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-            if (crashed)
-                hs_log(HS_LOG_ALERT, "worker process %d exited %s %d", (int)pid,
-                       WIFSIGNALED(status) ? "on signal" : "with code",
-                       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
             if (!stopping && crashed && cur->fds)
                 spawn_worker(cur, slot, blocked);
             continue;
@@ -359,6 +374,9 @@ static void reload(generation *cur, const char *file, const char *prefix, const 
                    const sigset_t *blocked)
 {
     char err[1024];
+    if (old_gens_full("reload"))
+        return;
+    reload_postponed = false;
     hs_log(HS_LOG_NOTICE, "reloading configuration \"%s\"", file);
     hs_log_file *old_files = hs_log_files_detach();
     hs_config *conf = hs_config_load(file, prefix, globals, err, sizeof(err));
@@ -386,10 +404,6 @@ static void reload(generation *cur, const char *file, const char *prefix, const 
     generation_close_sockets(cur);
     hs_owner_set(conf->user);
     signal_workers(cur, SIGQUIT);
-    if (n_old == MAX_OLD) {
-        signal_workers(&old_gens[0], SIGTERM);
-        old_gens[0] = old_gens[--n_old];
-    }
     old_gens[n_old++] = *cur;
     *cur = next;
     hs_errlog_open(conf);
@@ -435,13 +449,10 @@ static int all_live(generation *cur)
  * its sockets and stays, ready to start workers again on HUP. */
 static void stop_workers(generation *cur)
 {
+    if (live_workers(cur) == 0 || old_gens_full("WINCH"))
+        return;
     hs_log(HS_LOG_NOTICE, "gracefully shutting down worker processes");
     signal_workers(cur, SIGQUIT);
-    if (n_old == MAX_OLD) {
-        signal_workers(&old_gens[0], SIGTERM);
-        hs_config_free(old_gens[0].conf);
-        old_gens[0] = old_gens[--n_old];
-    }
     old_gens[n_old] = *cur;
     old_gens[n_old].conf = NULL; /* still the current one */
     old_gens[n_old++].fds = NULL;
@@ -458,6 +469,7 @@ static bool master_step(generation *cur, const hs_run_args *a, const sigset_t *b
         reap_children(cur, blocked, *stopping);
         if (*stopping && all_live(cur) == 0)
             return true;
+        sig_reload |= reload_postponed && n_old < MAX_OLD; /* an old generation is done: its turn */
     }
     if (*stopping)
         return false;

@@ -338,6 +338,7 @@ void hs_http_listeners_close(void)
         hs_listener *l = listeners;
         listeners = l->next;
         accept_all(l); /* take what is queued rather than reset it */
+        hs_ev_del(l->fd); /* the socket lives on in the next generation: its events must stop here */
         close(l->fd);
         free(l->groups);
         free(l);
