@@ -8,6 +8,7 @@
 
 #include "core/errlog.h"
 #include "core/units.h"
+#include "edge/drop.h"
 #include "edge/edge_conf.h"
 
 /* ---- levels ---- */
@@ -64,6 +65,7 @@ static int drop_mode_directive(hs_cf *cf, const hs_conf_node *n, void *conf, con
     } else if (hs_str_eq_lit(a, "silent")) {
         e->drop_mode = HS_DROP_SILENT;
         ((hs_config *)cf->level[HS_LEVEL_MAIN])->keep_net_admin = true; /* TCP_REPAIR, in the workers */
+        hs_drop_note_silent();
     } else if (hs_str_eq_lit(a, "tarpit") || hs_str_has_prefix(a, HS_STR("tarpit="))) {
         e->drop_mode = HS_DROP_TARPIT;
         e->tarpit_msec = a.n > 7 ? hs_parse_msec((hs_str){a.p + 7, a.n - 7}) : 30000;

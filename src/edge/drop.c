@@ -14,9 +14,13 @@ static uint32_t tarpitted; /* sockets held now */
 
 uint32_t hs_edge_tarpitted(void) { return tarpitted; }
 
+static bool silent_configured; /* some drop_mode silent was read */
+
+void hs_drop_note_silent(void) { silent_configured = true; }
+
 void hs_drop_probe_silent(void)
 {
-    if (!hs_tcp_silent_works())
+    if (silent_configured && !hs_tcp_silent_works())
         hs_log(HS_LOG_WARN, "drop_mode silent needs CAP_NET_ADMIN (TCP_REPAIR); "
                             "silent drops fall back to reset");
 }

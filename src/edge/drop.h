@@ -18,5 +18,7 @@ void hs_edge_drop_fd(int fd, int mode, int64_t tarpit_msec, int64_t tarpit_max);
 uint32_t hs_edge_tarpitted(void);
 /* Checks once whether silent drops work (CAP_NET_ADMIN); logs the fallback. */
 void hs_drop_probe_silent(void);
+/* A configuration asks for drop_mode silent: the probe warns only then. */
+void hs_drop_note_silent(void);
 
 #endif

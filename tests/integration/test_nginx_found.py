@@ -76,3 +76,31 @@ def test_directory_redirect_location_escaped(hush):
     assert r.header("Location") == "http://localhost:%d/dir%%20sp/?a=b" % srv.port
     r = srv.get("/a%22%23%25%3C%3E%3F%5E%60%7B%7C%7D")
     assert r.header("Location").endswith("/a%22%23%25%3C%3E%3F%5E%60%7B%7C%7D/")
+
+
+def test_limit_conn_log_level_is_honoured(hush):
+    srv = hush("""
+limit_conn_zone $binary_remote_addr zone=one:1m;
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { limit_conn one 1; limit_conn_log_level warn; }
+}""")
+    srv.write("big", b"x" * (16 << 20))
+    s = srv.connect()
+    s.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_RCVBUF, 4096)
+    s.sendall(req("/big"))
+    import time
+    time.sleep(0.3)
+    assert srv.get("/big").status == 503
+    s.close()
+    assert srv.wait_error_log(r"\[warn\] .*limiting connections by zone \"one\"")
+    assert "[error]" not in srv.error_log()
+
+
+def test_no_drop_mode_silent_warning_unless_configured(hush):
+    srv = hush(SRV)
+    assert "drop_mode silent" not in srv.error_log() + srv.stderr()
+    if os.geteuid() == 0:
+        return  # root has CAP_NET_ADMIN: no warning either way
+    srv2 = hush(SRV + "drop_mode silent;")
+    assert "drop_mode silent needs CAP_NET_ADMIN" in srv2.error_log() + srv2.stderr()
