@@ -75,8 +75,7 @@ void hs_h1_bad_request(hs_req *r, int status, const char *why)
     r->h.keep_alive = false;
     c->must_linger = true;
     hs_timer_cancel(&c->timer);
-    hs_http_error_response(r, status);
-    hs_http_send_response(r);
+    hs_http_finalize_rule(r, status, NULL); /* the server's error_page applies, as nginx */
 }
 
 static void head_too_large(hs_req *r)

@@ -104,3 +104,41 @@ def test_no_drop_mode_silent_warning_unless_configured(hush):
         return  # root has CAP_NET_ADMIN: no warning either way
     srv2 = hush(SRV + "drop_mode silent;")
     assert "drop_mode silent needs CAP_NET_ADMIN" in srv2.error_log() + srv2.stderr()
+
+
+def test_error_page_applies_to_hushs_own_400s(hush):
+    srv = hush("""
+log_format l '$status $close_reason "$request"';
+access_log logs/access.log l;
+server {
+    listen 127.0.0.1:@PORT@;
+    error_page 400 405 414 /bad.html;
+    location / { }
+    location = /bad.html { }
+}""")
+    srv.write("bad.html", "BAD\n")
+    cases = [(b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400), (b"GARBAGE\r\n\r\n", 400),
+             (b"TRACE / HTTP/1.1\r\nHost: a\r\n\r\n", 405),
+             (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n", 414)]
+    for data, status in cases:
+        r = srv.exchange(data)
+        (rs,) = parse_responses(r.data)
+        assert (rs.status, rs.body, rs.header("Connection"), r.how) == (status, b"BAD\n", "close", "closed"), r
+    lines = srv.wait_log(4)
+    assert [l.split()[:2] for l in lines] == [["400", "bad_request"], ["400", "bad_request"],
+                                              ["405", "bad_request"], ["414", "bad_request"]], lines
+
+
+def test_error_page_for_return_codes_and_302_url(hush):
+    srv = hush("""
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { error_page 404 /e.html; return 404; }
+    location /r { error_page 302 http://example.com/other; return 302 /y; }
+    location = /e.html { }
+}""")
+    srv.write("e.html", "E\n")
+    r = srv.get("/")
+    assert (r.status, r.body) == (404, b"E\n")
+    r = srv.get("/r")
+    assert (r.status, r.header("Location")) == (302, "http://example.com/other")
