@@ -393,6 +393,8 @@ void hs_http_request_event(hs_req *r, uint32_t events)
         hs_http_write_step(r);
     else if (r->state == HS_REQ_BODY && c->readable)
         hs_h1_body_event(r);
+    else if (r->state == HS_REQ_PHASES && (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+        hs_http_end(r, HS_END_CLIENT_ABORT, 499); /* it left while a phase held it (a limit_req delay) */
 }
 
 /* ---- internal redirects ---- */

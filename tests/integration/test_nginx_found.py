@@ -142,3 +142,26 @@ server {
     assert (r.status, r.body) == (404, b"E\n")
     r = srv.get("/r")
     assert (r.status, r.header("Location")) == (302, "http://example.com/other")
+
+
+def test_client_leaving_a_limit_req_delay_is_499_and_quit_is_quick(hush):
+    import signal
+    import time
+    srv = hush("""
+log_format l '$status $close_reason $limit_req_status';
+access_log logs/access.log l;
+limit_req_zone $binary_remote_addr zone=slow:1m rate=1r/m;
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { limit_req zone=slow burst=5; }
+}""")
+    srv.write("index.html", "ok\n")
+    assert srv.get("/").status == 200
+    s = srv.connect()
+    s.sendall(req("/"))                    # delayed a minute
+    time.sleep(0.3)
+    s.close()                              # the client leaves during the delay
+    assert srv.wait_log(2)[1] == "499 client_abort DELAYED"
+    t0 = time.time()
+    assert srv.stop(signal.SIGQUIT, timeout=10) == 0
+    assert time.time() - t0 < 3            # nothing left to wait for (was ~60 s)
