@@ -178,7 +178,7 @@ void hs_log_errno(int level, int err, const char *fmt, ...)
         return;
     if ((size_t)n >= sizeof(msg))
         n = sizeof(msg) - 1;
-    int m = snprintf(msg + n, sizeof(msg) - (size_t)n, " (%d: %s)", err, strerror(err));
+    int m = err ? snprintf(msg + n, sizeof(msg) - (size_t)n, " (%d: %s)", err, strerror(err)) : 0; /* never "(0: Success)" */
     if (m > 0)
         n += m;
     if ((size_t)n >= sizeof(msg))

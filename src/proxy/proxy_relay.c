@@ -127,6 +127,7 @@ static bool client_caught_up(hs_req *r)
 static bool read_upstream(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
+    errno = 0; /* a TLS failure leaves errno as it was: no stale text in the line below */
     ssize_t n = hs_up_recv(px->u, px->in, px->in_cap);
     if (n == HS_AGAIN) {
         hs_timer_set(&px->u->timer, (uint64_t)px->pc->read_timeout);
@@ -138,7 +139,9 @@ static bool read_upstream(hs_req *r)
             hs_proxy_relay_finished(r);
             return false;
         }
-        hs_proxy_log_error(r, n == 0 ? 0 : errno, "upstream prematurely closed connection while reading upstream");
+        /* as nginx: an EOF is a premature close (no errno), an error recv()'s failure with its errno */
+        hs_proxy_log_error(r, n == 0 ? 0 : errno, n == 0 ? "upstream prematurely closed connection while reading upstream"
+                                                         : "recv() failed while reading upstream");
         hs_proxy_relay_error(r, false);
         return false;
     }

@@ -165,3 +165,27 @@ server {
     t0 = time.time()
     assert srv.stop(signal.SIGQUIT, timeout=10) == 0
     assert time.time() - t0 < 3            # nothing left to wait for (was ~60 s)
+
+
+def test_error_lines_carry_no_errno_for_an_eof(hush):
+    import socket
+    import threading
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(4)
+    port = ls.getsockname()[1]
+
+    def upstream():                        # sends 3 of 100 bytes, then closes
+        c, _ = ls.accept()
+        c.recv(65536)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
+        c.close()
+    t = threading.Thread(target=upstream)
+    t.start()
+    srv = hush("server { listen 127.0.0.1:@PORT@; location / { proxy_pass http://127.0.0.1:%d; } }" % port)
+    srv.exchange(req("/"))
+    t.join(5)
+    ls.close()
+    assert srv.wait_error_log(r"upstream prematurely closed connection while reading upstream")
+    line = [l for l in srv.error_log().splitlines() if "prematurely" in l][0]
+    assert "(0: " not in line and "(11: " not in line, line
