@@ -32,9 +32,10 @@ static void drop_invalid_headers(hs_req *r, const hs_reqconf *q)
             r->h.headers[k++] = *h;
             continue;
         }
-        hs_log(HS_LOG_INFO,
-               "*%llu client sent invalid header line: \"%.*s\" while reading client request headers, client: %s",
-               (unsigned long long)r->conn->number, (int)h->name.n, h->name.p, hs_conn_peer_text(r->conn));
+        /* nginx's line names the client, server, request and host */
+        size_t n = h->value.p >= h->name.p ? (size_t)(h->value.p + h->value.n - h->name.p) : h->name.n;
+        hs_log_ctx(HS_LOG_INFO, r, 0, "client sent invalid header line: \"%.*s\" while reading client request headers",
+                   (int)n, h->name.p);
     }
     r->h.nheaders = k;
 }

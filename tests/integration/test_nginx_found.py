@@ -189,3 +189,13 @@ def test_error_lines_carry_no_errno_for_an_eof(hush):
     assert srv.wait_error_log(r"upstream prematurely closed connection while reading upstream")
     line = [l for l in srv.error_log().splitlines() if "prematurely" in l][0]
     assert "(0: " not in line and "(11: " not in line, line
+
+
+def test_invalid_header_line_names_client_server_request_host(hush):
+    srv = hush(SRV)
+    assert srv.get("/host", headers=["X_Foo: bar"]).status == 200
+    assert srv.wait_error_log(r"client sent invalid header line")
+    line = [l for l in srv.error_log().splitlines() if "invalid header line" in l][0]
+    assert line.endswith('[info] %s' % line.split("[info] ")[1])
+    assert ('client sent invalid header line: "X_Foo: bar" while reading client request headers, '
+            'client: 127.0.0.1, server: localhost, request: "GET /host HTTP/1.1", host: "localhost"') in line, line
