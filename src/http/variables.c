@@ -118,27 +118,6 @@ static int v_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return hs_var_u64(out, scratch, r->bare ? r->conn->bytes_out : r->resp.sent);
 }
 
-static int v_bytes_received(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    return hs_var_u64(out, scratch, REQ(ctx)->conn->bytes_in);
-}
-
-static int v_connection_time(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    uint64_t start = REQ(ctx)->conn->start_msec;
-    return hs_var_msec(out, scratch, hs_now.mono_msec > start ? hs_now.mono_msec - start : 0);
-}
-
-/* "1" for a connection that ended without any request. */
-static int v_bare_connection(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    (void)scratch;
-    return SET(REQ(ctx)->conn->requests == 0 ? HS_STR("1") : HS_STR("0"));
-}
-
 static int v_request_length(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
@@ -241,39 +220,11 @@ static int v_server_protocol(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return SET(r->h.version == 10 ? HS_STR("HTTP/1.0") : r->h.version == 20 ? HS_STR("HTTP/2.0") : HS_STR("HTTP/1.1"));
 }
 
-static int v_connection(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    return hs_var_u64(out, scratch, REQ(ctx)->conn->number);
-}
-
-static int v_connection_requests(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    return hs_var_u64(out, scratch, REQ(ctx)->conn->requests);
-}
-
 static int v_pipe(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
     (void)scratch;
     return SET(REQ(ctx)->pipelined ? HS_STR("p") : HS_STR("."));
-}
-
-static int v_close_reason(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    (void)scratch;
-    hs_req *r = REQ(ctx);
-    return r->ending ? SET(hs_cstr(hs_ending_name(r->ending))) : HS_DECLINED;
-}
-
-static int v_drop_rule(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    (void)scratch;
-    hs_req *r = REQ(ctx);
-    return r->drop_rule ? SET(hs_cstr(r->drop_rule)) : HS_DECLINED;
 }
 
 static int v_capture(void *ctx, uintptr_t d, hs_str *out, char *scratch)
@@ -316,25 +267,6 @@ static int v_document_root(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     if (r->loc == NULL || r->loc->root.raw.p == NULL)
         return HS_DECLINED;
     return hs_cv_eval(&r->loc->root, r, r->pool, out) == HS_OK ? HS_OK : HS_DECLINED;
-}
-
-static int v_hostname(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)ctx;
-    (void)d;
-    (void)scratch;
-    static char name[256];
-    if (name[0] == '\0' && gethostname(name, sizeof(name) - 1) != 0)
-        strcpy(name, "localhost");
-    return SET(hs_cstr(name));
-}
-
-static int v_version(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)ctx;
-    (void)d;
-    (void)scratch;
-    return SET(HS_STR(HS_VERSION));
 }
 
 int hs_http_basic_auth(hs_req *r, hs_str *user, hs_str *pass)
@@ -381,23 +313,13 @@ const hs_var_def hs_http_variables[] = {
     {"status", v_status, 0, false, false},
     {"body_bytes_sent", v_body_bytes_sent, 0, false, false},
     {"bytes_sent", v_bytes_sent, 0, false, true},
-    {"bytes_received", v_bytes_received, 0, false, true},
-    {"connection_time", v_connection_time, 0, false, true},
-    {"bare_connection", v_bare_connection, 0, false, true},
     {"request_length", v_request_length, 0, false, false},
     {"request_time", v_request_time, 0, false, false},
     {"host", v_host, 0, false, false},
     {"scheme", v_scheme, 0, false, false},
     {"https", v_https, 0, false, true},
-    {"connection", v_connection, 0, false, true},
-    {"connection_requests", v_connection_requests, 0, false, true},
     {"pipe", v_pipe, 0, false, false},
-    {"close_reason", v_close_reason, 0, false, true},
-    {"drop_rule", v_drop_rule, 0, false, true},
     {"document_root", v_document_root, 0, false, false},
-    {"hostname", v_hostname, 0, false, false},
-    {"hush_version", v_version, 0, false, false},
-    {"nginx_version", v_version, 0, false, false},
     {"content_length", v_content_header, (uintptr_t) "Content-Length", false, false},
     {"content_type", v_content_header, (uintptr_t) "Content-Type", false, false},
     {"1", v_capture, 1, false, false},

@@ -1,15 +1,91 @@
 /* The request module's variables: $request_body and $request_body_file
- * (body.c), and the address variables of a request's connection: $remote_addr,
+ * (body.c), the address variables of a request's connection: $remote_addr,
  * $binary_remote_addr, $remote_port, $server_addr, $server_port — for
- * TCP/IP and, as nginx, for unix sockets ("unix:", no port). They have a
- * value without a request: connection-log lines use them too. */
+ * TCP/IP and, as nginx, for unix sockets ("unix:", no port) — and the
+ * connection's own ($connection, $connection_requests, $connection_time,
+ * $bytes_received, $bare_connection, $close_reason, $drop_rule), $hostname
+ * and the version. They have a value without a request: connection-log
+ * lines use them too. */
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "core/clock.h"
+#include "core/version.h"
 
 #include "request/request_internal.h"
 
 #define CONN(ctx) (((hs_req *)(ctx))->conn)
+#define SET(v) (*out = (v), HS_OK)
+
+static int v_bytes_received(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    return hs_var_u64(out, scratch, CONN(ctx)->bytes_in);
+}
+
+static int v_connection_time(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    uint64_t start = CONN(ctx)->start_msec;
+    return hs_var_msec(out, scratch, hs_now.mono_msec > start ? hs_now.mono_msec - start : 0);
+}
+
+/* "1" for a connection that ended without any request. */
+static int v_bare_connection(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    return SET(CONN(ctx)->requests == 0 ? HS_STR("1") : HS_STR("0"));
+}
+
+static int v_connection(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    return hs_var_u64(out, scratch, CONN(ctx)->number);
+}
+
+static int v_connection_requests(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    return hs_var_u64(out, scratch, CONN(ctx)->requests);
+}
+
+static int v_close_reason(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = ctx;
+    return r->ending ? SET(hs_cstr(hs_ending_name(r->ending))) : HS_DECLINED;
+}
+
+static int v_drop_rule(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = ctx;
+    return r->drop_rule ? SET(hs_cstr(r->drop_rule)) : HS_DECLINED;
+}
+
+static int v_hostname(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)ctx;
+    (void)d;
+    (void)scratch;
+    static char name[256];
+    if (name[0] == '\0' && gethostname(name, sizeof(name) - 1) != 0)
+        strcpy(name, "localhost");
+    return SET(hs_cstr(name));
+}
+
+static int v_version(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)ctx;
+    (void)d;
+    (void)scratch;
+    return SET(HS_STR(HS_VERSION));
+}
 
 static int v_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
@@ -70,5 +146,15 @@ const hs_var_def hs_request_variables[] = {
     {"remote_port", v_remote_port, 0, false, true},
     {"server_addr", v_server_addr, 0, false, true},
     {"server_port", v_server_port, 0, false, true},
+    {"bytes_received", v_bytes_received, 0, false, true},
+    {"connection_time", v_connection_time, 0, false, true},
+    {"bare_connection", v_bare_connection, 0, false, true},
+    {"connection", v_connection, 0, false, true},
+    {"connection_requests", v_connection_requests, 0, false, true},
+    {"close_reason", v_close_reason, 0, false, true},
+    {"drop_rule", v_drop_rule, 0, false, true},
+    {"hostname", v_hostname, 0, false, false},
+    {"hush_version", v_version, 0, false, false},
+    {"nginx_version", v_version, 0, false, false},
     {NULL, NULL, 0, false, false},
 };
