@@ -73,6 +73,7 @@ void hs_h1_bad_request(hs_req *r, int status, const char *why)
         r->loc = r->srv->loc;
     }
     r->h.keep_alive = false;
+    r->body_done = true; /* never read: the connection closes (lingering) after the answer */
     c->must_linger = true;
     hs_timer_cancel(&c->timer);
     hs_http_finalize_rule(r, status, NULL); /* the server's error_page applies, as nginx */
