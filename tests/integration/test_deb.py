@@ -259,9 +259,15 @@ def test_install_serve_reload_rotate_stop_purge(chroot, deb):
         assert reply.startswith(b"HTTP/1.1 200 ") and reply.endswith(page)
         workers = until(lambda: [p for p in processes_in(root) if p != master], what="workers")
         if "\nuser www-data;" in text:
+            def uid(pid):
+                try:
+                    return re.search(r"^Uid:\s+(\d+)", open("/proc/%d/status" % pid).read(), re.M).group(1)
+                except OSError:
+                    return None
+            # a worker just forked is still root until it sets its identity: wait for it
+            until(lambda: all(uid(w) in ("33", None) for w in workers), what="workers as uid 33")
             for w in workers:
-                uid = re.search(r"^Uid:\s+(\d+)", open("/proc/%d/status" % w).read(), re.M).group(1)
-                assert uid == "33", "worker %d runs as uid %s" % (w, uid)
+                assert uid(w) in ("33", None), "worker %d runs as uid %s" % (w, uid(w))
 
         # reload as the unit says: a test, then HUP to the main process
         for line in unit["ExecReload"]:

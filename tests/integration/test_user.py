@@ -60,10 +60,12 @@ def installed_binary(tmp):
         libs = re.search(r"^LDLIBS\s*=\s*(.*)$", f.read(), re.M).group(1).split()
     out = os.path.join(tmp, "hush")
     obj = os.path.join(tmp, "buildinfo.o")
+    # the sanitizers of `make asan` (its objects need their runtime at link time)
+    san = ["-fsanitize=address,undefined"] if "asan" in os.path.basename(BUILD) else []
     subprocess.run(["cc", "-std=gnu11", "-D_GNU_SOURCE", "-Isrc", '-DHS_PREFIX="%s"' % prefix, "-c",
-                    "src/buildinfo.c", "-o", obj], cwd=ROOT, check=True, timeout=60)
+                    "src/buildinfo.c", "-o", obj] + san, cwd=ROOT, check=True, timeout=60)
     subprocess.run(["cc", "-o", out, os.path.join(BUILD, "src", "main.o"), obj, os.path.join(BUILD, "libhush.a")]
-                   + libs, cwd=ROOT, check=True, timeout=60)
+                   + libs + san, cwd=ROOT, check=True, timeout=60)
     os.chmod(tmp, 0o755)
     return out
 
