@@ -35,6 +35,9 @@ typedef enum {
     HS_END_TLS_FAILED,       /* the handshake failed: no shared protocol or cipher, bad record, alert */
     HS_END_TLS_TIMEOUT,      /* the handshake did not finish within client_header_timeout */
     HS_END_PROTOCOL_ERROR,   /* an HTTP/2 connection error ($http2_error says which) */
+    /* the proxy's upstream faults (README "How endings are logged") */
+    HS_END_UPSTREAM_REFUSED, HS_END_UPSTREAM_UNAVAILABLE, HS_END_UPSTREAM_RESET, HS_END_UPSTREAM_CLOSED,
+    HS_END_UPSTREAM_TRUNCATED, HS_END_UPSTREAM_INVALID, HS_END_UPSTREAM_TIMEOUT,
     HS_END__COUNT
 } hs_ending;
 

@@ -339,22 +339,17 @@ const hs_var_def hs_http_variables[] = {
 
 
 static const char *const ending_names[HS_END__COUNT] = {
-    [HS_END_NONE] = "-",
-    [HS_END_OK] = "ok",
-    [HS_END_DROP] = "drop",
-    [HS_END_CLIENT_ABORT] = "client_abort",
-    [HS_END_CLIENT_ABORT_BODY] = "client_abort_body",
-    [HS_END_HEADER_TIMEOUT] = "header_timeout",
-    [HS_END_BODY_TIMEOUT] = "body_timeout",
-    [HS_END_SEND_TIMEOUT] = "send_timeout",
-    [HS_END_BAD_REQUEST] = "bad_request",
-    [HS_END_NO_REQUEST] = "no_request",
-    [HS_END_KEEPALIVE_CLOSE] = "keepalive_close",
-    [HS_END_SHUTDOWN] = "shutdown",
-    [HS_END_TLS_REJECTED] = "tls_rejected",
-    [HS_END_TLS_FAILED] = "tls_failed",
-    [HS_END_TLS_TIMEOUT] = "tls_timeout",
-    [HS_END_PROTOCOL_ERROR] = "protocol_error",
+    [HS_END_NONE] = "-", [HS_END_OK] = "ok", [HS_END_DROP] = "drop",
+    [HS_END_CLIENT_ABORT] = "client_abort", [HS_END_CLIENT_ABORT_BODY] = "client_abort_body",
+    [HS_END_HEADER_TIMEOUT] = "header_timeout", [HS_END_BODY_TIMEOUT] = "body_timeout",
+    [HS_END_SEND_TIMEOUT] = "send_timeout", [HS_END_BAD_REQUEST] = "bad_request",
+    [HS_END_NO_REQUEST] = "no_request", [HS_END_KEEPALIVE_CLOSE] = "keepalive_close",
+    [HS_END_SHUTDOWN] = "shutdown", [HS_END_TLS_REJECTED] = "tls_rejected",
+    [HS_END_TLS_FAILED] = "tls_failed", [HS_END_TLS_TIMEOUT] = "tls_timeout",
+    [HS_END_PROTOCOL_ERROR] = "protocol_error", [HS_END_UPSTREAM_REFUSED] = "upstream_refused",
+    [HS_END_UPSTREAM_UNAVAILABLE] = "upstream_unavailable", [HS_END_UPSTREAM_RESET] = "upstream_reset",
+    [HS_END_UPSTREAM_CLOSED] = "upstream_closed", [HS_END_UPSTREAM_TRUNCATED] = "upstream_truncated",
+    [HS_END_UPSTREAM_INVALID] = "upstream_invalid", [HS_END_UPSTREAM_TIMEOUT] = "upstream_timeout",
 };
 
 const char *hs_ending_name(hs_ending e) { return e < HS_END__COUNT ? ending_names[e] : "-"; }

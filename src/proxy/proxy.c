@@ -95,6 +95,8 @@ static void proxy_run(hs_req *r)
         return;
     }
     r->upstream = true;
+    if (r->ending >= HS_END_UPSTREAM_REFUSED)
+        r->ending = HS_END_NONE; /* an error_page's upstream: its own outcome is the ending */
     hs_http_own(r, &hs_proxy_handler);
     hs_http_client_deadline(r, 0, HS_END_NONE);
     /* proxy_request_buffering on (nginx's default): the whole body first;

@@ -104,7 +104,7 @@ static int stream_out(hs_req *r, const char *data, size_t n)
             return HS_AGAIN;
         }
         if (w <= 0) {
-            hs_proxy_fail(r, 502, false, "send() to upstream failed");
+            hs_proxy_fail(r, 502, HS_END_UPSTREAM_RESET, "send() to upstream failed");
             return HS_ERROR;
         }
         done += (size_t)w;

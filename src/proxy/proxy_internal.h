@@ -303,8 +303,10 @@ void hs_proxy_body_failed(hs_req *r, int status);
 
 /* Starts a try on the next server. */
 void hs_proxy_connect(hs_req *r);
-/* A try failed before the response head reached the client: retry or answer. */
-void hs_proxy_fail(hs_req *r, int status, bool timeout, const char *what);
+/* A try failed before the response head reached the client: retry or
+ * answer status, the request ending as why (HS_END_UPSTREAM_*; HS_END_NONE
+ * for hush's own 500s). */
+void hs_proxy_fail(hs_req *r, int status, hs_ending why, const char *what);
 /* May a failed try (condition HS_NEXT_*) go on to the next server? */
 bool hs_proxy_may_retry(hs_req *r, int cond);
 /* An upstream connection's epoll events, or 0 when its timer fired: called
@@ -321,7 +323,9 @@ void hs_proxy_read_head(hs_req *r);
 int hs_proxy_consume_in(hs_req *r);
 void hs_proxy_relay(hs_req *r);
 void hs_proxy_relay_finished(hs_req *r);
-void hs_proxy_relay_error(hs_req *r, bool client_side);
+/* The relay broke off: why is HS_END_CLIENT_ABORT_BODY when the client
+ * failed, else the upstream's fault (HS_END_UPSTREAM_*). */
+void hs_proxy_relay_error(hs_req *r, hs_ending why);
 
 /* ---- proxy_vars.c ---- */
 extern const hs_var_def hs_proxy_variables[];

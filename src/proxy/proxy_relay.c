@@ -79,19 +79,20 @@ void hs_proxy_relay_finished(hs_req *r)
     hs_http_response_done(r);
 }
 
-void hs_proxy_relay_error(hs_req *r, bool client_side)
+void hs_proxy_relay_error(hs_req *r, hs_ending why)
 {
     hs_proxy_state *px = PX(r);
     cur_try(px)->response_us = since_start(px);
     hs_proxy_release_upstream(px, false);
     bool gone = px->client_gone;
     hs_proxy_end(r);
-    if (client_side || gone) {
+    if (why == HS_END_CLIENT_ABORT_BODY || gone) {
         hs_ending e = r->resp.started ? HS_END_CLIENT_ABORT_BODY : HS_END_CLIENT_ABORT;
         hs_http_end(r, e, r->resp.started ? 0 : 499);
     } else {
-        /* the upstream broke off a response already under way: close the client too */
-        hs_http_end(r, HS_END_OK, 0);
+        /* the upstream broke off a response already under way: the client's
+         * is cut short too (closed: a short body, no last chunk) */
+        hs_http_end(r, why, 0);
     }
 }
 
@@ -115,7 +116,7 @@ static bool client_caught_up(hs_req *r)
             px->client_gone = true;
             return true;
         }
-        hs_proxy_relay_error(r, true);
+        hs_proxy_relay_error(r, HS_END_CLIENT_ABORT_BODY);
         return false;
     }
     hs_http_client_deadline(r, 0, HS_END_NONE);
@@ -139,10 +140,13 @@ static bool read_upstream(hs_req *r)
             hs_proxy_relay_finished(r);
             return false;
         }
-        /* as nginx: an EOF is a premature close (no errno), an error recv()'s failure with its errno */
-        hs_proxy_log_error(r, n == 0 ? 0 : errno, n == 0 ? "upstream prematurely closed connection while reading upstream"
-                                                         : "recv() failed while reading upstream");
-        hs_proxy_relay_error(r, false);
+        if (n == 0) {
+            hs_proxy_log_msg(r, "upstream prematurely closed connection while reading upstream");
+            hs_proxy_relay_error(r, HS_END_UPSTREAM_TRUNCATED);
+            return false;
+        }
+        hs_proxy_log_error(r, errno, "recv() failed while reading upstream");
+        hs_proxy_relay_error(r, HS_END_UPSTREAM_RESET);
         return false;
     }
     px->in_len = (size_t)n;
@@ -179,7 +183,7 @@ void hs_proxy_relay(hs_req *r)
         int rc = hs_proxy_consume_in(r);
         if (rc == HS_ERROR) {
             hs_proxy_log_error(r, 0, "upstream sent an invalid body");
-            hs_proxy_relay_error(r, false);
+            hs_proxy_relay_error(r, HS_END_UPSTREAM_INVALID);
             return;
         }
         if (rc == HS_OK) {

@@ -114,7 +114,7 @@ static void head_received(hs_req *r)
     hs_upstream_succeeded(px->u->server);
     plan_body(r);
     if (!px->client_gone && (take_head(r) != HS_OK || hs_http_stream_start(r) != HS_OK)) {
-        hs_proxy_fail(r, 500, false, NULL);
+        hs_proxy_fail(r, 500, HS_END_NONE, NULL);
         return;
     }
     size_t extra = px->in_len - h->head_len;
@@ -125,7 +125,8 @@ static void head_received(hs_req *r)
         int rc = hs_proxy_consume_in(r);
         if (rc == HS_ERROR) {
             px->state = PX_RELAY;
-            hs_proxy_relay_error(r, false);
+            hs_proxy_log_error(r, 0, "upstream sent an invalid body");
+            hs_proxy_relay_error(r, HS_END_UPSTREAM_INVALID);
             return;
         }
         if (rc == HS_OK) {
@@ -156,13 +157,13 @@ void hs_proxy_read_head(hs_req *r)
             if (rc == HS_ERROR) {
                 hs_log_ctx(HS_LOG_ERR, r, 0, "upstream sent invalid header (%s) while reading response header from upstream",
                            px->resp.error ? px->resp.error : "?");
-                hs_proxy_fail(r, 502, false, NULL);
+                hs_proxy_fail(r, 502, HS_END_UPSTREAM_INVALID, NULL);
                 return;
             }
         }
         if (px->in_len == px->in_cap) {
             hs_log_ctx(HS_LOG_ERR, r, 0, "upstream sent too big header while reading response header from upstream");
-            hs_proxy_fail(r, 502, false, NULL);
+            hs_proxy_fail(r, 502, HS_END_UPSTREAM_INVALID, NULL);
             return;
         }
         ssize_t n = hs_up_recv(px->u, px->in + px->in_len, px->in_cap - px->in_len);
@@ -175,7 +176,7 @@ void hs_proxy_read_head(hs_req *r)
         /* closed or reset before a whole head */
         if (n == 0)
             errno = 0; /* nothing to add after the message */
-        hs_proxy_fail(r, 502, false, n == 0 ? "upstream prematurely closed connection while reading response header from upstream"
+        hs_proxy_fail(r, 502, n == 0 ? HS_END_UPSTREAM_CLOSED : HS_END_UPSTREAM_RESET, n == 0 ? "upstream prematurely closed connection while reading response header from upstream"
                                             : "recv() failed while reading response header from upstream");
         return;
     }

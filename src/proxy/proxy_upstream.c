@@ -80,17 +80,17 @@ void hs_proxy_connect(hs_req *r)
         r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%.*s%.*s", pc->https ? "https" : "http",
                                               (int)up->name.n, up->name.p, (int)r->h.target.n, r->h.target.p));
         hs_log_ctx(HS_LOG_ERR, r, 0, "no live upstreams while connecting to upstream");
-        hs_proxy_fail(r, 502, false, NULL);
+        hs_proxy_fail(r, 502, HS_END_UPSTREAM_UNAVAILABLE, NULL);
         return;
     }
     start_try(r, s);
     if (hs_proxy_build_request(r) != HS_OK) {
-        hs_proxy_fail(r, 500, false, NULL);
+        hs_proxy_fail(r, 500, HS_END_NONE, NULL);
         return;
     }
     px->ssl_name = NULL;
     if (pc->https && (px->ssl_name = hs_up_ssl_name(r)) == NULL) {
-        hs_proxy_fail(r, 500, false, NULL);
+        hs_proxy_fail(r, 500, HS_END_NONE, NULL);
         return;
     }
     hs_upconn *u = uses_keepalive(pc) ? hs_upstream_pool_get(up, s, pc->ssl_ctx, px->ssl_name) : NULL;
@@ -104,7 +104,7 @@ void hs_proxy_connect(hs_req *r)
     }
     u = hs_upconn_new(up, s);
     if (u == NULL) {
-        hs_proxy_fail(r, 500, false, NULL);
+        hs_proxy_fail(r, 500, HS_END_NONE, NULL);
         return;
     }
     u->r = r;
@@ -112,7 +112,7 @@ void hs_proxy_connect(hs_req *r)
     int err = open_socket(u);
     if (err) {
         hs_proxy_log_error(r, -err, "connect() failed while connecting to upstream");
-        hs_proxy_fail(r, 502, false, NULL);
+        hs_proxy_fail(r, 502, HS_END_UPSTREAM_REFUSED, NULL);
         return;
     }
     px->state = PX_CONNECT;
@@ -121,9 +121,17 @@ void hs_proxy_connect(hs_req *r)
 
 /* A try failed before the response head reached the client: retry on the
  * next server when allowed, else answer status (502, 504). */
-void hs_proxy_fail(hs_req *r, int status, bool timeout, const char *what)
+/* The proxy_next_upstream condition of a failure. */
+static int next_cond(hs_ending why)
+{
+    return why == HS_END_UPSTREAM_TIMEOUT ? HS_NEXT_TIMEOUT
+         : why == HS_END_UPSTREAM_INVALID ? HS_NEXT_INVALID_HEADER : HS_NEXT_ERROR;
+}
+
+void hs_proxy_fail(hs_req *r, int status, hs_ending why, const char *what)
 {
     hs_proxy_state *px = PX(r);
+    bool timeout = why == HS_END_UPSTREAM_TIMEOUT;
     if (what)
         hs_proxy_log_error(r, timeout ? ETIMEDOUT : errno, what);
     bool reused = px->u && px->u->reused;
@@ -142,7 +150,7 @@ void hs_proxy_fail(hs_req *r, int status, bool timeout, const char *what)
     }
     if (s)
         px->tried |= 1ULL << ((size_t)(s - px->pc->upstream->servers) & 63);
-    if (s && hs_proxy_may_retry(r, timeout ? HS_NEXT_TIMEOUT : HS_NEXT_ERROR) &&
+    if (s && hs_proxy_may_retry(r, next_cond(why)) &&
         hs_upstream_has_candidate(px->pc->upstream, px->tried)) {
         hs_proxy_connect(r);
         return;
@@ -153,6 +161,7 @@ void hs_proxy_fail(hs_req *r, int status, bool timeout, const char *what)
         return;
     }
     r->h.keep_alive = r->h.keep_alive && (r->h.content_length <= 0 || px->body_buffered);
+    r->ending = why; /* kept through the error page unless the client leaves meanwhile */
     hs_http_finalize(r, status);
 }
 
@@ -190,7 +199,7 @@ static void proxy_send(hs_req *r)
         return;
     }
     if (rc == HS_ERROR) {
-        hs_proxy_fail(r, 502, false, "send() to upstream failed");
+        hs_proxy_fail(r, 502, HS_END_UPSTREAM_RESET, "send() to upstream failed");
         return;
     }
     px->u->requests++;
@@ -211,14 +220,14 @@ static void upstream_timeout(hs_req *r)
     hs_proxy_state *px = PX(r);
     if (px->state == PX_RELAY) {
         hs_proxy_log_error(r, ETIMEDOUT, "upstream timed out while reading upstream");
-        hs_proxy_relay_error(r, false);
+        hs_proxy_relay_error(r, HS_END_UPSTREAM_TIMEOUT);
         return;
     }
     const char *what = px->state == PX_CONNECT ? "upstream timed out while connecting to upstream"
                      : px->state == PX_HANDSHAKE ? "upstream timed out while SSL handshaking to upstream"
                      : px->state == PX_READ_HEAD ? "upstream timed out while reading response header from upstream"
                                                  : "upstream timed out while sending request to upstream";
-    hs_proxy_fail(r, 504, true, what);
+    hs_proxy_fail(r, 504, HS_END_UPSTREAM_TIMEOUT, what);
 }
 
 /* Connected (and, for https, the handshake done): the request goes. The
@@ -237,7 +246,7 @@ static void handshake(hs_req *r)
     if (rc == HS_AGAIN)
         return;
     if (rc != HS_OK) {
-        hs_proxy_fail(r, 502, false, NULL); /* logged */
+        hs_proxy_fail(r, 502, HS_END_UPSTREAM_REFUSED, NULL); /* logged */
         return;
     }
     ready_to_send(r);
@@ -249,7 +258,7 @@ static void connected(hs_req *r, hs_upconn *u, uint32_t events)
     int err = so_error(u->fd);
     if (err) {
         errno = err;
-        hs_proxy_fail(r, 502, false, "connect() failed while connecting to upstream");
+        hs_proxy_fail(r, 502, HS_END_UPSTREAM_REFUSED, "connect() failed while connecting to upstream");
         return;
     }
     if (!(events & EPOLLOUT))
@@ -260,7 +269,7 @@ static void connected(hs_req *r, hs_upconn *u, uint32_t events)
         return;
     }
     if (hs_up_ssl_start(u, r, px->ssl_name) != HS_OK) {
-        hs_proxy_fail(r, 502, false, NULL); /* logged */
+        hs_proxy_fail(r, 502, HS_END_UPSTREAM_REFUSED, NULL); /* logged */
         return;
     }
     px->state = PX_HANDSHAKE;

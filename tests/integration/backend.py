@@ -16,11 +16,18 @@ proxy let go). Endpoints (any path; the query selects the behaviour):
     ?garbage=1     answer with a malformed status line
     ?interim=1     send "100 Continue" before the answer
     ?until_close=1 an HTTP/1.0-style body ended by closing
+    ?fault=F       a broken answer (test_upstream_endings.py): reset_first (RST
+                   before a byte), reset_mid (a head with Content-Length: 100
+                   and 10 bytes, then RST), short (the same, then FIN), nolast
+                   (chunks, then FIN without the last chunk), nocolon (a header
+                   line without a colon), dup_length (two Content-Length: 0),
+                   dup_chunked (two Transfer-Encoding: chunked)
 Every answer carries X-Backend: NAME and echoes what arrived:
 X-Seen-Method, X-Seen-Body-Length, X-Seen-Host, X-Seen-Connection.
 """
 import json
 import socket
+import struct
 import sys
 import threading
 import time
@@ -103,6 +110,33 @@ def wait_or_notice_close(c, ms, conn_id):
     return True
 
 
+def reset(c):
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+
+
+def fault(c, f):
+    """Answers with the broken response f; returns False (the connection is done)."""
+    if f == "reset_first":
+        reset(c)
+    elif f in ("reset_mid", "short"):
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nContent-Type: text/plain\r\n\r\n0123456789")
+        time.sleep(0.05)
+        reset(c) if f == "reset_mid" else c.shutdown(socket.SHUT_WR)
+    elif f == "nolast":
+        c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n6\r\nsecond\r\n")
+        time.sleep(0.05)
+        c.shutdown(socket.SHUT_WR)
+    elif f == "nocolon":
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nNoColonHere\r\n\r\nok")
+    elif f == "dup_length":
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n")
+    elif f == "dup_chunked":
+        c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"2\r\nok\r\n0\r\n\r\n")
+    return False
+
+
 def respond(c, conn_id, method, target, hdrs, body):
     q = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
     seen = ("X-Backend: %s\r\nX-Seen-Method: %s\r\nX-Seen-Body-Length: %d\r\nX-Seen-Host: %s\r\n"
@@ -110,6 +144,8 @@ def respond(c, conn_id, method, target, hdrs, body):
                                          hdrs.get("connection", "-"))).encode()
     if "noresp" in q:
         return False
+    if "fault" in q:
+        return fault(c, q["fault"])
     if "garbage" in q:
         c.sendall(b"HTTP/1.1 2x0 Whatever\r\n\r\n")
         return False

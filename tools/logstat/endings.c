@@ -46,6 +46,13 @@ static const char *const cr_meanings[LS_CR_COUNT] = {
     "TLS handshake failed (no shared protocol or cipher, bad record, alert)",
     "TLS handshake not finished within client_header_timeout",
     "an HTTP/2 connection error (a malformed frame, a broken header block)",
+    "upstream refused the connection (502): is it running?",
+    "no live upstreams: every server marked down by max_fails (502)",
+    "upstream reset the connection: 502, or a response cut short",
+    "upstream closed before a complete response head (502)",
+    "upstream closed mid-body: the client got a cut response",
+    "upstream answered something that is not HTTP (502, or a cut response)",
+    "upstream too slow: proxy_*_timeout passed (504, or a cut response)",
     "a close reason this version does not know",
 };
 

@@ -60,7 +60,9 @@ static const char *const cr_names[LS_CR_COUNT] = {
     "ok",           "drop",          "client_abort", "client_abort_body",
     "header_timeout", "body_timeout", "send_timeout", "bad_request",
     "no_request",   "keepalive_close", "shutdown",   "tls_rejected",
-    "tls_failed",   "tls_timeout",     "protocol_error", "other",
+    "tls_failed",   "tls_timeout",     "protocol_error", "upstream_refused",
+    "upstream_unavailable", "upstream_reset", "upstream_closed", "upstream_truncated",
+    "upstream_invalid", "upstream_timeout", "other",
 };
 
 int ls_close_reason_parse(hs_str v)

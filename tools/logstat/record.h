@@ -55,6 +55,13 @@ typedef enum {
     LS_CR_TLS_FAILED,
     LS_CR_TLS_TIMEOUT,
     LS_CR_PROTOCOL_ERROR,
+    LS_CR_UPSTREAM_REFUSED,
+    LS_CR_UPSTREAM_UNAVAILABLE,
+    LS_CR_UPSTREAM_RESET,
+    LS_CR_UPSTREAM_CLOSED,
+    LS_CR_UPSTREAM_TRUNCATED,
+    LS_CR_UPSTREAM_INVALID,
+    LS_CR_UPSTREAM_TIMEOUT,
     LS_CR_OTHER, /* a value this version does not know */
     LS_CR_COUNT,
     LS_CR_NONE = -1 /* the line has no $close_reason */
