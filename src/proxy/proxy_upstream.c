@@ -50,6 +50,8 @@ static void start_try(hs_req *r, hs_upstream_server *s)
     *t = (px_try){.addr = s->text, .status = 0, .connect_us = -1, .header_us = -1, .response_us = -1};
     px->t_start = hs_now.mono_usec;
     px->request_sent = false;
+    px->in_len = 0; /* nothing of an earlier try's answer (a proxy_next_upstream http_404) */
+    px->upstream_clean = false;
     px->out_sent = 0;
     px->file_off = 0;
     px->fbuf_len = px->fbuf_sent = 0;

@@ -22,6 +22,8 @@ proxy let go). Endpoints (any path; the query selects the behaviour):
                    (chunks, then FIN without the last chunk), nocolon (a header
                    line without a colon), dup_length (two Content-Length: 0),
                    dup_chunked (two Transfer-Encoding: chunked)
+    ?empty=1       200 with Content-Length: 0, the connection kept
+    ?only=NAME     status, noresp, garbage and fault apply only on backend NAME
 Every answer carries X-Backend: NAME and echoes what arrived:
 X-Seen-Method, X-Seen-Body-Length, X-Seen-Host, X-Seen-Connection.
 """
@@ -142,8 +144,14 @@ def respond(c, conn_id, method, target, hdrs, body):
     seen = ("X-Backend: %s\r\nX-Seen-Method: %s\r\nX-Seen-Body-Length: %d\r\nX-Seen-Host: %s\r\n"
             "X-Seen-Connection: %s\r\n" % (NAME, method, len(body), hdrs.get("host", "-"),
                                          hdrs.get("connection", "-"))).encode()
+    if q.get("only", NAME) != NAME:
+        for k in ("status", "noresp", "garbage", "fault"):
+            q.pop(k, None)
     if "noresp" in q:
         return False
+    if "empty" in q:
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n%s\r\n" % seen)
+        return True
     if "fault" in q:
         return fault(c, q["fault"])
     if "garbage" in q:
