@@ -120,8 +120,8 @@ static void head_received(hs_req *r)
     size_t extra = px->in_len - h->head_len;
     memmove(px->in, px->in + h->head_len, extra);
     px->in_len = extra;
-    if (px->in_len || px->resp_none) {
-        /* the body (or all of it) came with the head: one write to the client */
+    if (px->in_len || px->resp_none || px->resp_left == 0) {
+        /* the body (or all of it, or an empty one) came with the head: one write to the client */
         int rc = hs_proxy_consume_in(r);
         if (rc == HS_ERROR) {
             px->state = PX_RELAY;
