@@ -79,9 +79,13 @@ void hs_upstream_failed(hs_upstream_server *s)
         s->down_until = now + (uint64_t)s->fail_timeout;
 }
 
+/* A success ends the failures' count only once their fail_timeout window
+ * is over: within it they add up (nginx's rule), so a server that fails
+ * every other request still reaches max_fails. */
 void hs_upstream_succeeded(hs_upstream_server *s)
 {
-    s->fails = 0;
+    if (s->fails && hs_now.mono_msec - s->checked > (uint64_t)s->fail_timeout)
+        s->fails = 0;
     if (s->down_until != UINT64_MAX)
         s->down_until = 0;
 }
