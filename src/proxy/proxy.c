@@ -103,8 +103,8 @@ static void proxy_run(hs_req *r)
      * off: small and chunked bodies still are (a retry can resend them) */
     bool whole = pc->request_buffering || r->h.content_length <= BUFFERED_BODY_MAX;
     px->body_fd = -1;
-    if (r->h.expect_continue && (r->h.chunked || r->h.content_length > 0))
-        hs_http_send_continue(r); /* not when the body is already coming */
+    if (r->h.expect_continue)
+        hs_http_send_continue(r); /* as nginx, even for an empty body (not when it is already coming) */
     if (r->h.chunked || (r->h.content_length > 0 && whole)) {
         px->state = PX_READ_BODY;
         hs_proxy_read_body(r);
