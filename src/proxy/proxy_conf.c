@@ -448,6 +448,8 @@ int hs_proxy_http_finish(hs_cf *cf, hs_http_conf *http)
             return HS_ERROR;
     if (*upstreams_of(http) && hs_pool_cleanup_add(cf->pool, free_sessions, *upstreams_of(http)) != HS_OK)
         return HS_ERROR;
+    if (hs_proxy_redirect_register(cf, http) != HS_OK)
+        return HS_ERROR;
     /* the upstream response times go to the metrics when the request ends */
     if (used)
         return hs_http_add_phase(cf, http, HS_PHASE_LOG, hs_proxy_log_tries);

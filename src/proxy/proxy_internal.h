@@ -283,6 +283,9 @@ const char *hs_proxy_ssl_errors(char *buf, size_t cap);
 /* proxy_ssl_session_reuse: OpenSSL's callback for a new client session. */
 int hs_up_ssl_new_session(struct ssl_st *ssl, struct ssl_session_st *sess);
 
+/* ---- proxy_redirect.c: "/api" to "/api/" when "location /api/" proxies ---- */
+int hs_proxy_redirect_register(hs_cf *cf, hs_http_conf *http);
+
 /* ---- proxy_request.c: the request head for the upstream ---- */
 int hs_proxy_build_request(hs_req *r);
 

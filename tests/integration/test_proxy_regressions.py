@@ -127,3 +127,28 @@ server {
     ev = b.events("request")
     assert "x_under" not in ev[0]["headers"] and ev[0]["headers"]["x-dash"] == "2"
     assert ev[1]["headers"]["x_under"] == "1"
+
+
+def test_proxied_prefix_with_slash_redirects_without_it(hush, backend):
+    b = backend()
+    srv = hush(LOG + """
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { return 200 "root\\n"; }
+    location /api/ { proxy_pass http://127.0.0.1:%d; }
+    location = /exact/ { proxy_pass http://127.0.0.1:%d; }
+    location /own/ { proxy_pass http://127.0.0.1:%d; }
+    location = /own { return 200 "own\\n"; }
+    location /static/ { return 200 "static\\n"; }
+}
+""" % (b.port, b.port, b.port))
+    for path, want in (("/api", "http://localhost:%d/api/" % srv.port),
+                       ("/api?x=1", "http://localhost:%d/api/?x=1" % srv.port),
+                       ("/exact", "http://localhost:%d/exact/" % srv.port)):
+        rs = srv.exchange(req(path)).responses()
+        assert rs[0].status == 301 and rs[0].header("Location") == want, (path, rs)
+    # "location = /own" wins; a location that does not proxy does not redirect
+    assert srv.exchange(req("/own")).responses()[0].body == b"own\n"
+    assert srv.exchange(req("/static")).responses()[0].body == b"root\n"
+    assert srv.exchange(req("/api/x")).responses()[0].header("X-Backend") == "b"
+    assert srv.exchange(req("/apix")).responses()[0].body == b"root\n"
