@@ -20,6 +20,7 @@ static hs_proxy_conf *proxy_conf_new(hs_pool *pool)
     pc->next_upstream = HS_UNSET;
     pc->next_upstream_tries = HS_UNSET;
     pc->ignore_client_abort = HS_UNSET;
+    pc->intercept_errors = HS_UNSET;
     pc->buffering = HS_UNSET;
     pc->request_buffering = HS_UNSET;
     pc->buffer_size = HS_UNSET_SIZE;
@@ -342,6 +343,7 @@ const hs_directive hs_proxy_directives[] = {
     P("proxy_next_upstream", HS_ARGS_1MORE, next_upstream, next_upstream),
     P("proxy_next_upstream_tries", HS_ARGS_1, hs_set_num, next_upstream_tries),
     P("proxy_ignore_client_abort", HS_ARGS_1, hs_set_flag, ignore_client_abort),
+    P("proxy_intercept_errors", HS_ARGS_1, hs_set_flag, intercept_errors),
     P("proxy_buffering", HS_ARGS_1, hs_set_flag, buffering),
     P("proxy_buffer_size", HS_ARGS_1, hs_set_size, buffer_size),
     P("proxy_buffers", HS_ARGS_2, proxy_buffers, buffer_size),
@@ -376,6 +378,7 @@ void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent
     HS_MERGE(c->next_upstream, p->next_upstream, dflt.next_upstream);
     HS_MERGE(c->next_upstream_tries, p->next_upstream_tries, dflt.next_upstream_tries);
     HS_MERGE(c->ignore_client_abort, p->ignore_client_abort, dflt.ignore_client_abort);
+    HS_MERGE(c->intercept_errors, p->intercept_errors, 0);
     HS_MERGE(c->buffering, p->buffering, dflt.buffering);
     HS_MERGE(c->request_buffering, p->request_buffering, dflt.request_buffering);
     HS_MERGE(c->buffer_size, p->buffer_size, dflt.buffer_size);

@@ -115,6 +115,7 @@ typedef struct hs_proxy_conf {
     int next_upstream;            /* HS_NEXT_* mask */
     int64_t next_upstream_tries;  /* 0 = unlimited */
     int ignore_client_abort;
+    int intercept_errors;         /* proxy_intercept_errors: a status >= 300 with an error_page gets it */
     int buffering;
     int request_buffering;        /* read the whole body before connecting */
     int64_t buffer_size;          /* relay buffer (bounded memory per request) */

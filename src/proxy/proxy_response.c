@@ -98,8 +98,25 @@ static bool retried(hs_req *r)
         return false;
     px->tried = tried;
     cur_try(px)->response_us = since_start(px);
+    if (px->resp.status != 403 && px->resp.status != 404)
+        hs_upstream_failed(px->u->server); /* nginx: a 5xx or 429 it moves on from counts toward max_fails */
     hs_proxy_release_upstream(px, false);
     hs_proxy_connect(r);
+    return true;
+}
+
+/* proxy_intercept_errors on: a status >= 300 that has an error_page gets
+ * the page instead of the upstream's answer. Returns true when it did. */
+static bool intercepted(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    int status = px->resp.status;
+    if (!px->pc->intercept_errors || status < 300 || px->client_gone || !hs_http_has_error_page(r, status))
+        return false;
+    cur_try(px)->response_us = since_start(px);
+    hs_proxy_release_upstream(px, false);
+    hs_proxy_end(r);
+    hs_http_finalize(r, status);
     return true;
 }
 
@@ -112,6 +129,8 @@ static void head_received(hs_req *r)
     if (retried(r))
         return;
     hs_upstream_succeeded(px->u->server);
+    if (intercepted(r))
+        return;
     plan_body(r);
     if (!px->client_gone && (take_head(r) != HS_OK || hs_http_stream_start(r) != HS_OK)) {
         hs_proxy_fail(r, 500, HS_END_NONE, NULL);

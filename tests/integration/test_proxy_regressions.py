@@ -152,3 +152,40 @@ server {
     assert srv.exchange(req("/static")).responses()[0].body == b"root\n"
     assert srv.exchange(req("/api/x")).responses()[0].header("X-Backend") == "b"
     assert srv.exchange(req("/apix")).responses()[0].body == b"root\n"
+
+
+def test_next_upstream_http_500_counts_toward_max_fails_and_404_does_not(hush, backend):
+    a, b = backend("a"), backend("b")
+    srv = hush(LOG + """
+upstream app { server 127.0.0.1:%d; server 127.0.0.1:%d; }
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { proxy_pass http://app; proxy_next_upstream http_500 http_404; }
+}
+""" % (a.port, b.port))
+    def backends(path, n=4):
+        return [srv.exchange(req(path)).responses()[0].header("X-Backend") for _ in range(n)]
+    # a's 404s send the requests on to b but do not take a out of rotation
+    backends("/?only=a&status=404")
+    assert "a" in backends("/ok")
+    # a 500 does (max_fails=1 by default): for fail_timeout only b answers
+    backends("/?only=a&status=500", 2)
+    assert backends("/ok") == ["b"] * 4
+
+
+def test_proxy_intercept_errors(hush, backend):
+    b = backend()
+    srv = hush(LOG + """
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { proxy_pass http://127.0.0.1:%d; proxy_intercept_errors on; error_page 404 = /nf; }
+    location /pass/ { proxy_pass http://127.0.0.1:%d; error_page 404 = /nf; }
+    location = /nf { return 200 "page: $upstream_status\\n"; }
+}
+""" % (b.port, b.port))
+    r = srv.exchange(req("/x?status=404")).responses()[0]
+    assert r.status == 200 and r.body == b"page: 404\n", r
+    r = srv.exchange(req("/x?status=500")).responses()[0]   # no error_page for 500: passed
+    assert r.status == 500 and r.header("X-Backend") == "b", r
+    r = srv.exchange(req("/pass/x?status=404")).responses()[0]  # off by default
+    assert r.status == 404 and r.header("X-Backend") == "b", r
