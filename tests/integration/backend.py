@@ -21,7 +21,8 @@ proxy let go). Endpoints (any path; the query selects the behaviour):
                    and 10 bytes, then RST), short (the same, then FIN), nolast
                    (chunks, then FIN without the last chunk), nocolon (a header
                    line without a colon), dup_length (two Content-Length: 0),
-                   dup_chunked (two Transfer-Encoding: chunked)
+                   dup_chunked (two Transfer-Encoding: chunked), dup_single
+                   (two Expires, two ETag, two X-Many)
     ?empty=1       200 with Content-Length: 0, the connection kept
     ?only=NAME     status, noresp, garbage and fault apply only on backend NAME
 Every answer carries X-Backend: NAME and echoes what arrived:
@@ -131,6 +132,9 @@ def fault(c, f):
         c.shutdown(socket.SHUT_WR)
     elif f == "nocolon":
         c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nNoColonHere\r\n\r\nok")
+    elif f == "dup_single":
+        c.sendall(b"HTTP/1.1 200 OK\r\nExpires: foo\r\nETag: \"1\"\r\nExpires: bar\r\nETag: \"2\"\r\n"
+                  b"X-Many: 1\r\nX-Many: 2\r\nContent-Length: 2\r\n\r\nok")
     elif f == "dup_length":
         c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nContent-Length: 0\r\n\r\n")
     elif f == "dup_chunked":

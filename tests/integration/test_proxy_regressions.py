@@ -189,3 +189,19 @@ server {
     assert r.status == 500 and r.header("X-Backend") == "b", r
     r = srv.exchange(req("/pass/x?status=404")).responses()[0]  # off by default
     assert r.status == 404 and r.header("X-Backend") == "b", r
+
+
+def test_duplicate_single_headers_from_upstream_keep_the_first(hush, backend):
+    b = backend()
+    srv = hush(LOG + """
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { proxy_pass http://127.0.0.1:%d; }
+}
+""" % b.port)
+    r = srv.exchange(req("/?fault=dup_single")).responses()[0]
+    assert r.status == 200 and r.body == b"ok"
+    head = r.raw.split(b"\r\n\r\n")[0]
+    assert head.count(b"\r\nExpires: ") == 1 and b"\r\nExpires: foo\r\n" in head + b"\r\n", head
+    assert head.count(b"\r\nETag: ") == 1 and b'\r\nETag: "1"' in head, head
+    assert head.count(b"\r\nX-Many: ") == 2, head  # other fields pass as they came
