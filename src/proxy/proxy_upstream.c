@@ -72,6 +72,22 @@ static int open_socket(hs_upconn *u)
     return 0;
 }
 
+/* Every server is marked down: a 502, and a try named after the group with
+ * that status in $upstream_addr and $upstream_status, as nginx logs it. */
+static void no_live_upstreams(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    hs_upstream *up = px->pc->upstream;
+    r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%.*s%.*s", px->pc->https ? "https" : "http",
+                                          (int)up->name.n, up->name.p, (int)r->h.target.n, r->h.target.p));
+    hs_log_ctx(HS_LOG_ERR, r, 0, "no live upstreams while connecting to upstream");
+    const char *name = hs_psprintf(r->pool, "%.*s", (int)up->name.n, up->name.p);
+    px->ntries++;
+    *cur_try(px) = (px_try){.addr = name ? name : "-", .connect_us = -1, .header_us = -1, .response_us = -1};
+    px->t_start = hs_now.mono_usec;
+    hs_proxy_fail(r, 502, HS_END_UPSTREAM_UNAVAILABLE, NULL);
+}
+
 void hs_proxy_connect(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
@@ -79,10 +95,7 @@ void hs_proxy_connect(hs_req *r)
     hs_upstream *up = pc->upstream;
     hs_upstream_server *s = hs_upstream_pick(up, px->tried);
     if (s == NULL) {
-        r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%.*s%.*s", pc->https ? "https" : "http",
-                                              (int)up->name.n, up->name.p, (int)r->h.target.n, r->h.target.p));
-        hs_log_ctx(HS_LOG_ERR, r, 0, "no live upstreams while connecting to upstream");
-        hs_proxy_fail(r, 502, HS_END_UPSTREAM_UNAVAILABLE, NULL);
+        no_live_upstreams(r);
         return;
     }
     start_try(r, s);

@@ -117,7 +117,8 @@ def test_no_live_upstreams_is_unavailable(hush, backend):
     assert r1.responses()[0].status == 502 and r2.responses()[0].status == 502
     lines = srv.wait_log(2)
     assert lines[0].startswith("502 upstream_refused us=502, 502 "), lines
-    assert lines[1].startswith("502 upstream_unavailable us=- "), lines
+    assert lines[1].startswith("502 upstream_unavailable us=502 "), lines  # as nginx: the group's name in
+    assert srv.exchange(req("/gone/3")).responses()[0].status == 502    # $upstream_addr, with 502
     assert "no live upstreams" in srv.error_log()
 
 
