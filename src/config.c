@@ -221,7 +221,7 @@ static void ensure_logs_dir(const char *prefix)
 {
     /* for a prefix given with -p (a checkout, a test); the installed
      * prefix is left as the package made it */
-    if (strcmp(prefix, hs_default_prefix()) == 0)
+    if (hs_installed() && strcmp(prefix, hs_default_prefix()) == 0)
         return;
     char path[4096];
     snprintf(path, sizeof(path), "%s/logs", prefix);

@@ -38,7 +38,6 @@ def test_demo_serves_from_a_private_checkout():
     prefix = os.path.join(outer, "checkout")
     for d in ("conf", "html"):
         shutil.copytree(os.path.join(ROOT, d), os.path.join(prefix, d))
-    os.makedirs(os.path.join(prefix, "logs"))
     port = free_port()
     conf = os.path.join(prefix, "conf", "hush.conf")
     with open(conf) as f:
