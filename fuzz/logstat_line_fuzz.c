@@ -5,7 +5,8 @@
  * is set; the rest is split into lines, each in an exact-size heap block.
  * Besides "no crash, no over-read" it checks the contract: a known format
  * or HS_DECLINED, slices inside the line or the JSON scratch buffer (or the
- * static "-" a JSON null reads as), a
+ * static "-" a JSON null reads as, or the static "/" of an absolute
+ * request target without a path), a
  * declined line leaves the record empty, and the derived values (ending,
  * location) stay inside their ranges. */
 #include <stdio.h>
@@ -42,7 +43,8 @@ static void check_record(const ls_rec *r, hs_str line, const ls_json_scratch *sc
     ls_kind k = ls_rec_kind(r);
     REQUIRE(k >= 0 && k < LS_K_COUNT);
     hs_str loc = ls_rec_location(r);
-    check_slice(loc, line, sc);
+    if (!(loc.n == 1 && loc.p[0] == '/')) /* an absolute target without a path is the static "/" */
+        check_slice(loc, line, sc);
     if (r->close_reason != LS_CR_NONE)
         REQUIRE(ls_close_reason_name(r->close_reason) != NULL);
 }
