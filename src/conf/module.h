@@ -18,7 +18,7 @@
 
 /* Per-level configuration slots and per-request state slots are arrays of
  * this many pointers, indexed by hs_module.index. */
-#define HS_MAX_MODULES 16
+#define HS_MAX_MODULES 32
 
 struct hs_http_conf;
 struct hs_loc_conf;
