@@ -19,6 +19,7 @@ static hs_proxy_conf *proxy_conf_new(hs_pool *pool)
     pc->connect_timeout = pc->read_timeout = pc->send_timeout = HS_UNSET_MSEC;
     pc->next_upstream = HS_UNSET;
     pc->next_upstream_tries = HS_UNSET;
+    pc->next_upstream_timeout = HS_UNSET_MSEC;
     pc->ignore_client_abort = HS_UNSET;
     pc->intercept_errors = HS_UNSET;
     pc->buffering = HS_UNSET;
@@ -342,6 +343,7 @@ const hs_directive hs_proxy_directives[] = {
     P("proxy_send_timeout", HS_ARGS_1, hs_set_msec, send_timeout),
     P("proxy_next_upstream", HS_ARGS_1MORE, next_upstream, next_upstream),
     P("proxy_next_upstream_tries", HS_ARGS_1, hs_set_num, next_upstream_tries),
+    P("proxy_next_upstream_timeout", HS_ARGS_1, hs_set_msec, next_upstream_timeout),
     P("proxy_ignore_client_abort", HS_ARGS_1, hs_set_flag, ignore_client_abort),
     P("proxy_intercept_errors", HS_ARGS_1, hs_set_flag, intercept_errors),
     P("proxy_buffering", HS_ARGS_1, hs_set_flag, buffering),
@@ -377,6 +379,7 @@ void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent
     HS_MERGE(c->send_timeout, p->send_timeout, dflt.send_timeout);
     HS_MERGE(c->next_upstream, p->next_upstream, dflt.next_upstream);
     HS_MERGE(c->next_upstream_tries, p->next_upstream_tries, dflt.next_upstream_tries);
+    HS_MERGE(c->next_upstream_timeout, p->next_upstream_timeout, 0);
     HS_MERGE(c->ignore_client_abort, p->ignore_client_abort, dflt.ignore_client_abort);
     HS_MERGE(c->intercept_errors, p->intercept_errors, 0);
     HS_MERGE(c->buffering, p->buffering, dflt.buffering);

@@ -114,6 +114,7 @@ typedef struct hs_proxy_conf {
     int64_t connect_timeout, read_timeout, send_timeout; /* ms */
     int next_upstream;            /* HS_NEXT_* mask */
     int64_t next_upstream_tries;  /* 0 = unlimited */
+    int64_t next_upstream_timeout; /* ms; 0 = unlimited */
     int ignore_client_abort;
     int intercept_errors;         /* proxy_intercept_errors: a status >= 300 with an error_page gets it */
     int buffering;
@@ -202,6 +203,7 @@ typedef struct {
     const char *addr;
     int status;             /* 0: none ("-"), else the status or 502/504 for failures */
     int64_t connect_us, header_us, response_us; /* -1: not reached */
+    int64_t length;         /* response body bytes received */
 } px_try;
 
 /* Kept in the request's slot (hs_http_get_ctx(r, &hs_proxy_module)) after
@@ -214,6 +216,7 @@ typedef struct hs_proxy_state {
     int ntries;
     px_try tries[MAX_TRIES_LOGGED];
     uint64_t t_start;       /* µs when the current try started */
+    uint64_t t_first;       /* µs when the first try started (proxy_next_upstream_timeout) */
     const char *ssl_name;   /* https: the TLS name of the current try */
     char *out;              /* request head + buffered body */
     size_t out_len, out_sent;

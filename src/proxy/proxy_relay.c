@@ -18,6 +18,8 @@ static int cout_body(hs_req *r, const char *data, size_t n)
 
 /* ---- the upstream's body ---- */
 
+/* The body as it arrives, counted raw for $upstream_response_length (a
+ * chunked body with its framing, as nginx counts it). */
 int hs_proxy_consume_in(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
@@ -32,15 +34,18 @@ int hs_proxy_consume_in(hs_req *r)
             return HS_ERROR;
         if (cout_body(r, px->in, n) != HS_OK)
             return HS_ERROR;
+        cur_try(px)->length += (int64_t)px->in_len - (left > 0 ? left : 0);
         if (left >= 0) {
             px->upstream_clean = left == 0;
             rc = HS_OK;
         }
     } else if (px->resp_until_close) {
+        cur_try(px)->length += (int64_t)px->in_len;
         if (cout_body(r, px->in, px->in_len) != HS_OK)
             return HS_ERROR;
     } else {
         size_t take = (int64_t)px->in_len < px->resp_left ? px->in_len : (size_t)px->resp_left;
+        cur_try(px)->length += (int64_t)take;
         if (cout_body(r, px->in, take) != HS_OK)
             return HS_ERROR;
         px->resp_left -= (int64_t)take;

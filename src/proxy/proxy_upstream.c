@@ -39,6 +39,8 @@ bool hs_proxy_may_retry(hs_req *r, int cond)
         return false; /* a streamed body cannot be sent again */
     if (pc->next_upstream_tries && px->ntries >= pc->next_upstream_tries)
         return false;
+    if (pc->next_upstream_timeout && hs_now.mono_usec - px->t_first >= (uint64_t)pc->next_upstream_timeout * 1000)
+        return false;
     return px->ntries < (int)pc->upstream->nservers + 1;
 }
 
@@ -49,6 +51,8 @@ static void start_try(hs_req *r, hs_upstream_server *s)
     px_try *t = cur_try(px);
     *t = (px_try){.addr = s->text, .status = 0, .connect_us = -1, .header_us = -1, .response_us = -1};
     px->t_start = hs_now.mono_usec;
+    if (px->ntries == 1)
+        px->t_first = px->t_start;
     px->request_sent = false;
     px->in_len = 0; /* nothing of an earlier try's answer (a proxy_next_upstream http_404) */
     px->upstream_clean = false;

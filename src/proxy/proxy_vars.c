@@ -10,7 +10,7 @@
 #define REQ(ctx) ((hs_req *)(ctx))
 #define SET(v) (*out = (v), HS_OK)
 
-enum { UPVAR_ADDR, UPVAR_STATUS, UPVAR_CONNECT, UPVAR_HEADER, UPVAR_RESPONSE };
+enum { UPVAR_ADDR, UPVAR_STATUS, UPVAR_CONNECT, UPVAR_HEADER, UPVAR_RESPONSE, UPVAR_LENGTH };
 
 static size_t put_secs(char *p, int64_t us)
 {
@@ -22,7 +22,8 @@ static size_t put_secs(char *p, int64_t us)
     return (size_t)sprintf(p, "%lld.%03lld", (long long)(ms / 1000), (long long)(ms % 1000));
 }
 
-/* $upstream_addr, _status, _connect_time, _header_time, _response_time. */
+/* $upstream_addr, _status, _connect_time, _header_time, _response_time,
+ * _response_length. */
 static int v_upstream(void *ctx, uintptr_t which, hs_str *out, char *scratch)
 {
     (void)scratch;
@@ -45,6 +46,7 @@ static int v_upstream(void *ctx, uintptr_t which, hs_str *out, char *scratch)
         case UPVAR_STATUS: p += t->status ? sprintf(p, "%d", t->status) : sprintf(p, "-"); break;
         case UPVAR_CONNECT: p += put_secs(p, t->connect_us); break;
         case UPVAR_HEADER: p += put_secs(p, t->header_us); break;
+        case UPVAR_LENGTH: p += sprintf(p, "%lld", (long long)t->length); break;
         default: p += put_secs(p, t->response_us); break;
         }
     }
@@ -81,6 +83,7 @@ const hs_var_def hs_proxy_variables[] = {
     {"upstream_connect_time", v_upstream, UPVAR_CONNECT, false, false},
     {"upstream_header_time", v_upstream, UPVAR_HEADER, false, false},
     {"upstream_response_time", v_upstream, UPVAR_RESPONSE, false, false},
+    {"upstream_response_length", v_upstream, UPVAR_LENGTH, false, false},
     {"proxy_host", v_proxy_host, 0, false, false},
     {"proxy_add_x_forwarded_for", v_proxy_add_xff, 0, false, false},
     {NULL, NULL, 0, false, false},
