@@ -389,7 +389,9 @@ void hs_http_request_event(hs_req *r, uint32_t events)
         r->owner->on_client_event(r, events);
         return;
     }
-    if (r->state == HS_REQ_WRITE && c->writable)
+    if (r->state == HS_REQ_WRITE && r->rate_wait && (events & (EPOLLHUP | EPOLLERR))) /* gone while limit_rate held */
+        hs_http_end(r, r->resp.started ? HS_END_CLIENT_ABORT_BODY : HS_END_CLIENT_ABORT, r->resp.started ? 0 : 499);
+    else if (r->state == HS_REQ_WRITE && c->writable)
         hs_http_write_step(r);
     else if (r->state == HS_REQ_BODY && c->readable)
         hs_h1_body_event(r);

@@ -122,6 +122,7 @@ static int http_finish(hs_cf *cf, hs_http_conf *http)
 hs_module hs_stats_module = {
     .name = "stats",
     .directives = {hs_stats_directives},
+    .variables = hs_stats_variables,
     .http_finish = http_finish,
     .master_init = hs_stats_master_init,
     .worker_exited = hs_stats_worker_exited,

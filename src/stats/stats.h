@@ -46,4 +46,7 @@ int hs_stats_log_request(hs_req *r);
 extern const hs_handler hs_stats_stub_status_handler;
 extern const hs_handler hs_stats_metrics_handler;
 
+/* $connections_active, _reading, _writing, _waiting (vars.c). */
+extern const hs_var_def hs_stats_variables[];
+
 #endif

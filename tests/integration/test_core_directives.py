@@ -4,6 +4,8 @@ absolute_redirect / port_in_redirect / server_name_in_redirect,
 server_tokens build, keepalive_disable / keepalive_time, limit_except, and the
 tuning sizes that are accepted and checked (pool and hash sizes)."""
 import os
+import socket
+import struct
 import time
 
 from conftest import req, run_hush, HUSH_BIN
@@ -488,6 +490,26 @@ def test_limit_rate_proxied(hush, backend):
     s.close()
     assert data.startswith(b"HTTP/1.1 200 ") and len(data.split(b"\r\n\r\n", 1)[1]) == 1024 * 1024
     assert 1.5 < took < 5, took
+
+
+def test_limit_rate_client_that_leaves_during_the_pause_ends_at_once(hush):
+    """A client that resets while limit_rate holds the output back is seen
+    at once (nginx: 499-style abort), not when the pause ends."""
+    srv = hush("""
+        log_format rate '$status $close_reason $body_bytes_sent';
+        access_log logs/access.log rate;
+        server { listen 127.0.0.1:@PORT@; location / { limit_rate 50; } }""")
+    srv.write("f.txt", b"x" * 2000)
+    s = srv.connect()
+    s.sendall(req("/f.txt"))
+    time.sleep(0.5)  # the head and the first 50 bytes came; the rest waits ~40 s
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()  # a reset
+    t0 = time.time()
+    line = srv.wait_log(1, timeout=3)[0]
+    assert time.time() - t0 < 2
+    status, reason, sent = line.split()
+    assert status == "200" and reason == "client_abort_body" and int(sent) < 2000, line
 
 
 def test_limit_rate_errors(tmpconf):

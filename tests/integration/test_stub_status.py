@@ -84,3 +84,29 @@ def test_two_workers(hush):
     assert accepts == handled == 9 and requests == 9
     for s in idle:
         s.close()
+
+
+def test_connection_variables_as_nginx(hush):
+    """$connections_active, _reading, _writing, _waiting: the page's numbers,
+    usable anywhere (here in headers, as nginx's own tests use them)."""
+    srv = hush("""
+    server {
+        listen 127.0.0.1:@PORT@ default_server;
+        add_header X-Active $connections_active;
+        add_header X-Reading $connections_reading;
+        add_header X-Writing $connections_writing;
+        add_header X-Waiting $connections_waiting;
+        location / { return 200 "$connections_active $connections_waiting\\n"; }
+    }""")
+    idle = []
+    for _ in range(2):
+        s = srv.connect()
+        s.sendall(req("/", close=False))
+        s.recv(1000)
+        idle.append(s)
+    r = parse_responses(srv.exchange(req("/")).data)[0]
+    got = [r.header(h) for h in ("X-Active", "X-Reading", "X-Writing", "X-Waiting")]
+    assert got == ["3", "0", "1", "2"], got
+    assert r.body == b"3 2\n"
+    for s in idle:
+        s.close()
