@@ -166,7 +166,7 @@ int hs_var_lookup(hs_pool *pool, hs_str name, hs_var_ref *out)
     for (size_t t = 0; t < ntables; t++) {
         for (const hs_var_def *v = tables[t]; v->name; v++) {
             size_t pl = strlen(v->name);
-            if (v->prefix && name.n > pl && memcmp(name.p, v->name, pl) == 0) {
+            if (v->prefix && name.n >= pl && memcmp(name.p, v->name, pl) == 0) {
                 hs_str *suffix = hs_palloc(pool, sizeof(*suffix));
                 if (suffix == NULL)
                     return HS_ERROR;

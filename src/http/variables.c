@@ -138,12 +138,7 @@ static int v_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     (void)scratch;
     const hs_str *name = (const hs_str *)d;
     hs_req *r = REQ(ctx);
-    if (!r->head_done)
-        return HS_DECLINED;
-    for (size_t i = 0; i < r->h.nheaders; i++)
-        if (hs_field_is(r->h.headers[i].name, *name))
-            return SET(r->h.headers[i].value);
-    return HS_DECLINED;
+    return r->head_done ? hs_fields_var(r->pool, r->h.headers, r->h.nheaders, *name, out) : HS_DECLINED;
 }
 
 /* $sent_http_NAME: the fields the core writes, then the header list. */
@@ -171,10 +166,7 @@ static int v_sent_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
         size_t n = hs_http_date(rs->last_modified, scratch);
         return SET(((hs_str){scratch, n}));
     }
-    for (uint32_t i = 0; i < rs->headers.n; i++)
-        if (hs_field_is(rs->headers.v[i].name, *name))
-            return SET(rs->headers.v[i].value);
-    return HS_DECLINED;
+    return hs_fields_var(REQ(ctx)->pool, rs->headers.v, rs->headers.n, *name, out);
 }
 
 static int v_host(void *ctx, uintptr_t d, hs_str *out, char *scratch)

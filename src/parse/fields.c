@@ -43,6 +43,37 @@ void hs_fields_del(hs_fields *f, hs_str name)
     f->n = k;
 }
 
+int hs_fields_var(hs_pool *pool, const hs_header *h, size_t n, hs_str suffix, hs_str *out)
+{
+    size_t count = 0, len = 0, first = 0;
+    for (size_t i = 0; i < n; i++)
+        if (hs_field_is(h[i].name, suffix)) {
+            first = count++ ? first : i;
+            len += h[i].value.n + 2;
+        }
+    if (count == 0)
+        return HS_DECLINED;
+    if (count == 1) {
+        *out = h[first].value;
+        return HS_OK;
+    }
+    const char *sep = hs_field_is(HS_STR("cookie"), suffix) ? "; " : ", ";
+    char *p = hs_palloc(pool, len);
+    if (p == NULL)
+        return HS_DECLINED;
+    out->p = p;
+    out->n = 0;
+    for (size_t i = first; i < n; i++) {
+        if (!hs_field_is(h[i].name, suffix))
+            continue;
+        if (out->n)
+            memcpy(p + out->n, sep, 2), out->n += 2;
+        memcpy(p + out->n, h[i].value.p, h[i].value.n);
+        out->n += h[i].value.n;
+    }
+    return HS_OK;
+}
+
 bool hs_field_is(hs_str field, hs_str suffix)
 {
     if (field.n != suffix.n)

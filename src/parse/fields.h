@@ -22,5 +22,9 @@ void hs_fields_del(hs_fields *f, hs_str name);
 /* Is field the one a variable suffix names ($http_x_real_ip: "x_real_ip",
  * without case, the field's '-' read as '_': X-Real-IP or x_real_ip)? */
 bool hs_field_is(hs_str field, hs_str suffix);
+/* The value of $http_NAME / $sent_http_NAME over n fields: the one field's
+ * value, or every one's joined as nginx (1.23) joins them: "; " for Cookie,
+ * else ", ". HS_DECLINED when none is there (or out of memory). */
+int hs_fields_var(hs_pool *pool, const hs_header *h, size_t n, hs_str suffix, hs_str *out);
 
 #endif

@@ -310,3 +310,23 @@ def test_upstream_duplicate_fields(hush):
     assert r.status == 200 and [v for k, v in r.headers if k == "Expires"] == ["foo"]
     for u in ups:
         u.close()
+
+
+def test_variables_join_repeated_fields_as_nginx(hush):
+    """$http_NAME and $sent_http_NAME over a repeated field: every value,
+    joined by ", " ("; " for Cookie), as nginx 1.23 and later."""
+    srv = hush("""
+        log_format multi '$sent_http_cache_control|$http_x_many|$http_cookie|$arg_';
+        access_log logs/access.log multi;
+        server {
+            listen 127.0.0.1:@PORT@;
+            location / {
+                add_header Cache-Control max-age=3600;
+                add_header Cache-Control private;
+                return 200 "$http_x_many\\n";
+            }
+        }""")
+    r = srv.exchange(req("/?a=1", headers=("X-Many: one", "Cookie: a=1", "X-Many: two", "Cookie: b=2")))
+    rs = r.responses()
+    assert rs[0].body == b"one, two\n"
+    assert srv.wait_log(1)[0] == "max-age=3600, private|one, two|a=1; b=2|-", srv.log_lines()  # no arg named ""
