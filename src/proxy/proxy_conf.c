@@ -312,8 +312,10 @@ static int proxy_buffers(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_
 {
     (void)d;
     int64_t num = hs_parse_int(n->args[1]), size = hs_parse_size(n->args[2]);
-    if (num < 1 || size < 512)
+    if (num < 1 || size < 1 || num > 1024 || size > 64 * 1024 * 1024)
         return hs_cf_error(cf, n, "invalid value in \"proxy_buffers\"");
+    if (num < 2)
+        return hs_cf_error(cf, n, "there must be at least 2 \"proxy_buffers\"");
     int64_t *v = conf;
     *v = num * size; /* the relay buffer: hush bounds memory per request to this */
     return HS_OK;

@@ -3,10 +3,11 @@ real upstream process (backend.py): proxy_next_upstream on a status, an
 empty body on a kept-alive upstream connection, max_fails with failures
 between successes, 100 Continue for an empty body, duplicate framing
 headers from an upstream, and request headers with underscores."""
+import os
 import socket
 import time
 
-from conftest import read_all, req
+from conftest import read_all, req, run_hush
 
 LOG = "log_format up '$status $close_reason us=$upstream_status ua=$upstream_addr';\n" \
       "access_log logs/access.log up;\n"
@@ -205,3 +206,33 @@ server {
     assert head.count(b"\r\nExpires: ") == 1 and b"\r\nExpires: foo\r\n" in head + b"\r\n", head
     assert head.count(b"\r\nETag: ") == 1 and b'\r\nETag: "1"' in head, head
     assert head.count(b"\r\nX-Many: ") == 2, head  # other fields pass as they came
+
+
+def test_small_proxy_buffers_relay_whole_bodies(hush, backend, tmpconf):
+    """proxy_buffers with small sizes (nginx's tests use 4 128): the relay
+    works through them; a head larger than the buffer is a 502 as nginx's
+    "too big header"; fewer than 2 buffers is nginx's -t error."""
+    b = backend()
+    srv = hush(LOG + """
+upstream app { server 127.0.0.1:%d; }
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { proxy_pass http://app; proxy_buffer_size 128; proxy_buffers 4 128; }
+    location /tiny/ { proxy_pass http://app; proxy_buffers 2 16; }
+}
+""" % b.port)
+    srv.allow_error_log(r"too big header")
+    rs = srv.exchange(req("/big?mb=1"), timeout=10).responses()
+    assert rs[0].status == 200 and len(rs[0].body) == 1 << 20
+    rs = srv.exchange(req("/c?chunked=1")).responses()
+    assert rs[0].status == 200
+    rs = srv.exchange(req("/tiny/")).responses()
+    assert rs[0].status == 502, rs
+    lines = srv.wait_log(3)
+    assert lines[2].startswith("502 upstream_invalid "), lines
+    srv.wait_error_log(r"upstream sent too big header")
+    path = os.path.join(tmpconf, "t.conf")
+    with open(path, "w") as f:
+        f.write("events {}\nhttp { server { listen 127.0.0.1:1; proxy_buffers 1 4k; } }\n")
+    r = run_hush(["-t", "-p", tmpconf, "-c", path])
+    assert r.returncode == 1 and 'there must be at least 2 "proxy_buffers"' in r.stderr, r.stderr
