@@ -185,7 +185,20 @@ static void worker_loop(const hs_config *conf)
 static generation *replaced_gen;
 static void generation_close_sockets(generation *g);
 
-static void worker_main(generation *g, int index, const sigset_t *blocked)
+/* A worker outlives no master: when the master dies (SIGKILL, a crash) the
+ * kernel sends the worker SIGQUIT, and it stops as on a graceful stop (its
+ * requests finish, then it exits), where nginx's would keep serving as
+ * orphans nobody can reload or stop. Set after the identity change, which
+ * clears it; a master already gone before that is seen by getppid(). */
+static void watch_master(pid_t master)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGQUIT, 0, 0, 0) != 0)
+        hs_log_errno(HS_LOG_WARN, errno, "prctl(PR_SET_PDEATHSIG) failed");
+    if (getppid() != master)
+        sig_quit = 1;
+}
+
+static void worker_main(generation *g, int index, pid_t master)
 {
     hs_config *conf = g->conf;
     hs_proctitle_set("hush: worker process");
@@ -200,6 +213,7 @@ static void worker_main(generation *g, int index, const sigset_t *blocked)
         hs_errlog_open(conf);
     drop_privileges(conf);
     sig_reload = sig_reopen = sig_quit = sig_term = sig_child = 0;
+    watch_master(master);
     signal(SIGHUP, SIG_IGN);
     sigset_t wait_mask;
     sigprocmask(SIG_BLOCK, NULL, &wait_mask);
@@ -207,7 +221,6 @@ static void worker_main(generation *g, int index, const sigset_t *blocked)
     sigdelset(&wait_mask, SIGTERM);
     sigdelset(&wait_mask, SIGINT);
     sigdelset(&wait_mask, SIGUSR1);
-    (void)blocked;
     if (hs_loop_init() != 0)
         _exit(2);
     hs_loop_set_wait_mask(&wait_mask);
@@ -224,13 +237,15 @@ static void worker_main(generation *g, int index, const sigset_t *blocked)
 
 static pid_t spawn_worker(generation *g, int index, const sigset_t *blocked)
 {
+    (void)blocked;
+    pid_t master = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         hs_log_errno(HS_LOG_ALERT, errno, "fork() failed");
         return -1;
     }
     if (pid == 0)
-        worker_main(g, index, blocked);
+        worker_main(g, index, master);
     g->pids[index] = pid;
     return pid;
 }

@@ -185,3 +185,63 @@ def test_quit_with_shutdown_timeout_ends_as_shutdown(hush):
     status, uri, reason, sent = line.split()
     assert (status, uri, reason) == ("200", "/big.bin", "shutdown")
     assert 0 < int(sent) < size
+
+
+def _gone(pid, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_workers_leave_when_master_is_killed(hush):
+    """A SIGKILLed master leaves no orphan serving: its workers stop as on a
+    graceful stop (a download in flight completes, idle keep-alives close,
+    new connections are refused), then exit."""
+    srv = hush(conf=conf("one", workers=2).replace("access_log logs/access.log r;",
+                                                   "access_log logs/access.log r; send_timeout 10s;"),
+               start=False)
+    size = 8 * 1024 * 1024
+    with open(os.path.join(srv.html, "big.bin"), "wb") as f:
+        f.write(b"z" * size)
+    srv.start()
+    deadline = time.time() + 5
+    while len(srv.workers()) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    workers = srv.workers()
+    assert len(workers) == 2
+    s = srv.connect()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    s.sendall(req("/big.bin"))
+    got = s.recv(65536)
+    idle = srv.connect()
+    idle.sendall(req("/v", close=False))
+    time.sleep(0.2)
+    os.kill(srv.pid, signal.SIGKILL)
+    srv.proc.wait(5)
+    srv.stopped = True
+    data, how = read_all(idle, timeout=3)
+    idle.close()
+    assert how in ("closed", "reset")
+    data, how = read_all(s, timeout=10)
+    s.close()
+    got += data
+    assert how == "closed"
+    assert len(got.partition(b"\r\n\r\n")[2]) == size
+    for pid in workers:
+        assert _gone(pid, 5), "worker %d still runs without its master" % pid
+    try:
+        c = srv.connect(timeout=1)
+        c.sendall(req("/v"))
+        data, _ = read_all(c, timeout=1)
+        c.close()
+        assert data == b"", data
+    except OSError:
+        pass
+    assert "200 /big.bin ok" in srv.log_lines()
