@@ -101,37 +101,6 @@ static int v_status(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return hs_var_u64(out, scratch, (uint64_t)status);
 }
 
-static int v_body_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    hs_resp *rs = &REQ(ctx)->resp;
-    uint64_t body = rs->sent > rs->head_sent ? rs->sent - rs->head_sent : 0;
-    return hs_var_u64(out, scratch, body);
-}
-
-/* A request's response bytes; for a bare record (a connection-log line)
- * what the whole connection sent. */
-static int v_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    hs_req *r = REQ(ctx);
-    return hs_var_u64(out, scratch, r->bare ? r->conn->bytes_out : r->resp.sent);
-}
-
-static int v_request_length(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    return hs_var_u64(out, scratch, REQ(ctx)->request_length);
-}
-
-static int v_request_time(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    hs_req *r = REQ(ctx);
-    uint64_t us = hs_now.mono_usec > r->start_usec ? hs_now.mono_usec - r->start_usec : 0;
-    return hs_var_msec(out, scratch, us / 1000);
-}
-
 /* $http_user_agent: the request header. */
 static int v_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
@@ -303,10 +272,6 @@ const hs_var_def hs_http_variables[] = {
     {"query_string", v_args, 0, false, false},
     {"is_args", v_is_args, 0, false, false},
     {"status", v_status, 0, false, false},
-    {"body_bytes_sent", v_body_bytes_sent, 0, false, false},
-    {"bytes_sent", v_bytes_sent, 0, false, true},
-    {"request_length", v_request_length, 0, false, false},
-    {"request_time", v_request_time, 0, false, false},
     {"host", v_host, 0, false, false},
     {"scheme", v_scheme, 0, false, false},
     {"https", v_https, 0, false, true},

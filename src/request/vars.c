@@ -4,7 +4,7 @@
  * TCP/IP and, as nginx, for unix sockets ("unix:", no port) — and the
  * connection's own ($connection, $connection_requests, $connection_time,
  * $bytes_received, $bare_connection, $close_reason, $drop_rule), $hostname
- * and the version. They have a value without a request: connection-log
+ * and the version, and the request's sizes and time. They have a value without a request: connection-log
  * lines use them too. */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -137,6 +137,39 @@ static int v_server_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return port ? hs_var_u64(out, scratch, (uint64_t)port) : HS_DECLINED;
 }
 
+/* The request's sizes and time ($body_bytes_sent, $bytes_sent,
+ * $request_length, $request_time). */
+static int v_body_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    hs_resp *rs = &((hs_req *)(ctx))->resp;
+    uint64_t body = rs->sent > rs->head_sent ? rs->sent - rs->head_sent : 0;
+    return hs_var_u64(out, scratch, body);
+}
+
+/* A request's response bytes; for a bare record (a connection-log line)
+ * what the whole connection sent. */
+static int v_bytes_sent(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    hs_req *r = ((hs_req *)(ctx));
+    return hs_var_u64(out, scratch, r->bare ? r->conn->bytes_out : r->resp.sent);
+}
+
+static int v_request_length(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    return hs_var_u64(out, scratch, ((hs_req *)(ctx))->request_length);
+}
+
+static int v_request_time(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    hs_req *r = ((hs_req *)(ctx));
+    uint64_t us = hs_now.mono_usec > r->start_usec ? hs_now.mono_usec - r->start_usec : 0;
+    return hs_var_msec(out, scratch, us / 1000);
+}
+
 const hs_var_def hs_request_variables[] = {
     {"request_body", hs_request_body_var, 0, false, false},
     {"request_body_file", hs_request_body_var, 1, false, false},
@@ -153,6 +186,10 @@ const hs_var_def hs_request_variables[] = {
     {"connection_requests", v_connection_requests, 0, false, true},
     {"close_reason", v_close_reason, 0, false, true},
     {"drop_rule", v_drop_rule, 0, false, true},
+    {"body_bytes_sent", v_body_bytes_sent, 0, false, false},
+    {"bytes_sent", v_bytes_sent, 0, false, true},
+    {"request_length", v_request_length, 0, false, false},
+    {"request_time", v_request_time, 0, false, false},
     {"hostname", v_hostname, 0, false, false},
     {"hush_version", v_version, 0, false, false},
     {"nginx_version", v_version, 0, false, false},
