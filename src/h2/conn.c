@@ -239,6 +239,7 @@ static void settle(h2_conn *hc)
         conn_close(hc, err ? HS_END_PROTOCOL_ERROR : c->requests ? HS_END_KEEPALIVE_CLOSE : HS_END_NO_REQUEST);
         return;
     }
+    hs_conn_idle(c, hc->nstreams == 0); /* no stream open: closable at the connection limit (reap) */
     if (hc->nstreams > 0) { /* the streams' requests have their own deadlines; */
         c->state = HS_CONN_REQUEST;
         bool heads = false;
@@ -329,6 +330,20 @@ static void on_timeout(hs_conn *c)
             hs_http_end(s->r, HS_END_HEADER_TIMEOUT, 408);
         }
     h2_run(hc);
+}
+
+/* At the worker's connection limit, an idle connection (no stream open)
+ * makes room as an HTTP/1.1 keep-alive does, as nginx's: a GOAWAY
+ * (NO_ERROR) tells the client to open another, then it closes. */
+static void reap(hs_conn *c)
+{
+    h2_conn *hc = hc_of(c);
+    if (!hc->goaway_sent && !hc->running) {
+        hc->goaway_sent = true;
+        nghttp2_session_terminate_session(hc->s, NGHTTP2_NO_ERROR);
+        send_frames(hc);
+    }
+    conn_close(hc, c->requests ? HS_END_KEEPALIVE_CLOSE : HS_END_NO_REQUEST);
 }
 
 static int session_open(h2_conn *hc)
@@ -432,4 +447,5 @@ const hs_proto hs_h2_proto = {
     .ignore = h2_ignore,
     .done = h2_done,
     .end = h2_end,
+    .reap = reap,
 };

@@ -49,10 +49,18 @@ void hs_conn_idle(hs_conn *c, bool idle)
     c->idle_prev = c->idle_next = NULL;
 }
 
+/* What the deadline of a connection that waits would make of it. */
+static hs_ending idle_ending(hs_conn *c)
+{
+    if (c->state == HS_CONN_HANDSHAKE) /* a transport has no state before a byte came */
+        return c->io.state ? HS_END_TLS_TIMEOUT : HS_END_NO_REQUEST;
+    return c->state == HS_CONN_KEEPALIVE ? HS_END_KEEPALIVE_CLOSE : HS_END_NO_REQUEST;
+}
+
 /* nginx's answer to a worker nearly full (ngx_drain_connections): when
  * at most 1/16 of worker_connections is free, or a descriptor is missing
  * (force), the connections that only wait are closed, the longest waiting
- * first, an eighth of them at a time (1 to 32), with the ending their
+ * first (a TLS handshake stalled the longest, unlike nginx's, is one), an eighth of them at a time (1 to 32), with the ending their
  * timeout would have given them. Returns how many. */
 size_t hs_conn_reap_idle(bool force)
 {
@@ -63,7 +71,11 @@ size_t hs_conn_reap_idle(bool force)
                    (long long)max_connections);
     for (size_t n = 0; n < max; n++) {
         hs_conn *c = idle_head.idle_next;
-        hs_conn_ended(c, c->state == HS_CONN_KEEPALIVE ? HS_END_KEEPALIVE_CLOSE : HS_END_NO_REQUEST);
+        hs_conn_idle(c, false);
+        if (c->proto && c->proto->reap)
+            c->proto->reap(c);
+        else
+            hs_conn_ended(c, idle_ending(c));
     }
     return max;
 }
@@ -216,9 +228,8 @@ static void on_conn_timer(hs_timer *t)
     hs_conn *c = (hs_conn *)((char *)t - offsetof(hs_conn, timer));
     if (c->state == HS_CONN_LINGER)
         hs_conn_close(c);
-    else if (c->state == HS_CONN_HANDSHAKE) /* client_header_timeout covers the handshake, as nginx; */
-        hs_conn_ended(c, c->io.state ? HS_END_TLS_TIMEOUT /* a transport has no state before a byte came */
-                                     : HS_END_NO_REQUEST);
+    else if (c->state == HS_CONN_HANDSHAKE) /* client_header_timeout covers the handshake, as nginx */
+        hs_conn_ended(c, idle_ending(c));
     else if (c->proto)
         c->proto->on_timeout(c);
     else
@@ -229,10 +240,8 @@ static void on_conn_timer(hs_timer *t)
 static void conn_readable(hs_conn *c)
 {
     const hs_proto *p = c->group->proto;
-    if (p && c->state == HS_CONN_NEW && c->requests == 0 && p->start(c))
-        hs_conn_idle(c, false); /* HTTP/2 is never reaped as idle: its streams are its own */
-    else
-        hs_h1_on_readable(c);
+    if (!(p && c->state == HS_CONN_NEW && c->requests == 0 && p->start(c)))
+        hs_h1_on_readable(c); /* else HTTP/2 keeps c on the idle list while no stream is open */
 }
 
 /* The transport's opening (the TLS handshake). When it is done, HTTP
@@ -240,8 +249,13 @@ static void conn_readable(hs_conn *c)
 static void handshake_step(hs_conn *c)
 {
     int rc = c->io.t->handshake(&c->io);
-    if (rc == HS_AGAIN || rc == HS_DONE)
-        return; /* HS_DONE: the transport ended and closed the connection */
+    if (rc == HS_DONE)
+        return; /* the transport ended and closed the connection */
+    hs_conn_idle(c, false); /* a step made: to the idle list's tail (the head stalled the longest) */
+    if (rc == HS_AGAIN) {
+        hs_conn_idle(c, true);
+        return;
+    }
     if (rc == HS_DECLINED)
         c->plain_on_tls = true;
     else if (rc != HS_OK) {
@@ -304,8 +318,7 @@ void hs_conn_start(hs_listener *l, int fd, const struct sockaddr_storage *peer, 
     conns_head.next->prev = c;
     conns_head.next = c;
     active++;
-    if (c->state == HS_CONN_NEW)
-        hs_conn_idle(c, true);
+    hs_conn_idle(c, true);
     hs_timer_set(&c->timer, (uint64_t)g->default_srv->client_header_timeout);
     if (l->deferred) {
         /* Read before registering: a deferred connection comes with its

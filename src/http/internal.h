@@ -28,9 +28,6 @@ void hs_conn_buf_release(hs_conn *c);
 ssize_t hs_conn_recv(hs_conn *c);
 /* The accounting of the worker's connections (listen.c). */
 bool hs_conn_room(void);
-/* The idle list: connections that wait for a (next) request with nothing
- * read, which may be closed to make room for new ones, oldest first. */
-void hs_conn_idle(hs_conn *c, bool idle);
 /* Closes some idle connections, oldest first, when the worker is nearly
  * full or (force) out of descriptors; returns how many. */
 size_t hs_conn_reap_idle(bool force);

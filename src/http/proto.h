@@ -27,6 +27,9 @@ typedef struct hs_proto {
     /* hs_http_end and hs_http_drop (why HS_END_DROP, 444): the request ends
      * without (more of) a response; the connection goes on. */
     void (*end)(hs_req *r, hs_ending why, int status);
+    /* At the connection limit: c, idle (on the idle list), is closed to
+     * make room, after telling the client so (HTTP/2: a GOAWAY). */
+    void (*reap)(hs_conn *c);
 } hs_proto;
 
 hs_req *hs_req_new(hs_conn *c);
@@ -40,6 +43,10 @@ void hs_http_end_request(hs_req *r, hs_ending why, int status);
 void hs_http_request_event(hs_req *r, uint32_t events);
 /* Its connection closes under it: its owner lets go, it ends as why. */
 void hs_http_request_abandon(hs_req *r, hs_ending why);
+/* The idle list: connections that wait (a TLS handshake, a first or next
+ * request, HTTP/2 without an open stream), which may be closed to make room
+ * for new ones, the one waiting the longest first. */
+void hs_conn_idle(hs_conn *c, bool idle);
 /* A connection without a request ended: counted, logged if asked, closed. */
 void hs_conn_ended(hs_conn *c, hs_ending why);
 

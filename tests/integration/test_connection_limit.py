@@ -10,6 +10,7 @@ import time
 
 from conftest import parse_responses, read_all, req
 from test_metrics_parser import scrape
+from tlsutil import certs  # noqa: F401  (the fixture)
 
 SRV = """
 log_format l '$status $close_reason';
@@ -122,3 +123,112 @@ def test_refused_when_nothing_is_idle_logged_once_a_second(hush):
             s.close()
     m = scrape(srv, port=srv.port2)
     assert m.total("hush_connections_refused_total") == 21
+
+
+H2 = """
+log_format l '$status $close_reason';
+access_log logs/access.log l;
+log_format conn '$close_reason $connection_requests';
+connection_log logs/conn.log conn;
+server {
+    listen 127.0.0.1:@PORT@ http2;
+    location / { return 200 "ok\\n"; }
+}
+server { listen 127.0.0.1:@PORT2@; location = /metrics { metrics; access_log off; } }
+"""
+
+
+def test_idle_h2_connections_make_room_with_goaway(hush):
+    """An HTTP/2 connection without an open stream waits like a keep-alive:
+    at the limit it is closed to make room, the longest idle first, after a
+    GOAWAY (NO_ERROR) telling its client to open another (nginx's too)."""
+    from h2util import H2Client
+    srv = hush(H2, events="worker_connections 64;")
+    held = []
+    for _ in range(80):                  # more than the worker holds, each idle after a request
+        c = H2Client(srv.port, timeout=3)
+        try:
+            st = c.get("/")
+            assert st.status == 200
+        except OSError:
+            pass
+        held.append(c)
+    try:
+        assert served(srv, 30) == 30      # every new HTTP/1.1 client is served
+        for c in held:
+            c.pump(lambda x: x.closed, timeout=0.05)
+        closed = [c for c in held if c.closed]
+        assert 16 <= len(closed) <= 80, len(closed)
+        held[0].pump(lambda x: x.closed, timeout=2)
+        assert held[0].closed             # the longest idle went first
+        assert held[0].goaway is not None and held[0].goaway.error_code == 0, held[0].goaway
+        assert sum(c.closed for c in held[-8:]) < 8
+        st = held[-1].get("/")            # a recent one still serves
+        assert st.status == 200
+        assert "reusing connections" in srv.error_log()
+        m = scrape(srv, port=srv.port2)
+        assert m.total("hush_connection_endings_total", reason="keepalive_close") >= 16
+        assert m.total("hush_connections_refused_total") == 0
+    finally:
+        for c in held:
+            c.close()
+
+
+TLS = """
+log_format conn '$close_reason';
+connection_log logs/conn.log conn;
+server {
+    listen 127.0.0.1:@PORT@ ssl;
+    ssl_certificate @CERTS@/localhost-ec.pem;
+    ssl_certificate_key @CERTS@/localhost-ec.key;
+    location / { return 200 "ok\\n"; }
+}
+server { listen 127.0.0.1:@PORT2@; location = /metrics { metrics; access_log off; } }
+"""
+
+
+def test_stalled_tls_handshakes_make_room(hush, certs):
+    """Connections stalled in the TLS handshake (a ClientHello sent, the
+    server's answer never acknowledged) are fair game at the limit too, the
+    one stalled the longest first: new TLS clients are served."""
+    from tlsutil import client_context, client_hello, tls_connect, tls_read_all
+    srv = hush(TLS.replace("@CERTS@", certs.dir), events="worker_connections 64;")
+    hello = client_hello()
+    stalled = []
+    for _ in range(80):
+        s = srv.connect()
+        s.sendall(hello)                 # then nothing: the handshake stalls
+        stalled.append(s)
+        time.sleep(0.002)
+    ctx = client_context(certs)
+    try:
+        ok = 0
+        for _ in range(20):
+            s = tls_connect(srv.port, ctx)
+            s.sendall(req("/"))
+            data, how = tls_read_all(s)
+            s.close()
+            ok += data.startswith(b"HTTP/1.1 200")
+        assert ok == 20
+        time.sleep(0.2)
+
+        def closed(s):
+            s.settimeout(0.01)
+            try:
+                while True:
+                    d = s.recv(65536)
+                    if not d:
+                        return True
+            except socket.timeout:
+                return False
+            except ConnectionResetError:
+                return True
+        gone = [closed(s) for s in stalled]
+        assert sum(gone) >= 16, sum(gone)
+        assert gone[0] and not all(gone[-8:]), gone
+        m = scrape(srv, port=srv.port2)
+        assert m.total("hush_connection_endings_total", reason="tls_timeout") >= 16
+        assert m.total("hush_connections_refused_total") == 0
+    finally:
+        for s in stalled:
+            s.close()
