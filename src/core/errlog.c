@@ -84,6 +84,42 @@ static size_t format_line(char *line, int level, const char *msg, size_t n)
     return (size_t)head + (n > room ? room : n);
 }
 
+static hs_errlog_lost_fn lost_fn;
+static hs_log_limit lost_limit;
+static uint64_t lost_lines; /* since the last alert */
+
+void hs_errlog_on_lost(hs_errlog_lost_fn fn) { lost_fn = fn; }
+
+/* A line the error log's file did not take (a full disk): counted (the
+ * hook: hush_log_lines_lost_total{file}) and said at most once a second,
+ * where it can still be read: stderr and the syslog targets. The next line
+ * tries the file again: logging resumes by itself when space returns. */
+static void file_lost(int err)
+{
+    lost_lines++;
+    if (lost_fn)
+        lost_fn(log_path, 1);
+    if (lost_limit.last_msec && hs_now.mono_msec - lost_limit.last_msec < 1000) {
+        lost_limit.suppressed++;
+        return;
+    }
+    char msg[HS_ERRLOG_LINE], line[HS_ERRLOG_LINE];
+    int n = snprintf(msg, sizeof(msg), "write() to \"%s\" failed (%d: %s), %llu error log lines lost", log_path, err,
+                     strerror(err), (unsigned long long)lost_lines);
+    if (n > 0 && lost_limit.suppressed && (size_t)n < sizeof(msg))
+        n += snprintf(msg + n, sizeof(msg) - (size_t)n, ", %llu similar line%s suppressed",
+                      (unsigned long long)lost_limit.suppressed, lost_limit.suppressed == 1 ? "" : "s");
+    size_t len = format_line(line, HS_LOG_ALERT, msg, n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+    for (int i = 0; i < nsyslogs; i++)
+        hs_syslog_send(syslogs[i], HS_LOG_ALERT, line, len);
+    line[len] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, len + 1);
+    (void)w; /* nowhere left to say it */
+    lost_limit.last_msec = hs_now.mono_msec ? hs_now.mono_msec : 1;
+    lost_limit.suppressed = 0;
+    lost_lines = 0;
+}
+
 static void write_line(int level, const char *msg, size_t n)
 {
     char line[HS_ERRLOG_LINE];
@@ -94,8 +130,11 @@ static void write_line(int level, const char *msg, size_t n)
     if (level > file_level)
         return;
     line[len] = '\n';
-    ssize_t w = write(hs_errlog_fd(), line, len + 1);
-    (void)w; /* nowhere better to report a failed error-log write */
+    ssize_t w;
+    while ((w = write(hs_errlog_fd(), line, len + 1)) < 0 && errno == EINTR)
+        ;
+    if (w != (ssize_t)(len + 1) && log_fd >= 0)
+        file_lost(w < 0 ? errno : ENOSPC);
 }
 
 void hs_logv(int level, const char *fmt, va_list ap)

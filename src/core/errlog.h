@@ -31,6 +31,10 @@ void hs_errlog_set(int fd, int level, const char *path);
 void hs_errlog_set_syslog(hs_syslog *const *targets, const int *levels, int n);
 /* Reopens the file at the kept path (USR1); old fd closed on success. */
 int hs_errlog_reopen(void);
+/* Called for each line the error log's file failed to take (disk full),
+ * with its path: the log module counts them in metrics. */
+typedef void (*hs_errlog_lost_fn)(const char *path, uint64_t lines);
+void hs_errlog_on_lost(hs_errlog_lost_fn fn);
 int hs_errlog_level(void);
 int hs_errlog_fd(void);
 

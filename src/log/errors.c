@@ -72,7 +72,8 @@ static void write_own(hs_log_loc *ll, int level, hs_req *r, int err, const char 
         }
         line[n] = '\n';
         ssize_t w = write(d->file->fd, line, n + 1);
-        (void)w; /* nowhere better to report a failed error-log write */
+        if (w != (ssize_t)(n + 1)) /* a full disk: counted, said (in the main error log) */
+            hs_log_file_lost(d->file, line, n + 1, w < 0 ? errno : ENOSPC);
     }
 }
 

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 
 #include "core/units.h"
+#include "core/errlog.h"
 #include "log/log_internal.h"
+#include "stats/counters.h"
 
 hs_log_http *hs_log_http_get(hs_cf *cf)
 {
@@ -154,6 +156,7 @@ void hs_log_target_write(hs_log_target *t, hs_req *r)
 static int http_init(hs_cf *cf, hs_http_conf *http)
 {
     (void)http;
+    hs_errlog_on_lost(hs_stats_log_lost); /* the main error log's lost lines, in metrics too */
     hs_log_errors_init(cf);
     return hs_log_access_init(cf, hs_log_http_get(cf));
 }

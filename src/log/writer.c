@@ -67,7 +67,7 @@ void hs_log_file_set_buffer(hs_log_file *f, size_t size, int64_t flush_msec)
 /* A write failed (a full disk): the lines are dropped, counted in
  * hush_log_lines_lost_total{file}, and said at most once a second; the next
  * write tries again, so logging resumes by itself when space returns. */
-static void lost(hs_log_file *f, const char *p, size_t n, int err)
+void hs_log_file_lost(hs_log_file *f, const char *p, size_t n, int err)
 {
     uint64_t lines = 0;
     for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
@@ -87,7 +87,7 @@ static void write_out(hs_log_file *f, const char *p, size_t n)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            lost(f, p + off, n - off, w < 0 ? errno : ENOSPC);
+            hs_log_file_lost(f, p + off, n - off, w < 0 ? errno : ENOSPC);
             return;
         }
         off += (size_t)w;

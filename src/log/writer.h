@@ -40,6 +40,9 @@ void hs_log_file_write(hs_log_file *f, const char *line, size_t n);
 char *hs_log_file_reserve(hs_log_file *f, size_t want);
 void hs_log_file_commit(hs_log_file *f, size_t n);
 
+/* n bytes of lines (p) the file did not take (err): counted in
+ * hush_log_lines_lost_total{file}, an alert at most once a second. */
+void hs_log_file_lost(hs_log_file *f, const char *p, size_t n, int err);
 void hs_log_file_flush(hs_log_file *f);
 void hs_log_files_flush_all(void);
 /* Flush, then open each path anew (USR1 / log rotation). */
