@@ -301,7 +301,27 @@ typedef struct {
     int te_other;       /* codings other than chunked */
     bool conn_close;    /* Connection lists close */
     bool conn_keep;     /* Connection lists keep-alive */
+    unsigned unique;    /* the single-instance fields seen (bit per unique_fields entry) */
 } head_state;
+
+/* Fields a request may carry once, as nginx: a second is a 400. */
+static const char *const unique_fields[] = {
+    "content-length", "transfer-encoding", "authorization", "expect", "content-range", "if-range",
+    "if-match", "if-none-match", "if-modified-since", "if-unmodified-since",
+};
+
+static int check_unique(hs_str name, head_state *st, hs_http_request *r)
+{
+    for (unsigned i = 0; i < sizeof(unique_fields) / sizeof(unique_fields[0]); i++) {
+        if (!hs_str_caseeq_lit(name, unique_fields[i]))
+            continue;
+        if (st->unique & 1u << i)
+            return fail(r, 400, "duplicate header line");
+        st->unique |= 1u << i;
+        return HS_OK;
+    }
+    return HS_OK;
+}
 
 /* Calls fn on each non-empty element of a comma list, OWS trimmed
  * (RFC 9110 5.6.1: empty elements are ignored). Stops at an error. */
@@ -358,7 +378,7 @@ static int on_connection(hs_str el, head_state *st)
     return HS_OK;
 }
 
-/* 1*DIGIT, at most HS_HTTP_MAX_BODY_LEN; identical repeats are allowed. */
+/* 1*DIGIT, at most HS_HTTP_MAX_BODY_LEN (a repeat is refused before). */
 static int on_content_length(hs_str v, hs_http_request *r)
 {
     if (v.n == 0)
@@ -392,6 +412,8 @@ static int on_host(hs_str v, head_state *st, hs_http_request *r)
 static int apply_field(const hs_header *h, head_state *st, hs_http_request *r)
 {
     hs_str n = h->name;
+    if (n.n >= 6 && check_unique(n, st, r) != HS_OK)
+        return HS_ERROR;
     switch (n.n) {
     case 4:
         return hs_str_caseeq_lit(n, "host") ? on_host(h->value, st, r) : HS_OK;
