@@ -27,26 +27,42 @@ static int no_variables(hs_cf *cf, const hs_conf_node *n, hs_str v)
     return HS_OK;
 }
 
+/* add_header / add_trailer NAME VALUE [always]: one more in the level's list. */
+static int add_field(hs_cf *cf, const hs_conf_node *n, hd_add **list, size_t *count)
+{
+    if (n->nargs == 4 && !hs_str_eq_lit(n->args[3], "always"))
+        return hs_cf_error(cf, n, "invalid parameter \"%s\"", n->args[3].p);
+    hd_add *v = hs_palloc(cf->pool, (*count + 1) * sizeof(*v));
+    if (v == NULL)
+        return hs_cf_error(cf, n, "out of memory");
+    if (*count)
+        memcpy(v, *list, *count * sizeof(*v));
+    hd_add *a = &v[*count];
+    a->name = n->args[1];
+    a->always = n->nargs == 4;
+    *list = v;
+    ++*count;
+    return hs_cv_compile(cf, n, n->args[2], &a->value);
+}
+
 static int add_header(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf, (void)d;
     hd_loc *c = here(cf);
     if (c == NULL)
         return hs_cf_error(cf, n, "out of memory");
-    if (n->nargs == 4 && !hs_str_eq_lit(n->args[3], "always"))
-        return hs_cf_error(cf, n, "invalid parameter \"%s\"", n->args[3].p);
-    hd_add *v = hs_palloc(cf->pool, (c->nadds + 1) * sizeof(*v));
-    if (v == NULL)
-        return hs_cf_error(cf, n, "out of memory");
-    if (c->nadds)
-        memcpy(v, c->adds, c->nadds * sizeof(*v));
-    hd_add *a = &v[c->nadds];
-    a->name = n->args[1];
-    a->always = n->nargs == 4;
-    c->adds = v;
-    c->nadds++;
     c->adds_here = true;
-    return hs_cv_compile(cf, n, n->args[2], &a->value);
+    return add_field(cf, n, &c->adds, &c->nadds);
+}
+
+static int add_trailer(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf, (void)d;
+    hd_loc *c = here(cf);
+    if (c == NULL)
+        return hs_cf_error(cf, n, "out of memory");
+    c->trailers_here = true;
+    return add_field(cf, n, &c->trailers, &c->ntrailers);
 }
 
 const char *hd_parse_expires(hs_str v, int *mode, int64_t *seconds)
@@ -144,6 +160,7 @@ static int charset_types(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_
 
 const hs_directive hd_directives[] = {
     {"add_header", CTX, HS_ARGS_2 | HS_ARGS(3), add_header, HS_LEVEL_NONE, 0, NULL},
+    {"add_trailer", CTX, HS_ARGS_2 | HS_ARGS(3), add_trailer, HS_LEVEL_NONE, 0, NULL},
     {"expires", CTX, HS_ARGS_12, expires, HS_LEVEL_NONE, 0, NULL},
     {"charset", CTX, HS_ARGS_1, charset, HS_LEVEL_NONE, 0, NULL},
     {"source_charset", CTX, HS_ARGS_1, charset, HS_LEVEL_NONE, 0, NULL},
@@ -170,6 +187,10 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
     if (!c->adds_here && p) {
         c->adds = p->adds;
         c->nadds = p->nadds;
+    }
+    if (!c->trailers_here && p) {
+        c->trailers = p->trailers;
+        c->ntrailers = p->ntrailers;
     }
     if (c->expires == HD_EXP_UNSET) {
         c->expires = p ? p->expires : HD_EXP_OFF;
@@ -206,7 +227,8 @@ static int http_finish(hs_cf *cf, hs_http_conf *http)
             return hs_cf_error(cf, c->source_node->line > c->charset_node->line ? c->source_node : c->charset_node,
                                "recoding from \"%s\" to \"%s\" is not supported (source_charset must be the charset)",
                                c->source.p, c->charset.p);
-    if (all_levels && hs_http_add_header_filter(cf, http, hd_filter) != HS_OK)
+    if (all_levels && (hs_http_add_header_filter(cf, http, hd_filter) != HS_OK ||
+                       hs_http_add_body_filter(cf, http, hd_trailers_body) != HS_OK))
         return hs_cf_error(cf, NULL, "too many filters");
     all_levels = NULL;
     return HS_OK;

@@ -174,5 +174,5 @@ int hd_filter(hs_req *r)
             return HS_ERROR;
     if (c->charset.n && set_charset(r, c) != HS_OK)
         return HS_ERROR;
-    return HS_OK;
+    return c->ntrailers ? hd_trailers_header(r, c, ok) : HS_OK;
 }

@@ -4,6 +4,7 @@
 
 #include "headers/headers.h"
 #include "http/phase.h"
+#include "parse/fields.h"
 
 /* One add_header. */
 typedef struct {
@@ -20,6 +21,9 @@ typedef struct hd_loc {
     hd_add *adds;            /* add_header of this level, or inherited when none here */
     size_t nadds;
     bool adds_here;          /* this level has add_header: the parent's are not inherited */
+    hd_add *trailers;        /* add_trailer, inherited the same way */
+    size_t ntrailers;
+    bool trailers_here;
     int expires;             /* HD_EXP_* */
     int64_t expires_time;    /* seconds (may be negative); DAILY: the time of day */
     hs_cv *expires_cv;       /* expires with variables: parsed per response; NULL: none */
@@ -38,10 +42,24 @@ extern const hs_directive hd_directives[];
 /* An expires value (epoch, max, off, @TIME, [-+]TIME) into *mode (ACCESS or
  * MODIFIED on entry) and *seconds: NULL, or what is wrong with it. */
 const char *hd_parse_expires(hs_str v, int *mode, int64_t *seconds);
-/* The header filter (filter.c). */
+/* What the module keeps per request (its slot): $request_id and the
+ * trailer fields of add_trailer. */
+typedef struct {
+    char *request_id;        /* 32 hex digits, made on first use; NULL: none yet */
+    hs_fields trailers;      /* as they were added, for $sent_trailer_NAME */
+    bool trailers_due;       /* the response is chunked for them: the body filter adds them */
+    bool trailers_ok;        /* the status is one add_trailer without always applies to */
+    const hd_loc *conf;      /* the level whose add_trailer they are */
+} hd_req;
+hd_req *hd_req_of(hs_req *r); /* the request's, made on first use; NULL: out of memory */
+
+/* The header filter (filter.c) and the trailers' body filter (trailers.c). */
 int hd_filter(hs_req *r);
-/* $request_id (request_id.c). */
+int hd_trailers_header(hs_req *r, const hd_loc *c, bool ok);
+int hd_trailers_body(hs_req *r, unsigned next, const char *data, size_t n, bool last);
+/* The module's variables (vars.c): $request_id (request_id.c), $cookie_NAME. */
 extern const hs_var_def hd_variables[];
+int hd_request_id_var(void *ctx, uintptr_t d, hs_str *out, char *scratch);
 void hd_request_id_worker_start(const hs_config *conf);
 
 #endif

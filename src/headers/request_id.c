@@ -31,16 +31,17 @@ void hd_request_id_worker_start(const hs_config *conf)
     pool_used = sizeof(pool);
 }
 
-static int v_request_id(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+int hd_request_id_var(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d, (void)scratch;
-    hs_req *r = ctx;
-    char *id = hs_http_get_ctx(r, &hs_headers_module);
+    hd_req *hr = hd_req_of(ctx);
+    if (hr == NULL)
+        return HS_DECLINED;
+    char *id = hr->request_id;
     if (id == NULL) {
         static const char hex[] = "0123456789abcdef";
         unsigned char b[16];
-        if (random16(b) != HS_OK || (id = hs_palloc(r->pool, 32)) == NULL ||
-            hs_http_set_ctx(r, &hs_headers_module, id) != HS_OK)
+        if (random16(b) != HS_OK || (id = hr->request_id = hs_palloc(((hs_req *)ctx)->pool, 32)) == NULL)
             return HS_DECLINED;
         for (int i = 0; i < 16; i++) {
             id[2 * i] = hex[b[i] >> 4];
@@ -50,8 +51,3 @@ static int v_request_id(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     *out = (hs_str){id, 32};
     return HS_OK;
 }
-
-const hs_var_def hd_variables[] = {
-    {"request_id", v_request_id, 0, false, false},
-    {NULL, NULL, 0, false, false},
-};

@@ -100,7 +100,8 @@ static int frame(hs_req *r, const char *data, size_t n, bool last)
 {
     if (r->resp.header_only)
         return HS_OK;
-    return r->resp.chunked ? hs_chunked_encode(&r->resp.out, data, n, last) : hs_buf_add(&r->resp.out, data, n);
+    return r->resp.chunked ? hs_chunked_encode(&r->resp.out, data, n, last, r->resp.trailer)
+                           : hs_buf_add(&r->resp.out, data, n);
 }
 
 int hs_http_body_pass(hs_req *r, unsigned next, const char *data, size_t n, bool last)

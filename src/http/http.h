@@ -132,6 +132,7 @@ typedef struct {
     bool header_only;         /* HEAD or 304: no body bytes */
     bool keepalive;           /* Connection: keep-alive */
     bool chunked;             /* the body goes out chunked */
+    hs_str trailer;           /* with the last chunk: "Name: value\r\n" each (add_trailer) */
     bool streamed;            /* the body goes through hs_http_stream_* (r->resp.out) */
     bool filtered;            /* a header filter asked for the body filters */
     bool started;             /* the first byte went out */

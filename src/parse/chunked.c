@@ -242,7 +242,7 @@ ssize_t hs_chunked_decode(hs_chunked *d, char *buf, size_t *len)
     return d->state == CH_DONE ? (ssize_t)(n - in) : HS_AGAIN;
 }
 
-int hs_chunked_encode(hs_buf *out, const char *data, size_t n, bool last)
+int hs_chunked_encode(hs_buf *out, const char *data, size_t n, bool last, hs_str trailer)
 {
     if (n) {
         char size[24];
@@ -251,5 +251,9 @@ int hs_chunked_encode(hs_buf *out, const char *data, size_t n, bool last)
             hs_buf_add(out, "\r\n", 2) != HS_OK)
             return HS_ERROR;
     }
-    return last ? hs_buf_add(out, "0\r\n\r\n", 5) : HS_OK;
+    if (!last)
+        return HS_OK;
+    if (hs_buf_add(out, "0\r\n", 3) != HS_OK || (trailer.n && hs_buf_add(out, trailer.p, trailer.n) != HS_OK))
+        return HS_ERROR;
+    return hs_buf_add(out, "\r\n", 2);
 }

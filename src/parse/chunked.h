@@ -44,7 +44,8 @@ void hs_chunked_init(hs_chunked *d);
 ssize_t hs_chunked_decode(hs_chunked *d, char *buf, size_t *len);
 
 /* The encoder: appends n bytes as one chunk (none when n is 0), then the
- * last chunk when last. HS_OK or HS_ERROR (out of memory). */
-int hs_chunked_encode(hs_buf *out, const char *data, size_t n, bool last);
+ * last chunk when last, with the trailer fields given ("Name: value\r\n"
+ * each; empty for none). HS_OK or HS_ERROR (out of memory). */
+int hs_chunked_encode(hs_buf *out, const char *data, size_t n, bool last, hs_str trailer);
 
 #endif

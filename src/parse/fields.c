@@ -74,6 +74,37 @@ int hs_fields_var(hs_pool *pool, const hs_header *h, size_t n, hs_str suffix, hs
     return HS_OK;
 }
 
+/* The value of name in one "a=1; b=2" list (only its first pair when
+ * first_only). */
+static bool cookie_in(hs_str list, bool first_only, hs_str name, hs_str *out)
+{
+    const char *p = list.p, *end = list.p + list.n;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == ';'))
+            p++;
+        const char *pair = p;
+        while (p < end && *p != ';')
+            p++;
+        const char *eq = memchr(pair, '=', (size_t)(p - pair));
+        if (eq && (size_t)(eq - pair) == name.n && memcmp(pair, name.p, name.n) == 0) {
+            *out = (hs_str){eq + 1, (size_t)(p - eq - 1)};
+            return true;
+        }
+        if (first_only)
+            return false;
+    }
+    return false;
+}
+
+int hs_cookie_var(const hs_header *h, size_t n, bool set_cookie, hs_str name, hs_str *out)
+{
+    hs_str field = set_cookie ? HS_STR("set_cookie") : HS_STR("cookie");
+    for (size_t i = 0; i < n; i++)
+        if (hs_field_is(h[i].name, field) && cookie_in(h[i].value, set_cookie, name, out))
+            return HS_OK;
+    return HS_DECLINED;
+}
+
 bool hs_field_is(hs_str field, hs_str suffix)
 {
     if (field.n != suffix.n)

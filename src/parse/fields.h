@@ -26,5 +26,10 @@ bool hs_field_is(hs_str field, hs_str suffix);
  * value, or every one's joined as nginx (1.23) joins them: "; " for Cookie,
  * else ", ". HS_DECLINED when none is there (or out of memory). */
 int hs_fields_var(hs_pool *pool, const hs_header *h, size_t n, hs_str suffix, hs_str *out);
+/* $cookie_NAME over a request's Cookie fields ("a=1; b=2"), or, with
+ * set_cookie, $upstream_cookie_NAME over Set-Cookie fields (only the first
+ * pair of each: "a=1; Path=/"). The name matches exactly, as nginx; the
+ * first match's value. HS_OK or HS_DECLINED. */
+int hs_cookie_var(const hs_header *h, size_t n, bool set_cookie, hs_str name, hs_str *out);
 
 #endif

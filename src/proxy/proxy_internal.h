@@ -237,6 +237,7 @@ typedef struct hs_proxy_state {
     int64_t resp_left;      /* Content-Length bytes still due */
     bool resp_chunked, resp_until_close, resp_none;
     bool body_ended;        /* the end of the body was given to the core */
+    bool head_kept;         /* px->resp's fields live in the request's pool */
     bool client_gone;       /* the client left; ignore_client_abort keeps us going */
     bool upstream_clean;    /* the response ended exactly: the connection may be reused */
 } hs_proxy_state;

@@ -55,7 +55,7 @@ static void plan_body(hs_req *r)
 
 /* The upstream's head becomes r->resp: its status, Content-Type, length and
  * its other fields but the hop-by-hop ones, copied into the request's pool
- * (px->in is reused for the body). */
+ * (px->in is reused for the body); px->resp keeps all of them there. */
 static int take_head(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
@@ -68,9 +68,11 @@ static int take_head(hs_req *r)
     rs->status = h->status;
     rs->reason = (hs_str){copy + (h->reason.p - px->in), h->reason.n};
     rs->content_length = h->content_length;
+    px->head_kept = true; /* h->headers now point into the copy, for $upstream_http_NAME */
     for (size_t i = 0; i < h->nheaders; i++) {
         hs_header f = {{copy + (h->headers[i].name.p - px->in), h->headers[i].name.n},
                        {copy + (h->headers[i].value.p - px->in), h->headers[i].value.n}};
+        h->headers[i] = f;
         if (hidden_response_header(px->pc, f.name))
             continue;
         if (hs_str_caseeq(f.name, HS_STR("Server")) || hs_str_caseeq(f.name, HS_STR("Date")))

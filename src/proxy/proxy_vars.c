@@ -4,6 +4,7 @@
  * metrics. The state stays in the request's slot after the proxy is done. */
 #include <stdio.h>
 
+#include "parse/fields.h"
 #include "proxy/proxy_internal.h"
 #include "stats/counters.h"
 
@@ -77,6 +78,29 @@ static int v_proxy_add_xff(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return p ? SET(hs_cstr(p)) : HS_DECLINED;
 }
 
+/* The last try's response head, when it reached the client. */
+static const hs_http_response *upstream_head(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    return px && px->head_kept ? &px->resp : NULL;
+}
+
+/* $upstream_http_NAME: a repeated field's values joined, as nginx. */
+static int v_upstream_http(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)scratch;
+    const hs_http_response *h = upstream_head(REQ(ctx));
+    return h ? hs_fields_var(REQ(ctx)->pool, h->headers, h->nheaders, *(const hs_str *)d, out) : HS_DECLINED;
+}
+
+/* $upstream_cookie_NAME: from the upstream's Set-Cookie fields. */
+static int v_upstream_cookie(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)scratch;
+    const hs_http_response *h = upstream_head(REQ(ctx));
+    return h ? hs_cookie_var(h->headers, h->nheaders, true, *(const hs_str *)d, out) : HS_DECLINED;
+}
+
 const hs_var_def hs_proxy_variables[] = {
     {"upstream_addr", v_upstream, UPVAR_ADDR, false, false},
     {"upstream_status", v_upstream, UPVAR_STATUS, false, false},
@@ -84,6 +108,8 @@ const hs_var_def hs_proxy_variables[] = {
     {"upstream_header_time", v_upstream, UPVAR_HEADER, false, false},
     {"upstream_response_time", v_upstream, UPVAR_RESPONSE, false, false},
     {"upstream_response_length", v_upstream, UPVAR_LENGTH, false, false},
+    {"upstream_http_", v_upstream_http, 0, true, false},
+    {"upstream_cookie_", v_upstream_cookie, 0, true, false},
     {"proxy_host", v_proxy_host, 0, false, false},
     {"proxy_add_x_forwarded_for", v_proxy_add_xff, 0, false, false},
     {NULL, NULL, 0, false, false},
