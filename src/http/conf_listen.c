@@ -135,8 +135,8 @@ static int server_name_directive(hs_cf *cf, const hs_conf_node *n, void *conf, c
     for (size_t i = 1; i < n->nargs; i++) {
         hs_str a = n->args[i];
         hs_server_name nm = {.server = sc};
-        if (sc->name.p == NULL && (a.n == 0 || a.p[0] != '~'))
-            sc->name = a;
+        if (sc->name.p == NULL) /* $server_name: the first, as nginx (a regex as written, ".x" as "x") */
+            sc->name = a.n && a.p[0] == '~' ? a : lowercase(cf, a.n > 1 && a.p[0] == '.' ? (hs_str){a.p + 1, a.n - 1} : a);
         if (a.n && a.p[0] == '~') {
             char err[512];
             nm.kind = HS_NAME_REGEX;

@@ -74,3 +74,17 @@ def test_default_server_first_when_none_marked(hush):
         server { listen 127.0.0.1:@PORT@; server_name b.test; return 200 "b"; }""")
     assert b(srv, "zzz.test") == "a"
     assert b(srv, "b.test") == "b"
+
+
+def test_server_name_variable_is_the_first_name_as_nginx(hush):
+    """$server_name: the server's first name — a regex as written, a
+    ".example.com" name without its dot, others lowercased."""
+    srv = hush("""
+    server { listen 127.0.0.1:@PORT@; server_name ~^EXAMPLE\\.COM$ other; return 200 "$server_name"; }
+    server { listen 127.0.0.1:@PORT@; server_name .Dot.Example.com; return 200 "$server_name"; }
+    server { listen 127.0.0.1:@PORT@; server_name WWW.Example.org; return 200 "$server_name"; }
+    """)
+    for host, want in (("example.com", b"~^EXAMPLE\\.COM$"), ("a.dot.example.com", b"dot.example.com"),
+                       ("www.example.org", b"www.example.org")):
+        rs = srv.exchange(req("/", host=host)).responses()
+        assert rs[0].body == want, (host, rs[0].body)
