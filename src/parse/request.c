@@ -178,9 +178,13 @@ static int parse_request_line(const char *buf, size_t len, size_t *pos, hs_http_
 
 /* ---- request target ---------------------------------------------------- */
 
-/* Split "path?args" of origin-form or of what follows an absolute authority. */
+/* Split "path?args" of origin-form or of what follows an absolute authority;
+ * a "#fragment" a client should not have sent is dropped, as nginx does. */
 static void split_query(hs_str s, hs_http_request *r)
 {
+    const char *hash = memchr(s.p, '#', s.n);
+    if (hash)
+        s.n = (size_t)(hash - s.p);
     const char *q = memchr(s.p, '?', s.n);
     if (!q) {
         r->path = s;
@@ -204,7 +208,7 @@ static int parse_absolute(hs_str t, size_t skip, hs_http_request *r)
 {
     static const char slash[] = "/";
     size_t a = skip, e = skip;
-    while (e < t.n && t.p[e] != '/' && t.p[e] != '?')
+    while (e < t.n && t.p[e] != '/' && t.p[e] != '?' && t.p[e] != '#')
         e++;
     r->abs_host = hs_str_from(t.p + a, e - a);
     if (hs_http_parse_host(r->abs_host, NULL, NULL) != HS_OK)

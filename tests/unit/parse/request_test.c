@@ -181,6 +181,14 @@ static void test_target_forms(void)
     OK("GET /a/b%20c?x=?y HTTP/1.1\r\nHost: a\r\n\r\n");
     CHECK_SLICE(req.path, "/a/b%20c");
     CHECK_SLICE(req.args, "x=?y");
+    OK("GET /a/b?x=1#frag?y HTTP/1.1\r\nHost: a\r\n\r\n"); /* a fragment is dropped, as nginx */
+    CHECK_SLICE(req.path, "/a/b");
+    CHECK_SLICE(req.args, "x=1");
+    OK("GET /a/.#f HTTP/1.1\r\nHost: a\r\n\r\n");
+    CHECK_SLICE(req.path, "/a/.");
+    OK("GET http://h#f HTTP/1.1\r\nHost: a\r\n\r\n");
+    CHECK_SLICE(req.abs_host, "h");
+    CHECK_SLICE(req.path, "/");
     OK("GET /\xc3\xa9t\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n"); /* obs-text in the target */
     CHECK_SLICE(req.path, "/\xc3\xa9t\xc3\xa9");
 
