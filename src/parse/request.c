@@ -455,10 +455,10 @@ static int finish_head(head_state *st, hs_http_request *r)
             return fail(r, 400, "both Content-Length and Transfer-Encoding");
         if (st->te_chunked > 1)
             return fail(r, 400, "chunked applied more than once");
+        if (st->te_other > 0) /* before the order check: 501 for any other coding, as nginx */
+            return fail(r, 501, "unsupported transfer coding");
         if (!st->te_last_chunked)
             return fail(r, 400, "chunked is not the final transfer coding");
-        if (st->te_other > 0)
-            return fail(r, 501, "unsupported transfer coding");
         r->chunked = true;
     }
     if (r->abs_host.n)

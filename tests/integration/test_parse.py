@@ -24,6 +24,7 @@ def start(hush):
     return srv.start()
 
 
+TE_501 = {"te_not_chunked_last", "te_identity", "te_chunked_typo"}
 SMUGGLING = {
     "cl_and_te": b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
                  b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -80,12 +81,14 @@ def test_smuggling_shapes_get_400_and_close(hush, name):
     data = SMUGGLING[name] + req("/a.txt")
     r = srv.exchange(data)
     assert r.how in ("closed", "reset"), r
-    assert r.data.startswith(b"HTTP/1.1 400 Bad Request\r\n"), r
+    # a coding other than chunked is nginx's 501, whatever its place
+    status = b"501 Not Implemented" if name in TE_501 else b"400 Bad Request"
+    assert r.data.startswith(b"HTTP/1.1 %s\r\n" % status), r
     rs = r.responses()
     assert len(rs) == 1, rs
     assert rs[0].header("Connection") == "close"
     lines = srv.wait_log(1)
-    assert lines and lines[0].startswith("400 bad_request "), lines
+    assert lines and lines[0].startswith("%s bad_request " % status[:3].decode()), lines
 
 
 def test_400_exact_bytes(hush):

@@ -509,17 +509,17 @@ static void test_bad_transfer_encoding(void)
     BAD(H11("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"), 400);
     BAD(H11("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"), 400);
     BAD(H11("Content-Length: 0\r\nTransfer-Encoding: chunked\r\n"), 400);
-    BAD(H11("Transfer-Encoding: chunked, identity\r\n"), 400);
+    BAD(H11("Transfer-Encoding: chunked, identity\r\n"), 501); /* another coding: 501 first, as nginx */
     BAD(H11("Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n"), 400);
-    BAD(H11("Transfer-Encoding: identity\r\n"), 400);
-    BAD(H11("Transfer-Encoding: gzip\r\n"), 400);
+    BAD(H11("Transfer-Encoding: identity\r\n"), 501); /* another coding: 501 first, as nginx */
+    BAD(H11("Transfer-Encoding: gzip\r\n"), 501); /* another coding: 501 first, as nginx */
     BAD(H11("Transfer-Encoding:\r\n"), 400);
     BAD(H11("Transfer-Encoding: chunked, chunked\r\n"), 400);
     BAD(H11("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"), 400);
-    BAD(H11("Transfer-Encoding: chunked;x=1\r\n"), 400);
+    BAD(H11("Transfer-Encoding: chunked;x=1\r\n"), 501); /* another coding: 501 first, as nginx */
     BAD(H11("Transfer-Encoding: chunked x\r\n"), 400);
     BAD(H11("Transfer-Encoding: \"chunked\"\r\n"), 400);
-    BAD(H11("Transfer-Encoding: xchunked\r\n"), 400);
+    BAD(H11("Transfer-Encoding: xchunked\r\n"), 501); /* another coding: 501 first, as nginx */
     BAD(H11("Transfer-Encoding: chunked\x0b\r\n"), 400);
     BAD(H11("Transfer-Encoding: gzip, chunked\r\n"), 501);
     BAD(H11("Transfer-Encoding: gzip;level=1, chunked\r\n"), 501);
