@@ -13,7 +13,7 @@
 #include <stdlib.h>
 
 #include "core/errlog.h"
-#include "proxy/proxy_internal.h"
+#include "proxy/zone_internal.h"
 
 static void proxy_run(hs_req *r);
 static void proxy_client_event(hs_req *r, uint32_t events);
@@ -29,10 +29,11 @@ const hs_handler hs_proxy_handler = {
 
 hs_module hs_proxy_module = {
     .name = "proxy",
-    .directives = {hs_proxy_directives, hs_proxy_ssl_directives},
+    .directives = {hs_proxy_directives, hs_proxy_ssl_directives, hs_proxy_upstream_directives},
     .variables = hs_proxy_variables,
     .merge_loc = hs_proxy_merge_loc,
     .http_finish = hs_proxy_http_finish,
+    .master_init = hs_proxy_master_init,
 };
 
 /* ---- the state ---- */
@@ -44,6 +45,10 @@ void hs_proxy_release_upstream(hs_proxy_state *px, bool reusable)
         return;
     px->u = NULL;
     hs_timer_cancel(&u->timer);
+    if (u->counted) {
+        u->counted = false;
+        hs_upstream_release(u->up, u->server);
+    }
     if (reusable && u->up->keepalive > 0) {
         hs_upstream_pool_put(u);
         return;
@@ -89,6 +94,7 @@ static void proxy_run(hs_req *r)
         return;
     }
     px->pc = pc;
+    px->up = pc->upstream;
     px->in_cap = (size_t)pc->buffer_size;
     if (hs_http_set_ctx(r, &hs_proxy_module, px) != HS_OK || (px->in = malloc(px->in_cap)) == NULL) {
         hs_http_finalize(r, 500);

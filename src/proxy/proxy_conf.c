@@ -1,14 +1,12 @@
-/* upstream { server ...; keepalive N; } and the proxy_* directives: their
- * parsing, inheritance, and the resolution of proxy_pass targets after the
- * http block. */
-#include <arpa/inet.h>
-#include <netdb.h>
+/* The proxy_* directives: their parsing, inheritance, and the resolution
+ * of proxy_pass targets after the http block (upstream blocks are
+ * upstream_conf.c's). */
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "core/units.h"
-#include "proxy/proxy_internal.h"
+#include "proxy/zone_internal.h"
 
 #define LOCP(field) HS_LEVEL_NONE, offsetof(hs_proxy_conf, field)
 
@@ -37,170 +35,6 @@ hs_proxy_conf *hs_proxy_conf_get(hs_cf *cf, hs_loc_conf *lc)
     return *slot;
 }
 
-/* The upstream blocks (and proxy_pass targets) of the http block, a list. */
-static hs_upstream **upstreams_of(hs_http_conf *http)
-{
-    return (hs_upstream **)&HS_MOD_SLOT(http->mod, &hs_proxy_module);
-}
-
-/* ---- upstream blocks ---- */
-
-/* An upstream block (implicit false), or the one made from a proxy_pass URL
- * of that scheme (https: port 443 by default). */
-static hs_upstream *find_upstream(hs_http_conf *http, hs_str name, bool implicit, bool https)
-{
-    for (hs_upstream *u = *upstreams_of(http); u; u = u->next)
-        if (u->implicit == implicit && (!implicit || u->https == https) && hs_str_eq(u->name, name))
-            return u;
-    return NULL;
-}
-
-static hs_upstream *add_upstream(hs_cf *cf, hs_http_conf *http, hs_str name, const hs_conf_node *n)
-{
-    hs_upstream *u = hs_pcalloc(cf->pool, sizeof(*u));
-    u->name = hs_pstr(cf->pool, name);
-    u->file = n ? n->file : "";
-    u->line = n ? n->line : 0;
-    u->next = *upstreams_of(http);
-    *upstreams_of(http) = u;
-    return u;
-}
-
-static int add_server(hs_cf *cf, hs_upstream *u, const struct sockaddr *sa, socklen_t len, const char *text)
-{
-    hs_upstream_server *v = hs_pcalloc(cf->pool, (u->nservers + 1) * sizeof(*v));
-    if (u->nservers)
-        memcpy(v, u->servers, u->nservers * sizeof(*v));
-    hs_upstream_server *s = &v[u->nservers++];
-    memcpy(&s->addr, sa, len);
-    s->addrlen = len;
-    snprintf(s->text, sizeof(s->text), "%s", text);
-    s->weight = 1;
-    s->max_fails = 1;
-    s->fail_timeout = 10000;
-    u->servers = v;
-    return HS_OK;
-}
-
-/* "host:port" or "host" (port dport) resolved to every IPv4/IPv6 address. */
-static int resolve(hs_cf *cf, const hs_conf_node *n, hs_upstream *u, hs_str hostport, const char *dport,
-                   size_t *added)
-{
-    char host[256], port[16];
-    snprintf(port, sizeof(port), "%s", dport);
-    const char *colon = memrchr(hostport.p, ':', hostport.n);
-    size_t hn = colon ? (size_t)(colon - hostport.p) : hostport.n;
-    if (hn == 0 || hn >= sizeof(host))
-        return hs_cf_error(cf, n, "invalid host in \"%s\"", hostport.p);
-    memcpy(host, hostport.p, hn);
-    host[hn] = '\0';
-    if (host[0] == '[' && host[hn - 1] == ']') {
-        memmove(host, host + 1, hn - 2);
-        host[hn - 2] = '\0';
-    }
-    if (colon) {
-        size_t pn = hostport.n - hn - 1;
-        int64_t p = hs_parse_int((hs_str){colon + 1, pn});
-        if (p < 1 || p > 65535)
-            return hs_cf_error(cf, n, "invalid port in \"%.*s\"", (int)hostport.n, hostport.p);
-        snprintf(port, sizeof(port), "%d", (int)p);
-    }
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
-    int rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0)
-        return hs_cf_error(cf, n, "host not found in upstream \"%.*s\": %s", (int)hostport.n, hostport.p,
-                           gai_strerror(rc));
-    *added = 0;
-    for (ai = res; ai; ai = ai->ai_next) {
-        char addr[INET6_ADDRSTRLEN], text[80];
-        const void *a = ai->ai_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
-                                                  : (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-        inet_ntop(ai->ai_family, a, addr, sizeof(addr));
-        snprintf(text, sizeof(text), ai->ai_family == AF_INET6 ? "[%s]:%s" : "%s:%s", addr, port);
-        add_server(cf, u, ai->ai_addr, ai->ai_addrlen, text);
-        (*added)++;
-    }
-    freeaddrinfo(res);
-    return HS_OK;
-}
-
-static int server_param(hs_cf *cf, const hs_conf_node *n, hs_str a, hs_upstream_server *s)
-{
-    int64_t v;
-    if (hs_str_has_prefix(a, HS_STR("weight="))) {
-        v = hs_parse_int((hs_str){a.p + 7, a.n - 7});
-        if (v < 1 || v > 1000)
-            return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
-        s->weight = (int)v;
-    } else if (hs_str_has_prefix(a, HS_STR("max_fails="))) {
-        v = hs_parse_int((hs_str){a.p + 10, a.n - 10});
-        if (v < 0)
-            return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
-        s->max_fails = (int)v;
-    } else if (hs_str_has_prefix(a, HS_STR("fail_timeout="))) {
-        v = hs_parse_msec((hs_str){a.p + 13, a.n - 13});
-        if (v < 0)
-            return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
-        s->fail_timeout = v;
-    } else if (hs_str_eq_lit(a, "backup")) {
-        s->backup = true;
-    } else if (hs_str_eq_lit(a, "down")) {
-        s->down_until = UINT64_MAX;
-    } else {
-        return hs_cf_error(cf, n, "invalid parameter \"%s\"", a.p);
-    }
-    return HS_OK;
-}
-
-static int upstream_server(hs_cf *cf, const hs_conf_node *n, hs_upstream *u)
-{
-    size_t first = u->nservers, added;
-    if (hs_str_has_prefix(n->args[1], HS_STR("unix:")))
-        return hs_cf_error(cf, n, "unix domain sockets are not supported in \"server\"");
-    if (resolve(cf, n, u, n->args[1], "80", &added) != HS_OK)
-        return HS_ERROR;
-    for (size_t i = first; i < u->nservers; i++)
-        for (size_t k = 2; k < n->nargs; k++)
-            if (server_param(cf, n, n->args[k], &u->servers[i]) != HS_OK)
-                return HS_ERROR;
-    return HS_OK;
-}
-
-static int upstream_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
-{
-    (void)conf;
-    (void)d;
-    hs_http_conf *http = cf->level[HS_LEVEL_HTTP];
-    if (find_upstream(http, n->args[1], false, false))
-        return hs_cf_error(cf, n, "duplicate upstream \"%s\"", n->args[1].p);
-    hs_upstream *u = add_upstream(cf, http, n->args[1], n);
-    for (size_t i = 0; i < n->nchildren; i++) {
-        const hs_conf_node *c = &n->children[i];
-        hs_str name = c->args[0];
-        if (c->block)
-            return hs_cf_error(cf, c, "unexpected block \"%s\" in upstream", name.p);
-        if (hs_str_eq_lit(name, "server") && c->nargs >= 2) {
-            if (upstream_server(cf, c, u) != HS_OK)
-                return HS_ERROR;
-        } else if (hs_str_eq_lit(name, "keepalive") && c->nargs == 2) {
-            int64_t k = hs_parse_int(c->args[1]);
-            if (k < 1 || k > 100000)
-                return hs_cf_error(cf, c, "invalid value \"%s\"", c->args[1].p);
-            u->keepalive = (int)k;
-        } else if ((hs_str_eq_lit(name, "keepalive_timeout") || hs_str_eq_lit(name, "keepalive_requests")) &&
-                   c->nargs == 2) {
-            /* accepted; hush keeps idle upstream connections until the upstream closes them */
-        } else if (hs_str_eq_lit(name, "server") || hs_str_eq_lit(name, "keepalive")) {
-            return hs_cf_error(cf, c, "invalid number of arguments in \"%s\" directive", name.p);
-        } else {
-            return hs_cf_error(cf, c, "unknown directive \"%s\" in upstream", name.p);
-        }
-    }
-    if (u->nservers == 0)
-        return hs_cf_error(cf, n, "no servers are inside upstream \"%s\"", u->name.p);
-    return HS_OK;
-}
-
 /* ---- proxy_pass ---- */
 
 static int proxy_pass(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
@@ -220,15 +54,19 @@ static int proxy_pass(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
         return hs_cf_error(cf, n, "variables in \"proxy_pass\" are not supported yet");
     size_t scheme = pc->https ? 8 : 7;
     hs_str rest = {url.p + scheme, url.n - scheme};
-    const char *slash = memchr(rest.p, '/', rest.n);
+    /* http://unix:/path:/uri — the socket's path ends at a colon */
+    bool unix_path = hs_str_has_prefix(rest, HS_STR("unix:"));
+    const char *slash = unix_path ? memchr(rest.p + 5, ':', rest.n - 5) : memchr(rest.p, '/', rest.n);
     hs_str hostport = slash ? (hs_str){rest.p, (size_t)(slash - rest.p)} : rest;
     if (hostport.n == 0)
         return hs_cf_error(cf, n, "no host in \"%s\"", url.p);
-    pc->has_uri = slash != NULL;
+    pc->has_uri = slash != NULL && !(unix_path && slash + 1 == rest.p + rest.n);
     if (pc->has_uri && lc->anonymous)
         return hs_cf_error(cf, n, "\"proxy_pass\" cannot have URI part in location given by regular expression, "
                                   "or inside named location, or inside \"if\" statement, or inside \"limit_except\" block");
-    pc->uri = slash ? (hs_str){slash, rest.n - hostport.n} : HS_NULL_STR;
+    if (unix_path && slash)
+        slash++;
+    pc->uri = slash ? (hs_str){slash, (size_t)(rest.p + rest.n - slash)} : HS_NULL_STR;
     pc->proxy_host = hostport;
     /* the name is resolved after the http block: upstreams may come later */
     pc->upstream = (hs_upstream *)1;
@@ -334,7 +172,7 @@ static int accept_flag(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_di
     {name, HS_CTX_HSL, args, proxy_field, HS_LEVEL_NONE, offsetof(hs_proxy_conf, field), (const void *)setter}
 
 const hs_directive hs_proxy_directives[] = {
-    {"upstream", HS_CTX_HTTP, HS_ARGS_1 | HS_ARGS_BLOCK, upstream_block, HS_LEVEL_NONE, 0, NULL},
+    {"upstream", HS_CTX_HTTP, HS_ARGS_1 | HS_ARGS_BLOCK, hs_proxy_upstream_block, HS_LEVEL_NONE, 0, NULL},
     {"proxy_pass", HS_CTX_LOCATION | HS_CTX_IF, HS_ARGS_1, proxy_pass, HS_LEVEL_NONE, 0, NULL},
     {"proxy_set_header", HS_CTX_HSL, HS_ARGS_2, proxy_set_header, HS_LEVEL_NONE, 0, NULL},
     {"proxy_hide_header", HS_CTX_HSL, HS_ARGS_1, header_list, HS_LEVEL_NONE, 0, NULL},
@@ -406,15 +244,15 @@ static int resolve_pass(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
 {
     hs_proxy_conf *pc = hs_proxy_conf_of(lc);
     hs_conf_node at = {.file = pc->pass_file, .line = pc->pass_line};
-    hs_upstream *u = find_upstream(http, pc->proxy_host, false, false);
+    hs_upstream *u = hs_proxy_find_upstream(http, pc->proxy_host, false, false);
     if (u == NULL)
-        u = find_upstream(http, pc->proxy_host, true, pc->https);
+        u = hs_proxy_find_upstream(http, pc->proxy_host, true, pc->https);
     if (u == NULL) {
-        size_t added;
-        u = add_upstream(cf, http, pc->proxy_host, &at);
+        u = hs_proxy_add_upstream(cf, http, pc->proxy_host, &at);
         u->implicit = true;
         u->https = pc->https;
-        if (resolve(cf, &at, u, pc->proxy_host, pc->https ? "443" : "80", &added) != HS_OK)
+        if (hs_proxy_resolve(cf, &at, u, pc->proxy_host, pc->https ? "443" : "80") != HS_OK ||
+            hs_upstream_ready(cf, u) != HS_OK)
             return HS_ERROR;
     }
     pc->upstream = u;
@@ -454,7 +292,9 @@ int hs_proxy_http_finish(hs_cf *cf, hs_http_conf *http)
     for (size_t i = 0; i < http->nservers; i++)
         if (finish_tree(cf, http, http->servers[i]->loc, &used) != HS_OK)
             return HS_ERROR;
-    if (*upstreams_of(http) && hs_pool_cleanup_add(cf->pool, free_sessions, *upstreams_of(http)) != HS_OK)
+    if (hs_proxy_zones_check(cf, hs_proxy_upstreams(http)) != HS_OK)
+        return HS_ERROR;
+    if (hs_proxy_upstreams(http) && hs_pool_cleanup_add(cf->pool, free_sessions, hs_proxy_upstreams(http)) != HS_OK)
         return HS_ERROR;
     if (hs_proxy_redirect_register(cf, http) != HS_OK)
         return HS_ERROR;

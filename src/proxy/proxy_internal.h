@@ -23,19 +23,29 @@ typedef struct hs_upconn hs_upconn;
 
 /* ---- configuration (proxy_conf.c) ---- */
 
+/* What workers share of a server when its upstream has a zone (in the
+ * zone's shared memory), else this worker's own (in the server). */
+typedef struct {
+    int fails;              /* failures within fail_timeout */
+    int conns;              /* active connections (least_conn, max_conns) */
+    uint64_t checked;       /* mono ms of the first failure of the window */
+    uint64_t down_until;    /* mono ms until which it is skipped */
+} px_peer;
+
 typedef struct {
     struct sockaddr_storage addr;
     socklen_t addrlen;
-    char text[80];          /* "127.0.0.1:8081": $upstream_addr */
+    char text[112];         /* "127.0.0.1:8081", "unix:/path": $upstream_addr */
+    hs_str name;            /* the server as written ("app.local:8080"): the hash ring's point names */
     int weight;             /* weight= */
     int max_fails;          /* max_fails= (0: never marked down) */
+    int max_conns;          /* max_conns= (0: no limit) */
     int64_t fail_timeout;   /* fail_timeout= in ms */
     bool backup;            /* backup */
-    /* this worker's view of its health and share */
-    int current_weight;     /* smooth weighted round-robin state */
-    int fails;              /* failures within fail_timeout */
-    uint64_t checked;       /* mono ms of the first failure of the window */
-    uint64_t down_until;    /* mono ms until which it is skipped */
+    bool down;              /* down */
+    px_peer own;            /* this worker's view of its health and load */
+    px_peer *st;            /* &own, or its record in the upstream's zone */
+    int current_weight;     /* smooth weighted round-robin state (per worker) */
     /* proxy_ssl_session_reuse: this worker's last TLS session with it, and
      * the SSL_CTX (the location's settings) it belongs to */
     struct ssl_session_st *ssl_session;
@@ -47,6 +57,17 @@ struct hs_upstream {
     hs_upstream_server *servers;
     size_t nservers;
     int keepalive;               /* idle connections kept per worker; 0 none */
+    int64_t keepalive_timeout;   /* ms an idle one is kept (60s) */
+    int64_t keepalive_time;      /* ms a connection may serve requests (1h) */
+    int64_t keepalive_requests;  /* requests one connection may serve (1000) */
+    const struct px_balancer *lb; /* the balancing method (round robin by default) */
+    hs_cv hash_key;              /* hash KEY */
+    bool consistent;             /* hash ... consistent: a ketama ring */
+    struct px_point *points;     /* the ring, sorted by hash */
+    size_t npoints;
+    bool random_two;             /* random two [least_conn] */
+    int total_weight;            /* of the non-backup servers */
+    struct px_zone *zone;        /* zone NAME [SIZE]: state shared by the workers */
     bool implicit;               /* made from a proxy_pass URL */
     bool https;                  /* implicit: from an https:// URL (port 443 by default) */
     hs_upconn *idle;             /* this worker's idle connections, most recent first */
@@ -141,6 +162,21 @@ static inline hs_proxy_conf *hs_proxy_conf_of(const hs_loc_conf *lc)
     return HS_MOD_SLOT(lc->mod, &hs_proxy_module);
 }
 
+/* ---- upstream_conf.c: upstream blocks and the groups of proxy_pass URLs ---- */
+
+hs_upstream *hs_proxy_upstreams(hs_http_conf *http);
+/* An upstream block (implicit false), or the group made from a proxy_pass
+ * URL of that scheme (https: port 443 by default). */
+hs_upstream *hs_proxy_find_upstream(hs_http_conf *http, hs_str name, bool implicit, bool https);
+hs_upstream *hs_proxy_add_upstream(hs_cf *cf, hs_http_conf *http, hs_str name, const hs_conf_node *n);
+/* Adds the servers of "host[:port]" (every address; port dport by default)
+ * or "unix:/path" to u. */
+int hs_proxy_resolve(hs_cf *cf, const hs_conf_node *n, hs_upstream *u, hs_str hostport, const char *dport);
+/* u's servers are all known: its method's checks and setup. */
+int hs_upstream_ready(hs_cf *cf, hs_upstream *u);
+int hs_proxy_upstream_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d);
+extern const hs_directive hs_proxy_upstream_directives[];
+
 /* ---- proxy_ssl_conf.c: the proxy_ssl_* settings ---- */
 
 /* Every field unset. */
@@ -162,7 +198,9 @@ struct hs_upconn {
     hs_upconn *next;         /* pool list */
     bool reused;             /* came from the pool */
     bool connected;          /* the TCP handshake completed */
+    bool counted;            /* counts as an active connection of its server */
     uint32_t requests;       /* requests sent on it */
+    uint64_t created;        /* mono ms when it was made (keepalive_time) */
     /* TLS (proxy_pass https://); all NULL for a plain connection */
     struct ssl_st *ssl;
     struct ssl_ctx_st *ssl_ctx;  /* the settings it was made with: the pool matches on them */
@@ -170,12 +208,15 @@ struct hs_upconn {
     bool ssl_failed;             /* a fatal TLS error: no close_notify */
 };
 
-/* Picks a server (weighted round robin, skipping failed ones, then backups). */
-hs_upstream_server *hs_upstream_pick(hs_upstream *up, uint64_t tried_mask);
-void hs_upstream_failed(hs_upstream_server *s);
+/* Picks a server for r by the upstream's method, skipping failed, tried
+ * and full (max_conns) ones, and counts a connection to it (give it back
+ * with hs_upstream_release); NULL when none is usable. */
+hs_upstream_server *hs_upstream_pick(hs_upstream *up, hs_req *r, uint64_t tried_mask);
+void hs_upstream_release(hs_upstream *up, hs_upstream_server *s);
+void hs_upstream_failed(hs_upstream *up, hs_upstream_server *s);
 /* Is there a server not yet tried and not marked down? */
 bool hs_upstream_has_candidate(const hs_upstream *up, uint64_t tried_mask);
-void hs_upstream_succeeded(hs_upstream_server *s);
+void hs_upstream_succeeded(hs_upstream *up, hs_upstream_server *s);
 /* An idle connection to server s from the pool made with the same TLS
  * settings and name (NULL, NULL: plain), or NULL. */
 hs_upconn *hs_upstream_pool_get(hs_upstream *up, hs_upstream_server *s, const struct ssl_ctx_st *ctx,
@@ -210,6 +251,7 @@ typedef struct {
  * the proxy is done, for $upstream_* and the metrics of the log phase. */
 typedef struct hs_proxy_state {
     hs_proxy_conf *pc;
+    hs_upstream *up;        /* the group this request goes to */
     hs_upconn *u;
     px_state state;
     uint64_t tried;         /* servers already tried (bit per index) */
@@ -248,12 +290,15 @@ static inline px_try *cur_try(hs_proxy_state *px) { return &px->tries[(px->ntrie
 
 static inline int64_t since_start(hs_proxy_state *px) { return (int64_t)(hs_now.mono_usec - px->t_start); }
 
-static inline bool uses_keepalive(hs_proxy_conf *pc) { return pc->http_version == 11 && pc->upstream->keepalive > 0; }
+static inline bool uses_keepalive(hs_proxy_state *px)
+{
+    return px->pc->http_version == 11 && px->up->keepalive > 0;
+}
 
 /* The upstream connection may go back to the pool: the response ended exactly. */
 static inline bool upstream_reusable(hs_proxy_state *px)
 {
-    return px->upstream_clean && px->resp.keep_alive && uses_keepalive(px->pc);
+    return px->upstream_clean && px->resp.keep_alive && uses_keepalive(px);
 }
 
 /* ---- proxy.c: the request's life on the proxy's side ---- */

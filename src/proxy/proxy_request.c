@@ -89,7 +89,7 @@ int hs_proxy_build_request(hs_req *r)
     p = pc->http_version == 11 ? PUT_LIT(p, " HTTP/1.1\r\n") : PUT_LIT(p, " HTTP/1.0\r\n");
     if (!host_set)
         p = put_field(p, HS_STR("Host"), pc->proxy_host);
-    if (!conn_set && !uses_keepalive(pc))
+    if (!conn_set && !uses_keepalive(px))
         p = PUT_LIT(p, "Connection: close\r\n");
     for (size_t i = 0; i < nset; i++)
         if (values[i].n) /* an empty value removes the header */

@@ -93,15 +93,15 @@ static int take_head(hs_req *r)
 static bool retried(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
-    uint64_t tried = px->tried | 1ULL << ((size_t)(px->u->server - px->pc->upstream->servers) & 63);
-    if (!retry_status(px, px->resp.status) || !hs_upstream_has_candidate(px->pc->upstream, tried) ||
+    uint64_t tried = px->tried | 1ULL << ((size_t)(px->u->server - px->up->servers) & 63);
+    if (!retry_status(px, px->resp.status) || !hs_upstream_has_candidate(px->up, tried) ||
         !hs_proxy_may_retry(r, HS_NEXT_ERROR | HS_NEXT_TIMEOUT | HS_NEXT_500 | HS_NEXT_502 | HS_NEXT_503 |
                                    HS_NEXT_504 | HS_NEXT_403 | HS_NEXT_404 | HS_NEXT_429))
         return false;
     px->tried = tried;
     cur_try(px)->response_us = since_start(px);
     if (px->resp.status != 403 && px->resp.status != 404)
-        hs_upstream_failed(px->u->server); /* nginx: a 5xx or 429 it moves on from counts toward max_fails */
+        hs_upstream_failed(px->up, px->u->server); /* nginx: a 5xx or 429 it moves on from counts toward max_fails */
     hs_proxy_release_upstream(px, false);
     hs_proxy_connect(r);
     return true;
@@ -130,7 +130,7 @@ static void head_received(hs_req *r)
     cur_try(px)->header_us = since_start(px);
     if (retried(r))
         return;
-    hs_upstream_succeeded(px->u->server);
+    hs_upstream_succeeded(px->up, px->u->server);
     if (intercepted(r))
         return;
     plan_body(r);

@@ -41,7 +41,7 @@ bool hs_proxy_may_retry(hs_req *r, int cond)
         return false;
     if (pc->next_upstream_timeout && hs_now.mono_usec - px->t_first >= (uint64_t)pc->next_upstream_timeout * 1000)
         return false;
-    return px->ntries < (int)pc->upstream->nservers + 1;
+    return px->ntries < (int)px->up->nservers + 1;
 }
 
 static void start_try(hs_req *r, hs_upstream_server *s)
@@ -81,7 +81,7 @@ static int open_socket(hs_upconn *u)
 static void no_live_upstreams(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
-    hs_upstream *up = px->pc->upstream;
+    hs_upstream *up = px->up;
     r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%.*s%.*s", px->pc->https ? "https" : "http",
                                           (int)up->name.n, up->name.p, (int)r->h.target.n, r->h.target.p));
     hs_log_ctx(HS_LOG_ERR, r, 0, "no live upstreams while connecting to upstream");
@@ -96,8 +96,8 @@ void hs_proxy_connect(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
     hs_proxy_conf *pc = px->pc;
-    hs_upstream *up = pc->upstream;
-    hs_upstream_server *s = hs_upstream_pick(up, px->tried);
+    hs_upstream *up = px->up;
+    hs_upstream_server *s = hs_upstream_pick(up, r, px->tried);
     if (s == NULL) {
         no_live_upstreams(r);
         return;
@@ -112,9 +112,10 @@ void hs_proxy_connect(hs_req *r)
         hs_proxy_fail(r, 500, HS_END_NONE, NULL);
         return;
     }
-    hs_upconn *u = uses_keepalive(pc) ? hs_upstream_pool_get(up, s, pc->ssl_ctx, px->ssl_name) : NULL;
+    hs_upconn *u = uses_keepalive(px) ? hs_upstream_pool_get(up, s, pc->ssl_ctx, px->ssl_name) : NULL;
     if (u) {
         u->r = r;
+        u->counted = true;
         px->u = u;
         cur_try(px)->connect_us = 0;
         px->state = PX_SEND;
@@ -123,10 +124,12 @@ void hs_proxy_connect(hs_req *r)
     }
     u = hs_upconn_new(up, s);
     if (u == NULL) {
+        hs_upstream_release(up, s);
         hs_proxy_fail(r, 500, HS_END_NONE, NULL);
         return;
     }
     u->r = r;
+    u->counted = true;
     px->u = u;
     int err = open_socket(u);
     if (err) {
@@ -158,7 +161,7 @@ void hs_proxy_fail(hs_req *r, int status, hs_ending why, const char *what)
         cur_try(px)->status = status;
         cur_try(px)->response_us = since_start(px);
         if (px->u && !reused)
-            hs_upstream_failed(px->u->server);
+            hs_upstream_failed(px->up, px->u->server);
     }
     hs_upstream_server *s = px->u ? px->u->server : NULL;
     hs_proxy_release_upstream(px, false);
@@ -168,9 +171,9 @@ void hs_proxy_fail(hs_req *r, int status, hs_ending why, const char *what)
         return;
     }
     if (s)
-        px->tried |= 1ULL << ((size_t)(s - px->pc->upstream->servers) & 63);
+        px->tried |= 1ULL << ((size_t)(s - px->up->servers) & 63);
     if (s && hs_proxy_may_retry(r, next_cond(why)) &&
-        hs_upstream_has_candidate(px->pc->upstream, px->tried)) {
+        hs_upstream_has_candidate(px->up, px->tried)) {
         hs_proxy_connect(r);
         return;
     }

@@ -1,93 +1,104 @@
-/* Upstream servers at run time: weighted round robin with passive health
- * checks (max_fails / fail_timeout, backups), and the per-worker pool of idle
- * keep-alive connections. Each worker keeps its own view, as nginx does for
- * upstreams without a shared zone. */
+/* Upstream servers at run time: the balancing method's pick (balance_internal.h)
+ * with passive health checks (max_fails / fail_timeout, backups), the
+ * active connections of each server (least_conn, max_conns), and the
+ * per-worker pool of idle keep-alive connections. Each worker keeps its own
+ * view of health and load, unless the upstream has a zone: then it lives in
+ * shared memory and every worker sees it (upstream_zone.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
-#include "proxy/proxy_internal.h"
+#include "core/shm.h"
+#include "proxy/balance_internal.h"
+#include "proxy/zone_internal.h"
 
-#define IDLE_TIMEOUT_MSEC 60000
-
-static bool usable(const hs_upstream_server *s, size_t i, uint64_t tried)
+static void lock(hs_upstream *up)
 {
-    return !(tried & (1ULL << (i & 63))) && s->down_until <= hs_now.mono_msec;
+    if (up->zone)
+        hs_shm_lock(up->zone->shm);
 }
 
-/* Smooth weighted round robin among the usable servers of one tier. */
-static hs_upstream_server *pick_tier(hs_upstream *up, uint64_t tried, bool backup)
+static void unlock(hs_upstream *up)
 {
-    hs_upstream_server *best = NULL;
-    int total = 0;
-    for (size_t i = 0; i < up->nservers; i++) {
-        hs_upstream_server *s = &up->servers[i];
-        if (s->backup != backup || !usable(s, i, tried))
-            continue;
-        s->current_weight += s->weight;
-        total += s->weight;
-        if (best == NULL || s->current_weight > best->current_weight)
-            best = s;
-    }
-    if (best)
-        best->current_weight -= total;
-    return best;
+    if (up->zone)
+        hs_shm_unlock(up->zone->shm);
 }
 
-hs_upstream_server *hs_upstream_pick(hs_upstream *up, uint64_t tried)
+/* Every untried server is marked down: the one that failed longest ago
+ * rather than fail the request outright (a lone server is never taken out
+ * of service, as in nginx); a full one (max_conns) never. */
+static hs_upstream_server *fallback(hs_upstream *up, uint64_t tried)
 {
-    hs_upstream_server *s = pick_tier(up, tried, false);
-    if (s == NULL)
-        s = pick_tier(up, tried, true);
-    if (s)
-        return s;
-    /* every untried server is marked down: try the one that failed longest
-     * ago rather than fail the request outright (a lone server is never
-     * taken out of service, as in nginx) */
+    hs_upstream_server *s = NULL;
     for (size_t i = 0; i < up->nservers; i++) {
         hs_upstream_server *c = &up->servers[i];
-        if (tried & (1ULL << (i & 63)) || c->down_until == UINT64_MAX)
+        if (tried & (1ULL << (i & 63)) || c->down || (c->max_conns && c->st->conns >= c->max_conns))
             continue;
-        if (up->nservers == 1 || s == NULL || c->down_until < s->down_until)
+        if (up->nservers == 1 || s == NULL || c->st->down_until < s->st->down_until)
             s = c;
     }
-    if (up->nservers > 1 && s && s->down_until > hs_now.mono_msec)
+    if (up->nservers > 1 && s && s->st->down_until > hs_now.mono_msec)
         return NULL;
     return s;
+}
+
+hs_upstream_server *hs_upstream_pick(hs_upstream *up, hs_req *r, uint64_t tried)
+{
+    lock(up);
+    hs_upstream_server *s = up->lb->pick(up, r, tried);
+    if (s == NULL)
+        s = fallback(up, tried);
+    if (s)
+        s->st->conns++;
+    unlock(up);
+    return s;
+}
+
+void hs_upstream_release(hs_upstream *up, hs_upstream_server *s)
+{
+    lock(up);
+    if (s->st->conns > 0)
+        s->st->conns--;
+    unlock(up);
 }
 
 bool hs_upstream_has_candidate(const hs_upstream *up, uint64_t tried)
 {
     for (size_t i = 0; i < up->nservers; i++)
-        if (!(tried & (1ULL << (i & 63))) && up->servers[i].down_until != UINT64_MAX &&
-            (up->servers[i].down_until <= hs_now.mono_msec || up->servers[i].backup))
+        if (!(tried & (1ULL << (i & 63))) && !up->servers[i].down &&
+            (up->servers[i].st->down_until <= hs_now.mono_msec || up->servers[i].backup))
             return true;
     return false;
 }
 
-void hs_upstream_failed(hs_upstream_server *s)
+void hs_upstream_failed(hs_upstream *up, hs_upstream_server *s)
 {
     if (s->max_fails == 0)
         return;
     uint64_t now = hs_now.mono_msec;
-    if (s->fails == 0 || now - s->checked > (uint64_t)s->fail_timeout) {
-        s->fails = 0;
-        s->checked = now;
+    lock(up);
+    px_peer *p = s->st;
+    if (p->fails == 0 || now - p->checked > (uint64_t)s->fail_timeout) {
+        p->fails = 0;
+        p->checked = now;
     }
-    if (++s->fails >= s->max_fails)
-        s->down_until = now + (uint64_t)s->fail_timeout;
+    if (++p->fails >= s->max_fails)
+        p->down_until = now + (uint64_t)s->fail_timeout;
+    unlock(up);
 }
 
 /* A success ends the failures' count only once their fail_timeout window
  * is over: within it they add up (nginx's rule), so a server that fails
  * every other request still reaches max_fails. */
-void hs_upstream_succeeded(hs_upstream_server *s)
+void hs_upstream_succeeded(hs_upstream *up, hs_upstream_server *s)
 {
-    if (s->fails && hs_now.mono_msec - s->checked > (uint64_t)s->fail_timeout)
-        s->fails = 0;
-    if (s->down_until != UINT64_MAX)
-        s->down_until = 0;
+    lock(up);
+    px_peer *p = s->st;
+    if (p->fails && hs_now.mono_msec - p->checked > (uint64_t)s->fail_timeout)
+        p->fails = 0;
+    p->down_until = 0;
+    unlock(up);
 }
 
 /* ---- connections ---- */
@@ -112,6 +123,7 @@ hs_upconn *hs_upconn_new(hs_upstream *up, hs_upstream_server *s)
     u->ev.on_event = on_upconn_event;
     u->timer.on_timer = on_upconn_timer;
     u->fd = -1;
+    u->created = hs_now.mono_msec;
     u->up = up;
     u->server = s;
     return u;
@@ -172,7 +184,10 @@ void hs_upstream_pool_put(hs_upconn *u)
 {
     hs_upstream *up = u->up;
     u->r = NULL;
-    if (up->keepalive == 0) {
+    /* keepalive_requests and keepalive_time: a connection that served its
+     * share is closed rather than kept */
+    if (up->keepalive == 0 || u->requests >= (uint32_t)up->keepalive_requests ||
+        hs_now.mono_msec - u->created >= (uint64_t)up->keepalive_time) {
         hs_upconn_close(u);
         return;
     }
@@ -187,5 +202,5 @@ void hs_upstream_pool_put(hs_upconn *u)
     u->next = up->idle;
     up->idle = u;
     up->nidle++;
-    hs_timer_set(&u->timer, IDLE_TIMEOUT_MSEC);
+    hs_timer_set(&u->timer, (uint64_t)up->keepalive_timeout);
 }

@@ -1,6 +1,6 @@
 """A small real HTTP/1.1 upstream for the proxy tests, run as its own process:
 
-    python3 backend.py PORT EVENTS.jsonl NAME
+    python3 backend.py PORT EVENTS.jsonl NAME     (PORT: a number, or unix:/path)
 
 Keep-alive, Content-Length and chunked request bodies. Every request, response
 and connection close is appended to EVENTS.jsonl with a timestamp, so tests
@@ -29,6 +29,7 @@ Every answer carries X-Backend: NAME and echoes what arrived:
 X-Seen-Method, X-Seen-Body-Length, X-Seen-Host, X-Seen-Connection.
 """
 import json
+import os
 import socket
 import struct
 import sys
@@ -36,7 +37,7 @@ import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
-PORT, EVENTS, NAME = int(sys.argv[1]), sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "b"
+PORT, EVENTS, NAME = sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "b"
 lock = threading.Lock()
 
 
@@ -194,7 +195,7 @@ def respond(c, conn_id, method, target, hdrs, body):
 
 
 def handle(c, addr):
-    conn_id = "%s:%d" % addr
+    conn_id = "%s:%d" % addr if isinstance(addr, tuple) else "unix:%d" % c.fileno()
     note(ev="connected", conn=conn_id)
     buf = b""
     try:
@@ -214,9 +215,14 @@ def handle(c, addr):
 
 
 def main():
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", PORT))
+    if PORT.startswith("unix:"):
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(PORT[5:])
+        os.chmod(PORT[5:], 0o777)  # hush's workers may run as nobody
+    else:
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", int(PORT)))
     s.listen(128)
     note(ev="listening")
     while True:

@@ -485,12 +485,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class Backend:
-    def __init__(self, name):
+    def __init__(self, name, unix=None):
         self.name = name
         self.port = free_port()
+        self.unix = unix
         fd, self.events_path = tempfile.mkstemp(prefix="hush-be-", suffix=".jsonl")
         os.close(fd)
-        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "backend.py"), str(self.port),
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "backend.py"),
+                                      "unix:" + unix if unix else str(self.port),
                                       self.events_path, name])
         deadline = time.time() + 5
         while time.time() < deadline:
@@ -514,8 +516,8 @@ class Backend:
 def backend():
     made = []
 
-    def make(name="b"):
-        b = Backend(name)
+    def make(name="b", unix=None):
+        b = Backend(name, unix)
         made.append(b)
         return b
 
