@@ -29,7 +29,8 @@ const hs_handler hs_proxy_handler = {
 
 hs_module hs_proxy_module = {
     .name = "proxy",
-    .directives = {hs_proxy_directives, hs_proxy_ssl_directives, hs_proxy_upstream_directives},
+    .directives = {hs_proxy_directives, hs_proxy_ssl_directives, hs_proxy_upstream_directives,
+                   hs_proxy_rewrite_directives},
     .variables = hs_proxy_variables,
     .merge_loc = hs_proxy_merge_loc,
     .http_finish = hs_proxy_http_finish,

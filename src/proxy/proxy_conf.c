@@ -24,6 +24,7 @@ static hs_proxy_conf *proxy_conf_new(hs_pool *pool)
     pc->request_buffering = HS_UNSET;
     pc->buffer_size = HS_UNSET_SIZE;
     hs_proxy_ssl_init(&pc->ssl);
+    hs_proxy_rewrite_init(&pc->redirects, &pc->cookie_domains, &pc->cookie_paths);
     return pc;
 }
 
@@ -159,15 +160,6 @@ static int proxy_buffers(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_
     return HS_OK;
 }
 
-static int accept_flag(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
-{
-    (void)conf;
-    (void)d;
-    if (!hs_str_eq_lit(n->args[1], "on") && !hs_str_eq_lit(n->args[1], "off") && !hs_str_eq_lit(n->args[1], "default"))
-        return hs_cf_error(cf, n, "invalid value \"%s\"", n->args[1].p);
-    return HS_OK;
-}
-
 #define P(name, args, setter, field)                                                                      \
     {name, HS_CTX_HSL, args, proxy_field, HS_LEVEL_NONE, offsetof(hs_proxy_conf, field), (const void *)setter}
 
@@ -190,7 +182,6 @@ const hs_directive hs_proxy_directives[] = {
     P("proxy_buffer_size", HS_ARGS_1, hs_set_size, buffer_size),
     P("proxy_buffers", HS_ARGS_2, proxy_buffers, buffer_size),
     P("proxy_request_buffering", HS_ARGS_1, hs_set_flag, request_buffering),
-    {"proxy_redirect", HS_CTX_HSL, HS_ARGS_1, accept_flag, HS_LEVEL_NONE, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -211,6 +202,7 @@ void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent
                           .next_upstream_tries = 0, .ignore_client_abort = 0, .buffering = 1, .request_buffering = 1,
                           .buffer_size = 64 * 1024};
     hs_proxy_ssl_init(&dflt.ssl);
+    hs_proxy_rewrite_init(&dflt.redirects, &dflt.cookie_domains, &dflt.cookie_paths);
     if (p == NULL)
         p = &dflt;
     HS_MERGE(c->http_version, p->http_version, dflt.http_version);
@@ -226,6 +218,9 @@ void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent
     HS_MERGE(c->request_buffering, p->request_buffering, dflt.request_buffering);
     HS_MERGE(c->buffer_size, p->buffer_size, dflt.buffer_size);
     hs_proxy_ssl_merge(&c->ssl, &p->ssl);
+    hs_proxy_rewrite_merge(&c->redirects, &p->redirects);
+    hs_proxy_rewrite_merge(&c->cookie_domains, &p->cookie_domains);
+    hs_proxy_rewrite_merge(&c->cookie_paths, &p->cookie_paths);
     if (c->headers == NULL) {
         c->headers = p->headers;
         c->nheaders = p->nheaders;

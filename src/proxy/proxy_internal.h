@@ -13,6 +13,7 @@
 #include "http/phase.h"
 #include "proxy/proxy.h"
 #include "parse/response.h"
+#include "proxy/rewrite_internal.h"
 
 #define MAX_TRIES_LOGGED 8
 #define MAX_RESP_HEADERS 100
@@ -148,6 +149,9 @@ typedef struct hs_proxy_conf {
                                      the proxy_pass host, without a port */
     px_ssl_conf ssl;
     struct ssl_ctx_st *ssl_ctx;   /* https: built when the http block is finished */
+    px_rules redirects;           /* proxy_redirect (unset everywhere: default) */
+    px_rules cookie_domains;      /* proxy_cookie_domain */
+    px_rules cookie_paths;        /* proxy_cookie_path */
 } hs_proxy_conf;
 
 extern const hs_directive hs_proxy_directives[];
@@ -335,6 +339,12 @@ int hs_up_ssl_new_session(struct ssl_st *ssl, struct ssl_session_st *sess);
 
 /* ---- proxy_redirect.c: "/api" to "/api/" when "location /api/" proxies ---- */
 int hs_proxy_redirect_register(hs_cf *cf, hs_http_conf *http);
+
+/* ---- proxy_rewrite.c: proxy_redirect and proxy_cookie_* on the response head ---- */
+/* Rewrites r->resp's Location, Refresh and Set-Cookie fields as the
+ * location's rules say: HS_OK, or HS_ERROR (no memory). */
+int hs_proxy_rewrite_head(hs_req *r);
+void hs_proxy_rewrite_merge(px_rules *c, const px_rules *p);
 
 /* ---- proxy_request.c: the request head for the upstream ---- */
 int hs_proxy_build_request(hs_req *r);

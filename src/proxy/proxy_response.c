@@ -85,7 +85,7 @@ static int take_head(hs_req *r)
         else
             rs->headers.v[rs->headers.n++] = f;
     }
-    return HS_OK;
+    return hs_proxy_rewrite_head(r);
 }
 
 /* The head asks for another try: a status proxy_next_upstream names, and a

@@ -25,6 +25,7 @@ proxy let go). Endpoints (any path; the query selects the behaviour):
                    (two Expires, two ETag, two X-Many)
     ?empty=1       200 with Content-Length: 0, the connection kept
     ?only=NAME     status, noresp, garbage and fault apply only on backend NAME
+    ?h=NAME:VALUE  that header field in the answer (repeatable)
 Every answer carries X-Backend: NAME and echoes what arrived:
 X-Seen-Method, X-Seen-Body-Length, X-Seen-Host, X-Seen-Connection.
 """
@@ -146,7 +147,8 @@ def fault(c, f):
 
 def respond(c, conn_id, method, target, hdrs, body):
     q = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
-    seen = ("X-Backend: %s\r\nX-Seen-Method: %s\r\nX-Seen-Body-Length: %d\r\nX-Seen-Host: %s\r\n"
+    extra = "".join(h + "\r\n" for h in parse_qs(urlsplit(target).query).get("h", []))
+    seen = extra.encode() + ("X-Backend: %s\r\nX-Seen-Method: %s\r\nX-Seen-Body-Length: %d\r\nX-Seen-Host: %s\r\n"
             "X-Seen-Connection: %s\r\n" % (NAME, method, len(body), hdrs.get("host", "-"),
                                          hdrs.get("connection", "-"))).encode()
     if q.get("only", NAME) != NAME:
