@@ -79,3 +79,20 @@ int hs_http_normalize_path_ex(hs_str raw, char *out, size_t *out_len, bool merge
     *out_len = o;
     return HS_OK;
 }
+
+size_t hs_uri_escape(hs_str in, char *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *p = out;
+    for (size_t i = 0; i < in.n; i++) {
+        unsigned char c = (unsigned char)in.p[i];
+        if (c <= ' ' || c >= 0x7f || strchr("\"#%<>?\\^`{|}", c)) {
+            *p++ = '%';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        } else {
+            *p++ = (char)c;
+        }
+    }
+    return (size_t)(p - out);
+}

@@ -18,5 +18,9 @@ int hs_http_normalize_path(hs_str raw, char *out, size_t *out_len);
 /* The same; with merge_slashes false, runs of '/' stay as they are (nginx's
  * merge_slashes off), and ".." removes the empty segment before it. */
 int hs_http_normalize_path_ex(hs_str raw, char *out, size_t *out_len, bool merge_slashes);
+/* A path escaped for a Location as nginx escapes URIs (space, controls,
+ * bytes over 0x7e and " # % < > ? \\ ^ ` { | }); out has room for
+ * 3 * in.n bytes. Returns the length written. */
+size_t hs_uri_escape(hs_str in, char *out);
 
 #endif

@@ -4,6 +4,7 @@
  * nginx decides it while searching the location; hush decides it in a
  * SERVER_REWRITE hook (after the server's rewrite directives, before the
  * location is searched), registered only when such a location exists. */
+#include "parse/path.h"
 #include "proxy/proxy_internal.h"
 
 static bool is_static(const hs_loc_conf *l)
@@ -45,9 +46,11 @@ static int auto_redirect(hs_req *r)
     const hs_loc_conf *l = target(r->srv->loc, r->uri);
     if (l == NULL)
         return HS_OK;
-    hs_str path = r->args.n ? hs_cstr(hs_psprintf(r->pool, "%.*s?%.*s", (int)l->name.n, l->name.p,
+    char *esc = hs_palloc(r->pool, l->name.n * 3 + 1);
+    hs_str name = esc ? (hs_str){esc, hs_uri_escape(l->name, esc)} : HS_NULL_STR;
+    hs_str path = r->args.n ? hs_cstr(hs_psprintf(r->pool, "%.*s?%.*s", (int)name.n, name.p,
                                                   (int)r->args.n, r->args.p))
-                            : l->name;
+                            : name;
     if (path.p == NULL) {
         hs_http_finalize(r, 500);
         return HS_DONE;

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/errlog.h"
+#include "parse/path.h"
 #include "static/file_cache.h"
 #include "static/static_internal.h"
 
@@ -230,25 +231,11 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path, bool ranges)
     hs_http_send_response(r);
 }
 
-/* The path of a Location, escaped as nginx escapes URIs: space, controls,
- * bytes over 0x7e and " # % < > ? \\ ^ ` { | }. */
+/* The path of a Location, escaped as nginx escapes URIs. */
 static hs_str escape_path(hs_pool *pool, hs_str in)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    char *out = hs_palloc(pool, in.n * 3 + 1), *p = out;
-    if (out == NULL)
-        return in;
-    for (size_t i = 0; i < in.n; i++) {
-        unsigned char c = (unsigned char)in.p[i];
-        if (c <= ' ' || c >= 0x7f || strchr("\"#%<>?\\^`{|}", c)) {
-            *p++ = '%';
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 15];
-        } else {
-            *p++ = (char)c;
-        }
-    }
-    return (hs_str){out, (size_t)(p - out)};
+    char *out = hs_palloc(pool, in.n * 3 + 1);
+    return out ? (hs_str){out, hs_uri_escape(in, out)} : in;
 }
 
 static void redirect_to_dir(hs_req *r)

@@ -141,9 +141,11 @@ server {
     location /own/ { proxy_pass http://127.0.0.1:%d; }
     location = /own { return 200 "own\\n"; }
     location /static/ { return 200 "static\\n"; }
+    location "/with space/" { proxy_pass http://127.0.0.1:%d; }
 }
-""" % (b.port, b.port, b.port))
+""" % (b.port, b.port, b.port, b.port))
     for path, want in (("/api", "http://localhost:%d/api/" % srv.port),
+                       ("/with%20space?a=b", "http://localhost:%d/with%%20space/?a=b" % srv.port),
                        ("/api?x=1", "http://localhost:%d/api/?x=1" % srv.port),
                        ("/exact", "http://localhost:%d/exact/" % srv.port)):
         rs = srv.exchange(req(path)).responses()
