@@ -45,13 +45,16 @@ static int index_directive(hs_cf *cf, const hs_conf_node *n, void *conf, const h
     (void)d;
     hs_static_loc *sl = here(cf);
     size_t old = sl->index ? sl->nindex : 0;
-    hs_str *v = hs_palloc(cf->pool, (old + n->nargs - 1) * sizeof(hs_str));
+    hs_cv *v = hs_palloc(cf->pool, (old + n->nargs - 1) * sizeof(hs_cv));
+    if (v == NULL)
+        return hs_cf_error(cf, n, "out of memory");
     if (old)
-        memcpy(v, sl->index, old * sizeof(hs_str));
+        memcpy(v, sl->index, old * sizeof(hs_cv));
     for (size_t i = 1; i < n->nargs; i++) {
         if (n->args[i].n == 0)
             return hs_cf_error(cf, n, "index \"\" in \"index\" directive is invalid");
-        v[old + i - 1] = n->args[i];
+        if (hs_cv_compile(cf, n, n->args[i], &v[old + i - 1]) != HS_OK)
+            return HS_ERROR;
     }
     sl->index = v;
     sl->nindex = old + n->nargs - 1;
@@ -158,7 +161,7 @@ static const hs_directive static_directives[] = {
  * inherited. */
 static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
 {
-    static hs_str default_index[] = {{"index.html", sizeof("index.html") - 1}};
+    static hs_cv default_index[] = {{.raw = {"index.html", sizeof("index.html") - 1}, .literal = true}};
     static const hs_static_loc dflt = {.index = default_index, .nindex = 1, .etag = 1,
                                        .if_modified_since = 1, .log_not_found = 1, .open_file_cache = 1,
                                        .autoindex = 0, .autoindex_format = HS_AUTOINDEX_HTML,

@@ -10,7 +10,7 @@
  * level's slot: HS_MOD_SLOT(lc->mod, &hs_static_module)). A directive
  * creates them; after merging every level has them, complete. */
 typedef struct {
-    hs_str *index;             /* index file names; NULL = inherit */
+    hs_cv *index;              /* index file names (with variables, as nginx); NULL = inherit */
     size_t nindex;
     hs_cv *try_files;          /* try_files items; NULL = none (not inherited) */
     size_t ntry_files;

@@ -1,6 +1,7 @@
 /* The static handler's choice of what to serve before it serves a file:
  * the index files of a directory URI (nginx's index module) and the items
  * of try_files, both ending in an internal redirect or a status. */
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -14,14 +15,18 @@ void hs_static_index(hs_req *r, hs_str dir_path)
 {
     const hs_static_loc *sl = hs_static_loc_of(r->loc);
     for (size_t i = 0; i < sl->nindex; i++) {
-        hs_str name = sl->index[i];
-        char *full = hs_psprintf(r->pool, "%.*s%.*s", (int)dir_path.n, dir_path.p, (int)name.n, name.p);
-        struct stat st;
-        if (name.p[0] == '/') {
+        hs_str name;
+        if (hs_cv_eval(&sl->index[i], r, r->pool, &name) != HS_OK) {
+            hs_http_finalize(r, 500);
+            return;
+        }
+        if (name.n && name.p[0] == '/' && i == sl->nindex - 1) { /* the last may be a URI: no test, as nginx */
             hs_http_internal_redirect(r, name, r->args);
             return;
         }
-        if (stat(full, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        char *full = hs_psprintf(r->pool, "%.*s%.*s", (int)dir_path.n, dir_path.p, (int)name.n, name.p);
+        struct stat st;
+        if (name.n && full && stat(full, &st) == 0 && !S_ISDIR(st.st_mode)) {
             hs_str uri = hs_cstr(hs_psprintf(r->pool, "%.*s%.*s", (int)r->uri.n, r->uri.p, (int)name.n, name.p));
             hs_http_internal_redirect(r, uri, r->args);
             return;
@@ -38,6 +43,9 @@ void hs_static_index(hs_req *r, hs_str dir_path)
         hs_http_finalize(r, 403);
         return;
     }
+    if (sl->log_not_found && sl->nindex) /* no such directory: nginx names its first index file */
+        hs_log_ctx(HS_LOG_ERR, r, ENOENT, "\"%s%.*s\" is not found", dir_path.p, (int)sl->index[0].raw.n,
+                   sl->index[0].raw.p);
     hs_http_finalize(r, 404);
 }
 

@@ -139,6 +139,25 @@ def test_index_list(hush):
     assert srv.get("/").status == 403
 
 
+def test_index_with_variables_and_a_last_uri(hush):
+    """index names may hold variables (nginx's); the last may be a URI,
+    redirected to without a test; a directory that does not exist is a
+    404 with nginx's error-log line naming the first index file."""
+    srv = hush("""server { listen 127.0.0.1:@PORT@;
+        location /v/ { index $host.html; }
+        location /u/ { index missing.html /fallback/$arg_to; }
+        location /fallback/ { return 200 "fallback $uri"; }
+    }""", start=False)
+    srv.write("v/a.test.html", "for a.test")
+    srv.write("u/.keep", "")
+    srv.start()
+    assert srv.get("/v/", host="a.test").body == b"for a.test"
+    assert srv.get("/v/", host="b.test").status == 403  # no b.test.html: the directory is not listed
+    assert body(srv, "/u/?to=x") == "fallback /fallback/x"
+    assert srv.get("/nodir/").status == 404
+    srv.wait_error_log(r'"[^"]*/nodir/index\.html" is not found \(2: No such file or directory\)')
+
+
 def test_index_internal_redirect_reselects_location(hush):
     srv = hush("""server { listen 127.0.0.1:@PORT@;
         location = /idx/index.html { return 200 "via-location"; }

@@ -158,7 +158,7 @@ static void test_inheritance(void)
     CHECK_SLICE(a->root.raw, "/srv");
     CHECK_SLICE(b->root.raw, "/other");
     CHECK_INT(hs_static_loc_of(b)->nindex, 2);
-    CHECK_SLICE(hs_static_loc_of(a)->index[0], "index.html");
+    CHECK_SLICE(hs_static_loc_of(a)->index[0].raw, "index.html");
     CHECK_INT(s->client_header_timeout, 60000);
     CHECK_INT(s->large_header_buffers_num, 4);
     CHECK_INT(c->worker_connections, 512);
