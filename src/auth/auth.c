@@ -67,7 +67,7 @@ static int check(hs_req *r)
         return 500;
     if (hs_str_eq_lit(realm, "off"))
         return HS_DECLINED;
-    if (hs_http_basic_auth(r, &user, &pass) != HS_OK) {
+    if (hs_auth_basic_credentials(r, &user, &pass) != HS_OK) {
         hs_log_ctx(HS_LOG_INFO, r, 0, "no user/password was provided for basic authentication");
         return challenge(r, realm);
     }

@@ -48,4 +48,11 @@ bool hs_auth_verify(hs_str password, hs_str hash);
  * same algorithm). Returns the length. */
 size_t hs_auth_md5_crypt(hs_str password, hs_str setting, const char *magic, char *out);
 
+/* remote_user.c: the credentials of "Authorization: Basic
+ * base64(user:password)", from the request's pool: HS_OK, or HS_DECLINED
+ * (none, not Basic, not base64, no colon, an empty user name), as nginx;
+ * and $remote_user, the user name sent. */
+int hs_auth_basic_credentials(hs_req *r, hs_str *user, hs_str *pass);
+extern const hs_var_def hs_auth_variables[];
+
 #endif

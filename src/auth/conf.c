@@ -120,6 +120,7 @@ static int http_finish(hs_cf *cf, hs_http_conf *http)
 hs_module hs_auth_module = {
     .name = "auth",
     .directives = {auth_directives},
+    .variables = hs_auth_variables,
     .merge_loc = merge_loc,
     .http_finish = http_finish,
 };

@@ -187,3 +187,13 @@ int hs_edge_print_bans(const char *pid_path)
         printf("no ban zones in the running configuration\n");
     return 0;
 }
+
+hs_str hs_edge_addr_key(const struct sockaddr *sa, char *buf)
+{
+    if (sa->sa_family == AF_INET6) {
+        memcpy(buf, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+        return (hs_str){buf, 16};
+    }
+    memcpy(buf, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+    return (hs_str){buf, 4};
+}

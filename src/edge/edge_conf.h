@@ -6,6 +6,7 @@
 
 #include <netinet/in.h>
 
+#include "core/cidr.h"
 #include "core/shm.h"
 #include "edge/edge.h"
 #include "http/phase.h"
@@ -20,18 +21,6 @@ typedef enum {
 } hs_drop_mode;
 
 /* ---- addresses ---- */
-
-/* One CIDR block (allow/deny/deny_addr). */
-typedef struct {
-    int family;          /* AF_INET, AF_INET6, or 0 for "all" */
-    uint8_t addr[16];    /* network, masked */
-    uint8_t mask[16];    /* prefix mask */
-} hs_cidr;
-
-/* Parses "1.2.3.0/24", "::1", "2001:db8::/32" or "all"; HS_OK or HS_ERROR. */
-int hs_cidr_parse(hs_str text, hs_cidr *out);
-/* Does sa (AF_INET or AF_INET6; v4-mapped v6 counts as v4) fall in c? */
-bool hs_cidr_match(const hs_cidr *c, const struct sockaddr *sa);
 
 /* ---- zones ---- */
 

@@ -302,10 +302,6 @@ void hs_http_bare_free(hs_req *r);
 
 /* ---- helpers for modules ---- */
 
-/* The credentials of "Authorization: Basic base64(user:password)", from
- * the request's pool: HS_OK, or HS_DECLINED (none, not Basic, not base64,
- * no colon, an empty user name), as nginx. */
-int hs_http_basic_auth(hs_req *r, hs_str *user, hs_str *pass);
 /* "127.0.0.1" of the client, for log messages (static buffer). */
 const char *hs_conn_peer_text(hs_conn *c);
 /* Host for an absolute redirect (request Host, server name, or local

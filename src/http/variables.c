@@ -8,7 +8,6 @@
 #include "core/clock.h"
 #include "core/version.h"
 #include "http/internal.h"
-#include "parse/basic_auth.h"
 
 #define REQ(ctx) ((hs_req *)(ctx))
 #define SET(v) (*out = (v), HS_OK)
@@ -220,32 +219,6 @@ void hs_http_set_captures(hs_req *r, const hs_regex *re, hs_str subject, const i
     hs_regex_store_named(re, r->pool, subject, ov, n, &r->named, &r->nnamed);
 }
 
-static int v_document_root(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    (void)scratch;
-    hs_req *r = REQ(ctx);
-    if (r->loc == NULL || r->loc->root.raw.p == NULL)
-        return HS_DECLINED;
-    return hs_cv_eval(&r->loc->root, r, r->pool, out) == HS_OK ? HS_OK : HS_DECLINED;
-}
-
-int hs_http_basic_auth(hs_req *r, hs_str *user, hs_str *pass)
-{
-    const hs_header *h = r->head_done ? hs_http_find_header(&r->h, "Authorization") : NULL;
-    unsigned char *out = h ? hs_palloc(r->pool, h->value.n + 1) : NULL;
-    return out ? hs_parse_basic_auth(h->value, out, user, pass) : HS_DECLINED;
-}
-
-/* $remote_user: the user name of "Authorization: Basic base64(user:pass)". */
-static int v_remote_user(void *ctx, uintptr_t d, hs_str *out, char *scratch)
-{
-    (void)d;
-    (void)scratch;
-    hs_str pass;
-    return hs_http_basic_auth(REQ(ctx), out, &pass);
-}
-
 static int v_content_header(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)scratch;
@@ -257,7 +230,6 @@ static int v_content_header(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 }
 
 const hs_var_def hs_http_variables[] = {
-    {"remote_user", v_remote_user, 0, false, false},
     {"server_name", v_server_name, 0, false, false},
     {"server_protocol", v_server_protocol, 0, false, false},
     {"time_local", hs_var_time_local, 0, false, true},
@@ -276,7 +248,6 @@ const hs_var_def hs_http_variables[] = {
     {"scheme", v_scheme, 0, false, false},
     {"https", v_https, 0, false, true},
     {"pipe", v_pipe, 0, false, false},
-    {"document_root", v_document_root, 0, false, false},
     {"content_length", v_content_header, (uintptr_t) "Content-Length", false, false},
     {"content_type", v_content_header, (uintptr_t) "Content-Type", false, false},
     {"1", v_capture, 1, false, false},

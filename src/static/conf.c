@@ -227,7 +227,19 @@ static int v_request_filename(void *ctx, uintptr_t d, hs_str *out, char *scratch
     return hs_static_map_path(r, r->uri, out) == HS_OK ? HS_OK : HS_DECLINED;
 }
 
+/* $document_root: root or alias of the request's location, variables evaluated. */
+static int v_document_root(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    hs_req *r = (hs_req *)ctx;
+    if (r->loc == NULL || r->loc->root.raw.p == NULL)
+        return HS_DECLINED;
+    return hs_cv_eval(&r->loc->root, r, r->pool, out) == HS_OK ? HS_OK : HS_DECLINED;
+}
+
 static const hs_var_def static_variables[] = {
+    {"document_root", v_document_root, 0, false, false},
     {"request_filename", v_request_filename, 0, false, false},
     {NULL, NULL, 0, false, false},
 };

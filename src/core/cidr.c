@@ -1,8 +1,9 @@
-/* CIDR blocks for allow/deny and deny_addr. */
+/* CIDR blocks: allow/deny, deny_addr, set_real_ip_from. */
+#include "core/cidr.h"
+
 #include <arpa/inet.h>
 #include <stdlib.h>
-
-#include "edge/edge_conf.h"
+#include <string.h>
 
 static void make_mask(uint8_t *mask, int bits, int bytes)
 {
@@ -18,6 +19,10 @@ int hs_cidr_parse(hs_str text, hs_cidr *out)
     memset(out, 0, sizeof(*out));
     if (hs_str_eq_lit(text, "all"))
         return HS_OK;
+    if (hs_str_eq_lit(text, "unix:")) {
+        out->family = AF_UNIX; /* every unix-socket client, as nginx */
+        return HS_OK;
+    }
     char buf[64];
     if (text.n == 0 || text.n >= sizeof(buf))
         return HS_ERROR;
@@ -65,6 +70,8 @@ bool hs_cidr_match(const hs_cidr *c, const struct sockaddr *sa)
 {
     if (c->family == 0)
         return true;
+    if (c->family == AF_UNIX || sa->sa_family == AF_UNIX)
+        return c->family == sa->sa_family;
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
         return c->family == AF_INET && match_bytes(c, (const uint8_t *)&in->sin_addr, 4);
@@ -77,14 +84,4 @@ bool hs_cidr_match(const hs_cidr *c, const struct sockaddr *sa)
         return match_bytes(c, a, 16);
     /* an IPv4-mapped address is matched by IPv4 rules, as nginx does */
     return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && match_bytes(c, a + 12, 4);
-}
-
-hs_str hs_edge_addr_key(const struct sockaddr *sa, char *buf)
-{
-    if (sa->sa_family == AF_INET6) {
-        memcpy(buf, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-        return (hs_str){buf, 16};
-    }
-    memcpy(buf, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-    return (hs_str){buf, 4};
 }
