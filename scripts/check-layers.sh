@@ -37,6 +37,7 @@ src/stats         core event conf parse transport http
 src/static        core event conf parse transport http
 src/request       core event conf parse transport http
 src/rewrite       core event conf parse transport http
+src/realip        core event conf parse transport http stats
 src/edge          core event conf parse transport http stats
 src/proxy         core event conf parse transport http stats request
 src/tls           core event conf parse transport http stats

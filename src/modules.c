@@ -12,6 +12,7 @@
 #include "h2/h2.h"
 #include "http/http.h"
 #include "proxy/proxy.h"
+#include "realip/realip.h"
 #include "request/request.h"
 #include "rewrite/rewrite.h"
 #include "log/log.h"
@@ -21,7 +22,7 @@
 
 hs_module *const hs_modules[] = {
     &hs_main_module, &hs_http_module,  &hs_request_module, &hs_rewrite_module, &hs_static_module,
-    &hs_stats_module, &hs_log_module,  &hs_tls_module,     &hs_proxy_module,   &hs_edge_module,
+    &hs_stats_module, &hs_log_module,  &hs_tls_module,     &hs_proxy_module,   &hs_realip_module, &hs_edge_module,
     &hs_auth_module,  &hs_headers_module, &hs_gzip_module, &hs_h2_module, NULL,
 };
 

@@ -148,7 +148,7 @@ static int accept_hook(hs_listener *l, int fd, const struct sockaddr_storage *pe
  * is dropped. */
 static int post_read_hook(hs_req *r)
 {
-    const char *ban = banned_by(http_of(r->conn->group), &r->conn->peer.sa);
+    const char *ban = banned_by(http_of(r->conn->group), hs_req_addr(r));
     if (ban == NULL)
         return HS_OK;
     hs_http_drop(r, ban);
@@ -302,7 +302,7 @@ static int access_hook(hs_req *r)
 {
     struct hs_edge_loc *e = hs_edge_loc_of(r->loc);
     for (size_t i = 0; i < e->naccess; i++) {
-        if (!hs_cidr_match(&e->access[i], &r->conn->peer.sa))
+        if (!hs_cidr_match(&e->access[i], hs_req_addr(r)))
             continue;
         if (e->access_allow[i])
             return HS_OK;
@@ -339,7 +339,7 @@ static void count_for_bans(hs_req *r)
 {
     hs_loc_conf *lc = r->loc ? r->loc : (r->srv ? r->srv->loc : r->conn->group->default_srv->loc);
     if (!r->bare && !is_ban_drop(r->drop_rule))
-        count_ending(lc, r->resp.status, &r->conn->peer.sa);
+        count_ending(lc, r->resp.status, hs_req_addr(r));
 }
 
 /* A connection dropped or rejected before any request by a rule that

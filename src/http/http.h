@@ -179,6 +179,8 @@ struct hs_req {
     hs_resp resp;
     hs_ending ending;         /* set once when it ends */
     const char *drop_rule;    /* $drop_rule for drops */
+    const struct sockaddr *client; /* its client's address when a module knows better than the
+                                      connection (realip: a header); NULL: conn->peer */
     uint64_t start_usec;      /* monotonic µs at the first byte */
     int64_t limit_rate, limit_rate_after; /* bytes/s of the response (0: none), after that many */
     bool rate_wait;           /* r->timer wakes the output that limit_rate held back */
@@ -214,6 +216,11 @@ struct hs_req {
 static inline void *hs_http_get_ctx(const hs_req *r, const hs_module *m)
 {
     return r->ctx ? r->ctx[m->index] : NULL;
+}
+/* The request's client address: $remote_addr, the edge rules, the logs. */
+static inline const struct sockaddr *hs_req_addr(const hs_req *r)
+{
+    return r->client ? r->client : &r->conn->peer.sa;
 }
 /* Sets it; the slots come from the request's pool on first use. HS_OK, or
  * HS_ERROR when out of memory. */

@@ -87,8 +87,10 @@ static void log_error(int level, void *ctx_request, int err, const char *fmt, va
     if (!wanted(own, level))
         return;
     hs_str line = request_line(r), up = r->log_upstream, id = {"", 0};
-    char ctx[3000], scratch[HS_VAR_SCRATCH];
-    int n = snprintf(ctx, 2000, ", client: %s, server: %.*s%s%.*s%s%s%.*s%s", hs_conn_peer_text(r->conn),
+    char ctx[3000], scratch[HS_VAR_SCRATCH], client_buf[HS_VAR_SCRATCH];
+    hs_str client = HS_STR("-");
+    hs_var_addr(&client, client_buf, hs_req_addr(r)); /* the request's client (realip) */
+    int n = snprintf(ctx, 2000, ", client: %.*s, server: %.*s%s%.*s%s%s%.*s%s", (int)client.n, client.p,
                      (int)srv->name.n, srv->name.p, line.n ? ", request: \"" : "", (int)line.n, line.p,
                      line.n ? "\"" : "", up.n ? ", upstream: \"" : "", (int)up.n, up.p, up.n ? "\"" : "");
     n = n > 0 && n < 2000 ? n : 0;

@@ -70,7 +70,7 @@ static int v_proxy_add_xff(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     (void)d;
     hs_req *r = REQ(ctx);
     hs_str addr;
-    hs_var_addr(&addr, scratch, &r->conn->peer.sa);
+    hs_var_addr(&addr, scratch, hs_req_addr(r));
     const hs_header *h = r->head_done ? hs_http_find_header(&r->h, "X-Forwarded-For") : NULL;
     if (h == NULL)
         return SET(addr);

@@ -90,29 +90,34 @@ static int v_version(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 static int v_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
-    return hs_var_addr(out, scratch, &CONN(ctx)->peer.sa);
+    return hs_var_addr(out, scratch, hs_req_addr(ctx));
 }
 
 static int v_binary_remote_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
     (void)scratch;
-    hs_conn *c = CONN(ctx);
-    if (c->peer.sa.sa_family == AF_INET6)
-        *out = (hs_str){(const char *)&c->peer.in6.sin6_addr, 16};
-    else if (c->peer.sa.sa_family == AF_INET)
-        *out = (hs_str){(const char *)&c->peer.in4.sin_addr, 4};
+    const struct sockaddr *sa = hs_req_addr(ctx);
+    if (sa->sa_family == AF_INET6)
+        *out = (hs_str){(const char *)&((const struct sockaddr_in6 *)sa)->sin6_addr, 16};
+    else if (sa->sa_family == AF_INET)
+        *out = (hs_str){(const char *)&((const struct sockaddr_in *)sa)->sin_addr, 4};
     else
         *out = HS_STR("unix:"); /* every unix-socket client is the same key, as nginx */
     return HS_OK;
 }
 
+/* No value for a unix socket; empty for a port 0 (an address a header
+ * gave without a port), as nginx. */
 static int v_remote_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
-    if (CONN(ctx)->peer.sa.sa_family == AF_UNIX)
+    const struct sockaddr *sa = hs_req_addr(ctx);
+    if (sa->sa_family == AF_UNIX)
         return HS_DECLINED;
-    return hs_var_port(out, scratch, &CONN(ctx)->peer.sa);
+    if (((const struct sockaddr_in *)sa)->sin_port == 0)
+        return (*out = HS_STR(""), HS_OK);
+    return hs_var_port(out, scratch, sa);
 }
 
 static int v_server_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
