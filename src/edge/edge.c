@@ -124,16 +124,20 @@ static const char *banned_by(struct hs_edge_http *e, const struct sockaddr *sa)
     return NULL;
 }
 
+/* The accept-phase rule that drops an address: deny_addr, a ban; or NULL. */
+static const char *accept_rule(struct hs_edge_http *e, const struct sockaddr *sa)
+{
+    for (size_t i = 0; i < e->ndeny_addr; i++)
+        if (hs_cidr_match(&e->deny_addr[i], sa))
+            return "deny_addr";
+    return banned_by(e, sa);
+}
+
 static int accept_hook(hs_listener *l, int fd, const struct sockaddr_storage *peer)
 {
     struct hs_edge_http *e = http_of(l->groups[0]);
     const struct sockaddr *sa = (const struct sockaddr *)peer;
-    const char *rule = NULL;
-    for (size_t i = 0; i < e->ndeny_addr && rule == NULL; i++)
-        if (hs_cidr_match(&e->deny_addr[i], sa))
-            rule = "deny_addr";
-    if (rule == NULL)
-        rule = banned_by(e, sa);
+    const char *rule = accept_rule(e, sa);
     if (rule == NULL)
         return HS_OK;
     if (rule[0] == 'd') /* deny_addr counts toward the bans, as every drop; a ban's own drops do not */
@@ -142,6 +146,22 @@ static int accept_hook(hs_listener *l, int fd, const struct sockaddr_storage *pe
     hs_http_accept_dropped(l, fd, peer, rule);
     hs_edge_drop_fd(fd, e->top->drop_mode, e->top->tarpit_msec, e->tarpit_max);
     return HS_DECLINED;
+}
+
+/* The client's address became known after accept (a PROXY header's
+ * source): deny_addr and the bans judge it at once, as at accept; the drop
+ * ends the way the address's default server says (drop_mode). */
+static int addressed_hook(hs_conn *c, const struct sockaddr *sa)
+{
+    hs_loc_conf *lc = c->group->default_srv->loc;
+    const char *rule = accept_rule(http_of(c->group), sa);
+    if (rule == NULL)
+        return HS_OK;
+    if (rule[0] == 'd')
+        count_ending(lc, 444, sa);
+    hs_stats_drop(rule);
+    hs_conn_drop(c, HS_END_DROP, rule, lc);
+    return HS_DONE;
 }
 
 /* A ban that started while a kept-alive connection waited: its next request
@@ -372,8 +392,10 @@ static int log_hook(hs_req *r)
 int hs_edge_register(hs_cf *cf, hs_http_conf *http, struct hs_edge_http *eh)
 {
     int rc = HS_OK;
-    if (eh->ndeny_addr || eh->naccept_bans)
+    if (eh->ndeny_addr || eh->naccept_bans) {
         rc |= hs_http_add_accept(cf, http, accept_hook);
+        rc |= hs_http_add_addressed(cf, http, addressed_hook);
+    }
     if (eh->naccept_bans)
         rc |= hs_http_add_phase(cf, http, HS_PHASE_POST_READ, post_read_hook);
     if (eh->uses_limits)

@@ -86,6 +86,7 @@ typedef struct {
     bool not_deferred;            /* "deferred=off": accept before the first byte */
     bool ssl;                     /* "ssl": TLS (a module provides the transport) */
     bool http2;                   /* "http2": HTTP/2 (h2 by ALPN, h2c by prior knowledge) */
+    bool proxy_protocol;          /* "proxy_protocol": a PROXY header comes first (a module reads it) */
     int backlog;
     const char *file;             /* where it was written */
     int line;
@@ -133,6 +134,7 @@ typedef struct {
     struct hs_http_hooks *hooks; /* the http block's phase hooks (http/phase.h) */
     bool ssl;                  /* a listen of this address has "ssl" */
     bool http2;                /* a listen has "http2" (or its module set it: `http2 on`) */
+    bool proxy_protocol;       /* a listen has "proxy_protocol" */
     const struct hs_proto *proto; /* HTTP/2's, set by its module where http2 is on; NULL: none */
     const struct hs_transport *transport; /* set by the module of `listen ... ssl`; NULL: TCP */
     void *transport_conf;      /* that module's settings for the address */

@@ -39,6 +39,8 @@ static int listen_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_listen
         l->ssl = true;
     } else if (hs_str_eq_lit(opt, "http2")) {
         l->http2 = true;
+    } else if (hs_str_eq_lit(opt, "proxy_protocol")) {
+        l->proxy_protocol = true;
     } else if (hs_str_eq_lit(opt, "quic")) {
         return hs_cf_error(cf, n, "the \"%s\" parameter of \"listen\" is not supported yet", opt.p);
     } else {
@@ -256,6 +258,7 @@ int hs_http_build_listen_groups(hs_cf *cf, hs_http_conf *http)
             hs_listen_group *g = find_or_add_group(cf, http, l);
             g->ssl |= l->ssl; /* as nginx: "ssl" on one listen of an address makes it TLS for all */
             g->http2 |= l->http2;
+            g->proxy_protocol |= l->proxy_protocol;
             if (l->default_server) {
                 if (g->default_srv && g->listen->default_server) {
                     hs_conf_node at = {.file = l->file, .line = l->line};

@@ -53,7 +53,7 @@ void hs_conn_idle(hs_conn *c, bool idle)
 static hs_ending idle_ending(hs_conn *c)
 {
     if (c->state == HS_CONN_HANDSHAKE) /* a transport has no state before a byte came */
-        return c->io.state ? HS_END_TLS_TIMEOUT : HS_END_NO_REQUEST;
+        return c->io.state ? c->io.t->handshake_timeout : HS_END_NO_REQUEST;
     return c->state == HS_CONN_KEEPALIVE ? HS_END_KEEPALIVE_CLOSE : HS_END_NO_REQUEST;
 }
 
@@ -112,6 +112,7 @@ void hs_conn_free_graveyard(void)
     while (graveyard) {
         hs_conn *c = graveyard;
         graveyard = c->next;
+        free(c->origin);
         free(c);
     }
 }

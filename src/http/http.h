@@ -35,6 +35,7 @@ typedef enum {
     HS_END_TLS_FAILED,       /* the handshake failed: no shared protocol or cipher, bad record, alert */
     HS_END_TLS_TIMEOUT,      /* the handshake did not finish within client_header_timeout */
     HS_END_PROTOCOL_ERROR,   /* an HTTP/2 connection error ($http2_error says which) */
+    HS_END_BAD_PROXY_PROTOCOL, /* `listen ... proxy_protocol`: no valid PROXY header came first */
     /* the proxy's upstream faults (README "How endings are logged") */
     HS_END_UPSTREAM_REFUSED, HS_END_UPSTREAM_UNAVAILABLE, HS_END_UPSTREAM_RESET, HS_END_UPSTREAM_CLOSED,
     HS_END_UPSTREAM_TRUNCATED, HS_END_UPSTREAM_INVALID, HS_END_UPSTREAM_TIMEOUT,
@@ -102,6 +103,8 @@ struct hs_conn {
     const char *drop_rule;    /* $drop_rule of its last request, for the connection log */
     const struct hs_proto *proto; /* HTTP/2 (http/proto.h); NULL: HTTP/1.1 */
     void *proto_state;        /* that protocol's state of the connection */
+    void *origin;             /* where a load balancer said it comes from (PROXY protocol, the
+                                 realip module's); freed with the connection */
 };
 
 /* The response: its status, the fields the core knows, the list of the

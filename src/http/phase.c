@@ -53,6 +53,21 @@ int hs_http_add_closed(hs_cf *cf, hs_http_conf *http, hs_conn_fn fn)
     return push_fn(cf, (void ***)&h->closed, &h->nclosed, (void *)fn);
 }
 
+int hs_http_add_addressed(hs_cf *cf, hs_http_conf *http, hs_addressed_fn fn)
+{
+    hs_http_hooks *h = hooks_of(cf, http);
+    return push_fn(cf, (void ***)&h->addressed, &h->naddressed, (void *)fn);
+}
+
+int hs_http_conn_addressed(hs_conn *c, const struct sockaddr *addr)
+{
+    hs_http_hooks *h = c->group->hooks;
+    for (uint8_t i = 0; i < h->naddressed; i++)
+        if (h->addressed[i](c, addr) != HS_OK)
+            return HS_DONE;
+    return HS_OK;
+}
+
 int hs_http_add_header_filter(hs_cf *cf, hs_http_conf *http, hs_header_filter_fn fn)
 {
     hs_http_hooks *h = hooks_of(cf, http);

@@ -38,6 +38,10 @@ typedef int (*hs_phase_fn)(hs_req *r);
 /* Accept hook, before a byte is read: HS_OK keeps the connection;
  * HS_DECLINED means the hook dropped it (closed fd, logged, counted). */
 typedef int (*hs_accept_fn)(hs_listener *l, int fd, const struct sockaddr_storage *peer);
+/* A connection's client address became known after accept (a PROXY
+ * header's source, addr): HS_OK keeps it; HS_DONE: the hook dropped it
+ * (hs_conn_drop). */
+typedef int (*hs_addressed_fn)(hs_conn *c, const struct sockaddr *addr);
 /* A connection ended: c->ending is its last ending (connection log). */
 typedef void (*hs_conn_fn)(hs_conn *c);
 
@@ -64,6 +68,8 @@ typedef struct hs_http_hooks {
     uint8_t nphase[HS_PHASE__COUNT];
     hs_accept_fn *accept;
     uint8_t naccept;
+    hs_addressed_fn *addressed;
+    uint8_t naddressed;
     hs_conn_fn *closed;
     uint8_t nclosed;
     hs_header_filter_fn *header_filter;
@@ -77,6 +83,9 @@ typedef struct hs_http_hooks {
 int hs_http_add_phase(hs_cf *cf, hs_http_conf *http, hs_phase phase, hs_phase_fn fn);
 int hs_http_add_accept(hs_cf *cf, hs_http_conf *http, hs_accept_fn fn);
 int hs_http_add_closed(hs_cf *cf, hs_http_conf *http, hs_conn_fn fn);
+int hs_http_add_addressed(hs_cf *cf, hs_http_conf *http, hs_addressed_fn fn);
+/* Runs the addressed hooks: HS_OK, or HS_DONE when one dropped c. */
+int hs_http_conn_addressed(hs_conn *c, const struct sockaddr *addr);
 int hs_http_add_header_filter(hs_cf *cf, hs_http_conf *http, hs_header_filter_fn fn);
 int hs_http_add_body_filter(hs_cf *cf, hs_http_conf *http, hs_body_filter_fn fn);
 /* Body bytes for the body filter number next (the framing after the last). */

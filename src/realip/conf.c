@@ -112,6 +112,8 @@ static bool used_under(const hs_loc_conf *lc)
 
 static int http_finish(hs_cf *cf, hs_http_conf *http)
 {
+    if (hs_realip_proxy_protocol_setup(cf, http) != HS_OK)
+        return HS_ERROR;
     bool used = false;
     for (size_t i = 0; i < http->nservers && !used; i++)
         used = used_under(http->servers[i]->loc);

@@ -4,6 +4,7 @@
 
 #include "core/cidr.h"
 #include "http/phase.h"
+#include "parse/proxy_protocol.h"
 #include "realip/realip.h"
 
 /* real_ip_header: which address replaces the client's. */
@@ -26,6 +27,19 @@ typedef union {
     struct sockaddr_in in4;
     struct sockaddr_in6 in6;
 } rip_addr;
+
+/* What a connection's PROXY header said (c->origin, from its first byte;
+ * the core frees it with the connection). */
+typedef struct {
+    hs_proxy_header h;  /* complete when done */
+    rip_addr socket;    /* the socket's peer: the balancer */
+    bool done;          /* the header was read */
+    bool replaced;      /* c->peer is h.src (real_ip_header proxy_protocol at the address's default server) */
+} rip_origin;
+
+/* proxy_protocol.c: `listen ... proxy_protocol` addresses read the header
+ * before their transport (TCP, or TLS's ClientHello) starts. */
+int hs_realip_proxy_protocol_setup(hs_cf *cf, hs_http_conf *http);
 
 /* forwarded.c: the request hooks (POST_READ with the server's settings,
  * PREACCESS with the location's; the first that finds a trusted address

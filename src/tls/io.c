@@ -267,6 +267,7 @@ const hs_transport hs_transport_tls = {
     .name = "tls",
     .secure = true,
     .handshake = tls_handshake,
+    .handshake_timeout = HS_END_TLS_TIMEOUT,
     .recv = tls_recv,
     .writev = tls_writev,
     .sendfile = tls_sendfile,

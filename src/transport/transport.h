@@ -31,6 +31,9 @@ typedef struct hs_transport {
      * HS_DECLINED: not this protocol at all — io->t is now plain TCP and
      * the bytes are left for HTTP (plain HTTP sent to a TLS port). */
     int (*handshake)(hs_io *io);
+    /* The ending (an hs_ending, http/http.h) of a connection whose handshake
+     * began (io->state set) and did not finish within client_header_timeout. */
+    uint8_t handshake_timeout;
     ssize_t (*recv)(hs_io *io, void *buf, size_t n);
     ssize_t (*writev)(hs_io *io, const struct iovec *iov, int iovcnt);
     /* Sends up to n bytes of file fd from *off, advancing *off. */

@@ -88,3 +88,16 @@ def test_connection_log_written_by_hush(hush):
     assert doc["lines"]["malformed"] == 0, doc["lines"]
     assert doc["formats"]["connection"] == 2 and doc["lines"]["connection_log_with_requests"] == 3
     assert doc["status"]["200"] == 3 and lshelp.ending(doc, "bare_connection") == 2
+
+
+def test_connection_log_bad_proxy_protocol(tmp_path):
+    """A connection closed for a missing or broken PROXY header (issue #19)
+    is a malformed connection: counted as a bad request and by its name."""
+    log = tmp_path / "conn.log"
+    log.write_text(conn_log() + "".join(conn_line("127.0.0.1", 51000 + i, i, 0, "bad_proxy_protocol")
+                                        for i in range(3)))
+    doc = lshelp.report(["--log-format", "$remote_addr:$remote_port [$time_local] $connection "
+                         "$connection_requests $connection_time $bytes_received $bytes_sent $close_reason "
+                         "$drop_rule", log])
+    assert lshelp.ending(doc, "bad_request") == 3, doc.get("endings")
+    assert doc["close_reasons"]["bad_proxy_protocol"] == 3, doc["close_reasons"]

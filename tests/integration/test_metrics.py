@@ -15,7 +15,7 @@ from test_metrics_parser import Scrape, delta, promtool, promtool_check, scrape
 
 REASONS = ["ok", "drop", "client_abort", "client_abort_body", "header_timeout", "body_timeout",
            "send_timeout", "bad_request", "no_request", "keepalive_close", "shutdown",
-           "tls_rejected", "tls_failed", "tls_timeout", "protocol_error", "upstream_refused",
+           "tls_rejected", "tls_failed", "tls_timeout", "protocol_error", "bad_proxy_protocol", "upstream_refused",
            "upstream_unavailable", "upstream_reset", "upstream_closed", "upstream_truncated",
            "upstream_invalid", "upstream_timeout"]
 
@@ -79,7 +79,7 @@ def test_every_ending_counted_exactly(hush):
             "header_timeout": 1, "body_timeout": 1, "client_abort_body": 1, "send_timeout": 1,
             "client_abort": 0, "shutdown": 0,  # ok: the request and the first scrape
             "tls_rejected": 0, "tls_failed": 0, "tls_timeout": 0,  # no TLS here: counted, and zero
-            "protocol_error": 0}  # nor HTTP/2
+            "protocol_error": 0, "bad_proxy_protocol": 0}  # nor HTTP/2, nor PROXY protocol
     want.update({r: 0 for r in REASONS if r.startswith("upstream_")})  # nor a proxy
     got = {r: delta(before, after, "hush_connection_endings_total", reason=r) for r in REASONS}
     assert got == want

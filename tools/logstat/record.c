@@ -60,7 +60,7 @@ static const char *const cr_names[LS_CR_COUNT] = {
     "ok",           "drop",          "client_abort", "client_abort_body",
     "header_timeout", "body_timeout", "send_timeout", "bad_request",
     "no_request",   "keepalive_close", "shutdown",   "tls_rejected",
-    "tls_failed",   "tls_timeout",     "protocol_error", "upstream_refused",
+    "tls_failed",   "tls_timeout",     "protocol_error", "bad_proxy_protocol", "upstream_refused",
     "upstream_unavailable", "upstream_reset", "upstream_closed", "upstream_truncated",
     "upstream_invalid", "upstream_timeout", "other",
 };
@@ -246,7 +246,8 @@ static ls_kind kind_from_close_reason(int cr)
     case LS_CR_CLIENT_ABORT: return LS_K_ABORT;
     case LS_CR_HEADER_TIMEOUT:
     case LS_CR_BODY_TIMEOUT: return LS_K_TIMEOUT;
-    case LS_CR_BAD_REQUEST: return LS_K_BADREQ;
+    case LS_CR_BAD_REQUEST:
+    case LS_CR_BAD_PROXY_PROTOCOL: return LS_K_BADREQ; /* bytes came that were not what was due */
     case LS_CR_NO_REQUEST: return LS_K_BARE;
     case LS_CR_NONE: return LS_K_NONE;
     default: return LS_K_OK;
