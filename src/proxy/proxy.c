@@ -86,6 +86,13 @@ void hs_proxy_end(hs_req *r)
 
 /* ---- entry ---- */
 
+/* All of a Content-Length body already read with the head (HTTP/1.1). */
+static bool body_here(hs_req *r)
+{
+    const hs_conn *c = r->conn;
+    return c->proto == NULL && (int64_t)(c->buf_len - c->buf_pos) >= r->h.content_length;
+}
+
 static void proxy_run(hs_req *r)
 {
     hs_proxy_conf *pc = hs_proxy_conf_of(r->loc);
@@ -107,8 +114,10 @@ static void proxy_run(hs_req *r)
     hs_http_own(r, &hs_proxy_handler);
     hs_http_client_deadline(r, 0, HS_END_NONE);
     /* proxy_request_buffering on (nginx's default): the whole body first;
-     * off: small and chunked bodies still are (a retry can resend them) */
-    bool whole = pc->request_buffering || r->h.content_length <= BUFFERED_BODY_MAX;
+     * off: streamed as it comes, as nginx — but a small body that came
+     * whole with the head is kept (a retry can resend it), and a chunked
+     * one is read whole */
+    bool whole = pc->request_buffering || (r->h.content_length <= BUFFERED_BODY_MAX && body_here(r));
     px->body_fd = -1;
     if (r->h.expect_continue)
         hs_http_send_continue(r); /* as nginx, even for an empty body (not when it is already coming) */
@@ -122,6 +131,7 @@ static void proxy_run(hs_req *r)
 }
 
 /* ---- the client's events ---- */
+
 
 /* The client can take more of the response. */
 static void client_writable(hs_req *r)

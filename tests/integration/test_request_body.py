@@ -157,6 +157,25 @@ def test_proxy_request_buffering_off_streams(hush, backend):
     s.close()
 
 
+def test_proxy_request_buffering_off_streams_a_small_body_too(hush, backend):
+    """As nginx: unbuffered means the upstream is reached before the body
+    is all here, whatever its size (a small body that came whole with the
+    head is still kept, so a retry can resend it)."""
+    b = backend()
+    srv = hush(conf(b.port, "proxy_request_buffering off;"))
+    s = socket.create_connection(("127.0.0.1", srv.port))
+    s.sendall(b"POST /p HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 10\r\n\r\n01234")
+    deadline = time.time() + 3
+    while not b.events("connected") and time.time() < deadline:
+        time.sleep(0.02)
+    assert b.events("connected")                # half the body is still to come
+    s.sendall(b"56789")
+    s.settimeout(5)
+    assert b" 200 " in s.recv(65536).split(b"\r\n")[0]
+    s.close()
+    assert b.events("request")[0]["body"] == "0123456789"
+
+
 def test_body_in_file_is_sent_again_to_the_next_upstream(hush, backend):
     good = backend()
     srv = hush(LOG + """
