@@ -78,7 +78,7 @@ struct hs_loc_conf {
 typedef struct {
     struct sockaddr_storage addr; /* bound address */
     socklen_t addrlen;
-    char text[64];                /* "127.0.0.1:8080", for messages and $server_addr */
+    char text[120];               /* "127.0.0.1:8080", "unix:/path" (sun_path + 5), for messages and $server_addr */
     int port;
     bool wildcard;                /* 0.0.0.0 or [::] */
     bool default_server;

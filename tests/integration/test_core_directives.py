@@ -4,6 +4,7 @@ absolute_redirect / port_in_redirect / server_name_in_redirect,
 server_tokens build, keepalive_disable / keepalive_time, limit_except, and the
 tuning sizes that are accepted and checked (pool and hash sizes)."""
 import os
+import shutil
 import socket
 import struct
 import time
@@ -390,6 +391,22 @@ def test_listen_unix_socket(hush):
     assert unix_get(sock, req("/")).startswith(b"HTTP/1.1 200 ")
     srv.stop()
     assert not os.path.exists(sock)   # removed on stop, as nginx
+
+
+def test_listen_unix_socket_with_a_long_path(hush):
+    """Any path a sockaddr_un takes (107 bytes), not only short ones."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix="hush-long-path-" + "x" * 30)
+    sock = os.path.join(d, "s" * (100 - len(d)) + ".sock")
+    assert len(sock) >= 100
+    try:
+        srv = hush('''server { listen 127.0.0.1:@PORT@; listen unix:%s;
+            location / { return 200 "via $server_addr\\n"; } }''' % sock)
+        out = unix_get(sock, req("/"))
+        assert out.endswith(b"via unix:%s\n" % sock.encode()), out
+        srv.stop()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def test_listen_unix_errors(tmpconf):
