@@ -82,6 +82,8 @@ static int add_log(hs_cf *cf, hs_log_loc *ll, hs_log_target *t)
 
 static hs_log_target *open_target(hs_cf *cf, const hs_conf_node *n, hs_str where)
 {
+    if (memchr(where.p, '$', where.n) && !hs_str_has_prefix(where, HS_STR("syslog:")))
+        return hs_cf_error(cf, n, "variables in the path of \"access_log\" are not supported yet"), NULL;
     hs_log_target *t = hs_pcalloc(cf->pool, sizeof(*t));
     if (t == NULL || hs_log_target_open(cf, n, where, t) != HS_OK)
         return NULL;
@@ -113,8 +115,6 @@ static int access_log_directive(hs_cf *cf, const hs_conf_node *n, void *conf, co
         return hs_cf_error(cf, n, "unknown log format \"%s\"", fmt.p);
     for (size_t i = opts; i < n->nargs; i++) {
         int rc = hs_log_target_option(cf, n, n->args[i], t);
-        if (rc == HS_DECLINED && hs_str_has_prefix(n->args[i], HS_STR("gzip")))
-            return hs_cf_error(cf, n, "\"gzip\" in \"access_log\" is not supported");
         if (rc == HS_DECLINED)
             return hs_cf_error(cf, n, "invalid parameter \"%s\"", n->args[i].p);
         if (rc != HS_OK)

@@ -58,8 +58,17 @@ int hs_log_target_open(hs_cf *cf, const hs_conf_node *n, hs_str where, hs_log_ta
 int hs_log_target_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_log_target *t)
 {
     bool buffering = hs_str_has_prefix(opt, HS_STR("buffer=")) || hs_str_has_prefix(opt, HS_STR("flush="));
-    if (buffering && t->syslog)
-        return hs_cf_error(cf, n, "logs to syslog cannot be buffered");
+    bool gzip = hs_str_eq_lit(opt, "gzip") || hs_str_has_prefix(opt, HS_STR("gzip="));
+    if ((buffering || gzip) && t->syslog)
+        return hs_cf_error(cf, n, "logs to syslog cannot be %s", gzip ? "compressed" : "buffered");
+    if (gzip) { /* gzip[=1..9], as nginx: level 1 when not given; flushes by buffer or flush= */
+        int64_t level = opt.n == 4 ? 1 : hs_parse_int((hs_str){opt.p + 5, opt.n - 5});
+        if (level < 1 || level > 9)
+            return hs_cf_error(cf, n, "invalid compression level \"%s\"", opt.p);
+        t->file->gzip_level = (int)level;
+        t->file->explicit_buffer = true;
+        return HS_OK;
+    }
     if (hs_str_has_prefix(opt, HS_STR("buffer="))) {
         int64_t size = hs_parse_size((hs_str){opt.p + 7, opt.n - 7});
         if (size < 1 || size > 16 * 1024 * 1024)

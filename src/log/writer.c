@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "core/errlog.h"
 #include "core/owner.h"
@@ -94,9 +95,42 @@ static void write_out(hs_log_file *f, const char *p, size_t n)
     }
 }
 
+/* access_log ... gzip: the bytes as one gzip member (members concatenate
+ * into a valid gzip file, as nginx writes them). */
+static void gzip_out(hs_log_file *f, const char *p, size_t n)
+{
+    z_stream zs = {0};
+    if (deflateInit2(&zs, f->gzip_level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        hs_log_file_lost(f, p, n, ENOMEM);
+        return;
+    }
+    uLong cap = deflateBound(&zs, (uLong)n);
+    unsigned char *out = malloc(cap);
+    zs.next_in = (Bytef *)p;
+    zs.avail_in = (uInt)n;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    if (out == NULL || deflate(&zs, Z_FINISH) != Z_STREAM_END)
+        hs_log_file_lost(f, p, n, ENOMEM);
+    else
+        write_out(f, (const char *)out, cap - zs.avail_out);
+    deflateEnd(&zs);
+    free(out);
+}
+
+static void emit(hs_log_file *f, const char *p, size_t n)
+{
+    if (n == 0)
+        return;
+    if (f->gzip_level)
+        gzip_out(f, p, n);
+    else
+        write_out(f, p, n);
+}
+
 void hs_log_file_flush(hs_log_file *f)
 {
-    write_out(f, f->buf, f->len);
+    emit(f, f->buf, f->len);
     f->len = 0;
     hs_timer_cancel(&f->flush_timer);
 }
@@ -141,7 +175,7 @@ void hs_log_file_write(hs_log_file *f, const char *line, size_t n)
             return;
         memcpy(tmp, line, n);
         tmp[n] = '\n';
-        write_out(f, tmp, n + 1);
+        emit(f, tmp, n + 1);
         free(tmp);
         return;
     }

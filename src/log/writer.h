@@ -23,6 +23,7 @@ struct hs_log_file {
     int64_t flush_msec;   /* longest a line may wait */
     bool explicit_buffer; /* buffer= given: no flush-when-idle */
     bool is_stderr;       /* path "stderr" */
+    int gzip_level;       /* gzip=N: each flush is written as one gzip member; 0 off */
     hs_log_limit lost_log; /* failed writes: one alert a second */
     uint64_t lost_lines;  /* lines lost since the last alert */
 };

@@ -1,10 +1,12 @@
 """Access log: nginx's combined byte for byte (escaping of '"', '\\' and
 non-printable bytes as \\xHH), custom formats and variables, escape=json,
 escape=none, if=, buffer= / flush=, several logs, access_log off."""
+import gzip
+import os
 import re
 import time
 
-from conftest import req
+from conftest import req, run_hush
 
 COMBINED_RE = (r'^127\.0\.0\.1 - (?P<user>\S+) \[(?P<time>\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\] '
                r'(?P<rest>.*)$')
@@ -186,6 +188,33 @@ def test_buffered_lines_written_on_exit(hush):
     assert srv.log_lines() == []
     assert srv.stop() == 0
     assert srv.log_lines() == ["200 /r", "200 /a.txt"]
+
+
+def test_gzip_log_is_a_valid_gzip_file_of_the_lines(hush):
+    """access_log ... gzip[=N]: each flush is one gzip member; the file, read
+    as one gzip stream (gunzip, zcat), is the log's lines."""
+    http = server("log_format s '$status $uri';\n"
+                  "access_log logs/z.log.gz s gzip=6 flush=100ms;\n")
+    srv = start(hush, http)
+    srv.get("/a")
+    time.sleep(0.5)  # a first member, flushed by time
+    srv.get("/b")
+    srv.get("/c")
+    assert srv.stop() == 0  # the rest, flushed at exit
+    raw = open(os.path.join(srv.dir, "logs", "z.log.gz"), "rb").read()
+    assert raw[:2] == b"\x1f\x8b" and raw.count(b"\x1f\x8b\x08") >= 2
+    assert gzip.decompress(raw) == b"404 /a\n404 /b\n404 /c\n"
+
+
+def test_gzip_log_errors(hush, tmpconf):
+    for opt, msg in (("gzip=0", 'invalid compression level "gzip=0"'), ("gzip=x", "invalid compression level"),
+                     ("", 'variables in the path of "access_log" are not supported yet')):
+        path = os.path.join(tmpconf, "t.conf")
+        log = "logs/$host.log" if opt == "" else "logs/a.log"  # not a file named "$host.log"
+        with open(path, "w") as f:
+            f.write("events {}\nhttp {\naccess_log %s combined %s;\nserver { listen 127.0.0.1:1; }\n}\n" % (log, opt))
+        r = run_hush(["-t", "-p", tmpconf, "-c", path])
+        assert r.returncode == 1 and msg in r.stderr, (opt, r.stderr)
 
 
 def test_unbuffered_log_is_current_when_idle(hush):
