@@ -249,6 +249,7 @@ typedef struct {
     int status;             /* 0: none ("-"), else the status or 502/504 for failures */
     int64_t connect_us, header_us, response_us; /* -1: not reached */
     int64_t length;         /* response body bytes received */
+    uint64_t bytes_in, bytes_out; /* all bytes received from / sent to the upstream */
 } px_try;
 
 /* Kept in the request's slot (hs_http_get_ctx(r, &hs_proxy_module)) after

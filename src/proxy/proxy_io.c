@@ -74,20 +74,30 @@ static ssize_t ssl_result(hs_upconn *u, int rc, const char *call, const char *ac
 
 /* ---- bytes ---- */
 
+/* $upstream_bytes_sent / _received: what the request's current try moved. */
+static ssize_t counted(hs_upconn *u, ssize_t n, bool in)
+{
+    if (n > 0 && u->r && PX(u->r)) {
+        px_try *t = cur_try(PX(u->r));
+        *(in ? &t->bytes_in : &t->bytes_out) += (uint64_t)n;
+    }
+    return n;
+}
+
 ssize_t hs_up_send(hs_upconn *u, const char *buf, size_t n)
 {
     if (u->ssl) {
         ERR_clear_error();
         int w = SSL_write(u->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
         if (w > 0)
-            return w;
+            return counted(u, w, false);
         ssize_t rc = ssl_result(u, w, "SSL_write()", "sending request to upstream");
         return rc == 0 ? HS_ERROR : rc;
     }
     for (;;) {
         ssize_t w = send(u->fd, buf, n, MSG_NOSIGNAL);
         if (w >= 0)
-            return w;
+            return counted(u, w, false);
         if (errno != EINTR)
             return errno == EAGAIN ? HS_AGAIN : HS_ERROR;
     }
@@ -99,13 +109,13 @@ ssize_t hs_up_recv(hs_upconn *u, char *buf, size_t n)
         ERR_clear_error();
         int got = SSL_read(u->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
         if (got > 0)
-            return got;
+            return counted(u, got, true);
         return ssl_result(u, got, "SSL_read()", "reading from upstream");
     }
     for (;;) {
         ssize_t got = recv(u->fd, buf, n, 0);
         if (got >= 0)
-            return got;
+            return counted(u, got, true);
         if (errno != EINTR)
             return errno == EAGAIN ? HS_AGAIN : HS_ERROR;
     }

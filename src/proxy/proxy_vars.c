@@ -11,7 +11,7 @@
 #define REQ(ctx) ((hs_req *)(ctx))
 #define SET(v) (*out = (v), HS_OK)
 
-enum { UPVAR_ADDR, UPVAR_STATUS, UPVAR_CONNECT, UPVAR_HEADER, UPVAR_RESPONSE, UPVAR_LENGTH };
+enum { UPVAR_ADDR, UPVAR_STATUS, UPVAR_CONNECT, UPVAR_HEADER, UPVAR_RESPONSE, UPVAR_LENGTH, UPVAR_IN, UPVAR_OUT };
 
 static size_t put_secs(char *p, int64_t us)
 {
@@ -24,7 +24,7 @@ static size_t put_secs(char *p, int64_t us)
 }
 
 /* $upstream_addr, _status, _connect_time, _header_time, _response_time,
- * _response_length. */
+ * _response_length, _bytes_received, _bytes_sent. */
 static int v_upstream(void *ctx, uintptr_t which, hs_str *out, char *scratch)
 {
     (void)scratch;
@@ -48,6 +48,8 @@ static int v_upstream(void *ctx, uintptr_t which, hs_str *out, char *scratch)
         case UPVAR_CONNECT: p += put_secs(p, t->connect_us); break;
         case UPVAR_HEADER: p += put_secs(p, t->header_us); break;
         case UPVAR_LENGTH: p += sprintf(p, "%lld", (long long)t->length); break;
+        case UPVAR_IN: p += sprintf(p, "%llu", (unsigned long long)t->bytes_in); break;
+        case UPVAR_OUT: p += sprintf(p, "%llu", (unsigned long long)t->bytes_out); break;
         default: p += put_secs(p, t->response_us); break;
         }
     }
@@ -108,6 +110,8 @@ const hs_var_def hs_proxy_variables[] = {
     {"upstream_header_time", v_upstream, UPVAR_HEADER, false, false},
     {"upstream_response_time", v_upstream, UPVAR_RESPONSE, false, false},
     {"upstream_response_length", v_upstream, UPVAR_LENGTH, false, false},
+    {"upstream_bytes_received", v_upstream, UPVAR_IN, false, false},
+    {"upstream_bytes_sent", v_upstream, UPVAR_OUT, false, false},
     {"upstream_http_", v_upstream_http, 0, true, false},
     {"upstream_cookie_", v_upstream_cookie, 0, true, false},
     {"proxy_host", v_proxy_host, 0, false, false},

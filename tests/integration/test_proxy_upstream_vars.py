@@ -1,6 +1,7 @@
 """$upstream_response_length (the body bytes each try received, as nginx's
-comma-separated list) and proxy_next_upstream_timeout (no further try once
-that long has passed since the first began), against real upstreams."""
+comma-separated list), $upstream_bytes_sent / _received, and
+proxy_next_upstream_timeout (no further try once that long has passed since
+the first began), against real upstreams."""
 import socket
 
 from conftest import req
@@ -32,6 +33,23 @@ server {
     assert lines[1] == "200 us=200 len=%d" % chunked_len, lines
     # the 404 try's body was not passed on; the second try's was
     assert lines[2].startswith("200 us=404, 200 len=") and lines[2].endswith(", %d" % len(rs[0].body)), lines
+
+
+def test_upstream_bytes_sent_and_received(hush, backend):
+    """$upstream_bytes_sent / _received: every byte of each try, head included."""
+    b = backend("b")
+    srv = hush("""
+log_format bytes '$upstream_bytes_sent $upstream_bytes_received $upstream_response_length';
+access_log logs/access.log bytes;
+server { listen 127.0.0.1:@PORT@; location / { proxy_pass http://127.0.0.1:%d; } }
+""" % b.port)
+    body = b"x" * 5000
+    rs = srv.exchange(req("/big?mb=1", method="POST", headers=("Content-Length: %d" % len(body),)) + body,
+                      timeout=5).responses()
+    assert rs[0].status == 200
+    sent, received, length = (int(x) for x in srv.wait_log(1)[0].split())
+    assert len(body) + 40 < sent < len(body) + 1000, sent        # the request head and the body
+    assert length == 1 << 20 and length + 40 < received < length + 1000, (received, length)
 
 
 def silent_upstream():
