@@ -39,7 +39,8 @@ src/request       core event conf parse transport http
 src/rewrite       core event conf parse transport http
 src/realip        core event conf parse transport http stats
 src/edge          core event conf parse transport http stats
-src/proxy         core event conf parse transport http stats request
+src/proxy         core event conf parse transport http stats request resolver
+src/resolver      core event conf
 src/tls           core event conf parse transport http stats
 src/auth          core event conf parse transport http
 src/headers       core event conf parse transport http

@@ -14,6 +14,7 @@
 
 #include "core/errlog.h"
 #include "proxy/zone_internal.h"
+#include "resolver/resolver.h"
 
 static void proxy_run(hs_req *r);
 static void proxy_client_event(hs_req *r, uint32_t events);
@@ -79,6 +80,10 @@ void hs_proxy_end(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
     px->state = PX_DONE;
+    if (px->resolving) {
+        hs_resolve_cancel(px->resolving);
+        px->resolving = NULL;
+    }
     hs_http_client_deadline(r, 0, HS_END_NONE);
     hs_http_release(r);
     free_buffers(px);
@@ -97,7 +102,7 @@ static void proxy_run(hs_req *r)
 {
     hs_proxy_conf *pc = hs_proxy_conf_of(r->loc);
     hs_proxy_state *px = hs_pcalloc(r->pool, sizeof(*px));
-    if (px == NULL || pc == NULL || pc->upstream == NULL) {
+    if (px == NULL || pc == NULL || (pc->upstream == NULL && !pc->vars)) {
         hs_http_finalize(r, 500);
         return;
     }

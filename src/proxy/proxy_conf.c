@@ -7,6 +7,7 @@
 
 #include "core/units.h"
 #include "proxy/zone_internal.h"
+#include "resolver/resolver.h"
 
 #define LOCP(field) HS_LEVEL_NONE, offsetof(hs_proxy_conf, field)
 
@@ -23,6 +24,7 @@ static hs_proxy_conf *proxy_conf_new(hs_pool *pool)
     pc->buffering = HS_UNSET;
     pc->request_buffering = HS_UNSET;
     pc->buffer_size = HS_UNSET_SIZE;
+    pc->resolver_timeout = HS_UNSET_MSEC;
     hs_proxy_ssl_init(&pc->ssl);
     hs_proxy_rewrite_init(&pc->redirects, &pc->cookie_domains, &pc->cookie_paths);
     return pc;
@@ -38,6 +40,28 @@ hs_proxy_conf *hs_proxy_conf_get(hs_cf *cf, hs_loc_conf *lc)
 
 /* ---- proxy_pass ---- */
 
+/* proxy_pass with variables: the URL is made per request (proxy_target.c). */
+static int proxy_pass_vars(hs_cf *cf, const hs_conf_node *n, hs_loc_conf *lc, hs_proxy_conf *pc)
+{
+    if (pc->https)
+        return hs_cf_error(cf, n, "\"proxy_pass\" with variables is not supported for https:// yet");
+    if (hs_cv_compile(cf, n, n->args[1], &pc->url) != HS_OK)
+        return HS_ERROR;
+    pc->vars = true;
+    pc->upstream = NULL;
+    lc->handler = &hs_proxy_handler;
+    pc->pass_file = n->file;
+    pc->pass_line = n->line;
+    return HS_OK;
+}
+
+static int proxy_resolver(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    (void)d;
+    return hs_resolver_conf(cf, n, &hs_proxy_conf_get(cf, cf->level[HS_LEVEL_LOC])->resolver);
+}
+
 static int proxy_pass(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf;
@@ -52,7 +76,7 @@ static int proxy_pass(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
     if (!pc->https && !hs_str_has_prefix(url, HS_STR("http://")))
         return hs_cf_error(cf, n, "invalid URL prefix in \"%s\"", url.p);
     if (memchr(url.p, '$', url.n))
-        return hs_cf_error(cf, n, "variables in \"proxy_pass\" are not supported yet");
+        return proxy_pass_vars(cf, n, lc, pc);
     size_t scheme = pc->https ? 8 : 7;
     hs_str rest = {url.p + scheme, url.n - scheme};
     /* http://unix:/path:/uri — the socket's path ends at a colon */
@@ -182,6 +206,8 @@ const hs_directive hs_proxy_directives[] = {
     P("proxy_buffer_size", HS_ARGS_1, hs_set_size, buffer_size),
     P("proxy_buffers", HS_ARGS_2, proxy_buffers, buffer_size),
     P("proxy_request_buffering", HS_ARGS_1, hs_set_flag, request_buffering),
+    {"resolver", HS_CTX_HSL, HS_ARGS_1MORE, proxy_resolver, HS_LEVEL_NONE, 0, NULL},
+    P("resolver_timeout", HS_ARGS_1, hs_set_msec, resolver_timeout),
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -200,7 +226,7 @@ void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent
     hs_proxy_conf dflt = {.http_version = 10, .connect_timeout = 60000, .read_timeout = 60000,
                           .send_timeout = 60000, .next_upstream = HS_NEXT_ERROR | HS_NEXT_TIMEOUT,
                           .next_upstream_tries = 0, .ignore_client_abort = 0, .buffering = 1, .request_buffering = 1,
-                          .buffer_size = 64 * 1024};
+                          .buffer_size = 64 * 1024, .resolver_timeout = 30000};
     hs_proxy_ssl_init(&dflt.ssl);
     hs_proxy_rewrite_init(&dflt.redirects, &dflt.cookie_domains, &dflt.cookie_paths);
     if (p == NULL)
@@ -219,6 +245,9 @@ void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent
     HS_MERGE(c->buffer_size, p->buffer_size, dflt.buffer_size);
     hs_proxy_ssl_merge(&c->ssl, &p->ssl);
     hs_proxy_rewrite_merge(&c->redirects, &p->redirects);
+    HS_MERGE(c->resolver_timeout, p->resolver_timeout, 30000);
+    if (c->resolver == NULL)
+        c->resolver = p->resolver;
     hs_proxy_rewrite_merge(&c->cookie_domains, &p->cookie_domains);
     hs_proxy_rewrite_merge(&c->cookie_paths, &p->cookie_paths);
     if (c->headers == NULL) {
@@ -239,6 +268,10 @@ static int resolve_pass(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
 {
     hs_proxy_conf *pc = hs_proxy_conf_of(lc);
     hs_conf_node at = {.file = pc->pass_file, .line = pc->pass_line};
+    if (pc->vars) {
+        pc->groups = hs_proxy_upstreams(http);
+        return HS_OK;
+    }
     hs_upstream *u = hs_proxy_find_upstream(http, pc->proxy_host, false, false);
     if (u == NULL)
         u = hs_proxy_find_upstream(http, pc->proxy_host, true, pc->https);

@@ -149,6 +149,11 @@ typedef struct hs_proxy_conf {
                                      the proxy_pass host, without a port */
     px_ssl_conf ssl;
     struct ssl_ctx_st *ssl_ctx;   /* https: built when the http block is finished */
+    bool vars;                    /* proxy_pass with variables: url evaluated per request */
+    hs_cv url;
+    hs_upstream *groups;          /* vars: the upstream blocks a name may choose */
+    struct hs_resolver *resolver; /* resolver (inherited); NULL: none */
+    int64_t resolver_timeout;     /* resolver_timeout, ms */
     px_rules redirects;           /* proxy_redirect (unset everywhere: default) */
     px_rules cookie_domains;      /* proxy_cookie_domain */
     px_rules cookie_paths;        /* proxy_cookie_path */
@@ -234,6 +239,7 @@ hs_upconn *hs_upconn_new(hs_upstream *up, hs_upstream_server *s);
 
 typedef enum {
     PX_READ_BODY,  /* buffering the client's body before connecting */
+    PX_RESOLVE,    /* waiting for the resolver (proxy_pass with variables) */
     PX_CONNECT,    /* non-blocking connect in progress */
     PX_HANDSHAKE,  /* TLS handshake with the upstream (proxy_connect_timeout still runs) */
     PX_SEND,       /* sending the request head (and buffered body) */
@@ -256,7 +262,11 @@ typedef struct {
  * the proxy is done, for $upstream_* and the metrics of the log phase. */
 typedef struct hs_proxy_state {
     hs_proxy_conf *pc;
-    hs_upstream *up;        /* the group this request goes to */
+    hs_upstream *up;        /* the group this request goes to (vars: once known) */
+    hs_str proxy_host;      /* vars: the URL's host[:port] ($proxy_host, Host) */
+    hs_str var_uri;         /* vars: the URL's URI part, sent as it is */
+    bool var_has_uri;
+    struct hs_resolve_ctx *resolving; /* the resolver's question, while asked */
     hs_upconn *u;
     px_state state;
     uint64_t tried;         /* servers already tried (bit per index) */
@@ -337,6 +347,18 @@ int hs_up_handshake(hs_upconn *u, hs_req *r);
 const char *hs_proxy_ssl_errors(char *buf, size_t cap);
 /* proxy_ssl_session_reuse: OpenSSL's callback for a new client session. */
 int hs_up_ssl_new_session(struct ssl_st *ssl, struct ssl_session_st *sess);
+
+/* ---- proxy_target.c: proxy_pass with variables ---- */
+
+/* Where r goes: an upstream block of the URL's host name, an address, or
+ * the resolver's answer. HS_OK: px->up is set; HS_AGAIN: the resolver is
+ * asked (hs_proxy_connect follows); HS_DONE: the request was answered. */
+int hs_proxy_target(hs_req *r);
+/* The host the Host field and $proxy_host name. */
+static inline hs_str px_proxy_host(hs_proxy_state *px)
+{
+    return px->pc->vars ? px->proxy_host : px->pc->proxy_host;
+}
 
 /* ---- proxy_redirect.c: "/api" to "/api/" when "location /api/" proxies ---- */
 int hs_proxy_redirect_register(hs_cf *cf, hs_http_conf *http);

@@ -24,6 +24,8 @@ static bool set_by_conf(hs_proxy_conf *pc, hs_str name)
  * or an internal redirect, $uri (escaped) and $args, as nginx. */
 static hs_str upstream_uri(hs_req *r, hs_proxy_conf *pc)
 {
+    if (pc->vars && PX(r)->var_has_uri)
+        return PX(r)->var_uri; /* as nginx: a URI with variables is the whole URI */
     if (!pc->has_uri && !r->uri_changed) {
         if (r->h.target.n && r->h.target.p[0] == '/')
             return r->h.target;
@@ -79,7 +81,7 @@ int hs_proxy_build_request(hs_req *r)
         host_set |= hs_str_caseeq_lit(pc->headers[i].name, "Host");
         conn_set |= hs_str_caseeq_lit(pc->headers[i].name, "Connection");
     }
-    cap += pc->proxy_host.n + 64;
+    cap += px_proxy_host(px).n + 64;
     char *b = hs_palloc(r->pool, cap), *p = b;
     if (b == NULL)
         return HS_ERROR;
@@ -88,7 +90,7 @@ int hs_proxy_build_request(hs_req *r)
     p = put(p, uri.p, uri.n);
     p = pc->http_version == 11 ? PUT_LIT(p, " HTTP/1.1\r\n") : PUT_LIT(p, " HTTP/1.0\r\n");
     if (!host_set)
-        p = put_field(p, HS_STR("Host"), pc->proxy_host);
+        p = put_field(p, HS_STR("Host"), px_proxy_host(px));
     if (!conn_set && !uses_keepalive(px))
         p = PUT_LIT(p, "Connection: close\r\n");
     for (size_t i = 0; i < nset; i++)

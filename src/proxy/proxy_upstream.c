@@ -96,6 +96,8 @@ void hs_proxy_connect(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
     hs_proxy_conf *pc = px->pc;
+    if (px->up == NULL && hs_proxy_target(r) != HS_OK)
+        return; /* asking the resolver, or answered */
     hs_upstream *up = px->up;
     hs_upstream_server *s = hs_upstream_pick(up, r, px->tried);
     if (s == NULL) {

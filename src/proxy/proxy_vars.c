@@ -61,6 +61,9 @@ static int v_proxy_host(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     (void)d;
     (void)scratch;
     hs_req *r = REQ(ctx);
+    hs_proxy_state *px = PX(r);
+    if (px && px->pc->vars && px->proxy_host.n)
+        return SET(px->proxy_host);
     if (r->loc == NULL || hs_proxy_conf_of(r->loc) == NULL || hs_proxy_conf_of(r->loc)->proxy_host.n == 0)
         return HS_DECLINED;
     return SET(hs_proxy_conf_of(r->loc)->proxy_host);
