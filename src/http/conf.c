@@ -237,6 +237,7 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *c, const hs_loc_conf *p)
     if (c->root.raw.p == NULL) {
         c->root = p->root;
         c->alias = p->alias;
+        c->alias_at = p->alias_at;
     }
     HS_MERGE(c->alias, p->alias, 0);
     if (c->error_pages == NULL) {

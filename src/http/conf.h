@@ -50,6 +50,7 @@ struct hs_loc_conf {
     const struct hs_handler *handler; /* what answers (http/phase.h); NULL: the default (files) */
     hs_cv root;                /* root or alias path; raw.p NULL until merged */
     int alias;                 /* 1 when root holds an alias */
+    const struct hs_loc_conf *alias_at; /* the location that set it: its prefix is what the alias replaces */
     hs_error_page *error_pages; /* NULL = inherit */
     size_t nerror_pages;
     hs_hash *types;            /* extension -> mime type (hs_str*); NULL = inherit */

@@ -33,6 +33,7 @@ static int root_or_alias(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_
             path = hs_cstr(hs_cf_path(cf, path));
     }
     lc->alias = alias;
+    lc->alias_at = lc;
     return hs_cv_compile(cf, n, path, &lc->root);
 }
 

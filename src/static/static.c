@@ -19,13 +19,16 @@ int hs_static_map_path(hs_req *r, hs_str uri, hs_str *out)
         return HS_ERROR;
     hs_str rest = uri;
     if (lc->alias) {
-        bool is_regex = lc->match == HS_LOC_REGEX || lc->match == HS_LOC_REGEX_I;
+        /* an alias replaces the prefix of the location that set it (also in
+         * a location nested there, as nginx) */
+        const hs_loc_conf *at = lc->alias_at ? lc->alias_at : lc;
+        bool is_regex = at->match == HS_LOC_REGEX || at->match == HS_LOC_REGEX_I;
         if (is_regex && !lc->root.literal) {
             *out = base; /* a regex alias with captures is the whole path */
             return HS_OK;
         }
-        if (!is_regex && hs_str_has_prefix(uri, lc->name))
-            rest = (hs_str){uri.p + lc->name.n, uri.n - lc->name.n};
+        if (!is_regex && hs_str_has_prefix(uri, at->name))
+            rest = (hs_str){uri.p + at->name.n, uri.n - at->name.n};
     }
     char *p = hs_palloc(r->pool, base.n + rest.n + 1);
     if (p == NULL)

@@ -98,6 +98,7 @@ def test_alias(hush):
         location /pics/ { alias @DIR@/elsewhere/; }
         location = /one { alias @DIR@/elsewhere/one.txt; }
         location ~ ^/re/(.*)$ { alias @DIR@/elsewhere/$1; }
+        location /nested/ { alias @DIR@/elsewhere/; location ~ \\.txt$ { try_files $uri =404; } }
     }""", start=False)
     srv.write("a.txt", "A", root="elsewhere")
     srv.write("one.txt", "ONE", root="elsewhere")
@@ -109,6 +110,7 @@ def test_alias(hush):
     assert body(srv, "/pics/sub/") == "SUBINDEX"
     assert body(srv, "/one") == "ONE"
     assert body(srv, "/re/a.txt") == "A"
+    assert body(srv, "/nested/a.txt") == "A"  # a nested location replaces the prefix its parent's alias names
     for p in ("/pics/../secret.txt", "/pics/%2e%2e/secret.txt", "/pics/..%2f..%2fsecret.txt"):
         r = srv.exchange(req(p))
         assert b"TOPSECRET" not in r.data
