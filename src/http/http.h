@@ -39,6 +39,8 @@ typedef enum {
     /* the proxy's upstream faults (README "How endings are logged") */
     HS_END_UPSTREAM_REFUSED, HS_END_UPSTREAM_UNAVAILABLE, HS_END_UPSTREAM_RESET, HS_END_UPSTREAM_CLOSED,
     HS_END_UPSTREAM_TRUNCATED, HS_END_UPSTREAM_INVALID, HS_END_UPSTREAM_TIMEOUT,
+    /* an Upgrade tunnel (101) ended: who closed it, or which timeout fired */
+    HS_END_TUNNEL_CLIENT_CLOSE, HS_END_TUNNEL_UPSTREAM_CLOSE, HS_END_TUNNEL_TIMEOUT, HS_END_TUNNEL_SEND_TIMEOUT,
     HS_END__COUNT
 } hs_ending;
 

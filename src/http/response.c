@@ -55,7 +55,9 @@ static char *put_known(char *p, hs_req *r)
         p = PUT_FIELD(p, "Location", rs->location);
     if (rs->chunked)
         p = HS_PUT_LIT(p, "Transfer-Encoding: chunked\r\n");
-    p = rs->keepalive ? HS_PUT_LIT(p, "Connection: keep-alive\r\n") : HS_PUT_LIT(p, "Connection: close\r\n");
+    p = rs->status == 101 ? HS_PUT_LIT(p, "Connection: upgrade\r\n") /* a tunnel follows (the proxy's) */
+      : rs->keepalive     ? HS_PUT_LIT(p, "Connection: keep-alive\r\n")
+                          : HS_PUT_LIT(p, "Connection: close\r\n");
     /* nginx's list order: the challenge was added (access phase) before
      * the ETag of a page served for the 401 */
     if (rs->www_authenticate.n)

@@ -279,6 +279,8 @@ static const char *const ending_names[HS_END__COUNT] = {
     [HS_END_UPSTREAM_UNAVAILABLE] = "upstream_unavailable", [HS_END_UPSTREAM_RESET] = "upstream_reset",
     [HS_END_UPSTREAM_CLOSED] = "upstream_closed", [HS_END_UPSTREAM_TRUNCATED] = "upstream_truncated",
     [HS_END_UPSTREAM_INVALID] = "upstream_invalid", [HS_END_UPSTREAM_TIMEOUT] = "upstream_timeout",
+    [HS_END_TUNNEL_CLIENT_CLOSE] = "tunnel_client_close", [HS_END_TUNNEL_UPSTREAM_CLOSE] = "tunnel_upstream_close",
+    [HS_END_TUNNEL_TIMEOUT] = "tunnel_timeout", [HS_END_TUNNEL_SEND_TIMEOUT] = "tunnel_send_timeout",
 };
 
 const char *hs_ending_name(hs_ending e) { return e < HS_END__COUNT ? ending_names[e] : "-"; }

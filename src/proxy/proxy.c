@@ -62,6 +62,7 @@ void hs_proxy_release_upstream(hs_proxy_state *px, bool reusable)
 
 static void free_buffers(hs_proxy_state *px)
 {
+    hs_proxy_tunnel_free(px);
     free(px->in);
     px->in = NULL;
 }
@@ -198,6 +199,10 @@ static void client_gone(hs_req *r)
 static void proxy_client_event(hs_req *r, uint32_t events)
 {
     hs_conn *c = r->conn;
+    if (PX(r)->state == PX_TUNNEL) { /* bytes either way; a close is read as an EOF */
+        hs_proxy_tunnel_pump(r);
+        return;
+    }
     if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
         client_gone(r);
     else if (events & EPOLLOUT)

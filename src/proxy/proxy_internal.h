@@ -246,6 +246,7 @@ typedef enum {
     PX_SEND_BODY,  /* streaming a large body from the client */
     PX_READ_HEAD,  /* waiting for the response head */
     PX_RELAY,      /* relaying the response body */
+    PX_TUNNEL,     /* a 101: bytes both ways (proxy_tunnel.c) */
     PX_DONE,
 } px_state;
 
@@ -297,6 +298,7 @@ typedef struct hs_proxy_state {
     bool head_kept;         /* px->resp's fields live in the request's pool */
     bool client_gone;       /* the client left; ignore_client_abort keeps us going */
     bool upstream_clean;    /* the response ended exactly: the connection may be reused */
+    struct px_tunnel *tun;  /* after a 101: the tunnel's buffers and deadlines; NULL none */
 } hs_proxy_state;
 
 static inline hs_proxy_state *PX(hs_req *r) { return hs_http_get_ctx(r, &hs_proxy_module); }
@@ -412,6 +414,19 @@ void hs_proxy_relay_finished(hs_req *r);
 /* The relay broke off: why is HS_END_CLIENT_ABORT_BODY when the client
  * failed, else the upstream's fault (HS_END_UPSTREAM_*). */
 void hs_proxy_relay_error(hs_req *r, hs_ending why);
+
+/* ---- proxy_tunnel.c: Upgrade (101) tunnels ---- */
+
+/* The client asked to switch protocols (an HTTP/1.x Upgrade header). */
+bool hs_proxy_client_wants_upgrade(hs_req *r);
+/* The 101's head is queued and px->in holds what followed it: the tunnel starts. */
+void hs_proxy_tunnel_start(hs_req *r);
+/* Moves bytes both ways (either side's event); may end the request. */
+void hs_proxy_tunnel_pump(hs_req *r);
+/* The upstream connection's timer fired during the tunnel. */
+void hs_proxy_tunnel_timeout(hs_req *r);
+/* Frees its buffers (hs_proxy_end). */
+void hs_proxy_tunnel_free(hs_proxy_state *px);
 
 /* ---- proxy_vars.c ---- */
 extern const hs_var_def hs_proxy_variables[];

@@ -10,8 +10,10 @@
 /* The upstream's fields the client does not get: hop-by-hop ones and those
  * hush writes itself always; Server, Date, X-Pad and X-Accel-* unless
  * proxy_pass_header names them; and what proxy_hide_header names. */
-static bool hidden_response_header(const hs_proxy_conf *pc, hs_str name)
+static bool hidden_response_header(const hs_proxy_conf *pc, hs_str name, int status)
 {
+    if (status == 101 && hs_str_caseeq(name, HS_STR("Upgrade")))
+        return false; /* the protocol switched to: the client's tunnel needs it */
     static const hs_str always[] = {HS_STR("Connection"), HS_STR("Keep-Alive"), HS_STR("Transfer-Encoding"),
                                     HS_STR("Content-Length"), HS_STR("Proxy-Connection"), HS_STR("Trailer"),
                                     HS_STR("Upgrade")};
@@ -73,7 +75,7 @@ static int take_head(hs_req *r)
         hs_header f = {{copy + (h->headers[i].name.p - px->in), h->headers[i].name.n},
                        {copy + (h->headers[i].value.p - px->in), h->headers[i].value.n}};
         h->headers[i] = f;
-        if (hidden_response_header(px->pc, f.name))
+        if (hidden_response_header(px->pc, f.name, h->status))
             continue;
         if (hs_str_caseeq(f.name, HS_STR("Server")) || hs_str_caseeq(f.name, HS_STR("Date")))
             rs->passed |= f.name.p[0] == 'S' || f.name.p[0] == 's' ? HS_PASSED_SERVER : HS_PASSED_DATE;
@@ -128,6 +130,12 @@ static void head_received(hs_req *r)
     hs_http_response *h = &px->resp;
     cur_try(px)->status = h->status;
     cur_try(px)->header_us = since_start(px);
+    if (h->status == 101 && !hs_proxy_client_wants_upgrade(r)) {
+        hs_proxy_log_msg(r, "upstream sent \"101 Switching Protocols\" to a request without \"Upgrade\" "
+                            "while reading response header from upstream");
+        hs_proxy_fail(r, 502, HS_END_UPSTREAM_INVALID, NULL);
+        return;
+    }
     if (retried(r))
         return;
     hs_upstream_succeeded(px->up, px->u->server);
@@ -141,6 +149,10 @@ static void head_received(hs_req *r)
     size_t extra = px->in_len - h->head_len;
     memmove(px->in, px->in + h->head_len, extra);
     px->in_len = extra;
+    if (h->status == 101) {
+        hs_proxy_tunnel_start(r);
+        return;
+    }
     if (px->in_len || px->resp_none || px->resp_left == 0) {
         /* the body (or all of it, or an empty one) came with the head: one write to the client */
         int rc = hs_proxy_consume_in(r);

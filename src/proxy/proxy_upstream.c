@@ -242,6 +242,10 @@ static void proxy_send(hs_req *r)
 static void upstream_timeout(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
+    if (px->state == PX_TUNNEL) {
+        hs_proxy_tunnel_timeout(r);
+        return;
+    }
     if (px->state == PX_RELAY) {
         hs_proxy_log_error(r, ETIMEDOUT, "upstream timed out while reading upstream");
         hs_proxy_relay_error(r, HS_END_UPSTREAM_TIMEOUT);
@@ -328,6 +332,9 @@ void hs_proxy_upstream_event(hs_upconn *u, uint32_t events)
         if (hs_http_stream_pending(r) && !px->client_gone)
             return; /* the client is behind: its EPOLLOUT resumes us */
         hs_proxy_relay(r);
+        return;
+    case PX_TUNNEL:
+        hs_proxy_tunnel_pump(r);
         return;
     default:
         return;

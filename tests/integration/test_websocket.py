@@ -1,0 +1,268 @@
+"""WebSocket (and any Upgrade) through the proxy, configured as nginx's
+documentation shows, against a real WebSocket server (ws_backend.py): the
+101 with its Upgrade/Connection fields, frames both ways, each side closing
+first, the idle and send timeouts, a big message through a slow client with
+bounded memory, the access-log line written when the tunnel ends (status
+101, bytes both ways, $close_reason), the endings' metrics, a graceful stop,
+TLS on the client side, a 101 nobody asked for (502), and HTTP/2."""
+import base64
+import hashlib
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from conftest import free_port
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+LOG = ("log_format ws '$status $close_reason \"$request\" bs=$bytes_sent rl=$request_length '\n"
+       "    'ubr=$upstream_bytes_received ubs=$upstream_bytes_sent us=$upstream_status "
+       "up=$http_upgrade cu=$connection_upgrade';\n"
+       "access_log logs/access.log ws;\n")
+
+# nginx's documented configuration (README "WebSocket and Upgrade")
+MAP = """
+map $http_upgrade $connection_upgrade {
+    default upgrade;
+    ''      close;
+}
+"""
+
+
+def ws_conf(port, location_extra="", extra="", listen="listen 127.0.0.1:@PORT@;"):
+    return LOG + MAP + """
+upstream wsapp { server 127.0.0.1:%d; }
+server {
+    %s
+    location / {
+        proxy_pass http://wsapp;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $connection_upgrade;
+        %s
+    }
+    location = /metrics { metrics; }
+    %s
+}
+""" % (port, listen, location_extra, extra)
+
+
+class WsBackend:
+    def __init__(self):
+        self.port = free_port()
+        fd, self.events_path = tempfile.mkstemp(prefix="hush-ws-", suffix=".jsonl")
+        os.close(fd)
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "ws_backend.py"), str(self.port),
+                                      self.events_path])
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            if self.events("listening"):
+                return
+            time.sleep(0.02)
+        raise RuntimeError("ws backend did not start")
+
+    def events(self, ev=None):
+        with open(self.events_path) as f:
+            out = [json.loads(l) for l in f if l.strip()]
+        return [e for e in out if ev is None or e["ev"] == ev]
+
+    def wait(self, ev, n=1, timeout=3.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            got = self.events(ev)
+            if len(got) >= n:
+                return got
+            time.sleep(0.02)
+        return self.events(ev)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(5)
+        os.unlink(self.events_path)
+
+
+@pytest.fixture
+def wsb():
+    made = []
+
+    def make():
+        b = WsBackend()
+        made.append(b)
+        return b
+
+    yield make
+    for b in made:
+        b.stop()
+
+
+# ---- a WebSocket client -------------------------------------------------
+
+KEY = base64.b64encode(b"0123456789abcdef").decode()
+# RFC 6455: base64(sha1(key + its GUID))
+ACCEPT = base64.b64encode(hashlib.sha1(KEY.encode() + b"258EAFA5-E914-47DA-95CA-C5AB0DC11B65").digest()).decode()
+MASK = b"\x01\x02\x03\x04"
+
+
+def frame(opcode, payload):
+    n = len(payload)
+    head = bytes([0x80 | opcode])
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 65536:
+        head += bytes([0x80 | 126]) + struct.pack("!H", n)
+    else:
+        head += bytes([0x80 | 127]) + struct.pack("!Q", n)
+    return head + MASK + bytes(b ^ MASK[i % 4] for i, b in enumerate(payload))
+
+
+class Ws:
+    """A client connection: the handshake's response head, then frames."""
+
+    def __init__(self, sock, path="/echo", upgrade=True, extra=b""):
+        self.sock = sock
+        hdrs = "Upgrade: websocket\r\nConnection: Upgrade\r\n" if upgrade else ""
+        sock.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\n%sSec-WebSocket-Key: %s\r\n"
+                      "Sec-WebSocket-Version: 13\r\n\r\n" % (path, hdrs, KEY)).encode() + extra)
+        self.buf = bytearray()
+        while b"\r\n\r\n" not in self.buf:
+            b = sock.recv(65536)
+            if not b:
+                break
+            self.buf += b
+        head, _, rest = bytes(self.buf).partition(b"\r\n\r\n")
+        self.buf = bytearray(rest)
+        lines = head.decode("latin-1").split("\r\n")
+        self.status = int(lines[0].split()[1]) if lines[0] else 0
+        self.headers = {}
+        for l in lines[1:]:
+            k, _, v = l.partition(":")
+            self.headers.setdefault(k.strip().lower(), v.strip())
+
+    def send(self, opcode, payload):
+        self.sock.sendall(frame(opcode, payload))
+
+    def _exact(self, n):
+        while len(self.buf) < n:
+            b = self.sock.recv(1 << 20)
+            if not b:
+                raise EOFError
+            self.buf += b
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    def recv(self):
+        b0, b1 = self._exact(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack("!H", self._exact(2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self._exact(8))[0]
+        return b0 & 0x0F, self._exact(n)
+
+    def eof(self, timeout=3.0):
+        """True when the server closes within timeout (nothing more to read)."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                if self.buf:
+                    self.buf.clear()
+                b = self.sock.recv(65536)
+                if not b:
+                    return True
+        except (socket.timeout, ConnectionResetError):
+            return False
+
+
+def connect(srv, path="/echo", **kw):
+    return Ws(srv.connect(), path, **kw)
+
+
+def log_line(srv, match=r"^101 "):
+    lines = srv.wait_log(1, match=match, timeout=4)
+    assert lines, srv.log_lines()
+    return lines[-1]
+
+
+def field(line, name):
+    return re.search(r"\b%s=(\S+)" % name, line).group(1)
+
+
+# ---- the handshake and frames ---------------------------------------------
+
+def test_echo_frames_both_ways_then_client_closes(hush, wsb):
+    b = wsb()
+    srv = hush(ws_conf(b.port))
+    ws = connect(srv)
+    assert ws.status == 101
+    assert ws.headers["upgrade"] == "websocket"
+    assert ws.headers["connection"].lower() == "upgrade"
+    assert ws.headers["sec-websocket-accept"] == ACCEPT
+    assert ws.headers["x-backend"] == "ws"
+    assert "content-length" not in ws.headers and "transfer-encoding" not in ws.headers
+    for msg in (b"hello", b"x" * 300, b"y" * 70000):
+        ws.send(1 if len(msg) < 1000 else 2, msg)
+        op, data = ws.recv()
+        assert data == msg
+    ws.send(9, b"ping")
+    assert ws.recv() == (10, b"ping")
+    ev = b.events("request")[0]
+    assert ev["headers"]["upgrade"] == "websocket"
+    assert ev["headers"]["connection"] == "upgrade"  # $connection_upgrade
+    assert ev["target"] == "/echo"
+    assert not srv.log_lines()  # the line is written when the tunnel ends
+    ws.sock.close()
+    line = log_line(srv)
+    assert " tunnel_client_close " in line, line
+    assert "us=101" in line and "up=websocket cu=upgrade" in line
+    sent = 5 + 2 + 300 + 4 + 70000 + 10 + 4 + 6  # echoed frames + pong
+    assert int(field(line, "bs")) > sent
+    assert int(field(line, "ubr")) > sent
+    assert int(field(line, "ubs")) > 5 + 300 + 70000
+    assert srv.wait_log(1) and len(srv.log_lines()) == 1  # no stray "-" 400 line
+
+
+def test_close_handshake_upstream_closes(hush, wsb):
+    """The client's Close frame is echoed and the server closes TCP first."""
+    b = wsb()
+    srv = hush(ws_conf(b.port))
+    ws = connect(srv)
+    ws.send(1, b"hi")
+    assert ws.recv() == (1, b"hi")
+    ws.send(8, b"\x03\xe8")
+    assert ws.recv() == (8, b"\x03\xe8")
+    assert ws.eof()
+    line = log_line(srv)
+    assert line.startswith("101 tunnel_upstream_close "), line
+
+
+def test_upstream_closes_first(hush, wsb):
+    b = wsb()
+    srv = hush(ws_conf(b.port))
+    ws = connect(srv, "/bye")
+    assert ws.recv() == (1, b"bye")
+    assert ws.eof()
+    assert log_line(srv).startswith("101 tunnel_upstream_close ")
+
+
+def test_data_right_after_the_101_and_after_the_request(hush, wsb):
+    """The upstream's first frame in the 101's packet, and a client frame sent
+    with the request head before any answer, both pass."""
+    b = wsb()
+    srv = hush(ws_conf(b.port))
+    ws = connect(srv, "/early", extra=frame(1, b"first"))
+    assert ws.status == 101
+    assert ws.recv() == (1, b"early")
+    assert ws.recv() == (1, b"first")
+    ws.sock.close()
+    assert " tunnel_client_close " in log_line(srv)
