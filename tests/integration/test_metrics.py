@@ -17,7 +17,8 @@ REASONS = ["ok", "drop", "client_abort", "client_abort_body", "header_timeout", 
            "send_timeout", "bad_request", "no_request", "keepalive_close", "shutdown",
            "tls_rejected", "tls_failed", "tls_timeout", "protocol_error", "bad_proxy_protocol", "upstream_refused",
            "upstream_unavailable", "upstream_reset", "upstream_closed", "upstream_truncated",
-           "upstream_invalid", "upstream_timeout"]
+           "upstream_invalid", "upstream_timeout", "tunnel_client_close", "tunnel_upstream_close",
+           "tunnel_timeout", "tunnel_send_timeout"]
 
 BASIC = """
     client_header_timeout 1s;
@@ -80,7 +81,7 @@ def test_every_ending_counted_exactly(hush):
             "client_abort": 0, "shutdown": 0,  # ok: the request and the first scrape
             "tls_rejected": 0, "tls_failed": 0, "tls_timeout": 0,  # no TLS here: counted, and zero
             "protocol_error": 0, "bad_proxy_protocol": 0}  # nor HTTP/2, nor PROXY protocol
-    want.update({r: 0 for r in REASONS if r.startswith("upstream_")})  # nor a proxy
+    want.update({r: 0 for r in REASONS if r.startswith(("upstream_", "tunnel_"))})  # nor a proxy
     got = {r: delta(before, after, "hush_connection_endings_total", reason=r) for r in REASONS}
     assert got == want
     assert set(after.labels("hush_connection_endings_total", "reason")) == set(REASONS)

@@ -21,7 +21,10 @@ import time
 
 import pytest
 
-from conftest import free_port
+from conftest import free_port, req
+from h2util import H2Client
+from test_metrics_parser import scrape
+from tlsutil import certs, client_context, tls_connect  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -58,12 +61,12 @@ server {
 
 
 class WsBackend:
-    def __init__(self):
+    def __init__(self, tls=()):
         self.port = free_port()
         fd, self.events_path = tempfile.mkstemp(prefix="hush-ws-", suffix=".jsonl")
         os.close(fd)
         self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "ws_backend.py"), str(self.port),
-                                      self.events_path])
+                                      self.events_path] + list(tls))
         deadline = time.time() + 5
         while time.time() < deadline:
             if self.events("listening"):
@@ -95,8 +98,8 @@ class WsBackend:
 def wsb():
     made = []
 
-    def make():
-        b = WsBackend()
+    def make(tls=()):
+        b = WsBackend(tls)
         made.append(b)
         return b
 
@@ -266,3 +269,193 @@ def test_data_right_after_the_101_and_after_the_request(hush, wsb):
     assert ws.recv() == (1, b"first")
     ws.sock.close()
     assert " tunnel_client_close " in log_line(srv)
+
+
+# ---- timeouts ---------------------------------------------------------------
+
+def test_idle_timeout_either_way(hush, wsb):
+    """proxy_read_timeout: the tunnel lives while bytes move either way (the
+    client's pings keep it), and ends when nothing moves for that long."""
+    b = wsb()
+    srv = hush(ws_conf(b.port, "proxy_read_timeout 1s;"))
+    ws = connect(srv)
+    for i in range(6):  # 2.4 s of traffic, more than the timeout
+        time.sleep(0.4)
+        ws.send(9, b"p%d" % i)
+        assert ws.recv() == (10, b"p%d" % i)
+    t0 = time.time()
+    assert ws.eof(timeout=4)
+    assert 0.8 < time.time() - t0 < 2.5
+    line = log_line(srv)
+    assert line.startswith("101 tunnel_timeout "), line
+    assert srv.wait_error_log(r"upstream timed out \(110: Connection timed out\) while proxying upgraded connection")
+
+
+def test_silent_both_ways_times_out(hush, wsb):
+    b = wsb()
+    srv = hush(ws_conf(b.port, "proxy_read_timeout 500ms;"))
+    ws = connect(srv, "/silent")
+    assert ws.eof(timeout=3)
+    assert log_line(srv).startswith("101 tunnel_timeout ")
+    assert b.wait("closed") and b.events("closed")[0]["how"] == "client"  # the upstream side was closed
+
+
+def test_client_not_reading_send_timeout(hush, wsb):
+    """The client takes nothing: send_timeout ends the tunnel (the upstream
+    went on sending until the buffers filled)."""
+    b = wsb()
+    srv = hush(ws_conf(b.port, "proxy_read_timeout 30s;", "send_timeout 1s;"))
+    s = srv.connect()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    ws = Ws(s, "/push?n=%d" % (256 << 20))
+    assert ws.status == 101
+    line = log_line(srv, r"^101 tunnel_send_timeout ")
+    assert line, srv.log_lines()
+    assert srv.wait_error_log(r"client timed out \(110: Connection timed out\) while proxying upgraded connection")
+    s.close()
+
+
+# ---- backpressure ------------------------------------------------------------
+
+def worker_rss_kb(srv):
+    total = 0
+    for pid in srv.workers():
+        with open("/proc/%d/status" % pid) as f:
+            for l in f:
+                if l.startswith("VmRSS:"):
+                    total += int(l.split()[1])
+    return total
+
+
+def test_big_message_through_a_slow_client_bounded_memory(hush, wsb):
+    """A 64 MiB message to a client that does not read: the backend's sends
+    block once the buffers on the way are full (hush holds one
+    proxy_buffer_size per direction), hush's memory stays flat; then the
+    client reads it all, intact."""
+    n = 64 << 20
+    b = wsb()
+    srv = hush(ws_conf(b.port, "proxy_read_timeout 30s;", "send_timeout 30s;"))
+    ws = connect(srv, "/push?n=%d" % n)
+    rss0 = worker_rss_kb(srv)
+    time.sleep(1.5)
+    before = b.events("progress")
+    time.sleep(0.5)
+    after = b.events("progress")
+    sent = after[-1]["sent"] if after else 0
+    assert len(after) == len(before), "the backend kept sending while the client read nothing"
+    assert sent < 40 << 20, sent
+    assert worker_rss_kb(srv) - rss0 < 8 * 1024
+    op, data = ws.recv()
+    assert op == 2 and len(data) == n
+    assert data == (bytes(range(256)) * (n // 256))
+    ws.send(1, b"after")
+    assert ws.recv() == (1, b"after")
+    ws.sock.close()
+    line = log_line(srv)
+    assert " tunnel_client_close " in line
+    assert int(field(line, "bs")) > n and int(field(line, "ubr")) > n
+
+
+# ---- what is not a tunnel -----------------------------------------------------
+
+def test_101_without_upgrade_is_502(hush, wsb):
+    """A 101 to a request that did not ask to upgrade is the upstream's
+    error (502), as nginx; nothing is tunnelled."""
+    b = wsb()
+    srv = hush(ws_conf(b.port))
+    srv.allow_error_log("101 Switching Protocols")
+    ws = connect(srv, "/force101", upgrade=False)
+    assert ws.status == 502
+    ev = b.events("request")[0]
+    assert ev["headers"]["connection"] == "close" and "upgrade" not in ev["headers"]  # the map's ''
+    line = log_line(srv, r"^502 ")
+    assert line.startswith("502 upstream_invalid ") and "us=502" in line, line
+    assert srv.wait_error_log(r'upstream sent "101 Switching Protocols" to a request without "Upgrade"')
+
+
+def test_refused_upgrade_is_an_ordinary_response(hush, wsb):
+    b = wsb()
+    srv = hush(ws_conf(b.port))
+    r = srv.get("/reject", headers=["Upgrade: websocket", "Connection: Upgrade"])
+    assert r.status == 426 and r.body == b"upgrade required\n"
+    assert r.header("Upgrade") is None
+    line = log_line(srv, r"^426 ")
+    assert line.startswith("426 ok ") and "up=websocket cu=upgrade" in line
+
+
+def test_http2_client_gets_no_tunnel(hush, wsb):
+    """HTTP/2 has no Upgrade (nginx does no extended CONNECT): a 101 to an
+    HTTP/2 request is a 502, and nothing is tunnelled."""
+    b = wsb()
+    srv = hush(ws_conf(b.port, listen="listen 127.0.0.1:@PORT@ http2;"))
+    srv.allow_error_log("101 Switching Protocols")
+    c = H2Client(srv.port)
+    st = c.get("/force101")
+    assert st.status == 502
+    st = c.get("/echo", headers=[("sec-websocket-key", KEY)])
+    assert st.status == 426  # the upstream was not asked to upgrade
+    c.close()
+
+
+# ---- the endings in metrics, a graceful stop ---------------------------------
+
+def test_endings_counted_in_metrics(hush, wsb):
+    b = wsb()
+    srv = hush(ws_conf(b.port, "proxy_read_timeout 500ms;"))
+    m0 = scrape(srv)
+    connect(srv).sock.close()
+    assert connect(srv, "/bye").eof()
+    assert connect(srv, "/silent").eof(timeout=3)
+    srv.wait_log(3, match=r"^101 ")
+    m1 = scrape(srv)
+    for reason in ("tunnel_client_close", "tunnel_upstream_close", "tunnel_timeout"):
+        n = m1.total("hush_connection_endings_total", reason=reason) - \
+            m0.total("hush_connection_endings_total", reason=reason)
+        assert n == 1, reason
+
+
+def test_graceful_stop_closes_tunnels_after_worker_shutdown_timeout(hush, wsb):
+    b = wsb()
+    srv = hush(ws_conf(b.port), main="worker_shutdown_timeout 1s;\n")
+    ws = connect(srv)
+    srv.send_signal(signal.SIGQUIT)
+    time.sleep(0.3)
+    ws.send(1, b"still")  # the tunnel goes on while the worker stops
+    assert ws.recv() == (1, b"still")
+    t0 = time.time()
+    assert ws.eof(timeout=4)
+    assert time.time() - t0 < 2.5
+    assert log_line(srv).startswith("101 shutdown ")
+    srv.proc.wait(5)
+
+
+# ---- TLS -----------------------------------------------------------------------
+
+def test_tls_client_side(hush, wsb, certs):
+    b = wsb()
+    listen = ("listen 127.0.0.1:@PORT@ ssl;\n    ssl_certificate %s;\n    ssl_certificate_key %s;"
+              % (certs.cert("localhost-ec"), certs.key("localhost-ec")))
+    srv = hush(ws_conf(b.port, listen=listen))
+    s = tls_connect(srv.port, client_context(certs))
+    ws = Ws(s)
+    assert ws.status == 101 and ws.headers["sec-websocket-accept"] == ACCEPT
+    for msg in (b"over tls", b"z" * 200000):
+        ws.send(2, msg)
+        assert ws.recv() == (2, msg)
+    ws.send(8, b"\x03\xe8")
+    assert ws.recv() == (8, b"\x03\xe8")
+    assert log_line(srv).startswith("101 tunnel_upstream_close ")
+
+
+def test_tls_upstream(hush, wsb, certs):
+    b = wsb(tls=(certs.cert("localhost-ec"), certs.key("localhost-ec")))
+    conf = ws_conf(b.port).replace("proxy_pass http://wsapp;", "proxy_pass https://wsapp;")
+    srv = hush(conf)
+    ws = connect(srv)
+    assert ws.status == 101
+    for msg in (b"to tls upstream", b"w" * 150000):
+        ws.send(2, msg)
+        assert ws.recv() == (2, msg)
+    ws.sock.close()
+    line = log_line(srv)
+    assert " tunnel_client_close " in line and int(field(line, "ubs")) > 150000

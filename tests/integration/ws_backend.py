@@ -11,14 +11,14 @@ handshake depends on the path:
   /force101  answers 101 even to a request without Upgrade
   /reject    answers 426 with a small body (no upgrade)
 
-Usage: ws_backend.py PORT EVENTS_FILE. Events are JSON lines: listening,
+Usage: ws_backend.py PORT EVENTS_FILE [CERT KEY] (with a certificate: over TLS). Events are JSON lines: listening,
 request (path, headers), closed (how).
 """
 import base64
 import hashlib
 import json
-import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -83,6 +83,8 @@ def read_frame(sock, buf):
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
         sock, ev = self.request, self.server.events_path
+        if self.server.tls:
+            sock = self.server.tls.wrap_socket(sock, server_side=True)
         buf = bytearray()
         while b"\r\n\r\n" not in buf:
             b = sock.recv(65536)
@@ -166,6 +168,10 @@ def main():
     port, events_path = int(sys.argv[1]), sys.argv[2]
     srv = Server(("127.0.0.1", port), Handler)
     srv.events_path = events_path
+    srv.tls = None
+    if len(sys.argv) > 4:
+        srv.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        srv.tls.load_cert_chain(sys.argv[3], sys.argv[4])
     event(events_path, ev="listening")
     srv.serve_forever()
 

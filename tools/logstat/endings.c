@@ -30,7 +30,7 @@ const ls_ending_info *ls_kind_info(ls_kind k)
     return &special[k];
 }
 
-static const char *const cr_meanings[LS_CR_COUNT] = {
+static const char *const cr_meanings[] = {
     "response completed",
     "dropped by a rule ($drop_rule says which); nothing sent",
     "client closed before the response head was sent (499)",
@@ -46,6 +46,7 @@ static const char *const cr_meanings[LS_CR_COUNT] = {
     "TLS handshake failed (no shared protocol or cipher, bad record, alert)",
     "TLS handshake not finished within client_header_timeout",
     "an HTTP/2 connection error (a malformed frame, a broken header block)",
+    "listen ... proxy_protocol: no valid PROXY header came first; closed, nothing sent",
     "upstream refused the connection (502): is it running?",
     "no live upstreams: every server marked down by max_fails (502)",
     "upstream reset the connection: 502, or a response cut short",
@@ -53,8 +54,13 @@ static const char *const cr_meanings[LS_CR_COUNT] = {
     "upstream closed mid-body: the client got a cut response",
     "upstream answered something that is not HTTP (502, or a cut response)",
     "upstream too slow: proxy_*_timeout passed (504, or a cut response)",
+    "WebSocket/Upgrade tunnel (101) closed by the client",
+    "WebSocket/Upgrade tunnel (101) closed by the upstream",
+    "WebSocket/Upgrade tunnel idle for proxy_read_timeout",
+    "a tunnel's reader took nothing for send_timeout / proxy_send_timeout",
     "a close reason this version does not know",
 };
+_Static_assert(sizeof(cr_meanings) / sizeof(cr_meanings[0]) == LS_CR_COUNT, "one entry per close reason");
 
 const char *ls_close_reason_meaning(int cr)
 {

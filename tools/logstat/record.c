@@ -56,14 +56,16 @@ ls_field ls_field_by_name(hs_str name)
     return LS_F_SKIP;
 }
 
-static const char *const cr_names[LS_CR_COUNT] = {
+static const char *const cr_names[] = {
     "ok",           "drop",          "client_abort", "client_abort_body",
     "header_timeout", "body_timeout", "send_timeout", "bad_request",
     "no_request",   "keepalive_close", "shutdown",   "tls_rejected",
     "tls_failed",   "tls_timeout",     "protocol_error", "bad_proxy_protocol", "upstream_refused",
     "upstream_unavailable", "upstream_reset", "upstream_closed", "upstream_truncated",
-    "upstream_invalid", "upstream_timeout", "other",
+    "upstream_invalid", "upstream_timeout", "tunnel_client_close", "tunnel_upstream_close",
+    "tunnel_timeout", "tunnel_send_timeout", "other",
 };
+_Static_assert(sizeof(cr_names) / sizeof(cr_names[0]) == LS_CR_COUNT, "one entry per close reason");
 
 int ls_close_reason_parse(hs_str v)
 {

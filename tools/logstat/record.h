@@ -63,6 +63,10 @@ typedef enum {
     LS_CR_UPSTREAM_TRUNCATED,
     LS_CR_UPSTREAM_INVALID,
     LS_CR_UPSTREAM_TIMEOUT,
+    LS_CR_TUNNEL_CLIENT_CLOSE,
+    LS_CR_TUNNEL_UPSTREAM_CLOSE,
+    LS_CR_TUNNEL_TIMEOUT,
+    LS_CR_TUNNEL_SEND_TIMEOUT,
     LS_CR_OTHER, /* a value this version does not know */
     LS_CR_COUNT,
     LS_CR_NONE = -1 /* the line has no $close_reason */
