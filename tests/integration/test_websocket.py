@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import free_port, req
+from conftest import MAIN_PREAMBLE, free_port, req
 from h2util import H2Client
 from test_metrics_parser import scrape
 from tlsutil import certs, client_context, tls_connect  # noqa: F401
@@ -459,3 +459,25 @@ def test_tls_upstream(hush, wsb, certs):
     ws.sock.close()
     line = log_line(srv)
     assert " tunnel_client_close " in line and int(field(line, "ubs")) > 150000
+
+
+# ---- the README's example ------------------------------------------------------
+
+def test_readme_example(hush, wsb):
+    from test_readme import example
+    text = example("map $http_upgrade $connection_upgrade")
+    b = wsb()
+    srv = hush(conf="placeholder", start=False)
+    local = text.replace("127.0.0.1:8090", "127.0.0.1:%d" % b.port).replace(
+        "listen 8080;", "listen 127.0.0.1:%d;" % srv.port)
+    srv.write_conf(MAIN_PREAMBLE + "events { worker_connections 64; }\nhttp {\n" + LOG + local + "}\n")
+    srv.start()
+    ws = connect(srv, "/chat/echo")
+    assert ws.status == 101 and ws.headers["sec-websocket-accept"] == ACCEPT
+    ws.send(1, b"readme")
+    assert ws.recv() == (1, b"readme")
+    assert b.events("request")[0]["target"] == "/chat/echo"
+    ws.send(8, b"")
+    assert ws.recv() == (8, b"")
+    assert ws.eof()
+    assert log_line(srv).startswith("101 tunnel_upstream_close ")

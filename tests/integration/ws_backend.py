@@ -101,6 +101,7 @@ class Handler(socketserver.BaseRequestHandler):
             headers[k.strip().lower()] = v.strip()
         event(ev, ev="request", target=target, headers=headers, conn=self.client_address[1])
         path, _, query = target.partition("?")
+        path = "/" + path.rsplit("/", 1)[1]  # /chat/echo is /echo
         if path == "/reject" or (path != "/force101" and "upgrade" not in headers):
             body = b"upgrade required\n"
             sock.sendall(b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
