@@ -200,7 +200,7 @@ static void proxy_client_event(hs_req *r, uint32_t events)
 {
     hs_conn *c = r->conn;
     if (PX(r)->state == PX_TUNNEL) { /* bytes either way; a close is read as an EOF */
-        hs_proxy_tunnel_pump(r);
+        hs_proxy_tunnel_event(r, true, events);
         return;
     }
     if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))

@@ -421,8 +421,9 @@ void hs_proxy_relay_error(hs_req *r, hs_ending why);
 bool hs_proxy_client_wants_upgrade(hs_req *r);
 /* The 101's head is queued and px->in holds what followed it: the tunnel starts. */
 void hs_proxy_tunnel_start(hs_req *r);
-/* Moves bytes both ways (either side's event); may end the request. */
-void hs_proxy_tunnel_pump(hs_req *r);
+/* A socket's epoll events during the tunnel (the client's, or the
+ * upstream's): moves bytes both ways; may end the request. */
+void hs_proxy_tunnel_event(hs_req *r, bool from_client, uint32_t events);
 /* The upstream connection's timer fired during the tunnel. */
 void hs_proxy_tunnel_timeout(hs_req *r);
 /* Frees its buffers (hs_proxy_end). */

@@ -334,7 +334,7 @@ void hs_proxy_upstream_event(hs_upconn *u, uint32_t events)
         hs_proxy_relay(r);
         return;
     case PX_TUNNEL:
-        hs_proxy_tunnel_pump(r);
+        hs_proxy_tunnel_event(r, false, events);
         return;
     default:
         return;
