@@ -22,7 +22,7 @@ static struct hs_edge_http *http_of(hs_listen_group *g)
     return e ? e->http : NULL;
 }
 
-static edge_req *req_state(hs_req *r)
+hs_edge_req *hs_edge_req_of(hs_req *r)
 {
     edge_req *st = hs_http_get_ctx(r, &hs_edge_module);
     if (st == NULL) {
@@ -303,7 +303,7 @@ static int preaccess_hook(hs_req *r)
     struct hs_edge_loc *e = hs_edge_loc_of(r->loc);
     if (e->nlimit_req == 0 && e->nlimit_conn == 0)
         return HS_OK;
-    edge_req *st = req_state(r);
+    edge_req *st = hs_edge_req_of(r);
     if (st == NULL || st->limits_done)
         return HS_OK;
     st->limits_done = true;

@@ -139,7 +139,11 @@ typedef struct {
     size_t nheld;
     const hs_edge_zone *delay_zone; /* the limit_req that delays most, for its log line */
     int64_t delay_excess;   /* its excess (thousandths) */
+    struct hs_map_value *maps; /* the map values this request computed (map.c) */
 } hs_edge_req;
+
+/* The request's edge state, made on first use; NULL out of memory (edge.c). */
+hs_edge_req *hs_edge_req_of(hs_req *r);
 
 extern const hs_var_def hs_edge_variables[];
 

@@ -27,7 +27,17 @@ typedef struct {
     size_t nregex;
     hs_cv dflt;        /* empty when not given */
     bool hostnames;
+    bool is_volatile;  /* computed at each read; else once per request, as nginx */
 } map_def;
+
+/* A value computed for the request: kept for its later reads (also after
+ * an internal redirect), as nginx caches a non-volatile map's value. */
+struct hs_map_value {
+    const map_def *map;
+    hs_str value;
+    bool found;
+    struct hs_map_value *next;
+};
 
 static void free_exact(void *h) { hs_hash_free(h); }
 
@@ -85,19 +95,37 @@ static const hs_cv *map_find(const map_def *m, hs_req *r, hs_str v)
     return &m->dflt;
 }
 
-/* The variable's getter: evaluated each time it is read (values are cheap). */
+static int compute(const map_def *m, hs_req *r, hs_str *out)
+{
+    hs_str v;
+    if (hs_cv_eval(&m->source, r, r->pool, &v) != HS_OK)
+        v = HS_NULL_STR;
+    const hs_cv *val = map_find(m, r, v);
+    return hs_cv_eval(val, r, r->pool, out) == HS_OK ? HS_OK : HS_DECLINED;
+}
+
+/* The variable's getter: the request's value, computed on its first read
+ * (each read for a volatile map). */
 static int v_map(void *ctx, uintptr_t data, hs_str *out, char *scratch)
 {
     (void)scratch;
     hs_req *r = ctx;
     const map_def *m = (const map_def *)data;
-    hs_str v;
-    if (hs_cv_eval(&m->source, r, r->pool, &v) != HS_OK)
-        v = HS_NULL_STR;
-    const hs_cv *val = map_find(m, r, v);
-    if (hs_cv_eval(val, r, r->pool, out) != HS_OK)
-        return HS_DECLINED;
-    return HS_OK;
+    hs_edge_req *st = m->is_volatile || r->bare ? NULL : hs_edge_req_of(r);
+    if (st == NULL)
+        return compute(m, r, out);
+    for (struct hs_map_value *c = st->maps; c; c = c->next)
+        if (c->map == m) {
+            *out = c->value;
+            return c->found ? HS_OK : HS_DECLINED;
+        }
+    struct hs_map_value *c = hs_palloc(r->pool, sizeof(*c));
+    int rc = compute(m, r, out);
+    if (c) {
+        *c = (struct hs_map_value){m, rc == HS_OK ? *out : HS_NULL_STR, rc == HS_OK, st->maps};
+        st->maps = c;
+    }
+    return rc;
 }
 
 static int push(hs_pool *pool, map_entry **v, size_t *n, map_entry e)
@@ -118,7 +146,9 @@ static int map_line(hs_cf *cf, map_def *m, const hs_conf_node *t)
     if (t->nargs == 1 && (hs_str_eq_lit(k, "hostnames") || hs_str_eq_lit(k, "volatile"))) {
         if (k.p[0] == 'h')
             m->hostnames = true;
-        return HS_OK; /* volatile: values are never cached anyway */
+        else
+            m->is_volatile = true;
+        return HS_OK;
     }
     if (t->block || t->nargs != 2)
         return hs_cf_error(cf, t, "invalid number of the map parameters");

@@ -125,6 +125,23 @@ def test_map_hostnames_and_captures(hush):
         assert srv2.get("/", host=host).body == ("kind=%s\n" % kind).encode(), host
 
 
+def test_map_value_is_kept_for_the_request_unless_volatile(hush):
+    """As nginx: a map's value is computed once per request and kept across
+    an internal redirect; a `volatile` map is computed at each read."""
+    srv = hush("""
+    map $uri $kept { /k/ /k/next; /k/next changed; }
+    map $uri $fresh { volatile; /f/ /f/next; /f/next changed; }
+    server {
+        listen 127.0.0.1:@PORT@;
+        location /k/ { index $kept; }
+        location = /k/next { return 200 "kept=$kept\\n"; }
+        location /f/ { index $fresh; }
+        location = /f/next { return 200 "fresh=$fresh\\n"; }
+    }""")
+    assert srv.get("/k/").body == b"kept=/k/next\n"
+    assert srv.get("/f/").body == b"fresh=changed\n"
+
+
 def test_if_equals_with_drop_rule_name(hush):
     srv = hush(HTTP)
     r = srv.exchange(req("/", host="app.test", headers=["X-Scan: yes"]))
