@@ -85,7 +85,7 @@ void h2_drop(h2_conn *hc, int rule)
     hs_tcp_drain(c->io.fd); /* what the client sent is not read: the close is a FIN after the GOAWAY */
     goaway(hc);
     hc->ending = true;
-    hs_conn_drop(c, HS_END_DROP, name, c->group->default_srv->loc);
+    hs_conn_drop(c, HS_END_DROP, name, hc->srv->loc);
 }
 
 void h2_ban_drop(h2_conn *hc)
@@ -99,7 +99,7 @@ void h2_ban_drop(h2_conn *hc)
     c->drop_rule = hc->ban;
     hs_drop_fn drop = c->group->hooks->drop;
     if (drop)
-        drop(c, c->group->default_srv->loc); /* drop_mode */
+        drop(c, hc->srv->loc); /* drop_mode */
     else
         hs_conn_close(c);
 }

@@ -134,18 +134,40 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
             c->limits[i] = p->limits[i].count == HS_UNSET ? default_limits[i] : p->limits[i];
 }
 
-/* An address speaks HTTP/2 when a listen of it says http2, or when its
- * default server has `http2 on` (nginx 1.25: the server chosen for the
- * connection decides; hush asks the address's default server). */
+/* Whether server srv of address g speaks HTTP/2: a listen of the address
+ * says http2, or the server has `http2 on` (nginx 1.25: on TLS the server
+ * the SNI chose decides, on a plain address its default server). */
+bool h2_serves(const hs_listen_group *g, const hs_srv_conf *srv)
+{
+    const h2_conf *hc = h2_conf_of(srv->loc);
+    return g->http2 || (hc && hc->enable > 0);
+}
+
+static bool same_addr(const hs_listen_conf *a, const hs_listen_conf *b)
+{
+    return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
+}
+
+/* Some server of address g speaks HTTP/2. */
+static bool group_speaks(const hs_http_conf *http, const hs_listen_group *g)
+{
+    for (size_t i = 0; i < http->nservers; i++) {
+        const hs_srv_conf *srv = http->servers[i];
+        for (size_t j = 0; j < srv->nlistens; j++)
+            if (same_addr(&srv->listens[j], g->listen) && h2_serves(g, srv))
+                return true;
+    }
+    return false;
+}
+
+/* The protocol is given to every address where some server speaks HTTP/2;
+ * its start and the ALPN callback ask h2_serves for the connection's server. */
 static int http_finish(hs_cf *cf, hs_http_conf *http)
 {
     (void)cf;
     for (size_t i = 0; i < http->ngroups; i++) {
         hs_listen_group *g = &http->groups[i];
-        const h2_conf *hc = h2_conf_of(g->default_srv->loc);
-        if (hc && hc->enable > 0)
-            g->http2 = true;
-        if (g->http2)
+        if (g->http2 || group_speaks(http, g))
             g->proto = &hs_h2_proto;
     }
     return HS_OK;

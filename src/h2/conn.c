@@ -44,10 +44,8 @@ static void retire(hs_conn *c)
     for (h2_stream *s = hc->streams, *next; s; s = next) {
         next = s->next;
         hs_req *r = s->r;
-        if (r && r->srv == NULL) { /* its head never completed */
-            r->srv = c->group->default_srv;
-            r->loc = r->srv->loc;
-        }
+        if (r && r->srv == NULL) /* its head never completed */
+            h2_conn_server(r, hc);
         if (r && ending == HS_END_DROP && !s->reset) { /* an abuse rule: its streams are dropped with it */
             if (r->owner && r->owner->on_abandon)
                 r->owner->on_abandon(r);
@@ -325,8 +323,7 @@ static void on_timeout(hs_conn *c)
     }
     for (h2_stream *s = hc->streams; s; s = s->next) /* http2_recv_timeout: heads never completed */
         if (s->r && !s->head_done) {
-            s->r->srv = c->group->default_srv;
-            s->r->loc = s->r->srv->loc;
+            h2_conn_server(s->r, hc);
             hs_http_end(s->r, HS_END_HEADER_TIMEOUT, 408);
         }
     h2_run(hc);
@@ -349,7 +346,7 @@ static void reap(hs_conn *c)
 static int session_open(h2_conn *hc)
 {
     const h2_conf *cf = hc->conf;
-    hs_srv_conf *srv = hc->c->group->default_srv;
+    hs_srv_conf *srv = hc->srv;
     int64_t list = cf->max_header_size > 0 ? cf->max_header_size
                                            : srv->large_header_buffers_num * srv->large_header_buffers_size;
     if (nghttp2_session_server_new2(&hc->s, callbacks, hc, options) != 0)
@@ -372,8 +369,10 @@ static bool conn_open(hs_conn *c, bool h2c)
         return false;
     hc->c = c;
     hc->h2c = h2c;
-    hc->conf = h2_conf_of(c->group->default_srv->loc);
-    hs_loc_conf *lc = c->group->default_srv->loc;
+    hs_str sni = c->io.t->server_name ? c->io.t->server_name(&c->io) : HS_NULL_STR;
+    hc->srv = sni.n ? hs_http_find_server(c->group, sni, NULL) : c->group->default_srv;
+    hc->conf = h2_conf_of(hc->srv->loc);
+    hs_loc_conf *lc = hc->srv->loc;
     hc->idle_msec = hc->conf->idle_timeout > 0 ? hc->conf->idle_timeout : lc->keepalive_timeout;
     hc->requests_max = hc->conf->max_requests > 0 ? hc->conf->max_requests : lc->keepalive_requests;
     if (recv_cap < (size_t)hc->conf->recv_buffer_size) {
@@ -396,16 +395,19 @@ static bool conn_open(hs_conn *c, bool h2c)
     return true;
 }
 
-/* A new connection of an address that speaks HTTP/2: h2 when ALPN chose
- * it; on a plain address, h2c when the first bytes are its preface. */
+/* A new connection of an address where HTTP/2 is spoken: h2 when ALPN
+ * chose it (the SNI's server decided, h2_serves); on a plain address whose
+ * default server speaks it, h2c when the first bytes are its preface. */
 static bool start(hs_conn *c)
 {
     if (c->io.t->alpn) {
         hs_str a = c->io.t->alpn(&c->io);
         return a.n == 2 && memcmp(a.p, "h2", 2) == 0 && conn_open(c, false);
     }
-    if (c->group->ssl)
-        return false; /* plain HTTP sent to a TLS port: HTTP/1.1 answers it */
+    if (c->group->ssl) /* plain HTTP sent to a TLS port: HTTP/1.1 answers it */
+        return false;
+    if (!h2_serves(c->group, c->group->default_srv))
+        return false;
     char buf[PREFACE_LEN];
     ssize_t n = recv(c->io.fd, buf, sizeof(buf), MSG_PEEK);
     if (n <= 0 || memcmp(buf, PREFACE, (size_t)n) != 0)
@@ -436,6 +438,7 @@ void h2_post_init(void)
 const hs_proto hs_h2_proto = {
     .name = "h2",
     .start = start,
+    .serves = h2_serves,
     .on_event = on_event,
     .on_timeout = on_timeout,
     .retire = retire,

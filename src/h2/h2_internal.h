@@ -79,7 +79,8 @@ struct h2_stream {
 struct h2_conn {
     hs_conn *c;
     nghttp2_session *s;
-    const h2_conf *conf;      /* the address's default server's */
+    hs_srv_conf *srv;         /* its server: the one the SNI chose, or the address's default */
+    const h2_conf *conf;      /* that server's settings */
     h2_stream *streams;       /* open streams */
     uint32_t nstreams;        /* with a request */
     char *out;                /* frames made and not yet written */
@@ -107,6 +108,15 @@ extern const hs_proto hs_h2_proto;
 
 /* conf.c */
 const h2_conf *h2_conf_of(const hs_loc_conf *lc);
+bool h2_serves(const hs_listen_group *g, const hs_srv_conf *srv);
+
+/* A stream whose head never completed (or failed) answers as its
+ * connection's server. */
+static inline void h2_conn_server(hs_req *r, const h2_conn *hc)
+{
+    r->srv = hc->srv;
+    r->loc = hc->srv->loc;
+}
 
 /* conn.c */
 void h2_mark(h2_conn *hc);         /* h2_run it soon */

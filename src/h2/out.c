@@ -171,9 +171,14 @@ static ssize_t read_data(nghttp2_session *session, int32_t id, uint8_t *buf, siz
     if (r == NULL || s->ignored)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* resets the stream */
     hs_resp *rs = &r->resp;
-    const h2_conf *cf = h2_conf_of(r->loc ? r->loc : s->hc->c->group->default_srv->loc);
+    const h2_conf *cf = h2_conf_of(r->loc ? r->loc : s->hc->srv->loc);
     size_t want = length < (size_t)cf->chunk_size ? length : (size_t)cf->chunk_size;
-    ssize_t n = take_body(r, buf, want);
+    size_t allowed = body_left(rs) ? hs_http_rate_allowance(r) : SIZE_MAX; /* limit_rate, per stream */
+    if (allowed == 0) { /* its timer wakes the request, which resumes the stream */
+        s->deferred = true;
+        return NGHTTP2_ERR_DEFERRED;
+    }
+    ssize_t n = take_body(r, buf, want < allowed ? want : allowed);
     if (n < 0)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     if (n > 0) {
@@ -259,7 +264,7 @@ void h2_done(hs_req *r)
     r->owner = NULL;
     if (!s->end_sent) { /* the last frames are still to go: ended when they went */
         r->state = HS_REQ_WRITE;
-        if (r->loc) /* a window that never reopens is a send_timeout */
+        if (r->loc && !r->rate_wait) /* a window that never reopens is a send_timeout */
             hs_timer_set(&r->timer, (uint64_t)r->loc->send_timeout);
         if (submit(s) != HS_OK)
             h2_end(r, HS_END_CLIENT_ABORT_BODY, 0);

@@ -87,7 +87,7 @@ static int add_header(hs_req *r, hs_str name, hs_str value)
  * large_client_header_buffers allow an HTTP/1.1 head. */
 static size_t list_limit(h2_conn *hc)
 {
-    hs_srv_conf *srv = hc->c->group->default_srv;
+    hs_srv_conf *srv = hc->srv;
     if (hc->conf->max_header_size > 0)
         return (size_t)hc->conf->max_header_size;
     return (size_t)(srv->large_header_buffers_num * srv->large_header_buffers_size);
@@ -201,8 +201,7 @@ static int fill_head(h2_stream *s)
 static void reject(h2_stream *s, int status)
 {
     hs_req *r = s->r;
-    r->srv = s->hc->c->group->default_srv;
-    r->loc = r->srv->loc;
+    h2_conn_server(r, s->hc);
     r->ending = HS_END_BAD_REQUEST;
     hs_http_error_response(r, status);
     hs_http_send_response(r);
@@ -300,8 +299,7 @@ void h2_stream_event(h2_stream *s, uint32_t ev)
         return;
     if (!s->head_done) { /* reset in the middle of its head */
         if (ev & EPOLLRDHUP) {
-            r->srv = s->hc->c->group->default_srv;
-            r->loc = r->srv->loc;
+            h2_conn_server(r, s->hc);
             hs_http_end(r, HS_END_CLIENT_ABORT, 499);
         }
         return;

@@ -392,8 +392,8 @@ void hs_http_close_all(hs_ending why)
         next = c->next;
         if (c->req)
             hs_http_request_abandon(c->req, why);
-        else
-            hs_http_count_ending(why);
+        else /* an HTTP/2 connection's streams (retire) end as the connection */
+            hs_http_count_ending(c->ending = (uint8_t)why);
         hs_conn_close(c);
     }
     hs_conn_free_graveyard();

@@ -19,7 +19,7 @@ static ssize_t written(hs_conn *c, ssize_t w)
 /* limit_rate, as nginx: rate x (whole seconds since the request began + 1)
  * bytes, past limit_rate_after. How many may go now (SIZE_MAX: no limit);
  * 0 arms the timer that resumes the output. */
-static size_t allowance(hs_req *r)
+size_t hs_http_rate_allowance(hs_req *r)
 {
     if (r->limit_rate <= 0)
         return SIZE_MAX;
@@ -44,7 +44,7 @@ static int write_iov(hs_req *r)
             iov[n++] = (struct iovec){(char *)rs->body.p + rs->body_sent, rs->body.n - rs->body_sent};
         if (n == 0)
             return HS_OK;
-        size_t a = allowance(r);
+        size_t a = hs_http_rate_allowance(r);
         if (a == 0)
             return HS_AGAIN;
         if (iov[0].iov_len >= a)
@@ -68,7 +68,7 @@ static int write_file(hs_req *r)
     hs_resp *rs = &r->resp;
     while (rs->file_off < rs->file_end) {
         size_t want = (size_t)(rs->file_end - rs->file_off);
-        size_t a = allowance(r);
+        size_t a = hs_http_rate_allowance(r);
         if (want > 1 << 20)
             want = 1 << 20;
         if (a == 0)
@@ -130,7 +130,7 @@ int hs_http_stream_flush(hs_req *r)
     if (r->conn->proto)
         return r->conn->proto->flush(r);
     while (rs->out.sent < rs->out.len) {
-        size_t a = allowance(r), left = rs->out.len - rs->out.sent;
+        size_t a = hs_http_rate_allowance(r), left = rs->out.len - rs->out.sent;
         if (a == 0)
             return HS_AGAIN;
         struct iovec iov = {rs->out.p + rs->out.sent, left < a ? left : a};

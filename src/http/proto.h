@@ -12,6 +12,7 @@ typedef struct hs_proto {
      * (after the TLS handshake). true: taken (c->proto set) or waiting for
      * more of its first bytes; false: HTTP/1.1 goes on. */
     bool (*start)(hs_conn *c);
+    bool (*serves)(const hs_listen_group *g, const hs_srv_conf *srv); /* may srv speak it (ALPN)? */
     void (*on_event)(hs_conn *c, uint32_t events); /* the connection's events */
     void (*on_timeout)(hs_conn *c);                /* its deadline (c->timer) */
     void (*retire)(hs_conn *c);                    /* it closes: end what it carries */
@@ -47,6 +48,9 @@ void hs_http_request_abandon(hs_req *r, hs_ending why);
  * request, HTTP/2 without an open stream), which may be closed to make room
  * for new ones, the one waiting the longest first. */
 void hs_conn_idle(hs_conn *c, bool idle);
+/* limit_rate: how many bytes of r's response may go now (SIZE_MAX: all);
+ * 0: none, a timer wakes r (EPOLLOUT) when some may. */
+size_t hs_http_rate_allowance(hs_req *r);
 /* A connection without a request ended: counted, logged if asked, closed. */
 void hs_conn_ended(hs_conn *c, hs_ending why);
 

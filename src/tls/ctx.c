@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <stdio.h>
 
+#include "http/proto.h"
 #include "tls/tls_internal.h"
 
 /* "error:...:reason" of the last OpenSSL error, for messages. */
@@ -215,15 +216,18 @@ static int conf_commands(hs_cf *cf, hs_tls_srv *ts, SSL_CTX *ctx)
     return rc;
 }
 
-/* ALPN: h2 where the address speaks HTTP/2 (listen ... http2, http2 on)
- * and the client offers it, else http/1.1 when the client offers it. */
+/* ALPN: h2 where the server the SNI chose speaks HTTP/2 (listen ... http2,
+ * or its `http2 on`, as nginx 1.25) and the client offers it, else
+ * http/1.1 when the client offers it. */
 static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
                        unsigned int inlen, void *arg)
 {
     (void)arg;
     static const unsigned char both[] = "\x02h2\x08http/1.1";
     hs_io *io = SSL_get_app_data(ssl);
-    bool h2 = io && hs_tls_conn_of_io(io)->group->http2;
+    hs_listen_group *g = io ? hs_tls_conn_of_io(io)->group : NULL;
+    hs_tls_conn *t = io ? io->state : NULL;
+    bool h2 = g && g->proto && t && t->srv && g->proto->serves(g, t->srv);
     const unsigned char *ours = h2 ? both : both + 3;
     unsigned int len = h2 ? sizeof(both) - 1 : sizeof(both) - 4;
     unsigned char *sel;

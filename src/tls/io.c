@@ -90,6 +90,12 @@ static hs_str tls_alpn(hs_io *io)
     return p ? (hs_str){(const char *)p, n} : HS_NULL_STR;
 }
 
+static hs_str tls_server_name(hs_io *io)
+{
+    hs_tls_conn *t = io->state;
+    return t && t->sni ? hs_cstr(t->sni) : HS_NULL_STR;
+}
+
 /* Why SSL_do_handshake failed with SSL_get_error() err: OpenSSL's reason
  * (read before anything clears the error queue), the socket's error, or
  * the client's leaving. */
@@ -276,4 +282,5 @@ const hs_transport hs_transport_tls = {
     .close = tls_close,
     .release = state_free,
     .alpn = tls_alpn,
+    .server_name = tls_server_name,
 };

@@ -53,6 +53,9 @@ typedef struct hs_transport {
     /* The application protocol ALPN chose ("h2"), empty when none was;
      * NULL: the transport has no ALPN (plain TCP). */
     hs_str (*alpn)(hs_io *io);
+    /* The server name the client asked for (TLS SNI), empty when none;
+     * NULL: the transport has none (plain TCP). */
+    hs_str (*server_name)(hs_io *io);
 } hs_transport;
 
 /* A client connection's end of the transport. */

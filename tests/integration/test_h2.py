@@ -272,3 +272,141 @@ def test_gzip_filters_files_and_return_over_h2(hush):
     assert g.header("content-encoding") == "gzip" and gzip.decompress(g.data) == b"gzip me gzip me"
     plain_ = c.get("/t.txt")
     assert plain_.data == text and plain_.header("content-encoding") is None
+
+
+def test_the_server_the_sni_chose_decides_http2(hush, certs):
+    """nginx 1.25: `http2 on` of the server the SNI names decides ALPN h2, and
+    that server's http2_* settings apply to the connection."""
+    pair = "ssl_certificate %s/%%s-ec.pem; ssl_certificate_key %s/%%s-ec.key;" % (certs.dir, certs.dir)
+    srv = hush(LOG + """
+server {
+    listen 127.0.0.1:@PORT@ ssl;
+    server_name localhost;
+    %s
+    location / { return 200 "default $server_protocol\\n"; }
+}
+server {
+    listen 127.0.0.1:@PORT@ ssl;
+    server_name a.test;
+    http2 on;
+    http2_max_concurrent_streams 5;
+    %s
+    location / { return 200 "a $server_protocol\\n"; }
+}
+server {
+    listen 127.0.0.1:@PORT2@ ssl;
+    server_name localhost;
+    http2 on;
+    %s
+    location / { return 200 "h2 default\\n"; }
+}
+server {
+    listen 127.0.0.1:@PORT2@ ssl;
+    server_name b.test;
+    %s
+    location / { return 200 "b\\n"; }
+}""" % (pair % ("localhost", "localhost"), pair % ("a.test", "a.test"), pair % ("localhost", "localhost"),
+        pair % ("b.test", "b.test")))
+    from tlsutil import tls_connect
+
+    def alpn(port, sni):
+        s = tls_connect(port, client_context(certs, alpn=["h2", "http/1.1"]), sni=sni)
+        got = s.selected_alpn_protocol()
+        s.close()
+        return got
+    assert alpn(srv.port, "a.test") == "h2"
+    assert alpn(srv.port, "localhost") == "http/1.1"   # the default server has no http2
+    assert alpn(srv.port, None) == "http/1.1"
+    assert alpn(srv.port2, "localhost") == "h2"
+    assert alpn(srv.port2, "b.test") == "http/1.1"     # the default server's http2 is not b.test's
+    c = H2Client(srv.port, tls_ctx=client_context(certs, alpn=["h2", "http/1.1"]), sni="a.test")
+    st = c.get("/", scheme="https", authority="a.test")
+    assert (st.status, st.data) == (200, b"a HTTP/2.0\n")
+    assert c.remote_settings[3] == 5  # SETTINGS_MAX_CONCURRENT_STREAMS: a.test's
+    r = curl(srv.port, "/", host="localhost", certs=certs, args=("--http2", "-w", "%{http_version}"))
+    assert r.stdout == b"default HTTP/1.1\n1.1", r
+
+
+def timed_get(c, paths, timeout=10):
+    t0 = time.time()
+    ids = [c.request(p) for p in paths]
+    c.pump(lambda cl: all(cl.streams[i].ended or cl.streams[i].reset is not None for i in ids), timeout=timeout)
+    return [c.streams[i] for i in ids], time.time() - t0
+
+
+def test_limit_rate_and_limit_rate_after_per_stream(hush):
+    srv = plain(hush, """
+    location /slow/ { limit_rate 100k; }
+    location /after/ { limit_rate 100k; limit_rate_after 200k; }
+    location /var/ { set $limit_rate 100k; }""",
+                http="log_format rate '$uri $limit_rate $body_bytes_sent $http2';\n"
+                     "access_log logs/rate.log rate;\n")
+    body = os.urandom(300 * 1024)
+    for d in ("slow", "after", "var"):
+        srv.write(d + "/f.bin", body)
+    srv.write("after/f.bin", body[:250 * 1024])
+    c = H2Client(srv.port)
+    c.conn.increment_flow_control_window(2 ** 24)
+    c.flush()
+    # two streams of one connection, each at its own 100k/s: both in ~2 s, not ~5 s
+    (a, b), took = timed_get(c, ["/slow/f.bin", "/slow/f.bin"])
+    assert a.data == body and b.data == body and 1.5 < took < 4.5, took
+    (v,), took = timed_get(c, ["/var/f.bin"])
+    assert v.data == body and 1.5 < took < 4.5, took  # set $limit_rate
+    (f,), took = timed_get(c, ["/after/f.bin"])
+    assert f.data == body[:250 * 1024] and took < 0.9, took  # 200k free, then 100k of the first second
+    (r,), took = timed_get(c, ["/index.html"])
+    assert r.status == 200 and took < 0.5
+    lines = srv.wait_log(5, name="rate.log")
+    assert lines[0] == "/slow/f.bin 102400 %d h2c" % len(body)
+
+
+def test_limit_rate_on_a_proxied_stream(hush, backend):
+    b = backend()
+    srv = hush(LOG + """
+upstream app { server 127.0.0.1:%d; }
+server {
+    listen 127.0.0.1:@PORT@ http2;
+    location / { proxy_pass http://app; limit_rate 400k; }
+}""" % b.port)
+    c = H2Client(srv.port)
+    c.conn.increment_flow_control_window(2 ** 24)
+    c.flush()
+    (st,), took = timed_get(c, ["/x?mb=1"])
+    assert st.status == 200 and len(st.data) == 1 << 20 and 1.5 < took < 5, took
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_a_large_file_is_not_held_in_memory(hush):
+    """No sendfile over HTTP/2: a file goes out by pieces as the windows
+    allow (and through gzip by 16k pieces), never read whole."""
+    srv = plain(hush, "gzip on; gzip_types application/octet-stream; gzip_min_length 1;")
+    size = 24 << 20
+    srv.write("huge.bin", b"")
+    with open(os.path.join(srv.dir, "html", "huge.bin"), "wb") as f:
+        f.truncate(size)  # sparse: reading it costs no disk
+    (worker,) = srv.workers()
+    c = H2Client(srv.port)
+    c.get("/r")
+    base = rss_kib(worker)
+    c.conn.increment_flow_control_window(2 ** 30)
+    c.flush()
+    peak = base
+    ids = [c.request("/huge.bin"), c.request("/huge.bin", headers=[("accept-encoding", "gzip")])]
+    deadline = time.time() + 60
+    while time.time() < deadline and not all(c.streams[i].ended for i in ids):
+        c.pump(lambda cl: False, timeout=0.2)
+        peak = max(peak, rss_kib(worker))
+        for i in ids:
+            c.streams[i].length = getattr(c.streams[i], "length", 0) + len(c.streams[i].data)
+            c.streams[i].data = b""
+    assert all(c.streams[i].ended for i in ids)
+    assert c.streams[ids[0]].length == size
+    assert peak - base < 8 * 1024, (base, peak)  # KiB: far below the file's 24 MiB

@@ -166,3 +166,19 @@ def test_body_over_client_max_body_size_is_413(hush, backend):
     st = c.get("/up", method="POST", body=b"x" * 5000, headers=[("content-length", "5000")])
     assert st.status == 413
     assert c.get("/r").status == 200
+
+
+def test_fast_stop_ends_streams_in_flight_as_shutdown(hush, backend):
+    """TERM: each stream in flight ends as an HTTP/1.1 request cut by a fast
+    stop does: `shutdown`, 499 before its head went out, else its status."""
+    import signal
+    srv, b = proxied(hush, backend)
+    c = H2Client(srv.port, settings={4: 1000})
+    c.auto_ack = False
+    slow = c.request("/slow?ms=3000")
+    big = c.request("/big?mb=4")
+    c.pump(lambda cl: len(cl.streams[big].data) >= 1000, timeout=3)
+    assert srv.stop(signal.SIGTERM) == 0
+    lines = sorted(srv.log_lines())
+    assert lines[0].startswith('200 shutdown "GET /big?mb=4 HTTP/2.0" h2c 3 us=200 bbs='), lines
+    assert lines[1].startswith('499 shutdown "GET /slow?ms=3000 HTTP/2.0" h2c 1 us=- '), lines
