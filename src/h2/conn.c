@@ -61,7 +61,7 @@ static void retire(hs_conn *c)
     }
     c->ending = ending;
     c->drop_rule = rule;
-    hc->streams = NULL;
+    hc->streams = hc->last = NULL;
     if (hc->listed) { /* off the dirty list */
         for (h2_conn **p = &dirty; *p; p = &(*p)->next_dirty)
             if (*p == hc) {
@@ -206,7 +206,7 @@ void h2_mark(h2_conn *hc)
 static bool deliver(h2_conn *hc)
 {
     bool any = false;
-    for (h2_stream *s = hc->streams, *next; s && !hc->ending; s = next) {
+    for (h2_stream *s = hc->streams, *next; s && !hc->ending && !hc->ban; s = next) {
         next = s->next; /* streams are freed only by sweep and retire (hc->ending) */
         if (s->ev == 0)
             continue;
@@ -271,6 +271,11 @@ void h2_run(h2_conn *hc)
     for (int round = 0; round < 64 && !hc->ending; round++) {
         hc->dirty = false;
         bool any = deliver(hc);
+        if (hc->ban && !hc->ending) { /* a stream's request was banned: the whole connection goes */
+            hc->running = false;
+            h2_ban_drop(hc);
+            return;
+        }
         if (hc->ending)
             break;
         int rc = send_frames(hc);

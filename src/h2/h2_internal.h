@@ -48,6 +48,8 @@ typedef struct {
 } h2_conf;
 
 typedef struct h2_conn h2_conn;
+
+#define H2_EV_HEAD (1u << 30) /* a stream's event: its head is complete, start its request */
 typedef struct h2_stream h2_stream;
 
 struct h2_stream {
@@ -63,6 +65,8 @@ struct h2_stream {
     int64_t body_total;       /* bytes received */
     int64_t content_length;   /* -1: none */
     bool head_done;           /* the request head is complete */
+    bool started;             /* ... and its request runs (h2_run starts it: a stream the client
+                               * reset in the same read never runs, it is a 499 at once) */
     bool end_recv;            /* the client ended its side */
     bool reset;               /* the client reset it (or it failed) */
     bool closed;              /* libnghttp2 closed it */
@@ -81,7 +85,8 @@ struct h2_conn {
     nghttp2_session *s;
     hs_srv_conf *srv;         /* its server: the one the SNI chose, or the address's default */
     const h2_conf *conf;      /* that server's settings */
-    h2_stream *streams;       /* open streams */
+    h2_stream *streams;       /* open streams, oldest first */
+    h2_stream *last;          /* the newest */
     uint32_t nstreams;        /* with a request */
     char *out;                /* frames made and not yet written */
     size_t out_len, out_sent, out_cap;

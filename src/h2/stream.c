@@ -32,10 +32,12 @@ h2_stream *h2_stream_new(h2_conn *hc, int32_t id)
     s->r = r;
     s->content_length = -1;
     r->stream = s;
-    s->next = hc->streams;
-    if (hc->streams)
-        hc->streams->prev = s;
-    hc->streams = s;
+    s->prev = hc->last; /* at the end: h2_run starts requests in the order they came */
+    if (hc->last)
+        hc->last->next = s;
+    else
+        hc->streams = s;
+    hc->last = s;
     hc->nstreams++;
     hc->c->requests++;
     hs_stats_h2(HS_H2_STREAMS);
@@ -51,6 +53,8 @@ void h2_stream_free(h2_stream *s)
         hc->streams = s->next;
     if (s->next)
         s->next->prev = s->prev;
+    else if (hc->last == s)
+        hc->last = s->prev;
     if (hc->s && !hc->ending)
         nghttp2_session_set_stream_user_data(hc->s, s->id, NULL);
     free(s->body);
@@ -191,7 +195,8 @@ static int fill_head(h2_stream *s)
     h->content_length = cl ? hs_parse_int(cl->value) : -1;
     if (cl && h->content_length < 0)
         return HS_ERROR;
-    h->chunked = !s->end_recv && h->content_length < 0; /* a body of unknown length */
+    /* a body of unknown length (its DATA may have come with the head, in one read) */
+    h->chunked = h->content_length < 0 && !(s->end_recv && s->body_total == 0);
     h->head_len = s->header_bytes;
     return HS_OK;
 }
@@ -209,7 +214,7 @@ static void reject(h2_stream *s, int status)
 
 static void start_request(h2_stream *s)
 {
-    s->head_done = true;
+    s->started = true;
     if (s->too_large) {
         fill_head(s); /* for $request */
         reject(s, 431);
@@ -238,7 +243,9 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
     bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
     if (frame->hd.type == NGHTTP2_HEADERS && !s->head_done) {
         s->end_recv = end;
-        start_request(s);
+        s->head_done = true;
+        s->ev |= H2_EV_HEAD; /* started once the frames read are processed (h2_run) */
+        h2_mark(hc);
     } else if (end && (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS)) {
         s->end_recv = true;
         s->ev |= EPOLLIN;
@@ -297,8 +304,15 @@ void h2_stream_event(h2_stream *s, uint32_t ev)
     hs_req *r = s->r;
     if (r == NULL || s->ignored)
         return;
-    if (!s->head_done) { /* reset in the middle of its head */
+    if (!s->started && s->head_done && !s->reset && (ev & H2_EV_HEAD)) {
+        start_request(s);
+        if (s->r != r)
+            return; /* it ended */
+    }
+    if (!s->started) { /* reset before its request ran: in its head, or in the same read */
         if (ev & EPOLLRDHUP) {
+            if (s->head_done)
+                fill_head(s); /* for $request */
             h2_conn_server(r, s->hc);
             hs_http_end(r, HS_END_CLIENT_ABORT, 499);
         }

@@ -11,7 +11,7 @@
 
 #define MAX_INTERNAL_REDIRECTS 10
 #define REQ_POOL_CHUNK 8192
-#define FREE_REQS_MAX 64
+#define FREE_REQS_MAX 512 /* HTTP/2: a connection has up to 128 streams at once */
 #define TRIM_AFTER_FREES 256
 
 static hs_req *free_reqs; /* recycled requests, linked through conn */

@@ -182,3 +182,22 @@ def test_fast_stop_ends_streams_in_flight_as_shutdown(hush, backend):
     lines = sorted(srv.log_lines())
     assert lines[0].startswith('200 shutdown "GET /big?mb=4 HTTP/2.0" h2c 3 us=200 bbs='), lines
     assert lines[1].startswith('499 shutdown "GET /slow?ms=3000 HTTP/2.0" h2c 1 us=- '), lines
+
+
+def test_a_stream_reset_in_the_same_read_never_runs(hush, backend):
+    """Rapid reset made cheap: HEADERS and RST_STREAM read together, the
+    stream's request never runs (no upstream request), and it still ends on
+    its own line, 499 client_abort; a stream whose HEADERS came alone runs."""
+    from h2util import PREFACE
+    import socket
+    srv, b = proxied(hush, backend)
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=3)
+    get = b"\x82\x84\x86\x01\x09localhost"  # GET / http, :authority localhost
+    s.sendall(PREFACE + frame(4, 0, 0) + frame(1, 5, 1, get) + frame(3, 0, 1, (8).to_bytes(4, "big")))
+    lines = srv.wait_log(1)
+    assert lines[0].startswith('499 client_abort "GET / HTTP/2.0" h2c 1 us=- '), lines
+    s.close()
+    c = H2Client(srv.port)
+    assert c.get("/ran").status == 200
+    assert [e["target"] for e in b.events("request")] == ["/ran"]
+    assert len(b.events("connected")) == 1  # not even a connection for the reset stream
