@@ -315,6 +315,32 @@ def test_client_not_reading_send_timeout(hush, wsb):
     s.close()
 
 
+
+def test_upstream_not_reading_proxy_send_timeout(hush, wsb):
+    """The upstream takes nothing: once the buffers toward it are full,
+    proxy_send_timeout ends the tunnel (while proxy_read_timeout, longer,
+    would not have yet)."""
+    b = wsb()
+    srv = hush(ws_conf(b.port, "proxy_read_timeout 30s; proxy_send_timeout 1s;"))
+    ws = connect(srv, "/noread")
+    assert ws.status == 101
+    ws.sock.setblocking(False)
+    chunk, sent, t0 = frame(2, b"u" * 65000), 0, time.time()
+    while time.time() - t0 < 5 and sent < 256 << 20:
+        try:
+            sent += ws.sock.send(chunk)
+        except BlockingIOError:
+            time.sleep(0.05)
+            if srv.log_lines():
+                break
+        except ConnectionError:  # ended (and reset: our bytes were unread)
+            break
+    line = log_line(srv, r"^101 tunnel_send_timeout ")
+    assert line, srv.log_lines()
+    assert time.time() - t0 < 8
+    assert srv.wait_error_log(r"upstream timed out \(110: Connection timed out\) while proxying upgraded connection")
+
+
 # ---- backpressure ------------------------------------------------------------
 
 def worker_rss_kb(srv):

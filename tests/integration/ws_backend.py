@@ -5,6 +5,7 @@ handshake depends on the path:
   /echo      echoes every data frame; answers a Close with a Close, then closes
   /bye       sends a text frame "bye", then closes the TCP connection itself
   /silent    sends nothing and waits for the client to close
+  /noread    reads nothing at all for 20 s (a stuck application)
   /push?n=N  sends one binary message of N bytes, writing "progress" events
              as it goes (a blocked send shows as no progress), then echoes
   /early     sends the 101 and a first text frame "early" in one write, then echoes
@@ -124,6 +125,9 @@ class Handler(socketserver.BaseRequestHandler):
             time.sleep(0.05)
             sock.close()
             event(ev, ev="closed", how="server")
+            return
+        if path == "/noread":
+            time.sleep(20)
             return
         if path == "/silent":
             while sock.recv(65536):
