@@ -357,9 +357,15 @@ int hs_up_ssl_new_session(struct ssl_st *ssl, struct ssl_session_st *sess);
  * asked (hs_proxy_connect follows); HS_DONE: the request was answered. */
 int hs_proxy_target(hs_req *r);
 /* The host the Host field and $proxy_host name. */
+/* $proxy_host as a Host field: "localhost" for a unix socket, as nginx. */
+static inline hs_str px_host_of(hs_str host)
+{
+    return hs_str_has_prefix(host, HS_STR("unix:")) ? HS_STR("localhost") : host;
+}
+
 static inline hs_str px_proxy_host(hs_proxy_state *px)
 {
-    return px->pc->vars ? px->proxy_host : px->pc->proxy_host;
+    return px_host_of(px->pc->vars ? px->proxy_host : px->pc->proxy_host);
 }
 
 /* ---- proxy_redirect.c: "/api" to "/api/" when "location /api/" proxies ---- */

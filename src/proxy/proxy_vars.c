@@ -56,17 +56,39 @@ static int v_upstream(void *ctx, uintptr_t which, hs_str *out, char *scratch)
     return SET(((hs_str){b, (size_t)(p - b)}));
 }
 
+/* proxy_pass's host[:port] for this request; empty when none. */
+static hs_str pass_host(hs_req *r, bool *https)
+{
+    hs_proxy_state *px = PX(r);
+    const hs_proxy_conf *pc = px ? px->pc : r->loc ? hs_proxy_conf_of(r->loc) : NULL;
+    *https = pc && pc->https;
+    if (px && px->pc->vars && px->proxy_host.n)
+        return px->proxy_host;
+    return pc ? pc->proxy_host : HS_NULL_STR;
+}
+
 static int v_proxy_host(void *ctx, uintptr_t d, hs_str *out, char *scratch)
 {
     (void)d;
     (void)scratch;
-    hs_req *r = REQ(ctx);
-    hs_proxy_state *px = PX(r);
-    if (px && px->pc->vars && px->proxy_host.n)
-        return SET(px->proxy_host);
-    if (r->loc == NULL || hs_proxy_conf_of(r->loc) == NULL || hs_proxy_conf_of(r->loc)->proxy_host.n == 0)
+    bool https;
+    hs_str h = pass_host(REQ(ctx), &https);
+    return h.n ? SET(px_host_of(h)) : HS_DECLINED;
+}
+
+/* $proxy_port: proxy_pass's port, or the scheme's (none for a unix socket). */
+static int v_proxy_port(void *ctx, uintptr_t d, hs_str *out, char *scratch)
+{
+    (void)d;
+    (void)scratch;
+    bool https;
+    hs_str h = pass_host(REQ(ctx), &https);
+    if (h.n == 0 || hs_str_has_prefix(h, HS_STR("unix:")))
         return HS_DECLINED;
-    return SET(hs_proxy_conf_of(r->loc)->proxy_host);
+    const char *colon = memrchr(h.p, ':', h.n), *bracket = memrchr(h.p, ']', h.n);
+    if (colon && (!bracket || colon > bracket))
+        return SET(((hs_str){colon + 1, (size_t)(h.p + h.n - colon - 1)}));
+    return SET(https ? HS_STR("443") : HS_STR("80"));
 }
 
 /* $proxy_add_x_forwarded_for: the client's X-Forwarded-For plus its address. */
@@ -118,6 +140,7 @@ const hs_var_def hs_proxy_variables[] = {
     {"upstream_http_", v_upstream_http, 0, true, false},
     {"upstream_cookie_", v_upstream_cookie, 0, true, false},
     {"proxy_host", v_proxy_host, 0, false, false},
+    {"proxy_port", v_proxy_port, 0, false, false},
     {"proxy_add_x_forwarded_for", v_proxy_add_xff, 0, false, false},
     {NULL, NULL, 0, false, false},
 };

@@ -84,3 +84,23 @@ server {
         assert lines[1].startswith("504 us=504 len="), lines
     finally:
         mute.close()
+
+
+def test_proxy_host_and_port_and_a_unix_socket_upstream_gets_localhost(hush, backend):
+    """$proxy_host / $proxy_port as nginx; to a unix socket the Host sent is
+    "localhost" (the socket path is not a host name)."""
+    b = backend("b")
+    srv = hush("""
+server {
+    listen 127.0.0.1:@PORT@;
+    listen unix:@DIR@/u.sock;
+    location /tcp/ { proxy_pass http://127.0.0.1:%d/; add_header X-PP "$proxy_host|$proxy_port"; }
+    location /sock/ { proxy_pass http://unix:@DIR@/u.sock:/back/; add_header X-PP "$proxy_host|$proxy_port"; }
+    location /back/ { return 200 "host=$http_host\\n"; }
+}
+""" % b.port)
+    rs = srv.exchange(req("/tcp/x")).responses()
+    assert rs[0].status == 200 and rs[0].header("X-PP") == "127.0.0.1:%d|%d" % (b.port, b.port), rs[0]
+    rs = srv.exchange(req("/sock/x")).responses()
+    assert rs[0].status == 200 and rs[0].body == b"host=localhost\n", rs[0]
+    assert rs[0].header("X-PP") == "localhost|", rs[0]
