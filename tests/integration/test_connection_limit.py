@@ -133,6 +133,7 @@ connection_log logs/conn.log conn;
 server {
     listen 127.0.0.1:@PORT@ http2;
     location / { return 200 "ok\\n"; }
+    location = /big { root @DIR@/html; }
 }
 server { listen 127.0.0.1:@PORT2@; location = /metrics { metrics; access_log off; } }
 """
@@ -143,7 +144,13 @@ def test_idle_h2_connections_make_room_with_goaway(hush):
     at the limit it is closed to make room, the longest idle first, after a
     GOAWAY (NO_ERROR) telling its client to open another (nginx's too)."""
     from h2util import H2Client
-    srv = hush(H2, events="worker_connections 64;")
+    srv = hush(H2, events="worker_connections 64;", start=False)
+    srv.write("big", b"b" * (1 << 20))
+    srv.start()
+    busy = H2Client(srv.port, timeout=3)     # the oldest, but a stream open: never reaped
+    busy.auto_ack = False                     # its window closes: the stream waits on the client
+    sid = busy.request("/big")
+    busy.pump(lambda c: len(c.streams[sid].data) >= 65535, timeout=3)
     held = []
     for _ in range(80):                  # more than the worker holds, each idle after a request
         c = H2Client(srv.port, timeout=3)
@@ -163,6 +170,12 @@ def test_idle_h2_connections_make_room_with_goaway(hush):
         assert held[0].closed             # the longest idle went first
         assert held[0].goaway is not None and held[0].goaway.error_code == 0, held[0].goaway
         assert sum(c.closed for c in held[-8:]) < 8
+        busy.pump(lambda c: c.closed, timeout=0.2)
+        assert not busy.closed and busy.goaway is None
+        busy.auto_ack = True
+        busy.conn.acknowledge_received_data(len(busy.streams[sid].data), sid)
+        busy.flush()
+        assert busy.wait(sid, timeout=5).data == b"b" * (1 << 20)
         st = held[-1].get("/")            # a recent one still serves
         assert st.status == 200
         assert "reusing connections" in srv.error_log()
@@ -170,6 +183,7 @@ def test_idle_h2_connections_make_room_with_goaway(hush):
         assert m.total("hush_connection_endings_total", reason="keepalive_close") >= 16
         assert m.total("hush_connections_refused_total") == 0
     finally:
+        busy.close()
         for c in held:
             c.close()
 
