@@ -49,7 +49,7 @@ static int v_uri(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     (void)d;
     (void)scratch;
     hs_req *r = REQ(ctx);
-    return r->uri.p ? SET(r->uri) : HS_DECLINED;
+    return r->uri.p ? SET(r->uri) : r->h.target.n ? SET(HS_STR("")) : HS_DECLINED; /* a bad one: empty, as nginx */
 }
 
 static int v_args(void *ctx, uintptr_t d, hs_str *out, char *scratch)

@@ -81,6 +81,14 @@ def test_combined_for_bad_request_and_drop(hush):
     assert re.match(r'^"GET / HTTP/1.1" 400 \d+ "-" "-"$', rests[1]), rests[1]
 
 
+def test_uri_of_a_request_whose_path_is_refused_is_empty(hush):
+    """As nginx: a request line came but its path was refused (400): $uri is
+    empty; a connection that sent no request line at all has none ("-")."""
+    srv = start(hush, server("log_format u '[$uri] $status';\naccess_log logs/access.log u;\n"))
+    srv.exchange(b"GET /../x HTTP/1.0\r\n\r\n")
+    assert srv.wait_log(1) == ["[] 400"], srv.log_lines()
+
+
 def test_custom_format_variables(hush):
     fmt = ("log_format v '$request_method|$request_uri|$uri|$document_uri|$args|$query_string|$is_args|"
            "$arg_a|$status|$body_bytes_sent|$server_protocol|$scheme|$host|$server_name|$server_port|"
