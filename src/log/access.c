@@ -82,10 +82,20 @@ static int add_log(hs_cf *cf, hs_log_loc *ll, hs_log_target *t)
 
 static hs_log_target *open_target(hs_cf *cf, const hs_conf_node *n, hs_str where)
 {
-    if (memchr(where.p, '$', where.n) && !hs_str_has_prefix(where, HS_STR("syslog:")))
-        return hs_cf_error(cf, n, "variables in the path of \"access_log\" are not supported yet"), NULL;
     hs_log_target *t = hs_pcalloc(cf->pool, sizeof(*t));
-    if (t == NULL || hs_log_target_open(cf, n, where, t) != HS_OK)
+    if (t == NULL)
+        return NULL;
+    if (memchr(where.p, '$', where.n) && !hs_str_has_prefix(where, HS_STR("syslog:"))) {
+        /* a path per request: computed and opened for each line (varpath.c) */
+        hs_log_loc *ll = hs_log_loc_get(cf, cf->level[HS_LEVEL_LOC]);
+        t->path_cv = hs_palloc(cf->pool, sizeof(hs_cv));
+        t->prefix = hs_cf_path(cf, HS_STR(""));
+        t->fd_cache = &ll->fd_cache;
+        if (t->path_cv == NULL || t->prefix == NULL || hs_cv_compile(cf, n, where, t->path_cv) != HS_OK)
+            return NULL;
+        return t;
+    }
+    if (hs_log_target_open(cf, n, where, t) != HS_OK)
         return NULL;
     return t;
 }
@@ -138,6 +148,8 @@ void hs_log_access_merge(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *paren
         c->errlogs = p->errlogs;
         c->nerrlogs = p->nerrlogs;
     }
+    if (p && !c->fd_cache_set)
+        c->fd_cache = p->fd_cache;
     c->http = hs_log_http_get(cf);
 }
 
@@ -180,8 +192,19 @@ int hs_log_access_finish(hs_cf *cf, hs_http_conf *http, hs_log_http *lh)
     return hs_http_add_phase(cf, http, HS_PHASE_LOG, log_request);
 }
 
+static int open_log_file_cache(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf, (void)d;
+    hs_log_loc *ll = hs_log_loc_get(cf, cf->level[HS_LEVEL_LOC]);
+    if (ll->fd_cache_set)
+        return hs_cf_error(cf, n, "\"open_log_file_cache\" directive is duplicate");
+    ll->fd_cache_set = true;
+    return hs_log_fd_cache_parse(cf, n, &ll->fd_cache);
+}
+
 const hs_directive hs_log_access_directives[] = {
     {"log_format", HS_CTX_HTTP, HS_ARGS_2MORE, log_format_directive, HS_LEVEL_NONE, 0, NULL},
     {"access_log", HS_CTX_HSL | HS_CTX_IF, HS_ARGS_1MORE, access_log_directive, HS_LEVEL_NONE, 0, NULL},
+    {"open_log_file_cache", HS_CTX_HSL, HS_ARGS_1MORE, open_log_file_cache, HS_LEVEL_NONE, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };

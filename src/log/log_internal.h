@@ -17,6 +17,9 @@ typedef struct {
     hs_var_ref cond;        /* skip the line when empty or "0" */
     bool has_cond_text;     /* if= with any other value: text with variables */
     hs_cv cond_text;        /* the same rule for it */
+    hs_cv *path_cv;         /* access_log path with variables (varpath.c); file is NULL */
+    const char *prefix;     /* ... and what a relative one is under */
+    struct hs_log_fd_cache **fd_cache; /* the open_log_file_cache of its level, once merged */
 } hs_log_target;
 
 /* The log settings of the http block. */
@@ -43,6 +46,8 @@ typedef struct {
     hs_log_http *http;        /* the block's settings (set by the merge) */
     hs_errlog_dest *errlogs;  /* error_log of the level; NULL: inherit (at the top: the main one) */
     size_t nerrlogs;
+    struct hs_log_fd_cache *fd_cache; /* open_log_file_cache; NULL: off */
+    bool fd_cache_set;        /* set at this level (else inherited) */
 } hs_log_loc;
 
 hs_log_http *hs_log_http_get(hs_cf *cf);
@@ -67,6 +72,11 @@ int hs_log_access_finish(hs_cf *cf, hs_http_conf *http, hs_log_http *lh);
 void hs_log_errors_init(hs_cf *cf);
 void hs_log_errors_timeout(hs_req *r);
 extern const hs_directive hs_log_error_directives[]; /* error_log in http, server, location */
+
+/* varpath.c: access_log paths with variables, open_log_file_cache */
+struct hs_log_fd_cache;
+void hs_log_varpath_write(hs_log_target *t, hs_req *r);
+int hs_log_fd_cache_parse(hs_cf *cf, const hs_conf_node *n, struct hs_log_fd_cache **out);
 
 /* connlog.c */
 extern const hs_directive hs_log_conn_directives[];

@@ -61,6 +61,8 @@ int hs_log_target_option(hs_cf *cf, const hs_conf_node *n, hs_str opt, hs_log_ta
     bool gzip = hs_str_eq_lit(opt, "gzip") || hs_str_has_prefix(opt, HS_STR("gzip="));
     if ((buffering || gzip) && t->syslog)
         return hs_cf_error(cf, n, "logs to syslog cannot be %s", gzip ? "compressed" : "buffered");
+    if ((buffering || gzip) && t->path_cv)
+        return hs_cf_error(cf, n, "%s logs cannot have variables in name", gzip ? "compressed" : "buffered");
     if (gzip) { /* gzip[=1..9], as nginx: level 1 when not given; flushes by buffer or flush= */
         int64_t level = opt.n == 4 ? 1 : hs_parse_int((hs_str){opt.p + 5, opt.n - 5});
         if (level < 1 || level > 9)
@@ -134,6 +136,10 @@ void hs_log_target_write(hs_log_target *t, hs_req *r)
     }
     if (t->syslog) {
         write_syslog(t, r);
+        return;
+    }
+    if (t->path_cv) {
+        hs_log_varpath_write(t, r);
         return;
     }
     char *p = hs_log_file_reserve(t->file, 1024);

@@ -200,6 +200,7 @@ void hs_log_files_flush_all(void)
 
 void hs_log_files_reopen_all(void)
 {
+    hs_log_varpath_reopen();
     for (hs_log_file *f = files; f; f = f->next) {
         hs_log_file_flush(f);
         if (f->is_stderr)

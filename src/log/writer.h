@@ -55,4 +55,8 @@ void hs_log_files_restore(hs_log_file *list);
 /* Registers the idle hook with the event loop (once per worker). */
 void hs_log_files_attach_loop(void);
 
+/* USR1: the descriptors open_log_file_cache keeps are opened again when
+ * next used (varpath.c). */
+void hs_log_varpath_reopen(void);
+
 #endif
