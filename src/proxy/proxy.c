@@ -101,7 +101,11 @@ static bool body_here(hs_req *r)
 
 static void proxy_run(hs_req *r)
 {
-    hs_proxy_conf *pc = hs_proxy_conf_of(r->loc);
+    hs_upstream_run(r, hs_proxy_conf_of(r->loc));
+}
+
+void hs_upstream_run(hs_req *r, hs_proxy_conf *pc)
+{
     hs_proxy_state *px = hs_pcalloc(r->pool, sizeof(*px));
     if (px == NULL || pc == NULL || (pc->upstream == NULL && !pc->vars)) {
         hs_http_finalize(r, 500);
@@ -167,6 +171,18 @@ static void client_readable(hs_req *r)
     /* otherwise: pipelined bytes wait in the socket until this request is done */
 }
 
+/* The protocol's last word to an upstream whose client left (FastCGI's
+ * FCGI_ABORT_REQUEST), sent when the socket takes it at once. */
+static void say_abort(hs_proxy_state *px)
+{
+    char buf[16];
+    if (px->u == NULL || !px->request_sent || px->pc->proto->abort == NULL)
+        return;
+    size_t n = px->pc->proto->abort(px->u->r, buf);
+    if (n > 0)
+        (void)hs_up_send(px->u, buf, n);
+}
+
 /* The client connection closed or half-closed while the request is proxied. */
 static void client_gone(hs_req *r)
 {
@@ -188,6 +204,7 @@ static void client_gone(hs_req *r)
     }
     if (px->ntries > 0)
         cur_try(px)->response_us = since_start(px);
+    say_abort(px);
     hs_proxy_release_upstream(px, false); /* closed now: the upstream sees it at once */
     hs_proxy_end(r);
     hs_ending e = r->resp.started ? HS_END_CLIENT_ABORT_BODY : HS_END_CLIENT_ABORT;

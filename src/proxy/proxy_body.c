@@ -6,12 +6,15 @@
  * upstream after the head, as they arrive. The core hands us decoded bytes
  * (hs_http_body_take): no framing, no client socket. */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "proxy/proxy_internal.h"
 #include "request/body.h"
 
 #define FILE_PIECE 16384
+#define PIECE_HEAD 8  /* room for the protocol's bytes before a piece (FastCGI's record header) */
+#define PIECE_TAIL 16 /* ... and after the last one */
 
 void hs_proxy_body_failed(hs_req *r, int status)
 {
@@ -61,23 +64,42 @@ void hs_proxy_read_body(hs_req *r)
     hs_proxy_connect(r);
 }
 
+/* The next piece of the file, framed as the protocol wants it. */
+static int next_piece(hs_proxy_state *px)
+{
+    hs_req *r = px->u->r;
+    const hs_up_proto *proto = px->pc->proto;
+    ssize_t n = pread(px->body_fd, px->fbuf + PIECE_HEAD, FILE_PIECE, px->file_off);
+    if (n <= 0) {
+        if (n == 0)
+            errno = EIO; /* the file is shorter than the body it holds */
+        return HS_ERROR;
+    }
+    px->file_off += n;
+    size_t start = PIECE_HEAD, end = PIECE_HEAD + (size_t)n;
+    if (proto->body_prefix) {
+        char head[PIECE_HEAD];
+        size_t hn = proto->body_prefix(r, head, (size_t)n);
+        start -= hn;
+        memcpy(px->fbuf + start, head, hn);
+    }
+    if (px->file_off >= px->body_size && proto->body_suffix)
+        end += proto->body_suffix(r, px->fbuf + end);
+    px->fbuf_sent = start;
+    px->fbuf_len = end;
+    return HS_OK;
+}
+
 int hs_proxy_send_file_body(hs_proxy_state *px)
 {
-    if (px->fbuf == NULL && (px->fbuf = hs_palloc(px->u->r->pool, FILE_PIECE)) == NULL)
+    if (px->fbuf == NULL && (px->fbuf = hs_palloc(px->u->r->pool, PIECE_HEAD + FILE_PIECE + PIECE_TAIL)) == NULL)
         return HS_ERROR;
     for (;;) {
         if (px->fbuf_sent == px->fbuf_len) {
             if (px->file_off >= px->body_size)
                 return HS_OK;
-            ssize_t n = pread(px->body_fd, px->fbuf, FILE_PIECE, px->file_off);
-            if (n <= 0) {
-                if (n == 0)
-                    errno = EIO; /* the file is shorter than the body it holds */
+            if (next_piece(px) != HS_OK)
                 return HS_ERROR;
-            }
-            px->file_off += n;
-            px->fbuf_len = (size_t)n;
-            px->fbuf_sent = 0;
         }
         ssize_t w = hs_up_send(px->u, px->fbuf + px->fbuf_sent, px->fbuf_len - px->fbuf_sent);
         if (w < 0)

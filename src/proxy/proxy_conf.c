@@ -11,10 +11,12 @@
 
 #define LOCP(field) HS_LEVEL_NONE, offsetof(hs_proxy_conf, field)
 
-static hs_proxy_conf *proxy_conf_new(hs_pool *pool)
+hs_proxy_conf *hs_proxy_conf_new(hs_pool *pool)
 {
     hs_proxy_conf *pc = hs_pcalloc(pool, sizeof(*pc));
+    pc->proto = &hs_proxy_http_proto;
     pc->http_version = HS_UNSET;
+    pc->keep_conn = HS_UNSET;
     pc->connect_timeout = pc->read_timeout = pc->send_timeout = HS_UNSET_MSEC;
     pc->next_upstream = HS_UNSET;
     pc->next_upstream_tries = HS_UNSET;
@@ -34,7 +36,7 @@ hs_proxy_conf *hs_proxy_conf_get(hs_cf *cf, hs_loc_conf *lc)
 {
     hs_proxy_conf **slot = (hs_proxy_conf **)&HS_MOD_SLOT(lc->mod, &hs_proxy_module);
     if (*slot == NULL)
-        *slot = proxy_conf_new(cf->pool);
+        *slot = hs_proxy_conf_new(cf->pool);
     return *slot;
 }
 
@@ -113,18 +115,23 @@ static int proxy_set_header(hs_cf *cf, const hs_conf_node *n, void *conf, const 
     return hs_cv_compile(cf, n, n->args[2], &h->value);
 }
 
+int hs_proxy_add_header_name(hs_cf *cf, hs_str **list, size_t *n, hs_str name)
+{
+    hs_str *h = hs_pvec_push(cf->pool, (void **)list, n, sizeof(*h));
+    if (h == NULL)
+        return HS_ERROR;
+    *h = name;
+    return HS_OK;
+}
+
 /* proxy_hide_header / proxy_pass_header NAME: lists, inherited whole. */
 static int header_list(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)conf;
     hs_proxy_conf *pc = hs_proxy_conf_get(cf, cf->level[HS_LEVEL_LOC]);
-    bool hide = d->name[6] == 'h';
-    hs_str *h = hs_pvec_push(cf->pool, hide ? (void **)&pc->hide : (void **)&pc->pass, hide ? &pc->nhide : &pc->npass,
-                             sizeof(*h));
-    if (h == NULL)
-        return HS_ERROR;
-    *h = n->args[1];
-    return HS_OK;
+    if (d->name[6] == 'h')
+        return hs_proxy_add_header_name(cf, &pc->hide, &pc->nhide, n->args[1]);
+    return hs_proxy_add_header_name(cf, &pc->pass, &pc->npass, n->args[1]);
 }
 
 static int proxy_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
@@ -147,7 +154,7 @@ static int http_version(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_d
     return HS_OK;
 }
 
-static int next_upstream(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+int hs_proxy_set_next_upstream(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)d;
     static const hs_conf_enum names[] = {
@@ -162,7 +169,7 @@ static int next_upstream(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_
         while (e->name && !hs_str_eq_lit(n->args[i], e->name))
             e++;
         if (e->name == NULL)
-            return hs_cf_error(cf, n, "invalid value \"%s\" in \"proxy_next_upstream\"", n->args[i].p);
+            return hs_cf_error(cf, n, "invalid value \"%s\" in \"%s\"", n->args[i].p, n->args[0].p);
         mask |= e->value;
     }
     if ((mask & HS_NEXT_OFF) && mask != HS_NEXT_OFF)
@@ -171,14 +178,14 @@ static int next_upstream(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_
     return HS_OK;
 }
 
-static int proxy_buffers(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+int hs_proxy_set_buffers(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
     (void)d;
     int64_t num = hs_parse_int(n->args[1]), size = hs_parse_size(n->args[2]);
     if (num < 1 || size < 1 || num > 1024 || size > 64 * 1024 * 1024)
-        return hs_cf_error(cf, n, "invalid value in \"proxy_buffers\"");
+        return hs_cf_error(cf, n, "invalid value in \"%s\"", n->args[0].p);
     if (num < 2)
-        return hs_cf_error(cf, n, "there must be at least 2 \"proxy_buffers\"");
+        return hs_cf_error(cf, n, "there must be at least 2 \"%s\"", n->args[0].p);
     int64_t *v = conf;
     *v = num * size; /* the relay buffer: hush bounds memory per request to this */
     return HS_OK;
@@ -197,14 +204,14 @@ const hs_directive hs_proxy_directives[] = {
     P("proxy_connect_timeout", HS_ARGS_1, hs_set_msec, connect_timeout),
     P("proxy_read_timeout", HS_ARGS_1, hs_set_msec, read_timeout),
     P("proxy_send_timeout", HS_ARGS_1, hs_set_msec, send_timeout),
-    P("proxy_next_upstream", HS_ARGS_1MORE, next_upstream, next_upstream),
+    P("proxy_next_upstream", HS_ARGS_1MORE, hs_proxy_set_next_upstream, next_upstream),
     P("proxy_next_upstream_tries", HS_ARGS_1, hs_set_num, next_upstream_tries),
     P("proxy_next_upstream_timeout", HS_ARGS_1, hs_set_msec, next_upstream_timeout),
     P("proxy_ignore_client_abort", HS_ARGS_1, hs_set_flag, ignore_client_abort),
     P("proxy_intercept_errors", HS_ARGS_1, hs_set_flag, intercept_errors),
     P("proxy_buffering", HS_ARGS_1, hs_set_flag, buffering),
     P("proxy_buffer_size", HS_ARGS_1, hs_set_size, buffer_size),
-    P("proxy_buffers", HS_ARGS_2, proxy_buffers, buffer_size),
+    P("proxy_buffers", HS_ARGS_2, hs_proxy_set_buffers, buffer_size),
     P("proxy_request_buffering", HS_ARGS_1, hs_set_flag, request_buffering),
     {"resolver", HS_CTX_HSL, HS_ARGS_1MORE, proxy_resolver, HS_LEVEL_NONE, 0, NULL},
     P("resolver_timeout", HS_ARGS_1, hs_set_msec, resolver_timeout),
@@ -212,6 +219,39 @@ const hs_directive hs_proxy_directives[] = {
 };
 
 /* ---- after the http block ---- */
+
+/* The defaults of the settings every protocol has (nginx's). */
+static const hs_proxy_conf common_defaults = {
+    .connect_timeout = 60000, .read_timeout = 60000, .send_timeout = 60000,
+    .next_upstream = HS_NEXT_ERROR | HS_NEXT_TIMEOUT, .next_upstream_tries = 0, .ignore_client_abort = 0,
+    .intercept_errors = 0, .buffering = 1, .request_buffering = 1, .buffer_size = 64 * 1024, .keep_conn = 0};
+
+void hs_proxy_merge_common(hs_proxy_conf *c, const hs_proxy_conf *p)
+{
+    const hs_proxy_conf *d = &common_defaults;
+    if (p == NULL)
+        p = d;
+    HS_MERGE(c->connect_timeout, p->connect_timeout, d->connect_timeout);
+    HS_MERGE(c->read_timeout, p->read_timeout, d->read_timeout);
+    HS_MERGE(c->send_timeout, p->send_timeout, d->send_timeout);
+    HS_MERGE(c->next_upstream, p->next_upstream, d->next_upstream);
+    HS_MERGE(c->next_upstream_tries, p->next_upstream_tries, d->next_upstream_tries);
+    HS_MERGE(c->next_upstream_timeout, p->next_upstream_timeout, 0);
+    HS_MERGE(c->ignore_client_abort, p->ignore_client_abort, d->ignore_client_abort);
+    HS_MERGE(c->intercept_errors, p->intercept_errors, d->intercept_errors);
+    HS_MERGE(c->buffering, p->buffering, d->buffering);
+    HS_MERGE(c->request_buffering, p->request_buffering, d->request_buffering);
+    HS_MERGE(c->buffer_size, p->buffer_size, d->buffer_size);
+    HS_MERGE(c->keep_conn, p->keep_conn, d->keep_conn);
+    if (c->hide == NULL) {
+        c->hide = p->hide;
+        c->nhide = p->nhide;
+    }
+    if (c->pass == NULL) {
+        c->pass = p->pass;
+        c->npass = p->npass;
+    }
+}
 
 void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
 {
@@ -223,45 +263,42 @@ void hs_proxy_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent
         HS_MOD_SLOT(child->mod, &hs_proxy_module) = (void *)p;
         return;
     }
-    hs_proxy_conf dflt = {.http_version = 10, .connect_timeout = 60000, .read_timeout = 60000,
-                          .send_timeout = 60000, .next_upstream = HS_NEXT_ERROR | HS_NEXT_TIMEOUT,
-                          .next_upstream_tries = 0, .ignore_client_abort = 0, .buffering = 1, .request_buffering = 1,
-                          .buffer_size = 64 * 1024, .resolver_timeout = 30000};
-    hs_proxy_ssl_init(&dflt.ssl);
+    hs_proxy_merge_common(c, p);
+    px_ssl_conf unset;
+    hs_proxy_ssl_init(&unset);
+    hs_proxy_ssl_merge(&c->ssl, p ? &p->ssl : &unset);
+    hs_proxy_conf dflt = {.resolver_timeout = 30000};
     hs_proxy_rewrite_init(&dflt.redirects, &dflt.cookie_domains, &dflt.cookie_paths);
     if (p == NULL)
         p = &dflt;
-    HS_MERGE(c->http_version, p->http_version, dflt.http_version);
-    HS_MERGE(c->connect_timeout, p->connect_timeout, dflt.connect_timeout);
-    HS_MERGE(c->read_timeout, p->read_timeout, dflt.read_timeout);
-    HS_MERGE(c->send_timeout, p->send_timeout, dflt.send_timeout);
-    HS_MERGE(c->next_upstream, p->next_upstream, dflt.next_upstream);
-    HS_MERGE(c->next_upstream_tries, p->next_upstream_tries, dflt.next_upstream_tries);
-    HS_MERGE(c->next_upstream_timeout, p->next_upstream_timeout, 0);
-    HS_MERGE(c->ignore_client_abort, p->ignore_client_abort, dflt.ignore_client_abort);
-    HS_MERGE(c->intercept_errors, p->intercept_errors, 0);
-    HS_MERGE(c->buffering, p->buffering, dflt.buffering);
-    HS_MERGE(c->request_buffering, p->request_buffering, dflt.request_buffering);
-    HS_MERGE(c->buffer_size, p->buffer_size, dflt.buffer_size);
-    hs_proxy_ssl_merge(&c->ssl, &p->ssl);
     hs_proxy_rewrite_merge(&c->redirects, &p->redirects);
     HS_MERGE(c->resolver_timeout, p->resolver_timeout, 30000);
     if (c->resolver == NULL)
         c->resolver = p->resolver;
     hs_proxy_rewrite_merge(&c->cookie_domains, &p->cookie_domains);
     hs_proxy_rewrite_merge(&c->cookie_paths, &p->cookie_paths);
+    HS_MERGE(c->http_version, p == &dflt ? HS_UNSET : p->http_version, 10);
+    c->keep_conn = c->http_version == 11;
     if (c->headers == NULL) {
         c->headers = p->headers;
         c->nheaders = p->nheaders;
     }
-    if (c->hide == NULL) {
-        c->hide = p->hide;
-        c->nhide = p->nhide;
+}
+
+hs_upstream *hs_proxy_group_for(hs_cf *cf, hs_http_conf *http, hs_str name, const hs_conf_node *at, bool https,
+                               const char *dport)
+{
+    hs_upstream *u = hs_proxy_find_upstream(http, name, false, false);
+    if (u == NULL)
+        u = hs_proxy_find_upstream(http, name, true, https);
+    if (u == NULL) {
+        u = hs_proxy_add_upstream(cf, http, name, at);
+        u->implicit = true;
+        u->https = https;
+        if (hs_proxy_resolve(cf, at, u, name, dport) != HS_OK || hs_upstream_ready(cf, u) != HS_OK)
+            return NULL;
     }
-    if (c->pass == NULL) {
-        c->pass = p->pass;
-        c->npass = p->npass;
-    }
+    return u;
 }
 
 static int resolve_pass(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
@@ -272,17 +309,9 @@ static int resolve_pass(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
         pc->groups = hs_proxy_upstreams(http);
         return HS_OK;
     }
-    hs_upstream *u = hs_proxy_find_upstream(http, pc->proxy_host, false, false);
+    hs_upstream *u = hs_proxy_group_for(cf, http, pc->proxy_host, &at, pc->https, pc->https ? "443" : "80");
     if (u == NULL)
-        u = hs_proxy_find_upstream(http, pc->proxy_host, true, pc->https);
-    if (u == NULL) {
-        u = hs_proxy_add_upstream(cf, http, pc->proxy_host, &at);
-        u->implicit = true;
-        u->https = pc->https;
-        if (hs_proxy_resolve(cf, &at, u, pc->proxy_host, pc->https ? "443" : "80") != HS_OK ||
-            hs_upstream_ready(cf, u) != HS_OK)
-            return HS_ERROR;
-    }
+        return HS_ERROR;
     pc->upstream = u;
     return pc->https ? hs_proxy_ssl_ctx_build(cf, pc) : HS_OK;
 }

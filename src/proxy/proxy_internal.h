@@ -12,6 +12,7 @@
 #include "http/http.h"
 #include "http/phase.h"
 #include "proxy/proxy.h"
+#include "proxy/upstream.h"
 #include "parse/response.h"
 #include "proxy/rewrite_internal.h"
 
@@ -124,11 +125,13 @@ typedef struct {
 enum { PX_TLS_V10 = 1 << 0, PX_TLS_V11 = 1 << 1, PX_TLS_V12 = 1 << 2, PX_TLS_V13 = 1 << 3 };
 
 typedef struct hs_proxy_conf {
+    const hs_up_proto *proto;     /* HTTP (hs_proxy_http_proto), FastCGI ... */
     hs_upstream *upstream;        /* proxy_pass target; NULL when not set here */
     hs_str uri;                   /* URI part of proxy_pass ("" none) */
     bool has_uri;                 /* proxy_pass had a URI part: replace the location prefix */
     hs_str proxy_host;            /* $proxy_host */
     int http_version;             /* 10 or 11 */
+    int keep_conn;                /* the upstream connection may be kept (HTTP/1.1, fastcgi_keep_conn) */
     hs_proxy_header *headers;     /* proxy_set_header; NULL = inherit */
     size_t nheaders;
     hs_str *hide, *pass;          /* proxy_hide_header, proxy_pass_header; NULL = inherit */
@@ -299,6 +302,8 @@ typedef struct hs_proxy_state {
     bool client_gone;       /* the client left; ignore_client_abort keeps us going */
     bool upstream_clean;    /* the response ended exactly: the connection may be reused */
     struct px_tunnel *tun;  /* after a 101: the tunnel's buffers and deadlines; NULL none */
+    bool in_end;            /* the protocol's decoder saw the end of the response */
+    bool in_end_clean;      /* ... and nothing after it */
 } hs_proxy_state;
 
 static inline hs_proxy_state *PX(hs_req *r) { return hs_http_get_ctx(r, &hs_proxy_module); }
@@ -309,7 +314,7 @@ static inline int64_t since_start(hs_proxy_state *px) { return (int64_t)(hs_now.
 
 static inline bool uses_keepalive(hs_proxy_state *px)
 {
-    return px->pc->http_version == 11 && px->up->keepalive > 0;
+    return px->pc->keep_conn > 0 && px->up->keepalive > 0;
 }
 
 /* The upstream connection may go back to the pool: the response ended exactly. */
@@ -378,7 +383,23 @@ int hs_proxy_rewrite_head(hs_req *r);
 void hs_proxy_rewrite_merge(px_rules *c, const px_rules *p);
 
 /* ---- proxy_request.c: the request head for the upstream ---- */
-int hs_proxy_build_request(hs_req *r);
+extern const hs_up_proto hs_proxy_http_proto;
+
+/* ---- proxy_conf.c: targets ---- */
+/* The upstream of a target: an upstream block's name, else one made for
+ * the address ("host:port", "unix:/path"; dport when it has no port). */
+hs_upstream *hs_proxy_group_for(hs_cf *cf, hs_http_conf *http, hs_str name, const hs_conf_node *at, bool https,
+                               const char *dport);
+hs_proxy_conf *hs_proxy_conf_new(hs_pool *pool);
+/* Inherits the settings every protocol has. */
+void hs_proxy_merge_common(hs_proxy_conf *c, const hs_proxy_conf *p);
+int hs_proxy_set_next_upstream(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d);
+int hs_proxy_set_buffers(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d);
+int hs_proxy_add_header_name(hs_cf *cf, hs_str **list, size_t *n, hs_str name);
+/* Receives from the upstream into buf and decodes (the protocol's decode):
+ * HS_OK with *got payload bytes (maybe 0), HS_AGAIN, HS_DONE at EOF,
+ * HS_ERROR (errno), HS_DECLINED (malformed; logged). */
+int hs_proxy_recv(hs_req *r, char *buf, size_t cap, size_t *got);
 
 /* ---- proxy_body.c: the client's body ---- */
 
@@ -413,8 +434,11 @@ void hs_proxy_read_head(hs_req *r);
 /* ---- proxy_relay.c: the response body ---- */
 
 /* Consumes px->in per the response framing: HS_OK when the body is
- * complete, HS_AGAIN for more, HS_ERROR for a malformed body. */
+ * complete, HS_AGAIN for more, HS_ERROR for a malformed body, HS_DONE for
+ * one the protocol ended short of its declared length. */
 int hs_proxy_consume_in(hs_req *r);
+/* Ends the relay for consume_in's HS_ERROR or HS_DONE. */
+void hs_proxy_body_broken(hs_req *r, int rc);
 void hs_proxy_relay(hs_req *r);
 void hs_proxy_relay_finished(hs_req *r);
 /* The relay broke off: why is HS_END_CLIENT_ABORT_BODY when the client

@@ -284,3 +284,29 @@ int hs_up_ssl_new_session(SSL *ssl, SSL_SESSION *sess)
     s->ssl_session_ctx = SSL_get_SSL_CTX(ssl);
     return 1; /* the reference is ours */
 }
+
+/* ---- the protocol's stream ---- */
+
+int hs_proxy_recv(hs_req *r, char *buf, size_t cap, size_t *got)
+{
+    hs_proxy_state *px = PX(r);
+    *got = 0;
+    ssize_t n = hs_up_recv(px->u, buf, cap);
+    if (n == HS_AGAIN || n == HS_ERROR)
+        return (int)n;
+    if (n == 0)
+        return HS_DONE;
+    size_t len = (size_t)n;
+    const hs_up_proto *proto = px->pc->proto;
+    if (proto->decode) {
+        int rc = proto->decode(r, buf, &len);
+        if (rc == HS_ERROR)
+            return HS_DECLINED;
+        if (rc == HS_OK || rc == HS_DONE) {
+            px->in_end = true;
+            px->in_end_clean = rc == HS_OK;
+        }
+    }
+    *got = len;
+    return HS_OK;
+}

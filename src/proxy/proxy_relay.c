@@ -25,7 +25,7 @@ int hs_proxy_consume_in(hs_req *r)
     hs_proxy_state *px = PX(r);
     int rc = HS_AGAIN;
     if (px->resp_none) {
-        px->upstream_clean = px->in_len == 0;
+        px->upstream_clean = px->in_len == 0 && (px->pc->proto->decode == NULL || px->in_end_clean);
         rc = HS_OK;
     } else if (px->resp_chunked) {
         size_t n = px->in_len;
@@ -40,9 +40,17 @@ int hs_proxy_consume_in(hs_req *r)
             rc = HS_OK;
         }
     } else if (px->resp_until_close) {
-        cur_try(px)->length += (int64_t)px->in_len;
-        if (cout_body(r, px->in, px->in_len) != HS_OK)
+        /* a protocol's declared length trims what its records carry */
+        size_t n = px->resp_left >= 0 && (int64_t)px->in_len > px->resp_left ? (size_t)px->resp_left : px->in_len;
+        cur_try(px)->length += (int64_t)n;
+        if (cout_body(r, px->in, n) != HS_OK)
             return HS_ERROR;
+        if (px->resp_left >= 0)
+            px->resp_left -= (int64_t)n;
+        if (px->in_end) {
+            px->upstream_clean = px->in_end_clean;
+            rc = px->resp_left > 0 ? HS_DONE : HS_OK; /* HS_DONE: it ended short */
+        }
     } else {
         size_t take = (int64_t)px->in_len < px->resp_left ? px->in_len : (size_t)px->resp_left;
         cur_try(px)->length += (int64_t)take;
@@ -59,6 +67,19 @@ int hs_proxy_consume_in(hs_req *r)
 }
 
 /* ---- endings ---- */
+
+void hs_proxy_body_broken(hs_req *r, int rc)
+{
+    if (!PX(r)->client_gone)
+        (void)hs_http_stream_flush(r); /* what came before the fault reaches the client */
+    if (rc == HS_DONE) {
+        hs_proxy_log_msg(r, "upstream prematurely closed connection while reading upstream");
+        hs_proxy_relay_error(r, HS_END_UPSTREAM_TRUNCATED);
+        return;
+    }
+    hs_proxy_log_error(r, 0, "upstream sent an invalid body");
+    hs_proxy_relay_error(r, HS_END_UPSTREAM_INVALID);
+}
 
 void hs_proxy_relay_finished(hs_req *r)
 {
@@ -134,18 +155,23 @@ static bool read_upstream(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
     errno = 0; /* a TLS failure leaves errno as it was: no stale text in the line below */
-    ssize_t n = hs_up_recv(px->u, px->in, px->in_cap);
+    size_t got;
+    int n = hs_proxy_recv(r, px->in, px->in_cap, &got);
     if (n == HS_AGAIN) {
         hs_timer_set(&px->u->timer, (uint64_t)px->pc->read_timeout);
         return false;
     }
-    if (n <= 0) {
-        if (n == 0 && px->resp_until_close) {
+    if (n == HS_DECLINED) {
+        hs_proxy_relay_error(r, HS_END_UPSTREAM_INVALID); /* logged */
+        return false;
+    }
+    if (n != HS_OK) {
+        if (n == HS_DONE && px->resp_until_close && px->pc->proto->eof_ends_body) {
             px->upstream_clean = false;
             hs_proxy_relay_finished(r);
             return false;
         }
-        if (n == 0) {
+        if (n == HS_DONE) {
             hs_proxy_log_msg(r, "upstream prematurely closed connection while reading upstream");
             hs_proxy_relay_error(r, HS_END_UPSTREAM_TRUNCATED);
             return false;
@@ -154,7 +180,7 @@ static bool read_upstream(hs_req *r)
         hs_proxy_relay_error(r, HS_END_UPSTREAM_RESET);
         return false;
     }
-    px->in_len = (size_t)n;
+    px->in_len = got;
     return true;
 }
 
@@ -186,9 +212,8 @@ void hs_proxy_relay(hs_req *r)
         if (px->in_len == 0 && !px->resp_none && !read_upstream(r))
             return;
         int rc = hs_proxy_consume_in(r);
-        if (rc == HS_ERROR) {
-            hs_proxy_log_error(r, 0, "upstream sent an invalid body");
-            hs_proxy_relay_error(r, HS_END_UPSTREAM_INVALID);
+        if (rc == HS_ERROR || rc == HS_DONE) {
+            hs_proxy_body_broken(r, rc);
             return;
         }
         if (rc == HS_OK) {

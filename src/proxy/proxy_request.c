@@ -63,7 +63,7 @@ static hs_str upstream_uri(hs_req *r, hs_proxy_conf *pc)
     return (hs_str){out, (size_t)(p - out)};
 }
 
-int hs_proxy_build_request(hs_req *r)
+static int http_request(hs_req *r, hs_up_req *q)
 {
     hs_proxy_state *px = PX(r);
     hs_proxy_conf *pc = px->pc;
@@ -112,11 +112,28 @@ int hs_proxy_build_request(hs_req *r)
         memcpy(p, px->body, px->body_len);
         p += px->body_len;
     }
-    px->out = b;
-    px->out_len = (size_t)(p - b);
+    q->out = (hs_str){b, (size_t)(p - b)};
     /* nginx's ", upstream: "http://addr/uri"" of error-log lines */
-    r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%s%.*s", pc->https ? "https" : "http",
-                                          px->ntries ? cur_try(px)->addr : "-", (int)uri.n, uri.p));
-    px->out_sent = 0;
+    r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%s%.*s", pc->https ? "https" : "http", q->addr,
+                                          (int)uri.n, uri.p));
     return HS_OK;
 }
+
+/* A response head: interim ones (100 Continue) are skipped by the caller. */
+static int http_head(hs_req *r, const char *buf, size_t len, hs_http_response *resp, hs_header *hdrs, size_t max)
+{
+    (void)r;
+    return hs_http_parse_response(buf, len, resp, hdrs, max);
+}
+
+static const hs_str http_hidden[] = {HS_STR("Server"), HS_STR("Date"), HS_STR("X-Pad")};
+
+const hs_up_proto hs_proxy_http_proto = {
+    .scheme = "http",
+    .metrics = 0,
+    .request = http_request,
+    .head = http_head,
+    .hidden = http_hidden,
+    .nhidden = HS_ARRAY_LEN(http_hidden),
+    .eof_ends_body = true,
+};

@@ -17,10 +17,9 @@ static bool hidden_response_header(const hs_proxy_conf *pc, hs_str name, int sta
     static const hs_str always[] = {HS_STR("Connection"), HS_STR("Keep-Alive"), HS_STR("Transfer-Encoding"),
                                     HS_STR("Content-Length"), HS_STR("Proxy-Connection"), HS_STR("Trailer"),
                                     HS_STR("Upgrade")};
-    static const hs_str unless_passed[] = {HS_STR("Server"), HS_STR("Date"), HS_STR("X-Pad")};
     if (name_in(name, always, HS_ARRAY_LEN(always)) || name_in(name, pc->hide, pc->nhide))
         return true;
-    bool dflt = name_in(name, unless_passed, HS_ARRAY_LEN(unless_passed)) ||
+    bool dflt = name_in(name, pc->proto->hidden, pc->proto->nhidden) ||
                 (name.n > 8 && strncasecmp(name.p, "X-Accel-", 8) == 0);
     return dflt && !name_in(name, pc->pass, pc->npass);
 }
@@ -51,6 +50,11 @@ static void plan_body(hs_req *r)
     px->resp_chunked = !px->resp_none && h->chunked;
     px->resp_left = px->resp_none ? 0 : h->content_length;
     px->resp_until_close = !px->resp_none && !h->chunked && h->content_length < 0;
+    if (px->pc->proto->decode) {
+        /* the protocol's records frame the body; a Content-Length only trims it */
+        px->resp_chunked = false;
+        px->resp_until_close = !px->resp_none;
+    }
     if (px->resp_chunked)
         hs_chunked_init(&px->dec);
 }
@@ -149,17 +153,16 @@ static void head_received(hs_req *r)
     size_t extra = px->in_len - h->head_len;
     memmove(px->in, px->in + h->head_len, extra);
     px->in_len = extra;
-    if (h->status == 101) {
+    if (h->status == 101 && px->pc->proto == &hs_proxy_http_proto) {
         hs_proxy_tunnel_start(r);
         return;
     }
-    if (px->in_len || px->resp_none || px->resp_left == 0) {
+    if (px->in_len || px->resp_none || px->resp_left == 0 || px->in_end) {
         /* the body (or all of it, or an empty one) came with the head: one write to the client */
         int rc = hs_proxy_consume_in(r);
-        if (rc == HS_ERROR) {
+        if (rc == HS_ERROR || rc == HS_DONE) {
             px->state = PX_RELAY;
-            hs_proxy_log_error(r, 0, "upstream sent an invalid body");
-            hs_proxy_relay_error(r, HS_END_UPSTREAM_INVALID);
+            hs_proxy_body_broken(r, rc);
             return;
         }
         if (rc == HS_OK) {
@@ -176,7 +179,7 @@ void hs_proxy_read_head(hs_req *r)
     hs_proxy_state *px = PX(r);
     for (;;) {
         if (px->in_len) {
-            int rc = hs_http_parse_response(px->in, px->in_len, &px->resp, px->resp_hdrs, MAX_RESP_HEADERS);
+            int rc = px->pc->proto->head(r, px->in, px->in_len, &px->resp, px->resp_hdrs, MAX_RESP_HEADERS);
             if (rc == HS_OK && px->resp.status >= 100 && px->resp.status < 200 && px->resp.status != 101) {
                 /* an interim response (100 Continue): skip it */
                 memmove(px->in, px->in + px->resp.head_len, px->in_len - px->resp.head_len);
@@ -194,22 +197,33 @@ void hs_proxy_read_head(hs_req *r)
                 return;
             }
         }
+        if (px->in_end) {
+            hs_proxy_log_msg(r, "upstream prematurely closed connection while reading response header from upstream");
+            hs_proxy_fail(r, 502, HS_END_UPSTREAM_CLOSED, NULL);
+            return;
+        }
         if (px->in_len == px->in_cap) {
             hs_log_ctx(HS_LOG_ERR, r, 0, "upstream sent too big header while reading response header from upstream");
             hs_proxy_fail(r, 502, HS_END_UPSTREAM_INVALID, NULL);
             return;
         }
-        ssize_t n = hs_up_recv(px->u, px->in + px->in_len, px->in_cap - px->in_len);
-        if (n > 0) {
-            px->in_len += (size_t)n;
+        size_t got;
+        int n = hs_proxy_recv(r, px->in + px->in_len, px->in_cap - px->in_len, &got);
+        if (n == HS_OK) {
+            px->in_len += got;
             continue;
         }
         if (n == HS_AGAIN)
             return;
+        if (n == HS_DECLINED) {
+            hs_proxy_fail(r, 502, HS_END_UPSTREAM_INVALID, NULL); /* logged */
+            return;
+        }
         /* closed or reset before a whole head */
-        if (n == 0)
+        bool eof = n == HS_DONE;
+        if (eof)
             errno = 0; /* nothing to add after the message */
-        hs_proxy_fail(r, 502, n == 0 ? HS_END_UPSTREAM_CLOSED : HS_END_UPSTREAM_RESET, n == 0 ? "upstream prematurely closed connection while reading response header from upstream"
+        hs_proxy_fail(r, 502, eof ? HS_END_UPSTREAM_CLOSED : HS_END_UPSTREAM_RESET, eof ? "upstream prematurely closed connection while reading response header from upstream"
                                             : "recv() failed while reading response header from upstream");
         return;
     }

@@ -56,6 +56,7 @@ static void start_try(hs_req *r, hs_upstream_server *s)
     px->request_sent = false;
     px->in_len = 0; /* nothing of an earlier try's answer (a proxy_next_upstream http_404) */
     px->upstream_clean = false;
+    px->in_end = px->in_end_clean = false;
     px->out_sent = 0;
     px->file_off = 0;
     px->fbuf_len = px->fbuf_sent = 0;
@@ -82,7 +83,7 @@ static void no_live_upstreams(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
     hs_upstream *up = px->up;
-    r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%.*s%.*s", px->pc->https ? "https" : "http",
+    r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%.*s%.*s", px->pc->https ? "https" : px->pc->proto->scheme,
                                           (int)up->name.n, up->name.p, (int)r->h.target.n, r->h.target.p));
     hs_log_ctx(HS_LOG_ERR, r, 0, "no live upstreams while connecting to upstream");
     const char *name = hs_psprintf(r->pool, "%.*s", (int)up->name.n, up->name.p);
@@ -90,6 +91,21 @@ static void no_live_upstreams(hs_req *r)
     *cur_try(px) = (px_try){.addr = name ? name : "-", .connect_us = -1, .header_us = -1, .response_us = -1};
     px->t_start = hs_now.mono_usec;
     hs_proxy_fail(r, 502, HS_END_UPSTREAM_UNAVAILABLE, NULL);
+}
+
+/* The protocol's request for this try. */
+static int build_request(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    hs_up_req q = {.addr = cur_try(px)->addr, .body = px->body_buffered ? px->body : NULL,
+                   .body_len = px->body_buffered ? px->body_len : 0,
+                   .body_size = px->body_buffered ? px->body_size : 0, .body_in_file = px->body_fd >= 0};
+    if (px->pc->proto->request(r, &q) != HS_OK)
+        return HS_ERROR;
+    px->out = (char *)q.out.p;
+    px->out_len = q.out.n;
+    px->out_sent = 0;
+    return HS_OK;
 }
 
 void hs_proxy_connect(hs_req *r)
@@ -105,7 +121,7 @@ void hs_proxy_connect(hs_req *r)
         return;
     }
     start_try(r, s);
-    if (hs_proxy_build_request(r) != HS_OK) {
+    if (build_request(r) != HS_OK) {
         hs_proxy_fail(r, 500, HS_END_NONE, NULL);
         return;
     }

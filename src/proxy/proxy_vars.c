@@ -149,15 +149,20 @@ const hs_var_def hs_proxy_variables[] = {
 
 int hs_proxy_log_tries(hs_req *r)
 {
+    hs_upstream_count_tries(r, &hs_proxy_http_proto);
+    return HS_OK;
+}
+
+void hs_upstream_count_tries(hs_req *r, const hs_up_proto *proto)
+{
     hs_proxy_state *px = PX(r);
-    if (px == NULL)
-        return HS_OK;
+    if (px == NULL || px->pc->proto != proto)
+        return;
     /* response time in µs of each try (-1 where none), oldest first */
     int64_t us[MAX_TRIES_LOGGED];
     size_t n = 0;
     int first = px->ntries > MAX_TRIES_LOGGED ? px->ntries - MAX_TRIES_LOGGED : 0;
     for (int i = first; i < px->ntries; i++)
         us[n++] = px->tries[i % MAX_TRIES_LOGGED].response_us;
-    hs_stats_upstream_tries(r, us, n);
-    return HS_OK;
+    hs_stats_upstream_tries(r, proto->metrics, us, n);
 }

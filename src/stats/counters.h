@@ -76,6 +76,7 @@ typedef struct {
     uint64_t requests[HS_STATS_MAX_SERVERS][HS_STATS_MAX_STATUS]; /* by server, status index */
     hs_stats_hist req_time[HS_STATS_MAX_SERVERS];   /* $request_time */
     hs_stats_hist up_time[HS_STATS_MAX_SERVERS];    /* each upstream try's response time */
+    hs_stats_hist fcgi_time[HS_STATS_MAX_SERVERS];  /* ... of a FastCGI upstream */
     uint64_t aborts[HS_STATS_MAX_LOCS][HS_ABORT__COUNT];
     uint64_t status_499[HS_STATS_MAX_LOCS];         /* the 499 series the spike detector watches */
     uint64_t after_abort[HS_STATS_MAX_LOCS];        /* upstream completed after the client left */
@@ -114,8 +115,9 @@ void hs_stats_drop(const char *rule);
 /* A ban started / ended in the named zone. */
 void hs_stats_ban_added(const char *zone);
 void hs_stats_ban_removed(const char *zone);
-/* The response time of each upstream try of r (µs, -1 where none). */
-void hs_stats_upstream_tries(const hs_req *r, const int64_t *us, size_t n);
+/* The response time of each upstream try of r (µs, -1 where none); proto
+ * 0 for HTTP, 1 for FastCGI. */
+void hs_stats_upstream_tries(const hs_req *r, int proto, const int64_t *us, size_t n);
 /* proxy_ignore_client_abort on: the upstream finished after the client left. */
 void hs_stats_upstream_after_abort(const hs_req *r);
 /* A TLS handshake ended with result; usec is its duration (completed ones). */
@@ -130,9 +132,10 @@ void hs_stats_log_lost(const char *path, uint64_t lines);
 static inline void hs_stats_drop(const char *rule) { (void)rule; }
 static inline void hs_stats_ban_added(const char *zone) { (void)zone; }
 static inline void hs_stats_ban_removed(const char *zone) { (void)zone; }
-static inline void hs_stats_upstream_tries(const hs_req *r, const int64_t *us, size_t n)
+static inline void hs_stats_upstream_tries(const hs_req *r, int proto, const int64_t *us, size_t n)
 {
     (void)r;
+    (void)proto;
     (void)us;
     (void)n;
 }

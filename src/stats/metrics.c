@@ -94,6 +94,18 @@ static void render_requests(hs_expo *e, const snapshot *s, const hs_stats_region
     }
 }
 
+/* One histogram series per server (those that have observations). */
+static void render_by_server(hs_expo *e, const char *name, const hs_stats_hist *h, const hs_stats_region *g)
+{
+    uint32_t ns = g ? g->nservers : 1;
+    for (uint32_t si = 0; si < ns; si++) {
+        if (!memcmp(&h[si], &(hs_stats_hist){0}, sizeof(hs_stats_hist)))
+            continue;
+        const char *labels[] = {"server", g ? g->servers[si] : "", NULL};
+        hs_expo_hist(e, name, labels, &h[si]);
+    }
+}
+
 static void render_histograms(hs_expo *e, const snapshot *s, const hs_stats_region *g)
 {
     uint32_t ns = g ? g->nservers : 1;
@@ -112,6 +124,9 @@ static void render_histograms(hs_expo *e, const snapshot *s, const hs_stats_regi
         const char *labels[] = {"server", g ? g->servers[si] : "", NULL};
         hs_expo_hist(e, "hush_upstream_response_seconds", labels, &s->c.up_time[si]);
     }
+    hs_expo_head(e, "hush_fastcgi_response_seconds", "histogram",
+                 "Response time of each FastCGI upstream try ($upstream_response_time) by server.");
+    render_by_server(e, "hush_fastcgi_response_seconds", s->c.fcgi_time, g);
 }
 
 static void render_aborts(hs_expo *e, const snapshot *s, const hs_stats_region *g)

@@ -369,10 +369,11 @@ int hs_stats_log_request(hs_req *r)
     return HS_OK;
 }
 
-void hs_stats_upstream_tries(const hs_req *r, const int64_t *us, size_t n)
+void hs_stats_upstream_tries(const hs_req *r, int proto, const int64_t *us, size_t n)
 {
     const hs_srv_conf *srv = r->srv ? r->srv : r->conn->group->default_srv;
-    hs_stats_hist *h = &hs_stats_cur->up_time[server_index(srv)];
+    uint32_t si = server_index(srv);
+    hs_stats_hist *h = proto == 1 ? &hs_stats_cur->fcgi_time[si] : &hs_stats_cur->up_time[si];
     for (size_t i = 0; i < n; i++)
         if (us[i] >= 0)
             hs_hist_observe(h, (uint64_t)us[i]);
