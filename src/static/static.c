@@ -328,11 +328,23 @@ static void serve(hs_req *r)
     serve_file(r, &fi, path, true);
 }
 
+/* Files are served after the request body is discarded (the core does it
+ * for a handler that does not read the body). */
+static const hs_handler serve_handler = {.name = "static", .run = serve};
+
+/* try_files comes first, with the body still unread: an internal redirect
+ * (WordPress's /index.php?$args) takes it to the location that answers. */
 static void static_run(hs_req *r)
 {
-    if (hs_static_loc_of(r->loc)->try_files && hs_static_try_files(r) == HS_OK)
+    if (hs_static_try_files_before(r))
         return;
-    serve(r);
+    hs_http_run_handler(r, &serve_handler);
 }
 
-const hs_handler hs_static_handler = {.name = "static", .run = static_run};
+const hs_handler hs_static_handler = {.name = "static", .run = static_run, .reads_body = true};
+
+bool hs_static_try_files_before(hs_req *r)
+{
+    const hs_static_loc *sl = hs_static_loc_of(r->loc);
+    return sl && sl->try_files && hs_static_try_files(r) == HS_OK;
+}

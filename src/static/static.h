@@ -23,4 +23,10 @@ typedef struct {
 } hs_static_variant;
 void hs_static_set_variant(const hs_static_variant *v);
 
+/* try_files of r's location, for a handler that answers after it (as
+ * nginx's precontent phase: fastcgi_pass beside try_files): true when
+ * try_files answered r or redirected it; false when there is none or an
+ * item exists ($uri is now that item), and the handler goes on. */
+bool hs_static_try_files_before(hs_req *r);
+
 #endif
