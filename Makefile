@@ -104,6 +104,9 @@ install-files:
 	sed $(CONF_SED) conf/hush.conf > $(DESTDIR)$(CONF_DIR)/hush.conf.default
 	test -e $(DESTDIR)$(CONF_DIR)/hush.conf || cp $(DESTDIR)$(CONF_DIR)/hush.conf.default $(DESTDIR)$(CONF_DIR)/hush.conf
 	$(INSTALL) -m 644 conf/mime.types $(DESTDIR)$(CONF_DIR)/mime.types
+	$(INSTALL) -m 644 conf/fastcgi_params conf/fastcgi.conf $(DESTDIR)$(CONF_DIR)/
+	$(INSTALL) -d $(DESTDIR)$(CONF_DIR)/snippets
+	$(INSTALL) -m 644 conf/snippets/fastcgi-php.conf $(DESTDIR)$(CONF_DIR)/snippets/
 	$(INSTALL) -m 644 html/* $(DESTDIR)$(DATADIR)/html/
 	$(INSTALL) -m 644 man/hush.8 $(DESTDIR)$(MANDIR)/man8/hush.8
 	$(INSTALL) -m 644 man/hush-logstat.1 $(DESTDIR)$(MANDIR)/man1/hush-logstat.1

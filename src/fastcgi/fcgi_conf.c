@@ -120,6 +120,7 @@ const hs_directive hs_fcgi_directives[] = {
     S("fastcgi_send_timeout", HS_ARGS_1, HS_UP_SEND_TIMEOUT),
     S("fastcgi_next_upstream", HS_ARGS_1MORE, HS_UP_NEXT_UPSTREAM),
     S("fastcgi_next_upstream_tries", HS_ARGS_1, HS_UP_NEXT_UPSTREAM_TRIES),
+    S("fastcgi_next_upstream_timeout", HS_ARGS_1, HS_UP_NEXT_UPSTREAM_TIMEOUT),
     S("fastcgi_ignore_client_abort", HS_ARGS_1, HS_UP_IGNORE_CLIENT_ABORT),
     S("fastcgi_intercept_errors", HS_ARGS_1, HS_UP_INTERCEPT_ERRORS),
     S("fastcgi_buffering", HS_ARGS_1, HS_UP_BUFFERING),

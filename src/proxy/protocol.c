@@ -12,6 +12,18 @@ hs_upstream_conf *hs_upstream_conf_new(hs_cf *cf, const hs_up_proto *proto)
     return pc;
 }
 
+/* fastcgi_buffer_size and fastcgi_buffers both size the one relay buffer: the larger wins. */
+static int set_buffer(hs_cf *cf, const hs_conf_node *n, hs_upstream_conf *c, bool buffers, const hs_directive *d)
+{
+    int64_t v = HS_UNSET_SIZE;
+    int rc = buffers ? hs_proxy_set_buffers(cf, n, &v, d) : hs_set_size(cf, n, &v, d);
+    if (rc != HS_OK)
+        return rc;
+    if (c->buffer_size == HS_UNSET_SIZE || v > c->buffer_size)
+        c->buffer_size = v;
+    return HS_OK;
+}
+
 int hs_upstream_conf_set(hs_cf *cf, const hs_conf_node *n, hs_upstream_conf *c, hs_up_setting which)
 {
     hs_directive dd = {.name = n->args[0].p}, *d = &dd; /* the setters name it in their errors */
@@ -22,11 +34,12 @@ int hs_upstream_conf_set(hs_cf *cf, const hs_conf_node *n, hs_upstream_conf *c, 
     case HS_UP_SEND_TIMEOUT: return hs_set_msec(cf, n, &c->send_timeout, d);
     case HS_UP_NEXT_UPSTREAM: return hs_proxy_set_next_upstream(cf, n, &c->next_upstream, d);
     case HS_UP_NEXT_UPSTREAM_TRIES: return hs_set_num(cf, n, &c->next_upstream_tries, d);
+    case HS_UP_NEXT_UPSTREAM_TIMEOUT: return hs_set_msec(cf, n, &c->next_upstream_timeout, d);
     case HS_UP_IGNORE_CLIENT_ABORT: return set_flag(cf, n, &c->ignore_client_abort);
     case HS_UP_INTERCEPT_ERRORS: return set_flag(cf, n, &c->intercept_errors);
     case HS_UP_BUFFERING: return set_flag(cf, n, &c->buffering);
-    case HS_UP_BUFFER_SIZE: return hs_set_size(cf, n, &c->buffer_size, d);
-    case HS_UP_BUFFERS: return hs_proxy_set_buffers(cf, n, &c->buffer_size, d);
+    case HS_UP_BUFFER_SIZE: return set_buffer(cf, n, c, false, d);
+    case HS_UP_BUFFERS: return set_buffer(cf, n, c, true, d);
     case HS_UP_HIDE_HEADER: return hs_proxy_add_header_name(cf, &c->hide, &c->nhide, n->args[1]);
     case HS_UP_PASS_HEADER: return hs_proxy_add_header_name(cf, &c->pass, &c->npass, n->args[1]);
     case HS_UP_KEEP_CONN: return set_flag(cf, n, &c->keep_conn);

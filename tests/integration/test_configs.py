@@ -34,7 +34,6 @@ CORPUS = sorted(d for d in os.listdir(CONFIGS) if os.path.isdir(os.path.join(CON
 # is an expected failure (xfail, with the directive named). Remove a line
 # when its feature lands; a configuration that passes -t is always compared.
 PENDING = {
-    "fastcgi_pass": "issue 18", "fastcgi_split_path_info": "issue 18", "fastcgi_param": "issue 18",
     "set_real_ip_from": "issue 19", "real_ip_header": "issue 19",
     "user": "issue 12 (user)", "add_header": "issue 12 (headers)", "expires": "issue 12 (headers)",
     "gzip": "issue 12 (gzip)", "rewrite": "issue 12 (rewrite)", "set": "issue 12 (rewrite)",

@@ -402,3 +402,33 @@ def test_debian_files_pass_config_test(tmpconf, base):
                 "location /p { include fastcgi_params; fastcgi_pass 127.0.0.1:9000; } } }\n")
     r = run_hush(["-t", "-p", tmpconf, "-c", path])
     assert r.returncode == 0, r.stderr
+
+
+# ---- the README's example ------------------------------------------------------
+
+def readme_example():
+    text = open(os.path.join(ROOT, "README.md")).read()
+    m = re.search(r"```nginx\n(upstream php \{.*?)```", text, re.S)
+    assert m, "no FastCGI example in README.md"
+    return m.group(1)
+
+
+def test_readme_example(hush, fpm):
+    text = (readme_example().replace("/run/php/php8.2-fpm.sock", fpm.sock).replace("/srv/wordpress", fpm.app)
+            .replace("listen 80;", "listen 127.0.0.1:@PORT@;"))
+    srv = hush(LOG + text, start=False)
+    conf_dir(srv)
+    srv.start()
+    r = get(srv, "/2024/01/hello/?p=1", host="blog.example.com")
+    assert r.status == 200 and fields(r.body)["script"] == "/index.php" and fields(r.body)["query"] == "p=1"
+    r = get(srv, "/wp-json/x", host="blog.example.com", method="POST", headers=["Content-Length: 2"], body=b"{}")
+    assert fields(r.body)["body_len"] == "2"
+    r = get(srv, "/index.php/a/b", host="blog.example.com")
+    assert fields(r.body)["path_info"] == "/a/b"
+    assert get(srv, "/nothere.php", host="blog.example.com").status == 404
+
+
+def test_buffers_and_buffer_size_together(hush, fpm):
+    srv = php_site(hush, fpm, loc_extra="fastcgi_buffers 16 16k; fastcgi_buffer_size 32k;")
+    r = get(srv, "/big.php?kb=300", timeout=10)
+    assert len(r.body) == 300 * 1024

@@ -48,9 +48,12 @@ def test_install_tree(staged):
     assert paths["conf-path"] == PREFIX + "/etc/hush/hush.conf"
     assert tree(staged) == [
         "usr/local/bin/hush-logstat",
+        "usr/local/etc/hush/fastcgi.conf",
+        "usr/local/etc/hush/fastcgi_params",
         "usr/local/etc/hush/hush.conf",
         "usr/local/etc/hush/hush.conf.default",
         "usr/local/etc/hush/mime.types",
+        "usr/local/etc/hush/snippets/fastcgi-php.conf",
         "usr/local/etc/logrotate.d/hush",
         "usr/local/lib/systemd/system/hush.service",
         "usr/local/sbin/hush",

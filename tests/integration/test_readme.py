@@ -62,7 +62,16 @@ def wrappings(text):
     return [in_http, in_server]
 
 
+def ship_conf_files(d):
+    """The files hush installs beside its configuration (fastcgi_params, ...)."""
+    for name in ("mime.types", "fastcgi_params", "fastcgi.conf", "snippets/fastcgi-php.conf"):
+        os.makedirs(os.path.dirname(os.path.join(d, name)), exist_ok=True)
+        with open(os.path.join(ROOT, "conf", name)) as src, open(os.path.join(d, name), "w") as dst:
+            dst.write(src.read())
+
+
 def config_test(conf_text, d):
+    ship_conf_files(d)
     path = os.path.join(d, "hush.conf")
     with open(path, "w") as f:
         f.write(conf_text.replace("@DIR@", d))
