@@ -313,6 +313,10 @@ static int resolve_pass(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
     if (u == NULL)
         return HS_ERROR;
     pc->upstream = u;
+    if (u->implicit && u->resolver == NULL && pc->resolver) {
+        u->resolver = pc->resolver; /* a name that did not resolve: this location's resolver asks */
+        u->resolver_timeout = pc->resolver_timeout;
+    }
     return pc->https ? hs_proxy_ssl_ctx_build(cf, pc) : HS_OK;
 }
 
@@ -349,7 +353,7 @@ int hs_proxy_http_finish(hs_cf *cf, hs_http_conf *http)
     for (size_t i = 0; i < http->nservers; i++)
         if (finish_tree(cf, http, http->servers[i]->loc, &used) != HS_OK)
             return HS_ERROR;
-    if (hs_proxy_zones_check(cf, hs_proxy_upstreams(http)) != HS_OK)
+    if (hs_proxy_dynamic_check(cf, http) != HS_OK || hs_proxy_zones_check(cf, hs_proxy_upstreams(http)) != HS_OK)
         return HS_ERROR;
     if (hs_proxy_upstreams(http) && hs_pool_cleanup_add(cf->pool, free_sessions, hs_proxy_upstreams(http)) != HS_OK)
         return HS_ERROR;

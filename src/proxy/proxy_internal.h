@@ -39,6 +39,10 @@ typedef struct {
     socklen_t addrlen;
     char text[112];         /* "127.0.0.1:8081", "unix:/path": $upstream_addr */
     hs_str name;            /* the server as written ("app.local:8080"): the hash ring's point names */
+    bool dynamic;           /* a name that did not resolve at load: the resolver asks at run time */
+    char *host;             /* dynamic: the name, */
+    int port;               /* its port, */
+    const char *why;        /* and why it did not resolve at load */
     int weight;             /* weight= */
     int max_fails;          /* max_fails= (0: never marked down) */
     int max_conns;          /* max_conns= (0: no limit) */
@@ -70,6 +74,8 @@ struct hs_upstream {
     bool random_two;             /* random two [least_conn] */
     int total_weight;            /* of the non-backup servers */
     struct px_zone *zone;        /* zone NAME [SIZE]: state shared by the workers */
+    struct hs_resolver *resolver; /* for dynamic servers: the http level's (or the location's) */
+    int64_t resolver_timeout;
     bool implicit;               /* made from a proxy_pass URL */
     bool https;                  /* implicit: from an https:// URL (port 443 by default) */
     hs_upconn *idle;             /* this worker's idle connections, most recent first */
@@ -184,6 +190,9 @@ hs_upstream *hs_proxy_add_upstream(hs_cf *cf, hs_http_conf *http, hs_str name, c
 /* Adds the servers of "host[:port]" (every address; port dport by default)
  * or "unix:/path" to u. */
 int hs_proxy_resolve(hs_cf *cf, const hs_conf_node *n, hs_upstream *u, hs_str hostport, const char *dport);
+/* After the http block: a server name that did not resolve at load needs
+ * a resolver (the http level's for upstream blocks). */
+int hs_proxy_dynamic_check(hs_cf *cf, hs_http_conf *http);
 /* u's servers are all known: its method's checks and setup. */
 int hs_upstream_ready(hs_cf *cf, hs_upstream *u);
 int hs_proxy_upstream_block(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d);
@@ -206,6 +215,8 @@ struct hs_upconn {
     int fd;
     hs_upstream *up;
     hs_upstream_server *server;
+    struct sockaddr_storage addr;  /* the server's, or its name's address now */
+    socklen_t addrlen;
     hs_req *r;               /* owning request; NULL when idle */
     hs_upconn *next;         /* pool list */
     bool reused;             /* came from the pool */
@@ -361,6 +372,12 @@ int hs_up_ssl_new_session(struct ssl_st *ssl, struct ssl_session_st *sess);
  * the resolver's answer. HS_OK: px->up is set; HS_AGAIN: the resolver is
  * asked (hs_proxy_connect follows); HS_DONE: the request was answered. */
 int hs_proxy_target(hs_req *r);
+/* The address of px->u's dynamic server: HS_OK (in u->addr), HS_AGAIN
+ * (the resolver is asked; hs_proxy_connect_socket follows) or HS_DONE
+ * (the try failed). */
+int hs_proxy_resolve_server(hs_req *r);
+/* Opens px->u's socket and starts connecting. */
+void hs_proxy_connect_socket(hs_req *r);
 /* The host the Host field and $proxy_host name. */
 /* $proxy_host as a Host field: "localhost" for a unix socket, as nginx. */
 static inline hs_str px_host_of(hs_str host)

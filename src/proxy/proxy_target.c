@@ -46,6 +46,24 @@ static int split_url(hs_req *r, hs_str url, char *host, size_t cap, int *port)
     return HS_OK;
 }
 
+/* a:port as a socket address and as text ("[v6]:port"). */
+static void fill_addr(struct sockaddr_storage *ss, socklen_t *len, char *text, size_t cap, const hs_dns_addr *a,
+                      int port)
+{
+    char addr[INET6_ADDRSTRLEN];
+    inet_ntop(a->family, &a->a, addr, sizeof(addr));
+    snprintf(text, cap, a->family == AF_INET6 ? "[%s]:%d" : "%s:%d", addr, port);
+    if (a->family == AF_INET6) {
+        struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ss;
+        *sa = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = a->a.v6};
+        *len = sizeof(*sa);
+    } else {
+        struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+        *sa = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = a->a.v4};
+        *len = sizeof(*sa);
+    }
+}
+
 /* A group of the request's own over the addresses. */
 static hs_upstream *group_of(hs_req *r, const hs_dns_addr *a, size_t n, int port)
 {
@@ -61,18 +79,7 @@ static hs_upstream *group_of(hs_req *r, const hs_dns_addr *a, size_t n, int port
     up->nservers = n;
     for (size_t i = 0; i < n; i++) {
         hs_upstream_server *s = &v[i];
-        char addr[INET6_ADDRSTRLEN];
-        inet_ntop(a[i].family, &a[i].a, addr, sizeof(addr));
-        snprintf(s->text, sizeof(s->text), a[i].family == AF_INET6 ? "[%s]:%d" : "%s:%d", addr, port);
-        if (a[i].family == AF_INET6) {
-            struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&s->addr;
-            *sa = (struct sockaddr_in6){.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = a[i].a.v6};
-            s->addrlen = sizeof(*sa);
-        } else {
-            struct sockaddr_in *sa = (struct sockaddr_in *)&s->addr;
-            *sa = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = a[i].a.v4};
-            s->addrlen = sizeof(*sa);
-        }
+        fill_addr(&s->addr, &s->addrlen, s->text, sizeof(s->text), &a[i], port);
         s->name = up->name;
         s->weight = 1;
         s->max_fails = 1;
@@ -193,5 +200,58 @@ int hs_proxy_target(hs_req *r)
         hs_proxy_fail(r, 500, HS_END_NONE, NULL);
         return HS_DONE;
     }
+    return HS_OK;
+}
+
+/* ---- upstream servers whose names did not resolve at load ---- */
+
+/* The try goes to a: the connection's address and $upstream_addr. */
+static void server_address(hs_req *r, const hs_dns_addr *a, int port)
+{
+    hs_proxy_state *px = PX(r);
+    char *text = hs_palloc(r->pool, 64);
+    char scratch[64];
+    fill_addr(&px->u->addr, &px->u->addrlen, text ? text : scratch, 64, a, port);
+    if (text)
+        cur_try(px)->addr = text;
+}
+
+static void on_server_resolved(hs_resolve_ctx *ctx)
+{
+    px_question *q = ctx->data;
+    hs_req *r = q->r;
+    PX(r)->resolving = NULL;
+    if (ctx->err || ctx->naddrs == 0) {
+        resolve_failed(r, q->host, ctx->err, ctx->err_text);
+        return;
+    }
+    server_address(r, &ctx->addrs[0], q->port);
+    hs_proxy_connect_socket(r);
+}
+
+int hs_proxy_resolve_server(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    hs_upstream_server *s = px->u->server;
+    px_question *q = hs_pcalloc(r->pool, sizeof(*q));
+    if (q == NULL || px->up->resolver == NULL) {
+        hs_proxy_fail(r, 502, HS_END_UPSTREAM_REFUSED, NULL);
+        return HS_DONE;
+    }
+    q->r = r;
+    q->port = s->port;
+    snprintf(q->host, sizeof(q->host), "%s", s->host);
+    q->ctx = (hs_resolve_ctx){.name = q->host, .timeout = px->up->resolver_timeout, .done = on_server_resolved, .data = q};
+    int rc = hs_resolve(px->up->resolver, &q->ctx);
+    if (rc == HS_AGAIN) {
+        px->resolving = &q->ctx;
+        px->state = PX_RESOLVE;
+        return HS_AGAIN;
+    }
+    if (rc != HS_OK || q->ctx.err || q->ctx.naddrs == 0) {
+        resolve_failed(r, q->host, rc != HS_OK ? 2 : q->ctx.err, rc != HS_OK ? "Server failure" : q->ctx.err_text);
+        return HS_DONE;
+    }
+    server_address(r, &q->ctx.addrs[0], q->port);
     return HS_OK;
 }

@@ -64,7 +64,7 @@ static void start_try(hs_req *r, hs_upstream_server *s)
 
 static int open_socket(hs_upconn *u)
 {
-    int fd = socket(u->server->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(u->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     int one = 1;
@@ -72,7 +72,7 @@ static int open_socket(hs_upconn *u)
     u->fd = fd;
     if (hs_ev_add(fd, &u->ev, EPOLLIN | EPOLLOUT | EPOLLRDHUP) != 0)
         return -errno;
-    if (connect(fd, (struct sockaddr *)&u->server->addr, u->server->addrlen) != 0 && errno != EINPROGRESS)
+    if (connect(fd, (struct sockaddr *)&u->addr, u->addrlen) != 0 && errno != EINPROGRESS)
         return -errno;
     return 0;
 }
@@ -149,14 +149,22 @@ void hs_proxy_connect(hs_req *r)
     u->r = r;
     u->counted = true;
     px->u = u;
-    int err = open_socket(u);
+    if (s->dynamic && hs_proxy_resolve_server(r) != HS_OK)
+        return; /* asking the resolver, or failed */
+    hs_proxy_connect_socket(r);
+}
+
+void hs_proxy_connect_socket(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    int err = open_socket(px->u);
     if (err) {
         hs_proxy_log_error(r, -err, "connect() failed while connecting to upstream");
         hs_proxy_fail(r, 502, HS_END_UPSTREAM_REFUSED, NULL);
         return;
     }
     px->state = PX_CONNECT;
-    hs_timer_set(&u->timer, (uint64_t)pc->connect_timeout);
+    hs_timer_set(&px->u->timer, (uint64_t)px->pc->connect_timeout);
 }
 
 /* A try failed before the response head reached the client: retry on the

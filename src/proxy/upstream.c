@@ -126,6 +126,8 @@ hs_upconn *hs_upconn_new(hs_upstream *up, hs_upstream_server *s)
     u->created = hs_now.mono_msec;
     u->up = up;
     u->server = s;
+    memcpy(&u->addr, &s->addr, s->addrlen);
+    u->addrlen = s->addrlen;
     return u;
 }
 

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/un.h>
 
 #include "core/units.h"
@@ -56,6 +57,39 @@ static void add_server(hs_cf *cf, hs_upstream *u, const struct sockaddr *sa, soc
     u->servers = v;
 }
 
+/* A name that does not resolve now: the resolver asks at run time, if
+ * there is one (hs_proxy_dynamic_check says after the http block). */
+static int add_dynamic(hs_cf *cf, hs_upstream *u, const char *host, const char *port, hs_str name, const char *why)
+{
+    struct sockaddr_storage none = {.ss_family = AF_UNSPEC};
+    add_server(cf, u, (struct sockaddr *)&none, 0, name.p, name);
+    hs_upstream_server *s = &u->servers[u->nservers - 1];
+    s->dynamic = true;
+    s->host = hs_pstrndup(cf->pool, host, strlen(host));
+    s->port = atoi(port);
+    s->why = hs_pstrndup(cf->pool, why, strlen(why));
+    return s->host && s->why ? HS_OK : HS_ERROR;
+}
+
+int hs_proxy_dynamic_check(hs_cf *cf, hs_http_conf *http)
+{
+    hs_proxy_conf *top = hs_proxy_conf_of(http->loc);
+    for (hs_upstream *u = hs_proxy_upstreams(http); u; u = u->next) {
+        if (!u->implicit && top && top->resolver) {
+            u->resolver = top->resolver;
+            u->resolver_timeout = top->resolver_timeout;
+        }
+        for (size_t i = 0; i < u->nservers; i++) {
+            hs_upstream_server *s = &u->servers[i];
+            hs_conf_node at = {.file = u->file, .line = u->line};
+            if (s->dynamic && u->resolver == NULL)
+                return hs_cf_error(cf, &at, "host not found in upstream \"%.*s\": %s", (int)s->name.n, s->name.p,
+                                   s->why);
+        }
+    }
+    return HS_OK;
+}
+
 /* "unix:/path": one server. */
 static int add_unix(hs_cf *cf, const hs_conf_node *n, hs_upstream *u, hs_str path)
 {
@@ -105,10 +139,9 @@ int hs_proxy_resolve(hs_cf *cf, const hs_conf_node *n, hs_upstream *u, hs_str ho
         return HS_ERROR;
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
     int rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0)
-        return hs_cf_error(cf, n, "host not found in upstream \"%.*s\": %s", (int)hostport.n, hostport.p,
-                           gai_strerror(rc));
     hs_str name = hs_pstr(cf->pool, hostport);
+    if (rc != 0)
+        return add_dynamic(cf, u, host, port, name, gai_strerror(rc));
     for (ai = res; ai; ai = ai->ai_next) {
         char addr[INET6_ADDRSTRLEN], text[80];
         const void *a = ai->ai_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr

@@ -188,3 +188,67 @@ def test_bad_resolver_settings_fail_t(tmpconf):
         r = subprocess.run([HUSH_BIN, "-t", "-p", tmpconf, "-c", path], capture_output=True, text=True)
         assert r.returncode == 1, body
         assert message in r.stderr, (body, r.stderr)
+
+
+def test_upstream_server_name_resolved_at_run_time(hush, backend, dns):
+    b = backend()
+    d = dns({"app.invalid": ("A", ["127.0.0.1"], 60)})
+    srv = hush(LOG + """
+resolver 127.0.0.1:%d ipv6=off;
+upstream app { server app.invalid:%d; }
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { proxy_pass http://app; }
+}
+""" % (d.port, b.port))
+    for i in range(3):
+        r = get(srv, "/u%d" % i)
+        assert r.status == 200 and r.header("X-Backend") == "b"
+    assert d.queries("app.invalid") == 1
+    lines = srv.wait_log(3)
+    assert all(l.startswith("200 ok ua=127.0.0.1:%d us=200" % b.port) for l in lines)
+
+
+def test_upstream_name_that_fails_moves_to_the_next_server(hush, backend, dns):
+    b = backend()
+    d = dns({})
+    srv = hush(LOG + """
+resolver 127.0.0.1:%d ipv6=off;
+upstream app { server gone.invalid:80; server 127.0.0.1:%d; }
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { proxy_pass http://app; }
+}
+""" % (d.port, b.port))
+    for i in range(4):
+        assert get(srv, "/f%d" % i).status == 200
+    assert "gone.invalid could not be resolved (3: Host not found)" in srv.error_log()
+
+
+def test_proxy_pass_name_resolved_by_the_locations_resolver(hush, backend, dns):
+    b = backend()
+    d = dns({"app.invalid": ("A", ["127.0.0.1"], 60)})
+    srv = hush(LOG + """
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { resolver 127.0.0.1:%d ipv6=off; proxy_pass http://app.invalid:%d; }
+}
+""" % (d.port, b.port))
+    r = get(srv, "/p")
+    assert r.status == 200
+    assert b.events("request")[0]["headers"]["host"] == "app.invalid:%d" % b.port
+
+
+def test_unresolvable_name_without_resolver_fails_t(tmpconf):
+    path = os.path.join(tmpconf, "t.conf")
+    with open(path, "w") as f:
+        f.write("events {}\nhttp { upstream app { server app.invalid:81; }\n"
+                "server { listen 127.0.0.1:1; location / { proxy_pass http://app; } } }\n")
+    r = subprocess.run([HUSH_BIN, "-t", "-p", tmpconf, "-c", path], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "host not found in upstream \"app.invalid:81\"" in r.stderr
+    with open(path, "w") as f:
+        f.write("events {}\nhttp { resolver 127.0.0.1; upstream app { server app.invalid:81; }\n"
+                "server { listen 127.0.0.1:1; location / { proxy_pass http://app; } } }\n")
+    r = subprocess.run([HUSH_BIN, "-t", "-p", tmpconf, "-c", path], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
