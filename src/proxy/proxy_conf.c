@@ -45,8 +45,6 @@ hs_proxy_conf *hs_proxy_conf_get(hs_cf *cf, hs_loc_conf *lc)
 /* proxy_pass with variables: the URL is made per request (proxy_target.c). */
 static int proxy_pass_vars(hs_cf *cf, const hs_conf_node *n, hs_loc_conf *lc, hs_proxy_conf *pc)
 {
-    if (pc->https)
-        return hs_cf_error(cf, n, "\"proxy_pass\" with variables is not supported for https:// yet");
     if (hs_cv_compile(cf, n, n->args[1], &pc->url) != HS_OK)
         return HS_ERROR;
     pc->vars = true;
@@ -307,7 +305,7 @@ static int resolve_pass(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
     hs_conf_node at = {.file = pc->pass_file, .line = pc->pass_line};
     if (pc->vars) {
         pc->groups = hs_proxy_upstreams(http);
-        return HS_OK;
+        return pc->https ? hs_proxy_ssl_ctx_build(cf, pc) : HS_OK;
     }
     hs_upstream *u = hs_proxy_group_for(cf, http, pc->proxy_host, &at, pc->https, pc->https ? "443" : "80");
     if (u == NULL)

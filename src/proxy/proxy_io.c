@@ -154,6 +154,13 @@ static void strip_port(char *name)
 const char *hs_up_ssl_name(hs_req *r)
 {
     hs_proxy_conf *pc = PX(r)->pc;
+    if (pc->vars && !pc->ssl.has_name) {
+        /* proxy_pass with variables: the URL's host of this request */
+        char *h = hs_pstrndup(r->pool, PX(r)->proxy_host.p, PX(r)->proxy_host.n);
+        if (h)
+            strip_port(h);
+        return h;
+    }
     if (!pc->ssl.has_name || pc->ssl.name.literal)
         return pc->ssl_host.p;
     hs_str v;

@@ -551,3 +551,16 @@ def test_hush_t_errors(tmpconf, pki):
                                        "proxy_ssl_protocols TLSv1.3; proxy_ssl_ciphers HIGH; "
                                        "proxy_ssl_session_reuse off;" % pki.ca))
     assert rc == 0, out
+
+
+def test_https_with_variables_verifies_the_urls_host(hush, tls_backend, pki):
+    b = tls_backend()
+    srv = hush(conf(upstream(b), "proxy_pass https://$arg_g; proxy_ssl_verify on; proxy_ssl_server_name on; "
+                                 "proxy_ssl_trusted_certificate %s;" % pki.ca))
+    r = get(srv, "/v?g=backend.test")
+    assert r.status == 200 and r.body == b"hello over tls\n"
+    assert b.events("handshake")[0]["sni"] == "backend.test"
+    # an address from the variable: no SNI for it, the certificate checked against it
+    r = get(srv, "/v?g=127.0.0.1:%d" % b.port)
+    assert r.status == 200
+    assert b.events("handshake")[-1]["sni"] is None

@@ -290,3 +290,12 @@ def test_zone_survives_a_reload(hush, backend):
         time.sleep(0.05)
     for i in range(6):
         assert get(srv, "/r%d" % i) == (200, "a")
+
+
+def test_zone_too_small_for_its_servers_is_a_clear_start_error(hush):
+    many = "".join("server 127.0.0.1:%d;" % (1000 + i) for i in range(300))
+    srv = hush(conf("upstream app { zone tiny 16k; %s }" % many), start=False)
+    srv.allow_error_log("upstream zone")
+    r = subprocess.run([HUSH_BIN, "-p", srv.dir, "-c", srv.conf_path], capture_output=True, text=True, timeout=10)
+    assert r.returncode != 0
+    assert "upstream zone \"tiny\" is too small for its servers" in r.stderr + srv.error_log()
