@@ -226,33 +226,39 @@ static int cookie_attr(hs_req *r, hs_proxy_conf *pc, hs_str attr, hs_str *out)
     return HS_OK;
 }
 
-/* Set-Cookie: its domain= and path= attributes (the first pair is the cookie itself). */
+#define MAX_ATTRS 64
+
+/* Set-Cookie: its domain= and path= attributes (the first pair is the
+ * cookie itself; attributes beyond MAX_ATTRS are kept as they came). */
 static int rewrite_cookie(hs_req *r, hs_proxy_conf *pc, hs_header *h)
 {
-    hs_str val = h->value;
-    char *buf = hs_palloc(r->pool, val.n * 2 + 512), *p = buf;
-    size_t cap = val.n * 2 + 512;
+    hs_str val = h->value, seg[MAX_ATTRS + 1];
+    size_t nseg = 0, total = 0, start = 0;
     bool changed = false;
-    if (buf == NULL)
-        return HS_ERROR;
-    for (size_t start = 0, first = 1; start <= val.n; first = 0) {
+    while (start <= val.n) {
         const char *semi = memchr(val.p + start, ';', val.n - start);
-        size_t end = semi ? (size_t)(semi - val.p) : val.n;
+        size_t end = semi && nseg < MAX_ATTRS ? (size_t)(semi - val.p) : val.n;
         hs_str attr = {val.p + start, end - start}, v = attr;
-        int rc = first ? HS_DECLINED : cookie_attr(r, pc, attr, &v);
+        int rc = nseg == 0 ? HS_DECLINED : cookie_attr(r, pc, attr, &v);
         if (rc == HS_ERROR)
             return HS_ERROR;
         changed |= rc == HS_OK;
-        if ((size_t)(p - buf) + v.n + 1 > cap)
-            return HS_OK; /* replacements longer than room: left as it came */
-        if (!first)
-            *p++ = ';';
-        memcpy(p, v.p, v.n);
-        p += v.n;
+        seg[nseg++] = v;
+        total += v.n + 1;
         start = end + 1;
     }
-    if (changed)
-        h->value = (hs_str){buf, (size_t)(p - buf)};
+    if (!changed)
+        return HS_OK;
+    char *buf = hs_palloc(r->pool, total), *p = buf;
+    if (buf == NULL)
+        return HS_ERROR;
+    for (size_t i = 0; i < nseg; i++) {
+        if (i)
+            *p++ = ';';
+        memcpy(p, seg[i].p, seg[i].n);
+        p += seg[i].n;
+    }
+    h->value = (hs_str){buf, (size_t)(p - buf)};
     return HS_OK;
 }
 

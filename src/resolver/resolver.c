@@ -19,6 +19,7 @@
 
 #define RETRY_MSEC 1000
 #define NEGATIVE_MSEC 10000
+#define CACHE_MAX 1024 /* names kept per resolver and worker; the oldest goes first */
 #define TIMEDOUT 110
 
 typedef struct hs_rsock {
@@ -94,8 +95,24 @@ static void give(hs_rcache *c, hs_resolve_ctx *ctx)
     c->turn++;
 }
 
+/* Drops the oldest entries beyond CACHE_MAX - 1 (new ones go first). */
+static void trim_cache(hs_resolver *res)
+{
+    size_t n = 0;
+    for (hs_rcache **p = &res->cache; *p; n++) {
+        if (n + 1 < CACHE_MAX) {
+            p = &(*p)->next;
+            continue;
+        }
+        hs_rcache *c = *p;
+        *p = c->next;
+        free(c);
+    }
+}
+
 static hs_rcache *remember(hs_rquery *q, int err, const char *text)
 {
+    trim_cache(q->res);
     hs_rcache *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;

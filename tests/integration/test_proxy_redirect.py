@@ -134,3 +134,10 @@ location /api/ {
     assert ask(srv, "/api/b", ["Location: http://legacy.internal/y"]).header("Location") == base + "/old/y"
     r = ask(srv, "/api/c", ["Set-Cookie: s=1; domain=app.internal; path=/v2/p"])
     assert cookies(r) == ["s=1; domain=site.test; path=/api/p"]
+
+
+def test_cookie_replacement_longer_than_the_field(hush, backend):
+    long = "/" + "x" * 900 + "/"
+    srv, b = start(hush, backend, "location / { proxy_pass http://app; proxy_cookie_path /a/ %s; }" % long)
+    r = ask(srv, "/l", ["Set-Cookie: k=v; path=/a/b"])
+    assert cookies(r) == ["k=v; path=%sb" % long]
