@@ -299,3 +299,23 @@ def test_zone_too_small_for_its_servers_is_a_clear_start_error(hush):
     r = subprocess.run([HUSH_BIN, "-p", srv.dir, "-c", srv.conf_path], capture_output=True, text=True, timeout=10)
     assert r.returncode != 0
     assert "upstream zone \"tiny\" is too small for its servers" in r.stderr + srv.error_log()
+
+
+def test_zone_shares_least_conn_counts_across_two_workers(hush, backend):
+    a, b = backend("a"), backend("b")
+    srv = hush(conf("upstream app { zone shared 64k; least_conn; %s}" % servers(a, b)), main="worker_processes 2;")
+    ts, out = in_background(srv, "/slow?ms=2000")
+    time.sleep(0.4)
+    busy = [e["backend"] for e in a.events("request") + b.events("request")][0]
+    # whichever worker takes each client sees the busy server's connection
+    names = [get(srv, "/q%d" % i)[1] for i in range(10)]
+    assert set(names) == {"b" if busy == "a" else "a"}
+    for t in ts:
+        t.join()
+
+
+def test_vanished_unix_socket_is_502(hush):
+    srv = hush(conf("upstream app { server unix:/tmp/hush-no-such-dir/app.sock; }"))
+    assert get(srv, "/v") == (502, None)
+    assert "connect() failed (2: No such file or directory) while connecting to upstream" in srv.error_log()
+    assert srv.wait_log(1)[0].startswith("502 upstream_refused unix:/tmp/hush-no-such-dir/app.sock 502")
