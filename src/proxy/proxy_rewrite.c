@@ -71,6 +71,8 @@ static int d_rules(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_direct
     (void)conf;
     hs_proxy_conf *pc = hs_proxy_conf_get(cf, cf->level[HS_LEVEL_LOC]);
     int kind = (int)d->offset;
+    if (kind == RULE_REDIRECT && n->nargs == 2 && hs_str_eq_lit(n->args[1], "default") && pc->vars)
+        return hs_cf_error(cf, n, "\"proxy_redirect default\" cannot be used with \"proxy_pass\" directive with variables");
     px_rules *rs = kind == RULE_REDIRECT ? &pc->redirects : kind == RULE_DOMAIN ? &pc->cookie_domains
                                                                                 : &pc->cookie_paths;
     return rules_add(cf, n, rs, kind);

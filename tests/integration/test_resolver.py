@@ -252,3 +252,13 @@ def test_unresolvable_name_without_resolver_fails_t(tmpconf):
                 "server { listen 127.0.0.1:1; location / { proxy_pass http://app; } } }\n")
     r = subprocess.run([HUSH_BIN, "-t", "-p", tmpconf, "-c", path], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_proxy_redirect_default_with_variables_fails_t(tmpconf):
+    path = os.path.join(tmpconf, "t.conf")
+    with open(path, "w") as f:
+        f.write("events {}\nhttp { server { listen 127.0.0.1:1; location / { proxy_pass http://$host; "
+                "proxy_redirect default; } } }\n")
+    r = subprocess.run([HUSH_BIN, "-t", "-p", tmpconf, "-c", path], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "\"proxy_redirect default\" cannot be used with \"proxy_pass\" directive with variables" in r.stderr
