@@ -87,7 +87,8 @@ static int v1_line(const char *p, const char *end, hs_proxy_header *h)
 
 static int parse_v1(const uint8_t *buf, size_t n, hs_proxy_header *h)
 {
-    size_t lim = n < HS_PROXY_V1_MAX ? n : HS_PROXY_V1_MAX;
+    /* the CR at index 105 at the latest: the LF makes 107 bytes */
+    size_t lim = n < HS_PROXY_V1_MAX - 1 ? n : HS_PROXY_V1_MAX - 1;
     for (size_t i = 0; i < lim; i++) {
         if (buf[i] == '\r') {
             if (i + 1 == n)
@@ -101,7 +102,7 @@ static int parse_v1(const uint8_t *buf, size_t n, hs_proxy_header *h)
         if (buf[i] < 0x20 || buf[i] > 0x7e)
             return fail(h, "PROXY protocol v1: invalid byte");
     }
-    return n < HS_PROXY_V1_MAX ? HS_AGAIN : fail(h, "PROXY protocol v1: line too long");
+    return n < HS_PROXY_V1_MAX - 1 ? HS_AGAIN : fail(h, "PROXY protocol v1: line too long");
 }
 
 /* ---- version 2 ---- */
