@@ -4,6 +4,10 @@
  *
  *   dropclient PORT DURATION_S CONNS HOST [SRC_ADDR]
  *
+ * With PROXY_HEADER=v1 or v2 in the environment each connection first sends
+ * a PROXY protocol header (as a load balancer does) whose source address is
+ * PROXY_SRC (default 203.0.113.7), in the same write as the request.
+ *
  * Prints: "drops N answered A errors E seconds S". A connection that gets
  * any byte back counts as answered (a drop must send nothing). */
 #include <arpa/inet.h>
@@ -21,7 +25,7 @@
 
 static struct sockaddr_in dst, src;
 static int use_src;
-static char request[256];
+static char request[512];
 static size_t request_len;
 static long drops, answered, errors;
 
@@ -85,6 +89,27 @@ static void on_event(int ep, int fd, uint32_t e)
         errors++;
 }
 
+/* The PROXY header of PROXY_HEADER (v1, v2) into out; its length (0: none). */
+static size_t proxy_header(char *out)
+{
+    const char *kind = getenv("PROXY_HEADER"), *srcs = getenv("PROXY_SRC");
+    struct in_addr a, b;
+    inet_pton(AF_INET, srcs ? srcs : "203.0.113.7", &a);
+    inet_pton(AF_INET, "127.0.0.1", &b);
+    if (kind && strcmp(kind, "v1") == 0)
+        return (size_t)sprintf(out, "PROXY TCP4 %s 127.0.0.1 51000 80\r\n", srcs ? srcs : "203.0.113.7");
+    if (kind == NULL || strcmp(kind, "v2") != 0)
+        return 0;
+    static const unsigned char sig[16] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51,
+                                          0x55, 0x49, 0x54, 0x0A, 0x21, 0x11, 0x00, 0x0C};
+    uint16_t ports[2] = {htons(51000), htons(80)};
+    memcpy(out, sig, 16);
+    memcpy(out + 16, &a, 4);
+    memcpy(out + 20, &b, 4);
+    memcpy(out + 24, ports, 4);
+    return 28;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 5) {
@@ -96,8 +121,9 @@ int main(int argc, char **argv)
     inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
     double duration = atof(argv[2]);
     int conns = atoi(argv[3]);
-    request_len = (size_t)snprintf(request, sizeof(request),
-                                   "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: dropclient\r\n\r\n", argv[4]);
+    request_len = proxy_header(request);
+    request_len += (size_t)snprintf(request + request_len, sizeof(request) - request_len,
+                                    "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: dropclient\r\n\r\n", argv[4]);
     if (argc > 5) {
         use_src = 1;
         src.sin_family = AF_INET;

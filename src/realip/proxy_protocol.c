@@ -3,9 +3,10 @@
  * read before anything else — before the HTTP request, before TLS's
  * ClientHello — by a transport that stands in front of the address's own
  * (TCP or TLS) until the header is read, then hands the connection to it.
- * The header is peeked until it is whole (a header split over segments
- * waits, within client_header_timeout), then consumed exactly, so what
- * follows is the inner transport's. A connection whose first bytes are not
+ * Under TLS the header is peeked until it is whole (a header split over
+ * segments waits, within client_header_timeout), then consumed exactly, so
+ * what follows is OpenSSL's; under plain TCP the bytes are read into the
+ * connection's buffer once, header and request together. A connection whose first bytes are not
  * a valid header is closed at once with nothing sent: bad_proxy_protocol.
  * Once the header is read, the addressed hooks (deny_addr, bans) judge
  * its source address. */
@@ -65,12 +66,9 @@ static int wait_more(hs_conn *c)
     return HS_AGAIN;
 }
 
-/* The header is whole: consumed, remembered, the address judged. */
-static int header_read(hs_conn *c, rip_origin *o)
+/* The header is whole (and consumed): remembered, the address judged. */
+static int header_done(hs_conn *c, rip_origin *o)
 {
-    ssize_t n = recv(c->io.fd, peeked, o->h.len, 0);
-    if (n != (ssize_t)o->h.len)
-        return refuse(c, peeked, n > 0 ? (size_t)n : 0);
     c->io.state = NULL;
     o->done = true;
     memcpy(&o->socket, &c->peer, sizeof(o->socket));
@@ -84,9 +82,65 @@ static int header_read(hs_conn *c, rip_origin *o)
     return hs_http_conn_addressed(c, &o->h.src.sa);
 }
 
+/* Under plain TCP the bytes are read once, into the connection's buffer
+ * (as HTTP/1.1 would read them): the header is parsed there and the request
+ * that came with it stays for HTTP, one recv for both. NULL: out of memory. */
+static rip_origin *buffered_read(hs_conn *c, ssize_t *n)
+{
+    uint32_t cap = c->buf_cap ? c->buf_cap : (uint32_t)c->group->default_srv->client_header_buffer_size;
+    if (c->buf_len == cap && cap < HS_PROXY_MAX) /* a long v2 header: room for all of it */
+        cap = HS_PROXY_MAX;
+    if (cap != c->buf_cap) {
+        char *b = realloc(c->buf, cap);
+        if (b == NULL)
+            return NULL;
+        c->buf = b;
+        c->buf_cap = cap;
+    }
+    *n = hs_io_recv(&c->io, c->buf + c->buf_len, cap - c->buf_len);
+    if (*n > 0) {
+        c->buf_len += (uint32_t)*n;
+        c->bytes_in += (uint64_t)*n;
+    }
+    rip_origin *o = c->origin ? c->origin : (c->origin = calloc(1, sizeof(rip_origin)));
+    return o;
+}
+
+static int buffered_handshake(hs_io *io)
+{
+    hs_conn *c = conn_of(io);
+    ssize_t n;
+    rip_origin *o;
+    int rc;
+    do { /* again at once when the buffer filled up: more may wait in the socket */
+        if ((o = buffered_read(c, &n)) == NULL)
+            return HS_ERROR;
+        if (n == HS_AGAIN)
+            return wait_more(c);
+        if (n <= 0 && c->buf_len == 0) { /* closed or reset before a byte: a bare connection */
+            hs_conn_end(c, HS_END_NO_REQUEST);
+            return HS_DONE;
+        }
+        io->state = o; /* a header begun: its timeout is bad_proxy_protocol */
+        rc = hs_proxy_parse((const uint8_t *)c->buf, c->buf_len, &o->h);
+    } while (rc == HS_AGAIN && n > 0 && c->buf_len == c->buf_cap && c->buf_cap < HS_PROXY_MAX);
+    if (rc == HS_AGAIN && n > 0 && c->buf_len < HS_PROXY_MAX)
+        return wait_more(c);
+    if (rc != HS_OK)
+        return refuse(c, (const uint8_t *)c->buf, c->buf_len);
+    c->buf_pos = (uint32_t)o->h.len;
+    if ((rc = header_done(c, o)) != HS_OK)
+        return rc;
+    io->t = &hs_transport_tcp;
+    c->readable = true; /* what is left in the buffer, or more from the socket */
+    return HS_OK;
+}
+
 static int pp_handshake(hs_io *io)
 {
     hs_conn *c = conn_of(io);
+    if (((const pp_transport *)io->t)->inner == &hs_transport_tcp)
+        return buffered_handshake(io);
     ssize_t n = recv(io->fd, peeked, sizeof(peeked), MSG_PEEK);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return wait_more(c);
@@ -106,8 +160,11 @@ static int pp_handshake(hs_io *io)
         return peer_gone(io->fd) ? refuse(c, peeked, (size_t)n) : wait_more(c);
     if (rc != HS_OK)
         return refuse(c, peeked, (size_t)n);
-    if ((rc = header_read(c, o)) != HS_OK)
-        return rc; /* refused, or dropped by an addressed hook */
+    ssize_t got = recv(io->fd, peeked, o->h.len, 0); /* exactly the header: the rest is TLS's */
+    if (got != (ssize_t)o->h.len)
+        return refuse(c, peeked, got > 0 ? (size_t)got : 0);
+    if ((rc = header_done(c, o)) != HS_OK)
+        return rc; /* dropped by an addressed hook */
     const hs_transport *inner = ((const pp_transport *)io->t)->inner;
     io->t = inner;
     return inner->handshake ? inner->handshake(io) : HS_OK;

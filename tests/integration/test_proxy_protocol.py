@@ -117,6 +117,16 @@ def test_a_header_split_over_segments_is_read_whole(hush):
     assert data.endswith(b"203.0.113.7:51000\n"), data
     data, how = lb(srv, None, pieces=[(b"PROX", 0.15), (v1()[4:] + req("/"), 0)])
     assert data.endswith(b"203.0.113.7:51000\n"), data
+    # longer than client_header_buffer_size (1k), in one write with its request, and split
+    big = v2(tlvs=tlv(0x04, b"y" * 3000))
+    data, how = lb(srv, big + req("/", headers=["X-Pad: " + "p" * 2000]))
+    assert data.endswith(b"203.0.113.7:51000\n"), data
+    data, how = lb(srv, None, pieces=[(big[:1500], 0.15), (big[1500:] + req("/"), 0)])
+    assert data.endswith(b"203.0.113.7:51000\n"), data
+    # the most hush takes, and one byte more
+    data, how = lb(srv, v2(tlvs=tlv(0x04, b"z" * (4096 - 12 - 3))) + req("/"))
+    assert data.endswith(b"203.0.113.7:51000\n"), data
+    assert lb(srv, v2(tlvs=tlv(0x04, b"z" * (4096 - 12 - 2))) + req("/"))[0] == b""
 
 
 BROKEN = [
