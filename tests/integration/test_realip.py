@@ -197,3 +197,21 @@ def test_bad_directives_are_errors(tmpconf):
     out = check(tmpconf, "http { set_real_ip_from unix:; set_real_ip_from ::1; real_ip_recursive off; "
                   "server { listen 127.0.0.1:1; location / { real_ip_header proxy_protocol; } } }")
     assert out.returncode == 0, out.stderr
+
+
+def test_http2_streams_of_one_connection_each_have_their_client(hush):
+    from h2util import H2Client
+    srv = hush(LOG + """
+server {
+    listen 127.0.0.1:@PORT@ http2;
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+    location / { return 200 "$remote_addr\\n"; }
+}""")
+    c = H2Client(srv.port)
+    ids = [c.request("/", headers=[("x-forwarded-for", "192.0.2.%d" % i)]) for i in range(1, 5)]
+    got = [c.wait(sid).data for sid in ids]
+    c.close()
+    assert got == [b"192.0.2.%d\n" % i for i in range(1, 5)], got
+    lines = srv.wait_log(4)
+    assert sorted(line.split("|")[0] for line in lines) == ["192.0.2.%d" % i for i in range(1, 5)], lines
