@@ -236,3 +236,26 @@ server {
     finally:
         raw.close()
     assert srv.wait_log(3, "conn.log")[-1] == "127.0.0.1 - bad_proxy_protocol -"
+
+
+def test_a_unix_socket_listener_behind_a_local_balancer(hush):
+    """haproxy on the same host often speaks to the server over a unix
+    socket: `set_real_ip_from unix:` trusts it."""
+    srv = hush(LOGS + """
+limit_conn_zone $binary_remote_addr zone=perclient:1m;
+server {
+    listen unix:@DIR@/pp.sock proxy_protocol;
+    listen 127.0.0.1:@PORT@;
+    set_real_ip_from unix:;
+    real_ip_header proxy_protocol;
+    location / { limit_conn perclient 1; return 200 "$remote_addr $realip_remote_addr\\n"; }
+}""")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(srv.dir + "/pp.sock")
+    s.sendall(v2("198.51.100.77") + req("/"))
+    data, how = read_all(s, 3)
+    s.close()
+    assert data.endswith(b"\r\n\r\n198.51.100.77 unix:\n"), data
+    conn = srv.wait_log(1, "conn.log")
+    assert conn[0] == "198.51.100.77 198.51.100.77 ok -", conn

@@ -215,3 +215,29 @@ server {
     assert got == [b"192.0.2.%d\n" % i for i in range(1, 5)], got
     lines = srv.wait_log(4)
     assert sorted(line.split("|")[0] for line in lines) == ["192.0.2.%d" % i for i in range(1, 5)], lines
+
+
+def test_limit_conn_counts_the_forwarded_client(hush):
+    srv = hush(LOG + """
+limit_conn_zone $binary_remote_addr zone=perclient:1m;
+server {
+    listen 127.0.0.1:@PORT@;
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+    root html;
+    limit_rate 20k;
+    location / { limit_conn perclient 1; }
+}""")
+    srv.write("big.bin", "x" * 400000)
+    srv.write("small.txt", "small\n")
+    s1 = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+    s1.sendall(req("/big.bin", headers=["X-Forwarded-For: 203.0.113.1"]))
+    assert s1.recv(100).startswith(b"HTTP/1.1 200")  # under way, held by limit_rate
+    try:
+        # the same client through another connection of the balancer: over its limit
+        assert get_from(srv, "127.0.0.1", "/small.txt", xff="203.0.113.1").startswith(b"HTTP/1.1 503")
+        # another client behind the same balancer is not
+        assert get_from(srv, "127.0.0.1", "/small.txt", xff="203.0.113.2").startswith(b"HTTP/1.1 200")
+    finally:
+        s1.close()
+    srv.wait_error_log(r'limiting connections by zone "perclient", client: 203\.0\.113\.1,')
