@@ -82,9 +82,10 @@ static int header_done(hs_conn *c, rip_origin *o)
     return hs_http_conn_addressed(c, &o->h.src.sa);
 }
 
-/* Under plain TCP the bytes are read once, into the connection's buffer
- * (as HTTP/1.1 would read them): the header is parsed there and the request
- * that came with it stays for HTTP, one recv for both. NULL: out of memory. */
+/* Under plain TCP (HTTP/1.1 only) the bytes are read once, into the
+ * connection's buffer (as HTTP/1.1 would read them): the header is parsed
+ * there and the request that came with it stays for HTTP, one recv for
+ * both. NULL: out of memory. */
 static rip_origin *buffered_read(hs_conn *c, ssize_t *n)
 {
     uint32_t cap = c->buf_cap ? c->buf_cap : (uint32_t)c->group->default_srv->client_header_buffer_size;
@@ -139,7 +140,9 @@ static int buffered_handshake(hs_io *io)
 static int pp_handshake(hs_io *io)
 {
     hs_conn *c = conn_of(io);
-    if (((const pp_transport *)io->t)->inner == &hs_transport_tcp)
+    /* (h2c looks for its preface in the socket: an address that may speak
+     * it leaves the bytes after the header there) */
+    if (((const pp_transport *)io->t)->inner == &hs_transport_tcp && c->group->proto == NULL)
         return buffered_handshake(io);
     ssize_t n = recv(io->fd, peeked, sizeof(peeked), MSG_PEEK);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))

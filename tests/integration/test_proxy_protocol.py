@@ -259,3 +259,23 @@ server {
     assert data.endswith(b"\r\n\r\n198.51.100.77 unix:\n"), data
     conn = srv.wait_log(1, "conn.log")
     assert conn[0] == "198.51.100.77 198.51.100.77 ok -", conn
+
+
+def test_h2c_behind_the_header(hush):
+    """HTTP/2 with prior knowledge after the header (and HTTP/1.1 beside it)."""
+    from h2util import H2Client
+    srv = hush(LOGS + """
+server {
+    listen 127.0.0.1:@PORT@ http2 proxy_protocol;
+    set_real_ip_from 127.0.0.1;
+    real_ip_header proxy_protocol;
+    location / { return 200 "$remote_addr $server_protocol\\n"; }
+}""")
+    c = H2Client(srv.port, preface=False)
+    c.send_raw(v2("203.0.113.88"))
+    c.conn.initiate_connection()
+    c.flush()
+    assert c.get("/").data == b"203.0.113.88 HTTP/2.0\n"
+    c.close()
+    data, how = lb(srv, v1() + req("/"))
+    assert data.endswith(b"\r\n\r\n203.0.113.7 HTTP/1.1\n"), data
