@@ -6,7 +6,8 @@
                             (a new connection per request to /ok, every 20 ms)
   limit PORT HOLD NEW       HOLD idle keep-alive connections (one GET each),
                             then NEW clients at once, each a GET on a new
-                            connection with 3 s to be answered
+                            connection with 3 s to be answered: served
+                            (200 and the file), answered (any response)
   reload PORT PID N MODE    N reloads (SIGHUP to PID, 0.25 s apart) under
                             MODE: "conns" (3 clients, a new connection per
                             request) or "downloads" (10 slow downloads of
@@ -108,11 +109,25 @@ def limit(port, hold, new):
     time.sleep(0.5)
     served = []
 
+    answered = []
+
     def one():
+        ok = False
         try:
-            _, ok = get(port, "/100b.html", timeout=3.0)
+            s = socket.create_connection(("127.0.0.1", port), timeout=3.0)
+            s.settimeout(3.0)
+            s.sendall(b"GET /100b.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            s.close()
+            ok = data.startswith(b"HTTP/1.1 200") and data.endswith(b"x" * 99 + b"\n")
+            answered.append(data.startswith(b"HTTP/"))
         except OSError:
-            ok = False
+            answered.append(False)
         served.append(ok)
 
     threads = [threading.Thread(target=one) for _ in range(new)]
@@ -130,7 +145,7 @@ def limit(port, hold, new):
         except OSError:
             pass
         s.close()
-    print("held=%d served=%d new=%d idle_left=%d" % (len(held), sum(served), new, still))
+    print("held=%d served=%d answered=%d new=%d idle_left=%d" % (len(held), sum(served), sum(answered), new, still))
 
 
 def hammer(port, stop, counts):

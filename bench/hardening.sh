@@ -10,7 +10,9 @@
 #                  success rate and p99 latency.   worker_connections 1024.
 #   conn. limit    worker_connections 512: 600 idle keep-alives held (one GET
 #                  each), then 60 new clients at once with 3 s each: how many
-#                  are served.
+#                  are served. Then the descriptor limit first
+#                  (worker_rlimit_nofile 256): 300 held, 60 new clients: how
+#                  many are served, and answered at all.
 #   reloads        20 reloads (HUP, 0.25 s apart) under 3 clients making a new
 #                  connection per request (failed requests), and during 10
 #                  slow 16 MiB downloads (downloads cut).
@@ -29,11 +31,13 @@ CLIENT="python3 $BENCH_DIR/hardening.py"
 
 side_conf() { case $1 in nginx*) echo "$NGINX_CONF" ;; *) echo "$HUSH_CONF" ;; esac; }
 
-# start SIDE WC: a fresh server with worker_connections WC and a 1 MiB /big
-# (16 MiB with BIG=16m)
+# start SIDE WC [MIB [RLIMIT]]: a fresh server with worker_connections WC, a
+# /big of MIB MiB (1) and RLIMIT as its main-level worker_rlimit_nofile line
+# (nginx: 65536 by default; hush: none, it raises the limit to fit)
 start() {
-    local side=$1 wc=$2 size=${3:-1}
-    srv_prepare "$side" "$(side_conf "$side")" "PORT2=$(free_port)" "WC=$wc"
+    local side=$1 wc=$2 size=${3:-1} rl=${4:-}
+    [ -n "$rl" ] || case $side in nginx*) rl="worker_rlimit_nofile 65536;" ;; esac
+    srv_prepare "$side" "$(side_conf "$side")" "PORT2=$(free_port)" "WC=$wc" "RLIMIT=$rl"
     head -c $((size << 20)) /dev/urandom >"${SRV_PREFIX[$side]}/html/big"
     printf '%4096s' x >"${SRV_PREFIX[$side]}/html/index.html"
     srv_launch "$side"
@@ -64,6 +68,13 @@ limit_phase() {
     line=$(timeout 120 $CLIENT limit "${SRV_PORT[$side]}" 600 60)
     log "$side trial $t limit: $line"
     record $SCEN limit_served "$side" "$t" "$(kv "$line" served)"
+    stop "$side"
+    # the descriptor limit first: worker_rlimit_nofile 256 under worker_connections 512
+    start "$side" 512 1 "worker_rlimit_nofile 256;"
+    line=$(timeout 120 $CLIENT limit "${SRV_PORT[$side]}" 300 60)
+    log "$side trial $t fd limit: $line"
+    record $SCEN fd_served "$side" "$t" "$(kv "$line" served)"
+    record $SCEN fd_answered "$side" "$t" "$(kv "$line" answered)"
     stop "$side"
 }
 
@@ -100,6 +111,7 @@ hardening_main() {
         "range_ok:range good ok %:%.2f" "range_p99:range good p99 ms:%.1f" \
         "slowread_ok:slow read good ok %:%.2f" "slowread_p99:slow read good p99 ms:%.1f" \
         "limit_served:limit served of 60:%.0f" \
+        "fd_served:fd limit served of 60:%.0f" "fd_answered:fd limit answered:%.0f" \
         "reload_ok:reloads requests ok:%.0f" "reload_failed:reloads requests failed:%.0f" \
         "reload_cut:reloads downloads cut:%.0f"
 }
