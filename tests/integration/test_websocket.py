@@ -421,6 +421,13 @@ def test_http2_client_gets_no_tunnel(hush, wsb):
     st = c.get("/echo", headers=[("sec-websocket-key", KEY)])
     assert st.status == 426  # the upstream was not asked to upgrade
     c.close()
+    # an Upgrade field is malformed in HTTP/2 (RFC 9113 8.2.2): the stream is reset
+    # (PROTOCOL_ERROR, libnghttp2's check), never tunnelled
+    c = H2Client(srv.port)
+    st = c.get("/echo", headers=[("upgrade", "websocket"), ("sec-websocket-key", KEY)])
+    assert st.reset is not None or st.status in (400, 426, 502), (st.status, st.reset)
+    c.close()
+    assert srv.alive()
 
 
 # ---- the endings in metrics, a graceful stop ---------------------------------
