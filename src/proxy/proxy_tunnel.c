@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -44,6 +45,11 @@ typedef struct {
 
 enum { TUN_IDLE, TUN_UP_SEND, TUN_CLIENT_SEND };
 
+/* Buffers read per pump: a tunnel whose peers keep up with it then lets the
+ * worker's other events go first (it resumes 1 ms later), so that one fast
+ * tunnel cannot hold the worker. */
+#define PUMP_BUDGET 64
+
 struct px_tunnel {
     px_pipe down;            /* upstream -> client (px->in) */
     px_pipe up;              /* client -> upstream */
@@ -51,6 +57,8 @@ struct px_tunnel {
     uint64_t up_since;       /* ... since the upstream last took bytes (or had none to take) */
     uint64_t client_since;   /* ... since the client did */
     uint64_t armed;          /* when u->timer fires (mono ms) */
+    hs_timer resume;         /* a pump that used its budget goes on */
+    hs_req *r;
 };
 
 bool hs_proxy_client_wants_upgrade(hs_req *r)
@@ -65,6 +73,7 @@ void hs_proxy_tunnel_free(hs_proxy_state *px)
 {
     if (px->tun == NULL)
         return;
+    hs_timer_cancel(&px->tun->resume);
     free(px->tun->up.p); /* down.p is px->in: the proxy's own */
     free(px->tun);
     px->tun = NULL;
@@ -172,16 +181,22 @@ static bool pipe_read(hs_req *r, px_pipe *pp, px_io_fn rd)
 }
 
 /* Moves what it can through one pipe; true if a byte moved. */
-static bool pipe_step(hs_req *r, px_pipe *pp, px_io_fn rd, px_io_fn wr, uint64_t *since, bool *sink_failed)
+static bool pipe_step(hs_req *r, px_pipe *pp, px_io_fn rd, px_io_fn wr, uint64_t *since, bool *sink_failed,
+                      int *budget)
 {
     bool moved = false;
     for (;;) {
+        if (*budget <= 0)
+            return moved;
         bool progress = pipe_write(r, pp, wr, since, sink_failed);
         if (*sink_failed)
             return moved;
         if (pp->len == 0)
             *since = hs_now.mono_msec; /* nothing waits for the sink */
-        progress |= pipe_read(r, pp, rd);
+        if (pipe_read(r, pp, rd)) {
+            progress = true;
+            (*budget)--;
+        }
         if (!progress)
             return moved;
         moved = true;
@@ -235,10 +250,11 @@ static void pump(hs_req *r, struct px_tunnel *t)
             return;
         }
     }
-    for (bool moved = true; moved && !client_failed && !up_failed;) {
-        moved = pipe_step(r, &t->down, upstream_read, client_write, &t->client_since, &client_failed);
+    int budget = PUMP_BUDGET;
+    for (bool moved = true; moved && budget > 0 && !client_failed && !up_failed;) {
+        moved = pipe_step(r, &t->down, upstream_read, client_write, &t->client_since, &client_failed, &budget);
         if (!client_failed)
-            moved |= pipe_step(r, &t->up, client_read, upstream_write, &t->up_since, &up_failed);
+            moved |= pipe_step(r, &t->up, client_read, upstream_write, &t->up_since, &up_failed, &budget);
         if (moved)
             t->active = hs_now.mono_msec;
     }
@@ -250,7 +266,15 @@ static void pump(hs_req *r, struct px_tunnel *t)
         tunnel_end(r, HS_END_TUNNEL_UPSTREAM_CLOSE);
         return;
     }
+    if (budget <= 0)
+        hs_timer_set(&t->resume, 1);
     arm(r, t);
+}
+
+static void on_resume(hs_timer *tm)
+{
+    struct px_tunnel *t = (struct px_tunnel *)((char *)tm - offsetof(struct px_tunnel, resume));
+    pump(t->r, t);
 }
 
 void hs_proxy_tunnel_event(hs_req *r, bool from_client, uint32_t events)
@@ -314,6 +338,8 @@ void hs_proxy_tunnel_start(hs_req *r)
     t->up = (px_pipe){.p = up, .cap = px->in_cap, .can_read = true, .can_write = true,
                       .buffered = client_tls, .chunky = up_tls};
     t->active = t->up_since = t->client_since = hs_now.mono_msec;
+    t->resume.on_timer = on_resume;
+    t->r = r;
     px->tun = t;
     px->state = PX_TUNNEL;
     cur_try(px)->response_us = -1;
