@@ -264,7 +264,7 @@ static void handshake_step(hs_conn *c)
         return;
     }
     c->state = HS_CONN_NEW;
-    c->readable = true;
+    c->readable |= c->buf == NULL; /* a transport that read into c->buf said what is left */
     hs_conn_idle(c, true);
     conn_readable(c);
 }

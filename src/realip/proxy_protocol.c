@@ -98,11 +98,13 @@ static rip_origin *buffered_read(hs_conn *c, ssize_t *n)
         c->buf = b;
         c->buf_cap = cap;
     }
-    *n = hs_io_recv(&c->io, c->buf + c->buf_len, cap - c->buf_len);
+    size_t room = cap - c->buf_len;
+    *n = hs_io_recv(&c->io, c->buf + c->buf_len, room);
     if (*n > 0) {
         c->buf_len += (uint32_t)*n;
         c->bytes_in += (uint64_t)*n;
     }
+    c->readable = *n == (ssize_t)room; /* a short read took all there was */
     rip_origin *o = c->origin ? c->origin : (c->origin = calloc(1, sizeof(rip_origin)));
     return o;
 }
@@ -132,8 +134,7 @@ static int buffered_handshake(hs_io *io)
     c->buf_pos = (uint32_t)o->h.len;
     if ((rc = header_done(c, o)) != HS_OK)
         return rc;
-    io->t = &hs_transport_tcp;
-    c->readable = true; /* what is left in the buffer, or more from the socket */
+    io->t = &hs_transport_tcp; /* (c->readable: whether the socket may hold more) */
     return HS_OK;
 }
 
