@@ -165,6 +165,7 @@ const hs_directive hd_directives[] = {
     {"charset", CTX, HS_ARGS_1, charset, HS_LEVEL_NONE, 0, NULL},
     {"source_charset", CTX, HS_ARGS_1, charset, HS_LEVEL_NONE, 0, NULL},
     {"charset_types", HS_CTX_HSL, HS_ARGS_1MORE, charset_types, HS_LEVEL_NONE, 0, NULL},
+    {"charset_map", HS_CTX_HTTP, HS_ARGS_2 | HS_ARGS_BLOCK, hd_charset_map, HS_LEVEL_NONE, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
 };
 
@@ -206,6 +207,7 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
         c->source = p->source;
         c->source_node = p->source_node;
     }
+    c->recode = NULL; /* decided for each level once all are merged (http_finish) */
     if (c->types == NULL) {
         c->types = p && p->types ? p->types : default_types;
         c->ntypes = p && p->types ? p->ntypes : HS_ARRAY_LEN(default_types);
@@ -216,18 +218,24 @@ static int http_init(hs_cf *cf, hs_http_conf *http)
 {
     (void)cf, (void)http;
     all_levels = NULL;
+    hd_recode_init();
     return HS_OK;
 }
 
-/* hush does not recode: a source charset must be the charset sent. */
+/* A level whose source_charset differs from its charset recodes through a
+ * charset_map. */
 static int http_finish(hs_cf *cf, hs_http_conf *http)
 {
-    for (hd_loc *c = all_levels; c; c = c->next)
-        if (c->charset.n && c->source_node && !hs_str_caseeq(c->charset, c->source))
+    for (hd_loc *c = all_levels; c; c = c->next) {
+        if (!c->charset.n || !c->source_node || hs_str_caseeq(c->charset, c->source))
+            continue;
+        const char *err = hd_recode_plan(c->source, c->charset, &c->recode);
+        if (err)
             return hs_cf_error(cf, c->source_node->line > c->charset_node->line ? c->source_node : c->charset_node,
-                               "recoding from \"%s\" to \"%s\" is not supported (source_charset must be the charset)",
-                               c->source.p, c->charset.p);
+                               "recoding from \"%s\" to \"%s\": %s", c->source.p, c->charset.p, err);
+    }
     if (all_levels && (hs_http_add_header_filter(cf, http, hd_filter) != HS_OK ||
+                       hs_http_add_body_filter(cf, http, hd_recode_body) != HS_OK ||
                        hs_http_add_body_filter(cf, http, hd_trailers_body) != HS_OK))
         return hs_cf_error(cf, NULL, "too many filters");
     all_levels = NULL;

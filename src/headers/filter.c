@@ -158,6 +158,13 @@ static int set_charset(hs_req *r, const hd_loc *c)
     if (s == NULL)
         return HS_ERROR;
     rs->content_type = hs_cstr(s);
+    if (c->recode && !rs->header_only) { /* the body is in source_charset: recoded on its way (recode.c) */
+        hd_req *hr = hd_req_of(r);
+        if (hr == NULL)
+            return HS_ERROR;
+        hr->recode = c->recode;
+        rs->filtered = true;
+    }
     return HS_OK;
 }
 

@@ -33,6 +33,7 @@ typedef struct hd_loc {
     size_t ntypes;
     hs_str source;           /* source_charset; NULL: not set */
     const hs_conf_node *charset_node, *source_node; /* where they were set, for errors */
+    const unsigned char *recode; /* source_charset -> charset table, when they differ */
     struct hd_loc *next;     /* every level's settings, for the checks at the end */
 } hd_loc;
 
@@ -49,6 +50,7 @@ typedef struct {
     hs_fields trailers;      /* as they were added, for $sent_trailer_NAME */
     bool trailers_due;       /* the response is chunked for them: the body filter adds them */
     bool trailers_ok;        /* the status is one add_trailer without always applies to */
+    const unsigned char *recode; /* the body's bytes go through this table (recode.c); NULL: as they are */
     const hd_loc *conf;      /* the level whose add_trailer they are */
 } hd_req;
 hd_req *hd_req_of(hs_req *r); /* the request's, made on first use; NULL: out of memory */
@@ -57,6 +59,12 @@ hd_req *hd_req_of(hs_req *r); /* the request's, made on first use; NULL: out of 
 int hd_filter(hs_req *r);
 int hd_trailers_header(hs_req *r, const hd_loc *c, bool ok);
 int hd_trailers_body(hs_req *r, unsigned next, const char *data, size_t n, bool last);
+/* recode.c: charset_map, and a response recoded from source_charset. */
+int hd_charset_map(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d);
+void hd_recode_init(void);
+/* The table that turns source into charset: NULL, or what is wrong. */
+const char *hd_recode_plan(hs_str source, hs_str charset, const unsigned char **table);
+int hd_recode_body(hs_req *r, unsigned next, const char *data, size_t n, bool last);
 /* The module's variables (vars.c): $request_id (request_id.c), $cookie_NAME. */
 extern const hs_var_def hd_variables[];
 int hd_request_id_var(void *ctx, uintptr_t d, hs_str *out, char *scratch);

@@ -18,6 +18,7 @@ static hs_static_loc *static_loc_new(hs_pool *pool)
     sl->log_not_found = HS_UNSET;
     sl->open_file_cache = HS_UNSET;
     sl->autoindex = HS_UNSET;
+    sl->max_ranges = HS_UNSET;
     sl->autoindex_format = HS_UNSET;
     sl->autoindex_exact_size = HS_UNSET;
     sl->autoindex_localtime = HS_UNSET;
@@ -104,6 +105,17 @@ static int num_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dire
     return rc;
 }
 
+/* max_ranges N: 0 or more. */
+static int ranges_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    int64_t *v = (int64_t *)((char *)here(cf) + d->offset);
+    int rc = hs_set_num(cf, n, v, d);
+    if (rc == HS_OK && *v < 0)
+        return hs_cf_error(cf, n, "invalid value \"%s\" in \"%s\" directive", n->args[1].p, d->name);
+    return rc;
+}
+
 /* One of d->post's values into the field at d->offset. */
 static int enum_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
@@ -142,6 +154,7 @@ static const hs_directive static_directives[] = {
     {"etag", HS_CTX_HSL, HS_ARGS_1, flag_field, FIELD(etag), NULL},
     {"if_modified_since", HS_CTX_HSL, HS_ARGS_1, enum_field, FIELD(if_modified_since), ims_values},
     {"log_not_found", HS_CTX_HSL, HS_ARGS_1, flag_field, FIELD(log_not_found), NULL},
+    {"max_ranges", HS_CTX_HSL, HS_ARGS_1, ranges_field, FIELD(max_ranges), NULL},
     {"open_file_cache", HS_CTX_HSL, HS_ARGS_123, open_file_cache, HS_LEVEL_NONE, 0, NULL},
     {"autoindex", HS_CTX_HSL, HS_ARGS_1, flag_field, FIELD(autoindex), NULL},
     {"autoindex_format", HS_CTX_HSL, HS_ARGS_1, enum_field, FIELD(autoindex_format), autoindex_formats},
@@ -166,7 +179,7 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
                                        .if_modified_since = 1, .log_not_found = 1, .open_file_cache = 1,
                                        .autoindex = 0, .autoindex_format = HS_AUTOINDEX_HTML,
                                        .autoindex_exact_size = 1, .autoindex_localtime = 0,
-                                       .cache_valid = HS_FILE_CACHE_VALID_MS, .cache_min_uses = 1};
+                                       .cache_valid = HS_FILE_CACHE_VALID_MS, .cache_min_uses = 1, .max_ranges = -1};
     const hs_static_loc *p = hs_static_loc_of(parent);
     hs_static_loc **slot = (hs_static_loc **)&HS_MOD_SLOT(child->mod, &hs_static_module);
     if (*slot == NULL && p && p->try_files == NULL) {
@@ -185,6 +198,7 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
     HS_MERGE(c->etag, p->etag, dflt.etag);
     HS_MERGE(c->if_modified_since, p->if_modified_since, dflt.if_modified_since);
     HS_MERGE(c->log_not_found, p->log_not_found, dflt.log_not_found);
+    HS_MERGE(c->max_ranges, p->max_ranges, -1);
     HS_MERGE(c->open_file_cache, p->open_file_cache, dflt.open_file_cache);
     HS_MERGE(c->autoindex, p->autoindex, dflt.autoindex);
     HS_MERGE(c->autoindex_format, p->autoindex_format, dflt.autoindex_format);

@@ -1,5 +1,5 @@
 /* The static handler: serving a file — path mapping (root/alias),
- * conditional requests (ETag, Last-Modified), single byte ranges, the
+ * conditional requests (ETag, Last-Modified), byte ranges (range.c), the
  * directory redirect, and the response. Index files and try_files are in
  * try_files.c. */
 #include <errno.h>
@@ -107,51 +107,6 @@ static int check_conditions(hs_req *r, const hs_file_info *fi)
     return 0;
 }
 
-/* Parses "bytes=a-b" (one range). Returns 1 with [*from, *to] inclusive,
- * 0 to ignore the header (send the whole file), -1 for unsatisfiable (416). */
-static int parse_range(hs_str v, int64_t size, int64_t *from, int64_t *to)
-{
-    if (!hs_str_has_prefix(v, HS_STR("bytes=")))
-        return 0;
-    const char *p = v.p + 6, *end = v.p + v.n;
-    if (memchr(p, ',', (size_t)(end - p)))
-        return 0; /* several ranges: the whole file is a valid answer */
-    int64_t a = -1, b = -1;
-    while (p < end && *p == ' ')
-        p++;
-    if (p < end && *p >= '0' && *p <= '9') {
-        for (a = 0; p < end && *p >= '0' && *p <= '9'; p++)
-            if ((a = a * 10 + (*p - '0')) > ((int64_t)1 << 60))
-                return 0;
-    }
-    if (p >= end || *p != '-')
-        return 0;
-    p++;
-    if (p < end && *p >= '0' && *p <= '9') {
-        for (b = 0; p < end && *p >= '0' && *p <= '9'; p++)
-            if ((b = b * 10 + (*p - '0')) > ((int64_t)1 << 60))
-                return 0;
-    }
-    while (p < end && *p == ' ')
-        p++;
-    if (p != end || (a < 0 && b < 0))
-        return 0;
-    if (a < 0) { /* suffix: the last b bytes */
-        if (b == 0)
-            return -1;
-        *from = b >= size ? 0 : size - b;
-        *to = size - 1;
-        return size ? 1 : -1;
-    }
-    if (b >= 0 && b < a)
-        return 0;
-    if (a >= size)
-        return -1;
-    *from = a;
-    *to = (b < 0 || b >= size) ? size - 1 : b;
-    return 1;
-}
-
 static bool if_range_allows(hs_req *r, const hs_file_info *fi)
 {
     const hs_header *h = header(r, "If-Range");
@@ -175,6 +130,40 @@ static void set_body(hs_req *r, hs_file_info *fi, int64_t from, int64_t len)
     rs->file_fd = fi->fd;
     rs->file_off = (off_t)from;
     rs->file_end = (off_t)(from + len);
+}
+
+/* The answer to a Range field (or the whole file): 206, multipart, 416. */
+static void send_ranges(hs_req *r, hs_file_info *fi)
+{
+    hs_resp *rs = &r->resp;
+    const hs_header *range = header(r, "Range");
+    const hs_static_loc *sl = hs_static_loc_of(r->loc);
+    hs_static_range rg[256];
+    size_t nrg = 0;
+    int rr = (range && rs->accept_ranges && if_range_allows(r, fi))
+                 ? hs_static_parse_ranges(range->value, fi->size, sl->max_ranges, rg, &nrg) : 0;
+    rs->accept_ranges = rs->accept_ranges && sl->max_ranges != 0; /* max_ranges 0: no ranges at all */
+    int mp = rr > 0 && nrg > 1 ? hs_static_multipart(r, fi, rg, nrg) : HS_DECLINED;
+    if (mp == HS_ERROR || (rr < 0 && hs_http_has_error_page(r, 416))) {
+        hs_http_finalize(r, mp == HS_ERROR ? 500 : 416);
+        return;
+    }
+    if (rr < 0) {
+        hs_http_error_response(r, 416);
+        r->resp.content_range = hs_cstr(hs_psprintf(r->pool, "bytes */%lld", (long long)fi->size));
+    } else if (mp == HS_OK) {
+        rs->status = 206;
+        rs->accept_ranges = false;
+    } else if (rr > 0 && nrg == 1) {
+        rs->status = 206;
+        rs->accept_ranges = false;
+        rs->content_range = hs_cstr(hs_psprintf(r->pool, "bytes %lld-%lld/%lld",
+                                        (long long)rg[0].from, (long long)rg[0].to - 1, (long long)fi->size));
+        set_body(r, fi, rg[0].from, rg[0].to - rg[0].from);
+    } else {
+        set_body(r, fi, 0, fi->size);
+    }
+    hs_http_send_response(r);
 }
 
 /* ranges: false for a precompressed variant (nginx's gzip_static sends it whole). */
@@ -209,29 +198,7 @@ static void serve_file(hs_req *r, hs_file_info *fi, hs_str path, bool ranges)
             return;
         }
     }
-    const hs_header *range = header(r, "Range");
-    int64_t from = 0, to = 0;
-    int rr = (range && rs->accept_ranges && if_range_allows(r, fi)) ? parse_range(range->value, fi->size, &from, &to) : 0;
-    if (rr < 0 && hs_http_has_error_page(r, 416)) {
-        hs_http_finalize(r, 416);
-        return;
-    }
-    if (rr < 0) {
-        hs_http_error_response(r, 416);
-        r->resp.content_range = hs_cstr(hs_psprintf(r->pool, "bytes */%lld", (long long)fi->size));
-        hs_http_send_response(r);
-        return;
-    }
-    if (rr > 0) {
-        rs->status = 206;
-        rs->accept_ranges = false;
-        rs->content_range = hs_cstr(hs_psprintf(r->pool, "bytes %lld-%lld/%lld",
-                                        (long long)from, (long long)to, (long long)fi->size));
-        set_body(r, fi, from, to - from + 1);
-    } else {
-        set_body(r, fi, 0, fi->size);
-    }
-    hs_http_send_response(r);
+    send_ranges(r, fi);
 }
 
 /* The path of a Location, escaped as nginx escapes URIs. */

@@ -25,6 +25,7 @@ typedef struct {
     int64_t cache_valid;       /* open_file_cache_valid, ms */
     int64_t cache_min_uses;    /* open_file_cache_min_uses */
     int cache_errors;          /* open_file_cache_errors */
+    int64_t max_ranges;        /* max_ranges; -1: no limit, 0: ranges off */
     hs_file_cache_conf cache;  /* the three, as the cache takes them (merged) */
 } hs_static_loc;
 
@@ -56,5 +57,19 @@ int hs_static_try_files(hs_req *r);
 
 /* Answers with the listing of the directory at dir_path (ends with '/'). */
 void hs_static_autoindex(hs_req *r, hs_str dir_path);
+
+/* ---- range.c ---- */
+
+typedef struct {
+    int64_t from, to; /* [from, to) */
+} hs_static_range;
+/* The Range field's ranges of a file of size bytes, at most 256: 1 (out[0..*n)),
+ * 0 to send the whole file (not "bytes=", over max_ranges, adding up to more
+ * than the file), -1 for a 416 (a syntax error, nothing satisfiable). */
+int hs_static_parse_ranges(hs_str v, int64_t size, int64_t max_ranges, hs_static_range *out, size_t *n);
+/* Several ranges as a multipart/byteranges body in r->resp (its
+ * Content-Type and body): HS_OK, HS_DECLINED when too large to build (send
+ * the whole file), HS_ERROR. */
+int hs_static_multipart(hs_req *r, const hs_file_info *fi, const hs_static_range *rg, size_t n);
 
 #endif

@@ -158,7 +158,7 @@ server {
 
 
 @pytest.mark.parametrize("directive,message", [
-    ("charset utf-8; source_charset koi8-r;", 'recoding from "koi8-r" to "utf-8" is not supported'),
+    ("charset utf-8; source_charset koi8-r;", 'recoding from "koi8-r" to "utf-8": no "charset_map" between them'),
     ("add_header X-A b sometimes;", 'invalid parameter "sometimes"'),
     ("expires soon;", "invalid value"),
     ("expires modified @10h;", 'daily time cannot be used with "modified" parameter'),
@@ -175,6 +175,44 @@ def test_bad_directives_fail_t(tmpconf, directive, message):
     r = run_hush(["-t", "-p", tmpconf, "-c", conf])
     assert r.returncode == 1
     assert "%s:6: " % conf in r.stderr and message in r.stderr, r.stderr
+
+
+def test_charset_map_recodes_files_both_ways_and_with_ranges(hush):
+    """charset_map between two single-byte charsets: a file in
+    source_charset is sent in charset, byte by byte (the map serves both
+    directions), also a range of it; its length is unchanged."""
+    srv = hush("""
+    charset_map B A { 58 59; 41 61; }
+    server {
+        listen 127.0.0.1:@PORT@;
+        location /fwd/ { charset A; source_charset B; }
+        location /back/ { charset B; source_charset A; }
+    }""", start=False)
+    srv.write("fwd/t.html", b"XAXZ" * 3)
+    srv.write("back/t.html", b"YaYz" * 3)
+    srv.start()
+    r = srv.get("/fwd/t.html")
+    assert r.body == b"YaYZ" * 3 and r.header("Content-Type") == "text/html; charset=A"
+    assert r.header("Content-Length") == "12"
+    assert srv.get("/back/t.html").body == b"XAXz" * 3
+    r = srv.get("/fwd/t.html", headers=["Range: bytes=4-6"])
+    assert (r.status, r.body, r.header("Content-Range")) == (206, b"YaY", "bytes 4-6/12")
+
+
+def test_charset_map_to_utf8_parses_and_recoding_through_it_is_an_error(tmpconf):
+    conf = os.path.join(tmpconf, "hush.conf")
+    for loc, ok in (("charset koi8-r;", True), ("charset utf-8; source_charset koi8-r;", False)):
+        with open(conf, "w") as f:
+            f.write("events {}\nhttp {\n charset_map koi8-r utf-8 { C0 D18E; C1 D0B0; }\n server {\n"
+                    "  listen 127.0.0.1:1;\n  location / { %s }\n }\n}\n" % loc)
+        r = run_hush(["-t", "-p", tmpconf, "-c", conf])
+        assert (r.returncode == 0) == ok, r.stderr
+        if not ok:
+            assert 'recoding through a utf-8 "charset_map" is not supported yet' in r.stderr, r.stderr
+    with open(conf, "w") as f:
+        f.write("events {}\nhttp {\n charset_map a b { 4 41; }\n}\n")
+    r = run_hush(["-t", "-p", tmpconf, "-c", conf])
+    assert r.returncode == 1 and 'invalid line in "charset_map"' in r.stderr, r.stderr
 
 
 def test_source_charset_equal_and_off_pass_t(tmpconf):

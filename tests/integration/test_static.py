@@ -1,5 +1,6 @@
 """Static files: exact response bytes, HEAD, conditional requests, ranges,
 index / 403 / 301 / 404 / 405, types, symlinks."""
+import re
 import os
 
 from conftest import MTIME_HTTP, etag_for, mask_date, parse_responses, req
@@ -198,9 +199,45 @@ def test_range_ignored_cases(hush):
     assert (r.status, r.body) == (200, b"0123456789")
     r = srv.get("/a.txt", headers=["Range: bytes=5-", 'If-Range: "6553f100-a"'])
     assert (r.status, r.body) == (206, b"56789")
-    # several ranges: the whole file (documented)
-    r = srv.get("/a.txt", headers=["Range: bytes=0-1,4-5"])
+    # ranges that add up to more than the file: the whole file, as nginx
+    r = srv.get("/a.txt", headers=["Range: bytes=0-9,0-0"])
     assert (r.status, r.body) == (200, b"0123456789")
+    # an unsatisfiable or malformed Range: 416, as nginx
+    for v in ("bytes=100-", "bytes=alpha", "bytes=1-x", "bytes=3", "bytes=1-2 4-", "bytes=5-2"):
+        assert srv.get("/a.txt", headers=["Range: " + v]).status == 416, v
+
+
+def test_multipart_ranges_and_max_ranges(hush):
+    """Several ranges: a multipart/byteranges body (each part with its
+    Content-Type and Content-Range), unsatisfiable ones left out; max_ranges
+    bounds them (beyond: the whole file), 0 turns ranges off, as nginx."""
+    srv = hush("""server { listen 127.0.0.1:@PORT@;
+        location / { }
+        location /two/ { max_ranges 2; }
+        location /none/ { max_ranges 0; }
+    }""", start=False)
+    data = b"".join(b"X%03dXXXXXX" % i for i in range(100))
+    for d in ("", "two/", "none/"):
+        srv.write(d + "t.html", data)
+    srv.start()
+    r = srv.get("/t.html", headers=["Range: bytes=0-9, -10, 100000-, 10-19"])
+    assert r.status == 206
+    m = re.match(r"multipart/byteranges; boundary=(\d+)$", r.header("Content-Type"))
+    assert m, r.header("Content-Type")
+    b = m.group(1).encode()
+    parts = r.body.split(b"\r\n--" + b)
+    assert parts[0] == b"" and parts[-1] == b"--\r\n", parts
+    want = [(0, 9), (990, 999), (10, 19)]
+    for part, (lo, hi) in zip(parts[1:-1], want):
+        head, body = part.split(b"\r\n\r\n", 1)
+        assert b"Content-Type: text/html" in head
+        assert b"Content-Range: bytes %d-%d/1000" % (lo, hi) in head
+        assert body == data[lo:hi + 1]
+    assert int(r.header("Content-Length")) == len(r.body)
+    assert srv.get("/two/t.html", headers=["Range: bytes=0-9, -10"]).status == 206
+    assert srv.get("/two/t.html", headers=["Range: bytes=0-9, -10, 10-19"]).status == 200
+    r = srv.get("/none/t.html", headers=["Range: bytes=0-9"])
+    assert r.status == 200 and r.header("Accept-Ranges") is None
 
 
 def test_range_on_large_file(hush):
