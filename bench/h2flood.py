@@ -60,7 +60,7 @@ def main():
     end = time.time() + SECONDS
     conns, streams, made, refused = [], 0, 0, 0
     while time.time() < end:
-        while len(conns) < CONNS:
+        while len(conns) < CONNS and time.time() < end:
             try:
                 conns.append(Conn())
                 made += 1

@@ -119,3 +119,43 @@ def test_max_requests_ends_with_goaway(hush):
     assert c.read_closed(timeout=3)
     assert c.goaway is not None and c.goaway.error_code == 0 and c.goaway.last_stream_id == 3
     assert srv.wait_log(1, name="conn.log")[0].startswith('keepalive_close "-" 2 ')
+
+
+def test_keepalive_requests_limits_the_streams_without_http2_max_requests(hush):
+    srv = server(hush, "keepalive_requests 2;")
+    c = H2Client(srv.port)
+    assert c.get("/r").status == 200 and c.get("/r").status == 200
+    assert c.read_closed(timeout=3)
+    assert c.goaway is not None and c.goaway.error_code == 0 and c.goaway.last_stream_id == 3
+
+
+def test_an_idle_connection_closes_after_keepalive_timeout(hush):
+    srv = server(hush, "keepalive_timeout 1s;")
+    c = H2Client(srv.port)
+    assert c.get("/r").status == 200
+    t0 = time.time()
+    assert c.read_closed(timeout=4)
+    assert 0.7 < time.time() - t0 < 3
+    assert srv.wait_log(1, name="conn.log")[0].startswith('keepalive_close "-" 1 ')
+
+
+def test_http2_chunk_size_bounds_the_data_frames(hush):
+    import h2.events
+    srv = server(hush, "location /f/ { http2_chunk_size 4k; } location /g/ { }")
+    body = bytes(range(256)) * 80  # 20 KiB
+    srv.write("f/x.bin", body)
+    srv.write("g/x.bin", body)
+    c = H2Client(srv.port)
+    sizes = []
+    handle = c._handle
+
+    def spy(ev):
+        if isinstance(ev, h2.events.DataReceived):
+            sizes.append(len(ev.data))
+        handle(ev)
+    c._handle = spy
+    assert c.get("/f/x.bin").data == body
+    assert max(sizes) == 4096 and len(sizes) == 5, sizes
+    sizes.clear()
+    assert c.get("/g/x.bin").data == body
+    assert max(sizes) == 8192, sizes  # the default, 8k

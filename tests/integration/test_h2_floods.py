@@ -145,3 +145,19 @@ def test_a_ban_that_starts_drops_the_whole_connection(hush):
     lines = srv.wait_log(1, name="conn.log", match="ban:b")
     assert lines and lines[0].startswith('drop "ban:b" h2c 3'), lines
     assert srv.wait_log(3)[2].startswith("127.0.0.1")  # three access-log lines: 444, 444, the ban's 444
+
+
+def test_a_flood_drop_follows_drop_mode(hush):
+    srv = hush(LOG % ("", "drop_mode reset;"))
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=3)
+    reset = False
+    try:
+        s.sendall(PREFACE + frame(4, 0, 0) + b"".join(frame(6, 0, 0, b"12345678") for _ in range(300)))
+        while s.recv(65536):
+            pass
+    except (ConnectionResetError, BrokenPipeError):
+        reset = True
+    s.close()
+    assert reset  # RST, not FIN
+    line = srv.wait_log(1, name="conn.log", match="h2:ping_flood")
+    assert line and line[0].startswith('drop "h2:ping_flood" h2c'), line
