@@ -21,6 +21,7 @@ static hs_reqconf *reqconf_new(hs_pool *pool)
     if (q == NULL)
         return NULL;
     q->merge_slashes = q->ignore_invalid_headers = q->underscores_in_headers = HS_UNSET;
+    q->max_headers = HS_UNSET;
     q->keepalive_disable = HS_UNSET;
     q->keepalive_time = HS_UNSET_MSEC;
     q->keepalive_header = HS_UNSET_MSEC;
@@ -46,6 +47,16 @@ static int flag_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_dir
 {
     (void)conf;
     return hs_set_flag(cf, n, (char *)here(cf) + d->offset, d);
+}
+
+/* A count of 1 or more. */
+static int count_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    int64_t *v = (int64_t *)((char *)here(cf) + d->offset);
+    if (hs_set_num(cf, n, v, d) != HS_OK)
+        return HS_ERROR;
+    return *v < 1 ? hs_cf_error(cf, n, "invalid value \"%s\" in \"%s\" directive", n->args[1].p, d->name) : HS_OK;
 }
 
 static int size_field(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
@@ -203,6 +214,7 @@ static const hs_directive request_directives[] = {
     {"merge_slashes", HS_CTX_HS, HS_ARGS_1, flag_field, Q(merge_slashes), NULL},
     {"ignore_invalid_headers", HS_CTX_HS, HS_ARGS_1, flag_field, Q(ignore_invalid_headers), NULL},
     {"underscores_in_headers", HS_CTX_HS, HS_ARGS_1, flag_field, Q(underscores_in_headers), NULL},
+    {"max_headers", HS_CTX_HS, HS_ARGS_1, count_field, Q(max_headers), NULL},
     {"keepalive_disable", HS_CTX_HSL, HS_ARGS_1MORE, keepalive_disable, NONE, NULL},
     {"keepalive_time", HS_CTX_HSL, HS_ARGS_1, msec_field, Q(keepalive_time), NULL},
     {"keepalive_timeout", HS_CTX_HSL, HS_ARGS_12, keepalive_timeout, NONE, NULL},
@@ -255,6 +267,7 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
     HS_MERGE(c->merge_slashes, p->merge_slashes, 1);
     HS_MERGE(c->ignore_invalid_headers, p->ignore_invalid_headers, 1);
     HS_MERGE(c->underscores_in_headers, p->underscores_in_headers, 0);
+    HS_MERGE(c->max_headers, p->max_headers, 1000);
     HS_MERGE(c->keepalive_disable, p->keepalive_disable, KA_DISABLE_MSIE6);
     HS_MERGE(c->keepalive_time, p->keepalive_time, 3600 * 1000);
     HS_MERGE(c->keepalive_header, p->keepalive_header, -2);

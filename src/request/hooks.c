@@ -45,6 +45,11 @@ static void drop_invalid_headers(hs_req *r, const hs_reqconf *q)
 int hs_request_post_read(hs_req *r)
 {
     const hs_reqconf *q = hs_reqconf_of(r->conn->group->default_srv->loc);
+    if ((int64_t)r->h.nheaders > q->max_headers) { /* nginx 1.27's max_headers, 1000 by default */
+        hs_log_ctx(HS_LOG_INFO, r, 0, "client sent too many header lines");
+        hs_http_finalize(r, 400);
+        return HS_DONE;
+    }
     if (r->h.odd_names && q->ignore_invalid_headers)
         drop_invalid_headers(r, q);
     if (!q->merge_slashes) {

@@ -27,6 +27,7 @@ typedef struct {
     int merge_slashes;           /* server */
     int ignore_invalid_headers;  /* server */
     int underscores_in_headers;  /* server */
+    int64_t max_headers;         /* server: more header fields are a 400 */
     int keepalive_disable;       /* KA_DISABLE_* */
     int64_t keepalive_time;      /* ms */
     int64_t limit_rate;          /* bytes/s; 0: none */

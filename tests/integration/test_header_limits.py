@@ -69,13 +69,24 @@ def test_many_headers_within_limits_ok(hush):
 
 
 def test_500_small_headers_accepted(hush):
-    """No count limit on header fields (nginx has none): 500 small fields
-    that fit large_client_header_buffers are a normal request."""
+    """500 small fields that fit large_client_header_buffers are a normal
+    request (under max_headers' default, 1000, as nginx 1.27)."""
     srv = start(hush)
     r = srv.exchange(req("/r", headers=["X-H%d: v" % i for i in range(500)]))
     assert status(r) == 200, r
     (line,) = srv.wait_log(1)
     assert line.startswith("200 ok ")
+
+
+def test_max_headers(hush):
+    """max_headers N: a request with more fields is a 400, as nginx 1.27."""
+    srv = start(hush, HTTP.replace("server_name localhost;", "server_name localhost; max_headers 5;"))
+    # req() adds Host and Connection
+    assert status(srv.exchange(req("/r", headers=["X-H%d: v" % i for i in range(3)]))) == 200
+    assert status(srv.exchange(req("/r", headers=["X-H%d: v" % i for i in range(4)]))) == 400
+    srv2 = start(hush, HTTP.replace("large_client_header_buffers 4 8k;", "large_client_header_buffers 4 32k;"))
+    assert status(srv2.exchange(req("/r", headers=["X%d: v" % i for i in range(998)]))) == 200
+    assert status(srv2.exchange(req("/r", headers=["X%d: v" % i for i in range(999)]))) == 400  # the default
 
 
 def test_many_headers_bounded_by_buffers_431(hush):
