@@ -248,14 +248,21 @@ def test_logstat_counts_protocols_and_h2_endings(hush):
     c.get("/r")
     c.get("/drop")
     srv.get("/r")
+    sid = c.conn.get_next_available_stream_id()  # reset with its HEADERS (one write): 499
+    c.conn.send_headers(sid, [(":method", "GET"), (":scheme", "http"), (":authority", "localhost"),
+                              (":path", "/r")], end_stream=True)
+    c.conn.reset_stream(sid, error_code=8)
+    c.flush()
+    c.get("/r")
     c.close()
-    srv.wait_log(3, name="c2.log")
+    srv.wait_log(5, name="c2.log")
     out = subprocess.run([os.path.join(BUILD, "hush-logstat"), "--json", "-f",
                           "$remote_addr - - [$time_local] \"$request\" $status $body_bytes_sent \"-\" \"-\" "
                           "$close_reason \"$drop_rule\"", os.path.join(srv.dir, "logs", "c2.log")],
                          capture_output=True, timeout=20)
     doc = json.loads(out.stdout)
-    assert doc["protocols"] == {"HTTP/2.0": 2, "HTTP/1.1": 1}, doc["protocols"]
+    assert doc["protocols"] == {"HTTP/2.0": 4, "HTTP/1.1": 1}, doc["protocols"]
+    assert doc["http2_client_resets"] == 1
     assert doc["close_reasons"]["drop"] == 1
 
 

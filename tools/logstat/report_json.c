@@ -97,6 +97,8 @@ static void endings(ls_jw *w, const ls_report *rp)
         if (st->protocols[i])
             ls_jw_u64(w, ls_proto_names[i], st->protocols[i]);
     ls_jw_end(w, '}');
+    if (st->protocols[LS_PROTO_20]) /* 499 over HTTP/2: streams the client reset */
+        ls_jw_u64(w, "http2_client_resets", st->h2_aborts);
     if (!rp->have_close_reason)
         return;
     ls_jw_obj(w, "close_reasons");

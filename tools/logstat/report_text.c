@@ -95,6 +95,8 @@ static void endings(const tx *t, const ls_report *rp)
     for (int i = 0; i < LS_PROTO_COUNT; i++)
         if (rp->st->protocols[i])
             fprintf(t->out, " %s %s", ls_proto_names[i], ls_fmt_count(rp->st->protocols[i], a));
+    if (rp->st->h2_aborts)
+        fprintf(t->out, " (HTTP/2 streams reset by the client: %s)", ls_fmt_count(rp->st->h2_aborts, a));
     fputs("\n", t->out);
 }
 

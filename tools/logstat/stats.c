@@ -169,8 +169,10 @@ static void count_time(ls_stats *st, const ls_rec *r, ls_kind k)
 
 const char *const ls_proto_names[LS_PROTO_COUNT] = {"HTTP/1.0", "HTTP/1.1", "HTTP/2.0", "other"};
 
-/* HTTP/1.0, 1.1 or 2.0 from the end of a $request; nothing for "-". */
-static void count_protocol(ls_stats *st, hs_str req)
+/* HTTP/1.0, 1.1 or 2.0 from the end of a $request; nothing for "-". An
+ * HTTP/2 stream logged 499 is one the client reset (or left with its
+ * connection). */
+static void count_protocol(ls_stats *st, hs_str req, int status)
 {
     if (req.n < 9 || memcmp(req.p + req.n - 9, " HTTP/", 6) != 0) {
         if (req.n > 1)
@@ -181,6 +183,8 @@ static void count_protocol(ls_stats *st, hs_str req)
     int i = memcmp(v, "1.0", 3) == 0 ? LS_PROTO_10 : memcmp(v, "1.1", 3) == 0 ? LS_PROTO_11
           : memcmp(v, "2.0", 3) == 0 ? LS_PROTO_20 : LS_PROTO_OTHER;
     st->protocols[i]++;
+    if (i == LS_PROTO_20 && status == 499)
+        st->h2_aborts++;
 }
 
 void ls_stats_add(ls_stats *st, const ls_rec *r, int fmt)
@@ -207,7 +211,7 @@ void ls_stats_add(ls_stats *st, const ls_rec *r, int fmt)
         st->no_status++;
     if (r->close_reason != LS_CR_NONE)
         st->close_reasons[r->close_reason]++;
-    count_protocol(st, r->request);
+    count_protocol(st, r->request, r->status);
     count_time(st, r, k);
     if (r->request_time >= 0) {
         ls_hist_add(&st->lat_all, r->request_time);

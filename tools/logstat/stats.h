@@ -60,6 +60,7 @@ typedef struct {
     uint64_t kinds[LS_K_COUNT];
     uint64_t close_reasons[LS_CR_COUNT];
     uint64_t protocols[LS_PROTO_COUNT]; /* from the end of $request */
+    uint64_t h2_aborts;                 /* HTTP/2 streams ended 499: the client reset them or left */
     uint32_t have;             /* LS_HAVE() bits of every field seen */
     /* time */
     int64_t t_first, t_last;   /* LS_TIME_NONE until a line has a time */
