@@ -64,8 +64,8 @@ static hs_upstream_server *on_ring(hs_upstream *up, uint32_t h, uint64_t tried)
 static hs_upstream_server *hash_pick(hs_upstream *up, hs_req *r, uint64_t tried)
 {
     hs_str key;
-    if (hs_cv_eval(&up->hash_key, r, r->pool, &key) != HS_OK)
-        key = HS_NULL_STR;
+    if (hs_cv_eval(&up->hash_key, r, r->pool, &key) != HS_OK || key.n == 0)
+        return px_lb_rr_pick(up, tried, false); /* no key: round robin, as nginx */
     uint32_t h = crc(0, key.p, key.n);
     return up->consistent ? on_ring(up, h, tried) : by_hash(up, h, tried);
 }

@@ -26,8 +26,9 @@ enum { RULE_REDIRECT, RULE_DOMAIN, RULE_PATH };
 static int rule_from(hs_cf *cf, const hs_conf_node *n, px_rule *rule, hs_str from, int kind)
 {
     if (from.n && from.p[0] == '~') {
-        bool caseless = from.n > 1 && from.p[1] == '*';
-        hs_str pat = {from.p + 1 + caseless, from.n - 1 - caseless};
+        bool star = from.n > 1 && from.p[1] == '*';
+        bool caseless = star || kind == RULE_DOMAIN; /* domains compare without case, as nginx */
+        hs_str pat = {from.p + 1 + star, from.n - 1 - star};
         char err[256];
         rule->re = hs_regex_compile(cf->pool, pat, caseless, err, sizeof(err));
         if (rule->re == NULL)
@@ -63,7 +64,10 @@ static int rules_add(hs_cf *cf, const hs_conf_node *n, px_rules *rs, int kind)
     }
     if (rule_from(cf, n, rule, a, kind) != HS_OK)
         return HS_ERROR;
-    return hs_cv_compile(cf, n, n->args[2], &rule->to);
+    hs_str to = n->args[2];
+    if (kind == RULE_DOMAIN && to.n > 1 && to.p[0] == '.')
+        to = (hs_str){to.p + 1, to.n - 1}; /* as nginx: the value keeps its own dot, if any */
+    return hs_cv_compile(cf, n, to, &rule->to);
 }
 
 static int d_rules(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)

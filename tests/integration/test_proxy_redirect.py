@@ -141,3 +141,15 @@ def test_cookie_replacement_longer_than_the_field(hush, backend):
     srv, b = start(hush, backend, "location / { proxy_pass http://app; proxy_cookie_path /a/ %s; }" % long)
     r = ask(srv, "/l", ["Set-Cookie: k=v; path=/a/b"])
     assert cookies(r) == ["k=v; path=%sb" % long]
+
+
+def test_cookie_domain_dots_and_case_as_nginx(hush, backend):
+    srv, b = start(hush, backend, """
+location / {
+    proxy_pass http://app;
+    proxy_cookie_domain www.example.org .example.com;
+    proxy_cookie_domain ~^(.+)\\.com$ $1.org;
+}""")
+    # the replacement's own dot goes; a domain regex ignores case
+    assert cookies(ask(srv, "/a", ["Set-Cookie: v=1; Domain=www.Example.org"])) == ["v=1; Domain=example.com"]
+    assert cookies(ask(srv, "/b", ["Set-Cookie: v=1; Domain=www.example.COM"])) == ["v=1; Domain=www.example.org"]

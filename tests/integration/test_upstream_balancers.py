@@ -319,3 +319,9 @@ def test_vanished_unix_socket_is_502(hush):
     assert get(srv, "/v") == (502, None)
     assert "connect() failed (2: No such file or directory) while connecting to upstream" in srv.error_log()
     assert srv.wait_log(1)[0].startswith("502 upstream_refused unix:/tmp/hush-no-such-dir/app.sock 502")
+
+
+def test_hash_of_an_empty_key_goes_round_robin(hush, backend):
+    bs = [backend(n) for n in "abc"]
+    srv = hush(conf("upstream app { hash $arg_k; %s}" % servers(*bs)))
+    assert sorted(get(srv, "/e%d" % i)[1] for i in range(6)) == ["a", "a", "b", "b", "c", "c"]
