@@ -198,10 +198,17 @@ void hs_proxy_fail(hs_req *r, int status, hs_ending why, const char *what)
     }
     if (s)
         px->tried |= 1ULL << ((size_t)(s - px->up->servers) & 63);
-    if (s && hs_proxy_may_retry(r, next_cond(why)) &&
-        hs_upstream_has_candidate(px->up, px->tried)) {
-        hs_proxy_connect(r);
-        return;
+    if (s && hs_proxy_may_retry(r, next_cond(why))) {
+        if (hs_upstream_has_candidate(px->up, px->tried)) {
+            hs_proxy_connect(r);
+            return;
+        }
+        if (px->ntries < (int)px->up->nservers) {
+            /* a try is left but every other server is down: nginx's
+             * "no live upstreams", the group's name in $upstream_addr */
+            no_live_upstreams(r);
+            return;
+        }
     }
     hs_proxy_end(r);
     if (px->client_gone) {

@@ -325,3 +325,17 @@ def test_hash_of_an_empty_key_goes_round_robin(hush, backend):
     bs = [backend(n) for n in "abc"]
     srv = hush(conf("upstream app { hash $arg_k; %s}" % servers(*bs)))
     assert sorted(get(srv, "/e%d" % i)[1] for i in range(6)) == ["a", "a", "b", "b", "c", "c"]
+
+
+def test_a_failure_with_every_other_server_down_is_no_live_upstreams(hush, backend):
+    from conftest import free_port
+    a = backend("a")
+    dead = free_port()
+    srv = hush(conf("upstream app { server 127.0.0.1:%d; server 127.0.0.1:%d max_fails=1 fail_timeout=30s; }"
+                    % (a.port, dead)))
+    assert [get(srv, "/w%d" % i)[0] for i in range(2)] == [200, 200]  # the dead one is marked down
+    # a's failure leaves a try, but no server to take it: nginx's "no live upstreams"
+    assert get(srv, "/f?fault=reset_first")[0] == 502
+    line = srv.wait_log(3)[-1]
+    assert line == "502 upstream_unavailable 127.0.0.1:%d, app 502, 502" % a.port
+    assert "no live upstreams while connecting to upstream" in srv.error_log()
