@@ -43,8 +43,11 @@ int hs_proxy_consume_in(hs_req *r)
         /* a protocol's declared length trims what its records carry */
         size_t n = px->resp_left >= 0 && (int64_t)px->in_len > px->resp_left ? (size_t)px->resp_left : px->in_len;
         cur_try(px)->length += (int64_t)n;
-        if (cout_body(r, px->in, n) != HS_OK)
+        /* the protocol's end came with these bytes: the client's last chunk goes with them */
+        bool last = px->in_end && px->resp_left <= (int64_t)n && !px->client_gone;
+        if (last ? hs_http_stream_body(r, px->in, n, true) != HS_OK : cout_body(r, px->in, n) != HS_OK)
             return HS_ERROR;
+        px->body_ended |= last;
         if (px->resp_left >= 0)
             px->resp_left -= (int64_t)n;
         if (px->in_end) {

@@ -10,6 +10,7 @@
 #include "proxy/proxy_internal.h"
 
 static void proxy_send(hs_req *r);
+static void ready_to_send(hs_req *r);
 
 /* ---- trying servers ---- */
 
@@ -68,13 +69,14 @@ static int open_socket(hs_upconn *u)
     if (fd < 0)
         return -errno;
     int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (u->addr.ss_family != AF_UNIX)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     u->fd = fd;
     if (hs_ev_add(fd, &u->ev, EPOLLIN | EPOLLOUT | EPOLLRDHUP) != 0)
         return -errno;
-    if (connect(fd, (struct sockaddr *)&u->addr, u->addrlen) != 0 && errno != EINPROGRESS)
-        return -errno;
-    return 0;
+    if (connect(fd, (struct sockaddr *)&u->addr, u->addrlen) == 0)
+        return 1; /* at once (a unix socket): no wait for EPOLLOUT */
+    return errno == EINPROGRESS ? 0 : -errno;
 }
 
 /* Every server is marked down: a 502, and a try named after the group with
@@ -158,9 +160,14 @@ void hs_proxy_connect_socket(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
     int err = open_socket(px->u);
-    if (err) {
+    if (err < 0) {
         hs_proxy_log_error(r, -err, "connect() failed while connecting to upstream");
         hs_proxy_fail(r, 502, HS_END_UPSTREAM_REFUSED, NULL);
+        return;
+    }
+    if (err == 1 && !px->pc->https) {
+        px->u->connected = true;
+        ready_to_send(r);
         return;
     }
     px->state = PX_CONNECT;
@@ -357,6 +364,8 @@ void hs_proxy_upstream_event(hs_upconn *u, uint32_t events)
         hs_proxy_send_stream(r);
         return;
     case PX_READ_HEAD:
+        if (events == EPOLLOUT && u->ssl == NULL)
+            return; /* writable only (a connect that completed at once): nothing to read */
         hs_proxy_read_head(r);
         return;
     case PX_RELAY:

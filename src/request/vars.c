@@ -128,6 +128,8 @@ static int v_server_addr(void *ctx, uintptr_t d, hs_str *out, char *scratch)
         *out = hs_cstr(l->text); /* "unix:/path" */
         return HS_OK;
     }
+    if (!l->wildcard)
+        return hs_var_addr(out, scratch, (const struct sockaddr *)&l->addr); /* as nginx: no syscall */
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     if (getsockname(CONN(ctx)->io.fd, (struct sockaddr *)&ss, &len) != 0)
