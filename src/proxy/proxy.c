@@ -63,6 +63,8 @@ void hs_proxy_release_upstream(hs_proxy_state *px, bool reusable)
 static void free_buffers(hs_proxy_state *px)
 {
     hs_proxy_tunnel_free(px);
+    free(px->sbuf);
+    px->sbuf = NULL;
     free(px->in);
     px->in = NULL;
 }
@@ -125,18 +127,20 @@ void hs_upstream_run(hs_req *r, hs_proxy_conf *pc)
     hs_http_client_deadline(r, 0, HS_END_NONE);
     /* proxy_request_buffering on (nginx's default): the whole body first;
      * off: streamed as it comes, as nginx — but a small body that came
-     * whole with the head is kept (a retry can resend it), and a chunked
-     * one is read whole */
+     * whole with the head is kept (a retry can resend it); a chunked one
+     * streams chunked to an HTTP/1.1 upstream, else is read whole */
     bool whole = pc->request_buffering || (r->h.content_length <= BUFFERED_BODY_MAX && body_here(r));
+    px->body_chunked_out = r->h.chunked && !pc->request_buffering && pc->proto == &hs_proxy_http_proto &&
+                           pc->http_version == 11;
     px->body_fd = -1;
     if (r->h.expect_continue)
         hs_http_send_continue(r); /* as nginx, even for an empty body (not when it is already coming) */
-    if (r->h.chunked || (r->h.content_length > 0 && whole)) {
+    if ((r->h.chunked && !px->body_chunked_out) || (r->h.content_length > 0 && whole)) {
         px->state = PX_READ_BODY;
         hs_proxy_read_body(r);
         return;
     }
-    px->body_buffered = r->h.content_length <= 0;
+    px->body_buffered = r->h.content_length <= 0 && !px->body_chunked_out;
     hs_proxy_connect(r);
 }
 

@@ -2,10 +2,13 @@
  * (proxy_request_buffering on) the body is read whole before connecting —
  * in memory up to client_body_buffer_size, else in a temporary file
  * (request/body.h) — so that a retry can send it again; with
- * proxy_request_buffering off, large Content-Length bodies stream to the
- * upstream after the head, as they arrive. The core hands us decoded bytes
+ * proxy_request_buffering off, bodies stream to the
+ * upstream as they arrive (chunked to HTTP/1.1), the first ones with the
+ * head. The core hands us decoded bytes
  * (hs_http_body_take): no framing, no client socket. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -111,6 +114,90 @@ int hs_proxy_send_file_body(hs_proxy_state *px)
 
 /* ---- streamed bodies ---- */
 
+/* A piece for the upstream: as it is, or as a chunk (and the last chunk
+ * after the body's end) when the body streams chunked. */
+static int frame(hs_proxy_state *px, const char *data, size_t n, bool last, char *out)
+{
+    if (!px->body_chunked_out) {
+        memcpy(out, data, n);
+        return (int)n;
+    }
+    int k = 0;
+    if (n) {
+        k = sprintf(out, "%zx\r\n", n);
+        memcpy(out + k, data, n);
+        memcpy(out + k + n, "\r\n", 2);
+        k += (int)n + 2;
+    }
+    if (last)
+        memcpy(out + k, "0\r\n\r\n", 5), k += 5;
+    return k;
+}
+
+/* The body bytes already here go with the request head (one write, as
+ * nginx), taken once and kept for every try. */
+int hs_proxy_with_preread(hs_req *r, hs_up_req *q)
+{
+    hs_proxy_state *px = PX(r);
+    if (!px->preread_taken) {
+        const char *data;
+        size_t n = 0;
+        int rc = hs_http_body_take(r, &data, &n);
+        px->preread_taken = true;
+        if (rc != HS_OK && rc != HS_AGAIN)
+            return HS_OK; /* a bad body: the streaming step meets it again and answers */
+        hs_body_streamed(r, data, n, rc == HS_OK);
+        char *f = hs_palloc(r->pool, n + 32);
+        if (f == NULL)
+            return HS_ERROR;
+        px->body_streamed_all = rc == HS_OK;
+        px->preread = (hs_str){f, (size_t)frame(px, data, n, rc == HS_OK, f)};
+    }
+    if (px->preread.n == 0)
+        return HS_OK;
+    char *out = hs_palloc(r->pool, q->out.n + px->preread.n);
+    if (out == NULL)
+        return HS_ERROR;
+    memcpy(out, q->out.p, q->out.n);
+    memcpy(out + q->out.n, px->preread.p, px->preread.n);
+    q->out = (hs_str){out, q->out.n + px->preread.n};
+    return HS_OK;
+}
+
+/* Sends what is staged in px->sbuf: HS_OK when all went, else as stream_out. */
+static int flush_staged(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    while (px->ssent < px->slen) {
+        ssize_t w = hs_up_send(px->u, px->sbuf + px->ssent, px->slen - px->ssent);
+        if (w == HS_AGAIN) {
+            hs_timer_set(&px->u->timer, (uint64_t)px->pc->send_timeout);
+            return HS_AGAIN;
+        }
+        if (w <= 0) {
+            hs_proxy_fail(r, 502, HS_END_UPSTREAM_RESET, "send() to upstream failed");
+            return HS_ERROR;
+        }
+        px->ssent += (size_t)w;
+    }
+    return HS_OK;
+}
+
+/* A chunk of n body bytes (and the end, when last) into px->sbuf. */
+static int stage_chunk(hs_proxy_state *px, const char *data, size_t n, bool last)
+{
+    if (px->scap < n + 32) {
+        char *nb = realloc(px->sbuf, n + 32);
+        if (nb == NULL)
+            return HS_ERROR;
+        px->sbuf = nb;
+        px->scap = n + 32;
+    }
+    px->slen = (size_t)frame(px, data, n, last, px->sbuf);
+    px->ssent = 0;
+    return HS_OK;
+}
+
 /* Sends body bytes to the upstream; what it does not take now goes back to
  * the core and comes again on the next take. HS_OK: all sent; HS_AGAIN:
  * wait for the upstream; HS_ERROR: the try failed (and was dealt with). */
@@ -140,9 +227,26 @@ void hs_proxy_send_stream(hs_req *r)
     for (;;) {
         const char *data;
         size_t n;
-        int rc = hs_http_body_take(r, &data, &n);
-        if (n > 0 && stream_out(r, data, n) != HS_OK)
+        if (px->body_chunked_out && flush_staged(r) != HS_OK)
             return;
+        if (px->body_streamed_all)
+            break;
+        int rc = hs_http_body_take(r, &data, &n);
+        if (rc == HS_OK || n > 0)
+            px->body_streamed_all = rc == HS_OK;
+        if (rc == HS_OK || n > 0)
+            hs_body_streamed(r, data, n, rc == HS_OK);
+        if (px->body_chunked_out && (n > 0 || rc == HS_OK)) {
+            if (stage_chunk(px, data, n, rc == HS_OK) != HS_OK) {
+                hs_proxy_fail(r, 500, HS_END_NONE, NULL);
+                return;
+            }
+            continue;
+        }
+        if (n > 0 && stream_out(r, data, n) != HS_OK) {
+            px->body_streamed_all = false; /* what was not sent comes again */
+            return;
+        }
         if (rc == HS_OK)
             break;
         if (rc == HS_AGAIN && n > 0)

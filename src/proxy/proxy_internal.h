@@ -297,6 +297,12 @@ typedef struct hs_proxy_state {
     int body_fd;            /* ... when in a temporary file (request/body.h); -1 none */
     int64_t body_size;      /* its length, in memory or in the file */
     bool body_buffered;     /* the body was read whole (retry possible) */
+    bool body_chunked_out;  /* streamed to the upstream chunked (request_buffering off, HTTP/1.1) */
+    bool body_streamed_all; /* a streamed body's last byte was taken from the client */
+    hs_str preread;         /* a streamed body's first bytes, sent with the head (framed) */
+    bool preread_taken;     /* ... taken once, for every try */
+    char *sbuf;             /* a streamed chunk framed for the upstream, */
+    size_t slen, ssent, scap; /* its length, what was sent, its room */
     char *fbuf;             /* the file body on its way: a piece read, */
     size_t fbuf_len, fbuf_sent; /* its length and what of it was sent, */
     int64_t file_off;       /* and where the next piece starts */
@@ -425,8 +431,11 @@ void hs_proxy_read_body(hs_req *r);
 /* Sends the body read into a temporary file, after the head: HS_OK,
  * HS_AGAIN (wait for the upstream) or HS_ERROR (errno set). */
 int hs_proxy_send_file_body(hs_proxy_state *px);
-/* Streams the rest of a large Content-Length body to the upstream. */
+/* Streams the rest of a body to the upstream (chunked when body_chunked_out). */
 void hs_proxy_send_stream(hs_req *r);
+/* A streamed body's bytes already here, appended to the request q->out
+ * (framed as the body goes: chunked or as they are). */
+int hs_proxy_with_preread(hs_req *r, hs_up_req *q);
 /* The client's body failed: status 0 when the client left in the middle of
  * it, else 400 or 413 for a malformed or too large one. Ends the request. */
 void hs_proxy_body_failed(hs_req *r, int status);

@@ -102,7 +102,9 @@ static int http_request(hs_req *r, hs_up_req *q)
             p = put_field(p, h->name, h->value);
     }
     int64_t body = px->body_buffered ? px->body_size : r->h.content_length;
-    if (body > 0 || r->h.chunked || r->h.content_length == 0) {
+    if (px->body_chunked_out) {
+        p = PUT_LIT(p, "Transfer-Encoding: chunked\r\n");
+    } else if (body > 0 || r->h.chunked || r->h.content_length == 0) {
         p = PUT_LIT(p, "Content-Length: ");
         p = put_u64(p, (uint64_t)(body > 0 ? body : 0));
         p = PUT_LIT(p, "\r\n");
@@ -113,6 +115,8 @@ static int http_request(hs_req *r, hs_up_req *q)
         p += px->body_len;
     }
     q->out = (hs_str){b, (size_t)(p - b)};
+    if (!px->body_buffered && (r->h.content_length > 0 || px->body_chunked_out) && hs_proxy_with_preread(r, q) != HS_OK)
+        return HS_ERROR;
     /* nginx's ", upstream: "http://addr/uri"" of error-log lines */
     r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%s%.*s", pc->https ? "https" : "http", q->addr,
                                           (int)uri.n, uri.p));

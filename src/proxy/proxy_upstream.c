@@ -36,7 +36,7 @@ bool hs_proxy_may_retry(hs_req *r, int cond)
         return false;
     if (px->request_sent && !idempotent(r) && !(pc->next_upstream & HS_NEXT_NON_IDEMPOTENT))
         return false;
-    if (px->request_sent && !px->body_buffered && r->h.content_length > 0)
+    if (px->request_sent && !px->body_buffered && (r->h.content_length > 0 || px->body_chunked_out))
         return false; /* a streamed body cannot be sent again */
     if (pc->next_upstream_tries && px->ntries >= pc->next_upstream_tries)
         return false;
@@ -265,7 +265,7 @@ static void proxy_send(hs_req *r)
         return;
     }
     px->u->requests++;
-    if (!px->body_buffered && r->h.content_length > 0) {
+    if (!px->body_buffered && (r->h.content_length > 0 || px->body_chunked_out) && !px->body_streamed_all) {
         px->state = PX_SEND_BODY;
         hs_proxy_send_stream(r);
         return;

@@ -14,6 +14,7 @@
 typedef struct {
     hs_body b;
     size_t cap;          /* of the memory buffer */
+    bool not_kept;       /* a streamed body too large to keep a copy of */
 } body_state;
 
 static void close_fd(void *arg) { close((int)(intptr_t)arg); }
@@ -118,6 +119,21 @@ int hs_body_read(hs_req *r)
         st->b.done = true;
         return HS_OK;
     }
+}
+
+void hs_body_streamed(hs_req *r, const char *data, size_t n, bool last)
+{
+    body_state *st = state_of(r);
+    if (st == NULL || st->not_kept)
+        return;
+    const hs_reqconf *q = hs_reqconf_of(r->loc);
+    if (st->b.mem.n + n > (size_t)q->body_buffer_size || (n && append(r, st, q, data, n) != HS_OK)) {
+        st->not_kept = true; /* too large to keep: no $request_body */
+        st->b.mem = HS_NULL_STR;
+        st->b.done = false;
+        return;
+    }
+    st->b.done = last;
 }
 
 /* $request_body (data 0: when the body is in memory, as nginx) and

@@ -23,6 +23,10 @@ typedef struct {
  * HTTP status: 400 (malformed), 413 (too large), 500 (the temporary file
  * could not be written: logged). */
 int hs_body_read(hs_req *r);
+/* A handler that streams the body on (the proxy, unbuffered) tells what
+ * went: a copy is kept while it fits client_body_buffer_size, so that
+ * $request_body has it as nginx's does; a larger body is not kept. */
+void hs_body_streamed(hs_req *r, const char *data, size_t n, bool last);
 /* The body read so far, or NULL when hs_body_read was not called. */
 const hs_body *hs_body_of(const hs_req *r);
 

@@ -176,6 +176,49 @@ def test_proxy_request_buffering_off_streams_a_small_body_too(hush, backend):
     assert b.events("request")[0]["body"] == "0123456789"
 
 
+def test_proxy_request_buffering_off_streams_chunked_bodies_to_http11(hush):
+    """As nginx: unbuffered, a chunked body goes on chunked to an HTTP/1.1
+    upstream as it arrives — the bytes already here with the head in the
+    same write — and $request_body still has it when it fits
+    client_body_buffer_size."""
+    up = socket.socket()
+    up.bind(("127.0.0.1", 0))
+    up.listen(4)
+    srv = hush("""
+server {
+    listen 127.0.0.1:@PORT@;
+    proxy_request_buffering off;
+    proxy_http_version 1.1;
+    location / { proxy_pass http://127.0.0.1:%d; add_header X-Body "$request_body"; }
+}""" % up.getsockname()[1])
+    s = socket.create_connection(("127.0.0.1", srv.port))
+    s.sendall(b"POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+              b"5\r\n01234\r\n4\r\nmany\r\n")
+    up.settimeout(5)
+    u, _ = up.accept()
+    u.settimeout(5)
+    first = u.recv(65536)
+    head, _, rest = first.partition(b"\r\n\r\n")
+    assert b"\r\nTransfer-Encoding: chunked" in head and b"Content-Length" not in head, head
+    assert rest == b"9\r\n01234many\r\n", rest   # what was here: one chunk, with the head
+    s.sendall(b"5\r\n56789\r\n0\r\n\r\n")
+    got = b""
+    while not got.endswith(b"0\r\n\r\n"):
+        got += u.recv(65536)
+    assert got == b"5\r\n56789\r\n0\r\n\r\n", got
+    u.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+    u.close()
+    s.settimeout(5)
+    data = b""
+    while True:
+        x = s.recv(65536)
+        if not x:
+            break
+        data += x
+    assert data.startswith(b"HTTP/1.1 200 ") and b"\r\nX-Body: 01234many56789\r\n" in data, data
+    up.close()
+
+
 def test_body_in_file_is_sent_again_to_the_next_upstream(hush, backend):
     good = backend()
     srv = hush(LOG + """
