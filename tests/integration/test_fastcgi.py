@@ -432,3 +432,28 @@ def test_buffers_and_buffer_size_together(hush, fpm):
     srv = php_site(hush, fpm, loc_extra="fastcgi_buffers 16 16k; fastcgi_buffer_size 32k;")
     r = get(srv, "/big.php?kb=300", timeout=10)
     assert len(r.body) == 300 * 1024
+
+
+# ---- HTTP/2 clients -------------------------------------------------------------
+
+def test_http2_streams_through_fastcgi(hush, fpm):
+    from h2util import H2Client
+    srv = hush(LOG + """
+server {
+    listen 127.0.0.1:@PORT@ http2;
+    root %s;
+    location ~ \\.php$ { fastcgi_pass unix:%s; include fastcgi.conf; }
+}
+""" % (fpm.app, fpm.sock), start=False)
+    conf_dir(srv)
+    srv.start()
+    c = H2Client(srv.port)
+    g = c.get("/index.php?q=1")
+    assert g.status == 200 and fields(bytes(g.data))["query"] == "q=1"
+    p = c.get("/index.php", method="POST", headers=[("content-length", "3")], body=b"abc")
+    assert fields(bytes(p.data))["body_len"] == "3"
+    sid = c.request("/slow.php?t=1&mark=h2")
+    time.sleep(0.3)
+    c.reset(sid)
+    assert srv.wait_log(3, match="^499 ")[-1].startswith("499 client_abort us=- ")
+    c.close()
