@@ -14,13 +14,19 @@
 # Placement: the server on SERVER_CPU (0); wrk and PHP-FPM on CLIENT_CPU (1).
 #
 # Usage: bench/fastcgi.sh          (or: bench/run.sh fastcgi)
-# Settings: those of lib.sh, plus FPM_CHILDREN [4], BODY [100].
+# Settings: those of lib.sh, plus FPM_CHILDREN [4], BODY [100], FCGI_CONNS (wrk's
+# connections) [16, or 4 with FCGI_KEEP=1], FCGI_KEEP [0]:
+# 1 passes to an upstream group with keepalive 4 and fastcgi_keep_conn on
+# (kept FastCGI connections; FCGI_CONNS must stay at most FPM_CHILDREN, as a
+# PHP-FPM child serves one connection at a time).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SCEN=fastcgi
 FPM_CHILDREN=${FPM_CHILDREN:-4}
 BODY=${BODY:-100}
-CONNS=${CONNS:-16}
+FCGI_KEEP=${FCGI_KEEP:-0}
+# lib.sh's CONNS (64) is too many for FPM_CHILDREN children: FCGI_CONNS sets it here
+if [ "$FCGI_KEEP" = 1 ]; then CONNS=${FCGI_CONNS:-4}; else CONNS=${FCGI_CONNS:-16}; fi
 
 side_conf() { if [ "$1" = nginx ]; then echo "$BENCH_DIR/conf/nginx-fastcgi.conf"; else echo "$BENCH_DIR/conf/hush-fastcgi.conf"; fi; }
 
@@ -71,7 +77,9 @@ fpm_pids() { echo "$FPM_PID" $(pgrep -P "$FPM_PID"); }
 
 fastcgi_load() {
     local side=$1 t=$2 out=$RUN_DIR/$SCEN-wrk-$side-$t.txt url lines f0 f1
-    srv_prepare "$side" "$(side_conf "$side")" "SOCK=$FPM_DIR/php.sock" "APP=$FPM_DIR/app"
+    local pass="unix:$FPM_DIR/php.sock" keep=off
+    [ "$FCGI_KEEP" = 1 ] && pass=php keep=on
+    srv_prepare "$side" "$(side_conf "$side")" "SOCK=$FPM_DIR/php.sock" "APP=$FPM_DIR/app" "PASS=$pass" "KEEP=$keep"
     cp "$ROOT_DIR/conf/fastcgi.conf" "${SRV_PREFIX[$side]}/conf/fastcgi.conf"
     srv_launch "$side" /bench.php
     url="http://127.0.0.1:${SRV_PORT[$side]}/bench.php"
@@ -109,7 +117,7 @@ fastcgi_main() {
         for side in $order; do fastcgi_load "$side" "$t"; done
     done
     fpm_stop
-    summarize $SCEN "keep-alive GET /bench.php through fastcgi_pass to PHP-FPM ($BODY-byte body; wrk -t1 -c$CONNS -d${DURATION}s)" \
+    summarize $SCEN "keep-alive GET /bench.php through fastcgi_pass to PHP-FPM ($BODY-byte body; wrk -t1 -c$CONNS -d${DURATION}s; fastcgi_keep_conn $([ "$FCGI_KEEP" = 1 ] && echo on || echo off))" \
         "rps:requests/s:%.0f" \
         "cpu_us_per_req:server CPU us/request:%.2f" \
         "fpm_us_per_req:PHP-FPM CPU us/request:%.2f" \
