@@ -329,7 +329,16 @@ int hs_resolve(hs_resolver *res, hs_resolve_ctx *ctx)
         give(c, ctx);
         return HS_OK;
     }
-    if (strlen(ctx->name) > HS_DNS_MAX_NAME || (res->socks == NULL && open_socks(res) != HS_OK))
+    uint8_t probe[HS_DNS_MAX_NAME + 32];
+    if (strlen(ctx->name) > HS_DNS_MAX_NAME ||
+        hs_dns_query(probe, sizeof(probe), 0, ctx->name, HS_DNS_TYPE_A) == 0) {
+        /* not a name DNS can carry (an empty or over-long label): at once */
+        ctx->err = 1;
+        ctx->err_text = "Invalid host name";
+        ctx->naddrs = 0;
+        return HS_OK;
+    }
+    if (res->socks == NULL && open_socks(res) != HS_OK)
         return HS_ERROR;
     hs_rquery *q = query_for(res, ctx->name);
     if (q == NULL)

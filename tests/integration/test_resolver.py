@@ -262,3 +262,15 @@ def test_proxy_redirect_default_with_variables_fails_t(tmpconf):
     r = subprocess.run([HUSH_BIN, "-t", "-p", tmpconf, "-c", path], capture_output=True, text=True)
     assert r.returncode == 1
     assert "\"proxy_redirect default\" cannot be used with \"proxy_pass\" directive with variables" in r.stderr
+
+
+def test_a_name_dns_cannot_carry_fails_at_once(hush, backend, dns):
+    b = backend()
+    d = dns({})
+    srv = resolving(hush, d, b)
+    t0 = time.time()
+    host = "x" * 70 + ".test"
+    assert get(srv, host=host).status == 502
+    assert time.time() - t0 < 1.0
+    assert "%s could not be resolved (1: Invalid host name)" % host in srv.error_log()
+    assert d.queries(host) == 0
