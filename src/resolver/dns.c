@@ -105,7 +105,15 @@ static int read_rr(const uint8_t *m, size_t n, size_t *off, uint16_t qtype, hs_d
     const uint8_t *rd = m + *off + 10;
     if (*off + 10 + rdlen > n)
         return -1;
+    size_t rdoff = *off + 10;
     *off += 10 + (size_t)rdlen;
+    if (type == HS_DNS_TYPE_CNAME && cls == 1 && same_name(owner, out->cname)) {
+        char target[HS_DNS_MAX_NAME + 1];
+        if (read_name(m, n, &rdoff, target, sizeof(target)) != 0)
+            return -1;
+        memcpy(out->cname, target, sizeof(target)); /* the chain goes on from there */
+        return 0;
+    }
     if (type != qtype || cls != 1)
         return 0; /* a CNAME of the chain, or another record: its addresses follow */
     size_t want = qtype == HS_DNS_TYPE_A ? 4 : 16;
@@ -151,9 +159,12 @@ int hs_dns_parse(const uint8_t *m, size_t n, uint16_t id, const char *name, uint
     off += 4;
     if (out->rcode != 0)
         return 0;
+    memcpy(out->cname, q, sizeof(q)); /* the chain starts at the question */
     for (uint16_t i = 0; i < an; i++)
         if (read_rr(m, n, &off, qtype, out) != 0)
             return refuse(out, "invalid record in DNS response");
+    if (same_name(out->cname, name))
+        out->cname[0] = '\0'; /* no CNAME for the name */
     return 0;
 }
 

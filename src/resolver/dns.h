@@ -14,6 +14,7 @@
 
 #define HS_DNS_TYPE_A 1
 #define HS_DNS_TYPE_AAAA 28
+#define HS_DNS_TYPE_CNAME 5
 #define HS_DNS_MAX_ADDRS 16
 #define HS_DNS_MAX_NAME 255
 
@@ -31,6 +32,7 @@ typedef struct {
     hs_dns_addr addrs[HS_DNS_MAX_ADDRS];
     size_t naddrs;
     const char *error;        /* why the message was refused (HS_ERROR) */
+    char cname[HS_DNS_MAX_NAME + 1]; /* where the name's CNAME chain in the answer ends ("" none) */
 } hs_dns_answer;
 
 /* Writes a query with id for name (dotted, no trailing dot needed) and

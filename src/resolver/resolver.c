@@ -31,6 +31,8 @@ typedef struct hs_rsock {
 typedef struct hs_rquery {
     hs_resolver *res;
     char name[HS_DNS_MAX_NAME + 1];
+    char asking[HS_DNS_MAX_NAME + 1]; /* the name asked now: name, or where its CNAMEs led */
+    int hops;                  /* CNAMEs followed */
     uint16_t id[2];            /* A, AAAA */
     bool pending[2];
     int rcode;                 /* the A answer's */
@@ -172,7 +174,7 @@ static void send_query(hs_rquery *q)
     for (int t = 0; t < 2; t++) {
         if (!q->pending[t])
             continue;
-        size_t n = hs_dns_query(buf, sizeof(buf), q->id[t], q->name, types[t]);
+        size_t n = hs_dns_query(buf, sizeof(buf), q->id[t], q->asking, types[t]);
         if (n && res->socks[q->server].fd >= 0)
             (void)send(res->socks[q->server].fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
     }
@@ -187,10 +189,31 @@ static void on_retry(hs_timer *t)
 
 /* ---- answers ---- */
 
+/* The answer named only a CNAME: ask again for its target (the waiters
+ * and the cache keep the first name). */
+static void follow(hs_rquery *q, const char *target)
+{
+    if (++q->hops > 8) {
+        finish(q, 2, "Server failure"); /* a CNAME chain too long, or a loop */
+        return;
+    }
+    snprintf(q->asking, sizeof(q->asking), "%s", target);
+    q->id[0] = random_id();
+    q->id[1] = random_id();
+    q->pending[0] = true;
+    q->pending[1] = q->res->ipv6;
+    hs_timer_cancel(&q->retry);
+    send_query(q);
+}
+
 /* An answer of type t for q: its addresses taken; the query ends when no
  * type is pending any more. */
 static void answered(hs_rquery *q, int t, const hs_dns_answer *a)
 {
+    if (a->rcode == 0 && a->naddrs == 0 && a->cname[0] && q->naddrs == 0) {
+        follow(q, a->cname);
+        return;
+    }
     q->pending[t] = false;
     if (t == 0)
         q->rcode = a->rcode;
@@ -218,7 +241,7 @@ static void datagram(hs_resolver *res, const uint8_t *m, size_t n)
             if (!q->pending[t] || q->id[t] != id)
                 continue;
             hs_dns_answer a;
-            if (hs_dns_parse(m, n, id, q->name, t ? HS_DNS_TYPE_AAAA : HS_DNS_TYPE_A, &a) != 0) {
+            if (hs_dns_parse(m, n, id, q->asking, t ? HS_DNS_TYPE_AAAA : HS_DNS_TYPE_A, &a) != 0) {
                 finish(q, 1, a.error); /* a malformed answer: a clear error, at once */
                 return;
             }
@@ -310,6 +333,7 @@ static hs_rquery *query_for(hs_resolver *res, const char *name)
         return NULL;
     q->res = res;
     snprintf(q->name, sizeof(q->name), "%s", name);
+    memcpy(q->asking, q->name, sizeof(q->asking));
     q->id[0] = random_id();
     q->id[1] = random_id();
     q->pending[0] = true;

@@ -4,7 +4,7 @@ thread of the test: names map to behaviours, and every query is counted.
     dns = DnsServer({"app.test": ("A", ["127.0.0.1"], 60)})
     dns.port; dns.queries("app.test"); dns.set("app.test", "nxdomain"); dns.stop()
 
-Behaviours: ("A", [ips], ttl); "nxdomain"; "servfail"; "drop" (no answer);
+Behaviours: ("A", [ips], ttl); ("CNAME", target) (only the CNAME record); "nxdomain"; "servfail"; "drop" (no answer);
 "garbage" (the query's id, then bytes that are no DNS message); "loop" (an
 answer whose name is a compression pointer to itself). AAAA questions get
 an empty NOERROR answer."""
@@ -73,6 +73,9 @@ class DnsServer:
         if b == "loop":
             answers.append(struct.pack("!H", 0xC000 | (12 + len(question))) +
                            struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton("127.0.0.1"))
+        elif isinstance(b, tuple) and b[0] == "CNAME":
+            target = b"".join(bytes([len(l)]) + l.encode() for l in b[1].split(".")) + b"\0"
+            answers.append(b"\xc0\x0c" + struct.pack("!HHIH", 5, 1, 60, len(target)) + target)
         elif isinstance(b, tuple) and qtype == 1:
             _, ips, ttl = b
             for ip in ips:

@@ -274,3 +274,18 @@ def test_a_name_dns_cannot_carry_fails_at_once(hush, backend, dns):
     assert time.time() - t0 < 1.0
     assert "%s could not be resolved (1: Invalid host name)" % host in srv.error_log()
     assert d.queries(host) == 0
+
+
+def test_an_answer_with_only_a_cname_is_followed(hush, backend, dns):
+    b = backend()
+    d = dns({"app.test": ("CNAME", "real.test"), "real.test": ("A", ["127.0.0.1"], 60),
+             "loop1.test": ("CNAME", "loop2.test"), "loop2.test": ("CNAME", "loop1.test")})
+    srv = resolving(hush, d, b)
+    assert get(srv).status == 200
+    assert d.queries("app.test") == 1 and d.queries("real.test") == 1
+    assert get(srv).status == 200               # kept under the first name
+    assert d.queries("real.test") == 1
+    t0 = time.time()
+    assert get(srv, host="loop1.test").status == 502
+    assert time.time() - t0 < 1.0
+    assert "loop1.test could not be resolved (2: Server failure)" in srv.error_log()
