@@ -149,7 +149,9 @@ static void unlink_query(hs_rquery *q)
 static void finish(hs_rquery *q, int err, const char *text)
 {
     unlink_query(q);
-    hs_rcache *c = err == TIMEDOUT ? NULL : remember(q, err, text);
+    /* kept: addresses, and "no such name"; a server's failure or a bad
+     * answer is not (the next request asks again, maybe another server) */
+    hs_rcache *c = err == 0 || err == 3 ? remember(q, err, text) : NULL;
     hs_rcache once = {.err = err, .err_text = text, .naddrs = q->naddrs};
     memcpy(once.addrs, q->addrs, sizeof(once.addrs));
     hs_resolve_ctx *w = q->waiters;

@@ -289,3 +289,15 @@ def test_an_answer_with_only_a_cname_is_followed(hush, backend, dns):
     assert get(srv, host="loop1.test").status == 502
     assert time.time() - t0 < 1.0
     assert "loop1.test could not be resolved (2: Server failure)" in srv.error_log()
+
+
+def test_a_server_failure_is_not_cached_a_missing_name_is(hush, backend, dns):
+    b = backend()
+    d = dns({"app.test": "servfail", "gone.test": "nxdomain"})
+    srv = resolving(hush, d, b)
+    assert get(srv).status == 502
+    d.set("app.test", ("A", ["127.0.0.1"], 60))
+    assert get(srv).status == 200               # asked again at once
+    assert get(srv, host="gone.test").status == 502
+    assert get(srv, host="gone.test").status == 502
+    assert d.queries("gone.test") == 1          # NXDOMAIN kept (10 s)
