@@ -26,6 +26,7 @@ typedef struct hs_resolver {
     struct hs_rsock *socks;
     struct hs_rquery *queries;
     struct hs_rcache *cache;
+    size_t turn;                      /* the server a new query asks first, in turn */
 } hs_resolver;
 
 typedef struct hs_resolve_ctx hs_resolve_ctx;

@@ -301,3 +301,19 @@ def test_a_server_failure_is_not_cached_a_missing_name_is(hush, backend, dns):
     assert get(srv, host="gone.test").status == 502
     assert get(srv, host="gone.test").status == 502
     assert d.queries("gone.test") == 1          # NXDOMAIN kept (10 s)
+
+
+def test_new_queries_take_the_name_servers_in_turn(hush, backend, dns):
+    b = backend()
+    bad, good = dns({"app.test": "servfail"}), dns({"app.test": ("A", ["127.0.0.1"], 60)})
+    srv = hush(LOG + """
+resolver 127.0.0.1:%d 127.0.0.1:%d ipv6=off;
+server {
+    listen 127.0.0.1:@PORT@;
+    location / { proxy_pass http://$host:%d; }
+}
+""" % (bad.port, good.port, b.port))
+    assert get(srv).status == 502               # the first server fails it (not cached)
+    assert get(srv).status == 200               # the next query asks the second
+    assert get(srv).status == 200               # and its answer is kept
+    assert (bad.queries("app.test"), good.queries("app.test")) == (1, 1)
