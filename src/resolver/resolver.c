@@ -340,7 +340,7 @@ static hs_rquery *query_for(hs_resolver *res, const char *name)
     q->id[1] = random_id();
     q->pending[0] = true;
     q->pending[1] = res->ipv6;
-    q->server = res->turn++ % res->naddrs; /* send_query moves on first: the next server in turn */
+    q->server = (res->turn++ + res->naddrs - 1) % res->naddrs; /* send_query moves on first: to the one in turn */
     q->retry.on_timer = on_retry;
     q->next = res->queries;
     res->queries = q;
