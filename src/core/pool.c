@@ -178,3 +178,21 @@ void *hs_pvec_push(hs_pool *pool, void **v, size_t *n, size_t sz)
     memset(nv + *n * sz, 0, sz);
     return nv + (*n)++ * sz;
 }
+
+hs_str hs_pjoin(hs_pool *pool, const hs_str *parts, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += parts[i].n;
+    char *p = hs_palloc(pool, len + 1);
+    if (p == NULL)
+        return HS_NULL_STR;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].n)
+            memcpy(p + at, parts[i].p, parts[i].n);
+        at += parts[i].n;
+    }
+    p[at] = '\0';
+    return (hs_str){p, at};
+}

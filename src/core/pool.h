@@ -21,6 +21,9 @@ typedef struct {
 
 hs_pool *hs_pool_create(size_t chunk_size);
 void hs_pool_destroy(hs_pool *pool);
+/* The n strings one after another, NUL-terminated, in the pool (no printf:
+ * cheap enough for every request); {NULL, 0} when out of memory. */
+hs_str hs_pjoin(hs_pool *pool, const hs_str *parts, size_t n);
 /* Frees every chunk but the first and runs the cleanups. */
 void hs_pool_reset(hs_pool *pool);
 void *hs_palloc(hs_pool *pool, size_t size);  /* 16-byte aligned */

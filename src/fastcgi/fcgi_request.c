@@ -160,7 +160,8 @@ int hs_fcgi_request(hs_req *r, hs_up_req *q)
     q->out = (hs_str){b, (size_t)(p - b)};
     /* nginx's ", upstream: "fastcgi://addr"" of error-log lines */
     bool unix_path = strncmp(q->addr, "unix:", 5) == 0;
-    r->log_upstream = hs_cstr(hs_psprintf(r->pool, "fastcgi://%s%s", q->addr, unix_path ? ":" : ""));
+    hs_str parts[] = {HS_STR("fastcgi://"), hs_cstr(q->addr), unix_path ? HS_STR(":") : HS_NULL_STR};
+    r->log_upstream = hs_pjoin(r->pool, parts, 3);
     return HS_OK;
 }
 

@@ -309,15 +309,20 @@ typedef struct {
 } head_state;
 
 /* Fields a request may carry once, as nginx: a second is a 400. */
-static const char *const unique_fields[] = {
-    "content-length", "transfer-encoding", "authorization", "expect", "content-range", "if-range",
-    "if-match", "if-none-match", "if-modified-since", "if-unmodified-since",
+#define UNIQUE(s) {s, sizeof(s) - 1}
+static const struct {
+    const char *name;
+    size_t len;
+} unique_fields[] = {
+    UNIQUE("content-length"), UNIQUE("transfer-encoding"), UNIQUE("authorization"), UNIQUE("expect"),
+    UNIQUE("content-range"), UNIQUE("if-range"), UNIQUE("if-match"), UNIQUE("if-none-match"),
+    UNIQUE("if-modified-since"), UNIQUE("if-unmodified-since"),
 };
 
 static int check_unique(hs_str name, head_state *st, hs_http_request *r)
 {
     for (unsigned i = 0; i < sizeof(unique_fields) / sizeof(unique_fields[0]); i++) {
-        if (!hs_str_caseeq_lit(name, unique_fields[i]))
+        if (name.n != unique_fields[i].len || strncasecmp(name.p, unique_fields[i].name, name.n) != 0)
             continue;
         if (st->unique & 1u << i)
             return fail(r, 400, "duplicate header line");

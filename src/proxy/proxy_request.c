@@ -118,8 +118,8 @@ static int http_request(hs_req *r, hs_up_req *q)
     if (!px->body_buffered && (r->h.content_length > 0 || px->body_chunked_out) && hs_proxy_with_preread(r, q) != HS_OK)
         return HS_ERROR;
     /* nginx's ", upstream: "http://addr/uri"" of error-log lines */
-    r->log_upstream = hs_cstr(hs_psprintf(r->pool, "%s://%s%.*s", pc->https ? "https" : "http", q->addr,
-                                          (int)uri.n, uri.p));
+    hs_str parts[] = {pc->https ? HS_STR("https://") : HS_STR("http://"), hs_cstr(q->addr), uri};
+    r->log_upstream = hs_pjoin(r->pool, parts, 3);
     return HS_OK;
 }
 
