@@ -62,6 +62,15 @@ static void plan_body(hs_req *r)
 /* The upstream's head becomes r->resp: its status, Content-Type, length and
  * its other fields but the hop-by-hop ones, copied into the request's pool
  * (px->in is reused for the body); px->resp keeps all of them there. */
+/* A slice of the head in px->in, at the same place in its copy; one that
+ * is elsewhere (a protocol's static default, as FastCGI's reason) as it is. */
+static hs_str rebase(const hs_proxy_state *px, const char *copy, hs_str s, size_t len)
+{
+    if (s.p < px->in || s.p >= px->in + len)
+        return s;
+    return (hs_str){copy + (s.p - px->in), s.n};
+}
+
 static int take_head(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
@@ -72,12 +81,12 @@ static int take_head(hs_req *r)
         return HS_ERROR;
     memcpy(copy, px->in, h->head_len);
     rs->status = h->status;
-    rs->reason = (hs_str){copy + (h->reason.p - px->in), h->reason.n};
+    rs->reason = rebase(px, copy, h->reason, h->head_len);
     rs->content_length = h->content_length;
     px->head_kept = true; /* h->headers now point into the copy, for $upstream_http_NAME */
     for (size_t i = 0; i < h->nheaders; i++) {
-        hs_header f = {{copy + (h->headers[i].name.p - px->in), h->headers[i].name.n},
-                       {copy + (h->headers[i].value.p - px->in), h->headers[i].value.n}};
+        hs_header f = {rebase(px, copy, h->headers[i].name, h->head_len),
+                       rebase(px, copy, h->headers[i].value, h->head_len)};
         h->headers[i] = f;
         if (hidden_response_header(px->pc, f.name, h->status))
             continue;

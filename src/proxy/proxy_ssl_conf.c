@@ -209,8 +209,12 @@ static void free_ctx(void *ctx) { SSL_CTX_free(ctx); }
 static void static_name(hs_cf *cf, hs_proxy_conf *pc)
 {
     hs_str n = pc->ssl.has_name ? pc->ssl.name.raw : pc->proxy_host;
+    if (n.n == 0) { /* proxy_pass with variables: the name comes per request */
+        pc->ssl_host = HS_STR("");
+        return;
+    }
     const char *end = n.p + n.n, *p = n.p;
-    if (n.n && n.p[0] == '[')
+    if (n.p[0] == '[')
         p = memchr(n.p, ']', n.n);
     const char *colon = memchr(p ? p : n.p, ':', (size_t)(end - (p ? p : n.p)));
     if (colon)

@@ -15,7 +15,8 @@ static size_t answer(uint8_t *m, uint16_t flags, uint16_t an, const uint8_t *rr,
     uint8_t h[12] = {0x12, 0x34, (uint8_t)(flags >> 8), (uint8_t)flags, 0, 1, (uint8_t)(an >> 8), (uint8_t)an};
     memcpy(m, h, 12);
     memcpy(m + 12, question, QLEN);
-    memcpy(m + 12 + QLEN, rr, rrlen);
+    if (rrlen)
+        memcpy(m + 12 + QLEN, rr, rrlen);
     return 12 + QLEN + rrlen;
 }
 
