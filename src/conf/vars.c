@@ -319,17 +319,36 @@ int hs_var_msec_now(void *ctx, uintptr_t d, hs_str *out, char *scratch)
     return hs_var_msec(out, scratch, hs_now.msec);
 }
 
+/* The last address written as text: a keep-alive client's every log line
+ * asks for the same one, and inet_ntop is the costliest part of a line. */
+static struct {
+    int family;
+    unsigned char addr[16];
+    char text[INET6_ADDRSTRLEN];
+    size_t n;
+} last_addr;
+
 int hs_var_addr(hs_str *out, char *scratch, const struct sockaddr *sa)
 {
     if (sa->sa_family == AF_UNIX) {
         *out = HS_STR("unix:"); /* a unix-socket peer, as nginx writes it */
         return HS_OK;
     }
-    const void *a = sa->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-                                              : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-    if (inet_ntop(sa->sa_family, a, scratch, HS_VAR_SCRATCH) == NULL)
-        return HS_DECLINED;
-    *out = hs_cstr(scratch);
+    bool v6 = sa->sa_family == AF_INET6;
+    const void *a = v6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+                       : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+    size_t alen = v6 ? 16 : 4;
+    if (last_addr.n == 0 || last_addr.family != sa->sa_family || memcmp(last_addr.addr, a, alen) != 0) {
+        if (inet_ntop(sa->sa_family, a, last_addr.text, sizeof(last_addr.text)) == NULL) {
+            last_addr.n = 0;
+            return HS_DECLINED;
+        }
+        last_addr.family = sa->sa_family;
+        memcpy(last_addr.addr, a, alen);
+        last_addr.n = strlen(last_addr.text);
+    }
+    memcpy(scratch, last_addr.text, last_addr.n + 1); /* the caller's copy: the cache moves on */
+    *out = (hs_str){scratch, last_addr.n};
     return HS_OK;
 }
 
