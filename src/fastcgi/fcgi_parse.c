@@ -152,12 +152,6 @@ static int head_fail(hs_http_response *r, const char *why)
     return HS_ERROR;
 }
 
-static bool tchar(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
 /* The end of the line at pos: HS_OK (*end at CR or LF, *next after), HS_AGAIN, HS_ERROR. */
 static int head_line(const char *b, size_t len, size_t pos, size_t *end, size_t *next)
 {
@@ -175,26 +169,6 @@ static int head_line(const char *b, size_t len, size_t pos, size_t *end, size_t 
             return HS_ERROR;
     }
     return HS_AGAIN;
-}
-
-static int head_field(hs_str l, hs_header *h, hs_http_response *r)
-{
-    size_t i = 0;
-    while (i < l.n && tchar(l.p[i]))
-        i++;
-    if (i == 0 || i >= l.n || l.p[i] != ':')
-        return head_fail(r, "invalid header line");
-    h->name = (hs_str){l.p, i};
-    size_t a = i + 1, b = l.n;
-    while (a < b && (l.p[a] == ' ' || l.p[a] == '\t'))
-        a++;
-    while (b > a && (l.p[b - 1] == ' ' || l.p[b - 1] == '\t'))
-        b--;
-    for (size_t k = a; k < b; k++)
-        if ((unsigned char)l.p[k] < 0x20 && l.p[k] != '\t')
-            return head_fail(r, "control character in a header value");
-    h->value = (hs_str){l.p + a, b - a};
-    return HS_OK;
 }
 
 /* "Status: 404 Not Found" */
@@ -252,7 +226,7 @@ int hs_fcgi_parse_head(const char *buf, size_t len, hs_http_response *r, hs_head
             break; /* the empty line */
         if (r->nheaders == max)
             return head_fail(r, "too many header lines");
-        if (head_field((hs_str){buf + pos, end - pos}, &hdrs[r->nheaders], r) != HS_OK)
+        if (hs_http_parse_response_field((hs_str){buf + pos, end - pos}, &hdrs[r->nheaders], r) != HS_OK)
             return HS_ERROR;
         r->nheaders++;
         pos = next;

@@ -59,7 +59,7 @@ static int status_line(hs_str l, hs_http_response *r)
     return HS_OK;
 }
 
-static int field(hs_str l, hs_header *h, hs_http_response *r)
+int hs_http_parse_response_field(hs_str l, hs_header *h, hs_http_response *r)
 {
     size_t i = 0;
     while (i < l.n && tchar(l.p[i]))
@@ -151,7 +151,7 @@ int hs_http_parse_response(const char *buf, size_t len, hs_http_response *r, hs_
         if (r->nheaders == max_headers)
             return fail(r, "too many header lines");
         hs_header *h = &hdrs[r->nheaders++];
-        if (field((hs_str){buf + pos, end - pos}, h, r) != HS_OK || apply(h, r, &conn_close, &conn_ka) != HS_OK)
+        if (hs_http_parse_response_field((hs_str){buf + pos, end - pos}, h, r) != HS_OK || apply(h, r, &conn_close, &conn_ka) != HS_OK)
             return HS_ERROR;
         pos = next;
     }

@@ -21,5 +21,8 @@ typedef struct {
 
 int hs_http_parse_response(const char *buf, size_t len, hs_http_response *r, hs_header *hdrs,
                            size_t max_headers);
+/* One "Name: value" line of a response head (no CRLF) into *h, OWS trimmed:
+ * HS_OK, or HS_ERROR with r->error set. FastCGI's CGI head shares it. */
+int hs_http_parse_response_field(hs_str line, hs_header *h, hs_http_response *r);
 
 #endif
