@@ -255,7 +255,7 @@ int hs_cv_eval(const hs_cv *cv, void *ctx, hs_pool *pool, hs_str *out)
     }
     char scratch[HS_VAR_SCRATCH];
     hs_str vals[32];
-    size_t total = 0, nv = cv->nparts < 32 ? cv->nparts : 32;
+    size_t nv = cv->nparts < 32 ? cv->nparts : 32;
     for (size_t i = 0; i < nv; i++) {
         const hs_cv_part *p = &cv->parts[i];
         if (!p->is_var) {
@@ -265,20 +265,9 @@ int hs_cv_eval(const hs_cv *cv, void *ctx, hs_pool *pool, hs_str *out)
         } else if (vals[i].p == scratch) {
             vals[i] = hs_pstr(pool, vals[i]); /* scratch is reused by the next part */
         }
-        total += vals[i].n;
     }
-    char *buf = hs_palloc(pool, total + 1);
-    if (buf == NULL)
-        return HS_ERROR;
-    size_t off = 0;
-    for (size_t i = 0; i < nv; i++) {
-        if (vals[i].n)
-            memcpy(buf + off, vals[i].p, vals[i].n);
-        off += vals[i].n;
-    }
-    buf[off] = '\0';
-    *out = (hs_str){buf, off};
-    return HS_OK;
+    *out = hs_pjoin(pool, vals, nv);
+    return out->p ? HS_OK : HS_ERROR;
 }
 
 int hs_var_u64(hs_str *out, char *scratch, uint64_t v)
