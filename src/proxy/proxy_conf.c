@@ -303,10 +303,8 @@ static int resolve_pass(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc)
 {
     hs_proxy_conf *pc = hs_proxy_conf_of(lc);
     hs_conf_node at = {.file = pc->pass_file, .line = pc->pass_line};
-    if (pc->vars) {
-        pc->groups = hs_proxy_upstreams(http);
+    if (pc->vars) /* its groups: once every location's implicit group exists (share_groups) */
         return pc->https ? hs_proxy_ssl_ctx_build(cf, pc) : HS_OK;
-    }
     hs_upstream *u = hs_proxy_group_for(cf, http, pc->proxy_host, &at, pc->https, pc->https ? "443" : "80");
     if (u == NULL)
         return HS_ERROR;
@@ -333,6 +331,16 @@ static int finish_tree(hs_cf *cf, hs_http_conf *http, hs_loc_conf *lc, bool *use
     return HS_OK;
 }
 
+/* A proxy_pass with variables looks among all the groups, the implicit ones
+ * of locations after it included. */
+static void share_groups(hs_loc_conf *lc, hs_upstream *groups)
+{
+    if (lc->handler == &hs_proxy_handler && hs_proxy_conf_of(lc)->vars)
+        hs_proxy_conf_of(lc)->groups = groups;
+    for (size_t i = 0; i < lc->nchildren; i++)
+        share_groups(lc->children[i], groups);
+}
+
 /* The TLS sessions a worker kept (proxy_ssl_session_reuse) go with the
  * configuration. */
 static void free_sessions(void *data)
@@ -351,6 +359,8 @@ int hs_proxy_http_finish(hs_cf *cf, hs_http_conf *http)
     for (size_t i = 0; i < http->nservers; i++)
         if (finish_tree(cf, http, http->servers[i]->loc, &used) != HS_OK)
             return HS_ERROR;
+    for (size_t i = 0; i < http->nservers; i++)
+        share_groups(http->servers[i]->loc, hs_proxy_upstreams(http));
     if (hs_proxy_dynamic_check(cf, http) != HS_OK || hs_proxy_zones_check(cf, hs_proxy_upstreams(http)) != HS_OK)
         return HS_ERROR;
     if (hs_proxy_upstreams(http) && hs_pool_cleanup_add(cf->pool, free_sessions, hs_proxy_upstreams(http)) != HS_OK)

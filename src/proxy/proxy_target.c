@@ -104,6 +104,24 @@ static void resolve_failed(hs_req *r, const char *host, int err, const char *tex
     hs_proxy_fail(r, 502, HS_END_UPSTREAM_REFUSED, NULL);
 }
 
+/* The implicit group of a literal proxy_pass elsewhere naming host:port
+ * (nginx looks there before asking a resolver). */
+static hs_upstream *implicit_named(hs_proxy_conf *pc, const char *host, int port)
+{
+    char hp[HS_DNS_MAX_NAME + 8];
+    int n = snprintf(hp, sizeof(hp), "%s:%d", host, port);
+    size_t hn = strlen(host);
+    for (hs_upstream *u = pc->groups; u; u = u->next) {
+        if (!u->implicit)
+            continue;
+        if (n > 0 && u->name.n == (size_t)n && strncasecmp(u->name.p, hp, (size_t)n) == 0)
+            return u;
+        if (u->name.n == hn && port == (u->https ? 443 : 80) && strncasecmp(u->name.p, host, hn) == 0)
+            return u;
+    }
+    return NULL;
+}
+
 /* A question to the resolver, in the request's pool. */
 typedef struct {
     hs_resolve_ctx ctx;
@@ -187,6 +205,8 @@ int hs_proxy_target(hs_req *r)
     }
     hs_dns_addr a;
     hs_upstream *named = strchr(q->host, ':') ? NULL : block_named(px->pc, px->proxy_host);
+    if (named == NULL)
+        named = implicit_named(px->pc, q->host, q->port);
     if (named)
         px->up = named;
     else if (literal(q->host, &a))

@@ -170,6 +170,26 @@ server {
     assert "no resolver defined to resolve backend_three" in srv.error_log()
 
 
+def test_variable_finds_the_implicit_group_of_a_literal_proxy_pass(hush, backend):
+    """As nginx: a host:port that another location's literal proxy_pass
+    names is that location's group, found before any resolver is asked,
+    whichever location comes first."""
+    b = backend("b")
+    srv = hush(LOG + """
+server {
+    listen 127.0.0.1:@PORT@;
+    location /var/ { proxy_pass http://$arg_h; }
+    location /lit/ { proxy_pass http://localhost:%d; }
+}
+""" % b.port)
+    r = get(srv, "/var/x?h=localhost:%d" % b.port)
+    assert r.status == 200 and r.header("X-Backend") == "b"
+    assert b.events("request")[-1]["headers"]["host"] == "localhost:%d" % b.port
+    # another port of the same name is no group: a resolver would be needed
+    assert get(srv, "/var/x?h=localhost:%d" % (b.port + 1)).status == 502
+    assert "no resolver defined to resolve localhost" in srv.error_log()
+
+
 def test_bad_resolver_settings_fail_t(tmpconf):
     cases = [
         ("resolver;", "invalid number of arguments in \"resolver\""),
