@@ -6,6 +6,7 @@
  *   chunk-ext    = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )
  *   ext-val      = token / quoted-string */
 #include "parse/chunked.h"
+#include "parse/chars.h"
 
 #include <stdio.h>
 
@@ -33,12 +34,7 @@ enum {
     CH_DONE,         /* body complete */
 };
 
-static bool is_tchar(uint8_t c)
-{
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
+static bool is_tchar(uint8_t c) { return hs_is_tchar((char)c); }
 
 static bool is_ows(uint8_t c) { return c == ' ' || c == '\t'; }
 

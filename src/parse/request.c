@@ -6,43 +6,13 @@
  * the whole request would. Checks that need the whole head (Host present,
  * Content-Length against Transfer-Encoding) run only after the empty line. */
 #include "parse/request.h"
+#include "parse/chars.h"
 
-/* ---- character classes ------------------------------------------------- */
+/* ---- character classes (parse/chars.h) ---------------------------------- */
 
-enum {
-    C_VALUE = 1,  /* field-value byte: HTAB, SP, VCHAR, obs-text */
-    C_TARGET = 2, /* request-target byte: VCHAR or obs-text (no controls, no SP) */
-    C_TCHAR = 4,  /* token character (RFC 9110 5.6.2) */
-    C_PLAIN = 8,  /* a header-name byte nginx takes as valid: A-Z a-z 0-9 '-' */
-};
-
-#define V (C_VALUE | C_TARGET)
-#define T (C_VALUE | C_TARGET | C_TCHAR)
-#define P (T | C_PLAIN)
-
-/* One lookup per byte keeps the hot loops branch-light. The ranges walk the
- * printable ASCII table in order (no overlaps), tchars marked T. */
-static const uint8_t cls[256] = {
-    ['\t'] = C_VALUE,    [' '] = C_VALUE,
-    ['!'] = T,           ['"'] = V,
-    ['#' ... '\''] = T,  ['(' ... ')'] = V,
-    ['*' ... '+'] = T,   [','] = V,
-    ['-'] = P,           ['.'] = T,
-    ['/'] = V,           ['0' ... '9'] = P,
-    [':' ... '@'] = V,   ['A' ... 'Z'] = P,
-    ['[' ... ']'] = V,   ['^' ... '`'] = T,
-    ['a' ... 'z'] = P,   ['{'] = V,
-    ['|'] = T,           ['}'] = V,
-    ['~'] = T,           [0x80 ... 0xFF] = V,
-};
-
-#undef V
-#undef T
-#undef P
-
-static inline bool is_tchar(char c) { return cls[(uint8_t)c] & C_TCHAR; }
-static inline bool is_target(char c) { return cls[(uint8_t)c] & C_TARGET; }
-static inline bool is_value(char c) { return cls[(uint8_t)c] & C_VALUE; }
+static inline bool is_tchar(char c) { return hs_is_tchar(c); }
+static inline bool is_target(char c) { return hs_http_chars[(uint8_t)c] & HS_CH_TARGET; }
+static inline bool is_value(char c) { return hs_http_chars[(uint8_t)c] & HS_CH_VALUE; }
 static inline bool is_ows(char c) { return c == ' ' || c == '\t'; }
 static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -260,9 +230,9 @@ static int parse_field(const char *buf, size_t len, size_t *pos, hs_header *h,
                        hs_http_request *r)
 {
     size_t start = *pos, p = start;
-    uint8_t all = C_PLAIN;
+    uint8_t all = HS_CH_PLAIN;
     while (p < len && is_tchar(buf[p]))
-        all &= cls[(uint8_t)buf[p++]];
+        all &= hs_http_chars[(uint8_t)buf[p++]];
     if (p == len)
         return HS_AGAIN;
     r->odd_names += !all;
@@ -546,13 +516,16 @@ const hs_header *hs_http_find_header(const hs_http_request *r, const char *name)
 /* ---- Host -------------------------------------------------------------- */
 
 /* RFC 3986 reg-name bytes (unreserved, sub-delims, '%'), plus obs-text that
- * nginx lets through for raw UTF-8 names. */
-static bool is_reg_name(char c)
-{
-    if ((uint8_t)c >= 0x80 || (c >= '0' && c <= '9') || (hs_lower(c) >= 'a' && hs_lower(c) <= 'z'))
-        return true;
-    return c != '\0' && strchr("-._~!$&'()*+,;=%", c) != NULL;
-}
+ * nginx lets through for raw UTF-8 names: a table, as every request's Host
+ * passes here byte by byte. */
+static const bool reg_name_byte[256] = {
+    ['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true, [0x80 ... 0xff] = true,
+    ['-'] = true, ['.'] = true, ['_'] = true, ['~'] = true, ['!'] = true, ['$'] = true, ['&'] = true,
+    ['\''] = true, ['('] = true, [')'] = true, ['*'] = true, ['+'] = true, [','] = true, [';'] = true,
+    ['='] = true, ['%'] = true,
+};
+
+static inline bool is_reg_name(char c) { return reg_name_byte[(uint8_t)c]; }
 
 static bool is_hex(char c)
 {

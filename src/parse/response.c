@@ -1,17 +1,12 @@
 /* Upstream response heads: the status line and header fields, checked
  * strictly (see parse/response.h). */
 #include "parse/response.h"
+#include "parse/chars.h"
 
 static int fail(hs_http_response *r, const char *why)
 {
     r->error = why;
     return HS_ERROR;
-}
-
-static bool tchar(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
 /* Finds the end of the line starting at *pos: HS_OK with *end at the CR or
@@ -62,7 +57,7 @@ static int status_line(hs_str l, hs_http_response *r)
 int hs_http_parse_response_field(hs_str l, hs_header *h, hs_http_response *r)
 {
     size_t i = 0;
-    while (i < l.n && tchar(l.p[i]))
+    while (i < l.n && hs_is_tchar(l.p[i]))
         i++;
     if (i == 0 || i >= l.n || l.p[i] != ':')
         return fail(r, "invalid header line");

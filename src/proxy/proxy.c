@@ -108,7 +108,9 @@ static void proxy_run(hs_req *r)
 
 void hs_upstream_run(hs_req *r, hs_proxy_conf *pc)
 {
-    hs_proxy_state *px = hs_pcalloc(r->pool, sizeof(*px));
+    hs_proxy_state *px = hs_palloc(r->pool, sizeof(*px));
+    if (px)
+        memset(px, 0, offsetof(hs_proxy_state, resp_hdrs));
     if (px == NULL || pc == NULL || (pc->upstream == NULL && !pc->vars)) {
         hs_http_finalize(r, 500);
         return;
