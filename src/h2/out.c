@@ -158,12 +158,33 @@ static ssize_t take_body(hs_req *r, uint8_t *buf, size_t want)
     return n;
 }
 
+/* The trailer section the core formatted ("Name: value\r\n" each, for
+ * HTTP/1.1's last chunk) as a HEADERS frame ending the stream. */
+static int submit_trailer(nghttp2_session *session, h2_stream *s, hs_str t)
+{
+    hs_req *r = s->r;
+    size_t lines = 0;
+    for (size_t i = 0; i < t.n; i++)
+        lines += t.p[i] == '\n';
+    nghttp2_nv *nv = hs_palloc(r->pool, (lines + 1) * sizeof(*nv));
+    size_t n = 0;
+    for (const char *p = t.p, *end = t.p + t.n; nv && p < end;) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p)), *colon = memchr(p, ':', (size_t)(end - p));
+        if (eol == NULL || colon == NULL || colon > eol)
+            break;
+        hs_str name = lower(r, (hs_str){p, (size_t)(colon - p)});
+        const char *v = colon + 1 + (colon[1] == ' '), *ve = eol > v && eol[-1] == '\r' ? eol - 1 : eol;
+        nv[n++] = (nghttp2_nv){(uint8_t *)name.p, (uint8_t *)v, name.n, (size_t)(ve - v), NGHTTP2_NV_FLAG_NONE};
+        p = eol + 1;
+    }
+    return nv && nghttp2_submit_trailer(session, s->id, nv, n) == 0 ? HS_OK : HS_ERROR;
+}
+
 /* libnghttp2 asks for the next DATA payload of stream s (the windows allow
  * length bytes). */
 static ssize_t read_data(nghttp2_session *session, int32_t id, uint8_t *buf, size_t length, uint32_t *flags,
                          nghttp2_data_source *source, void *user)
 {
-    (void)session;
     (void)id;
     (void)user;
     h2_stream *s = source->ptr;
@@ -189,6 +210,11 @@ static ssize_t read_data(nghttp2_session *session, int32_t id, uint8_t *buf, siz
     }
     if (!body_left(rs) && (s->producer_done || !rs->streamed)) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
+        if (rs->trailer.n) { /* add_trailer's fields: a HEADERS frame ends the stream instead */
+            *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+            if (submit_trailer(session, s, rs->trailer) != HS_OK)
+                return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        }
         return n;
     }
     if (rs->streamed && !body_left(rs)) {

@@ -2,7 +2,8 @@
  * response that gets some is sent chunked for them (HTTP/1.1), and their
  * values are computed when the body ends, so they can carry what only the
  * end knows ($request_time, $sent_trailer_NAME of the ones before).
- * HTTP/2 responses get none yet. */
+ * HTTP/2 sends the same section as a HEADERS frame after the DATA (h2/out.c),
+ * its Content-Length kept. */
 #include "headers/headers_internal.h"
 
 hd_req *hd_req_of(hs_req *r)
@@ -17,7 +18,8 @@ hd_req *hd_req_of(hs_req *r)
 int hd_trailers_header(hs_req *r, const hd_loc *c, bool ok)
 {
     hs_resp *rs = &r->resp;
-    if (rs->header_only || r->h.version != 11 || r->conn->proto)
+    bool h2 = r->conn->proto != NULL;
+    if (rs->header_only || (r->h.version != 11 && !h2))
         return HS_OK;
     bool any = false;
     for (size_t i = 0; i < c->ntrailers; i++)
@@ -30,7 +32,8 @@ int hd_trailers_header(hs_req *r, const hd_loc *c, bool ok)
     hr->trailers_due = true;
     hr->trailers_ok = ok;
     hr->conf = c;
-    rs->content_length = -1; /* chunked, to carry them */
+    if (!h2)
+        rs->content_length = -1; /* chunked, to carry them */
     rs->filtered = true;
     return HS_OK;
 }

@@ -2,6 +2,7 @@
 them, as nginx), $sent_trailer_NAME, $cookie_NAME, $upstream_http_NAME and
 $upstream_cookie_NAME, on the wire and in the log."""
 from conftest import req
+from h2util import H2Client
 
 CONF = """
     log_format t '$uri $status|$sent_trailer_x_time|$cookie_session|$upstream_http_x_up|$upstream_cookie_id';
@@ -75,3 +76,21 @@ def test_upstream_field_and_cookie_variables(hush):
     assert rs[0].header("X-Seen") == "one, two|42|dark", rs[0]
     lines = srv.wait_log(2)
     assert "/u 200|-|-|one, two|42" in lines, lines
+
+
+def test_add_trailer_over_http2_is_a_headers_frame_after_the_data(hush):
+    """As nginx: on HTTP/2 the same fields end the stream in a HEADERS
+    frame, lower-cased; the response keeps its Content-Length."""
+    srv = hush(CONF.replace("listen 127.0.0.1:@PORT@;", "listen 127.0.0.1:@PORT@ http2;"))
+    c = H2Client(srv.port)
+    st = c.get("/t")
+    assert st.status == 200 and st.data == b"body\n" and st.ended, st.headers
+    assert st.header("content-length") == "5", st.headers
+    names = [k for k, _ in st.trailers]
+    assert names == ["foo", "foo", "x-time", "x-sent-foo", "x-always"], st.trailers
+    assert ("x-sent-foo", "foo, bar") in st.trailers
+    miss = c.get("/miss")
+    assert miss.status == 404 and miss.trailers == [("x-b", "b")], miss.trailers
+    plain = c.get("/c")
+    assert plain.status == 200 and plain.trailers is None
+    c.close()
