@@ -11,7 +11,7 @@ SAN     ?=
 # the same list.
 WARNFLAGS = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc $(CPPFLAGS) $(CFLAGS) $(SAN) $(WARNFLAGS) -MMD -MP
-LDLIBS  = -lpcre2-8 -lssl -lcrypto -lcrypt -lz -lnghttp2
+LDLIBS  = -lpcre2-8 -lssl -lcrypto -lcrypt -lz -lnghttp2 -lhiredis
 PYTEST  = /usr/bin/python3 -m pytest
 
 # Where `make install` puts hush, compiled into the binary as its defaults

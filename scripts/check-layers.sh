@@ -47,6 +47,7 @@ src/auth          core event conf parse transport http
 src/headers       core event conf parse transport http
 src/gzip          core event conf parse transport http static
 src/h2            core event conf parse transport http stats
+src/sync          core event conf parse transport http stats edge
 src               *
 tools/logstat     core log
 '

@@ -3,10 +3,10 @@
 # Usage: scripts/deps.sh build|test|bench|fuzz|deb
 set -e
 case "$1" in
-  build) pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev libnghttp2-dev pkg-config" ;;
-  test)  pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev libnghttp2-dev pkg-config python3 python3-pytest python3-h2 nghttp2-client curl openssl nginx chromium goaccess fail2ban build-essential debhelper dpkg-dev debootstrap logrotate man-db groff-base slowhttptest php-fpm" ;;
-  deb)   pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev libnghttp2-dev pkg-config build-essential debhelper dpkg-dev" ;;
-  bench) pkgs="nginx wrk curl python3 nghttp2-client" ;;
+  build) pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev libnghttp2-dev libhiredis-dev pkg-config" ;;
+  test)  pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev libnghttp2-dev libhiredis-dev redis-server pkg-config python3 python3-pytest python3-h2 nghttp2-client curl openssl nginx chromium goaccess fail2ban build-essential debhelper dpkg-dev debootstrap logrotate man-db groff-base slowhttptest php-fpm" ;;
+  deb)   pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev libnghttp2-dev libhiredis-dev pkg-config build-essential debhelper dpkg-dev" ;;
+  bench) pkgs="nginx wrk curl python3 nghttp2-client redis-server" ;;
   fuzz)  pkgs="clang libclang-rt-14-dev" ;;
   *) echo "usage: $0 build|test|bench|fuzz|deb" >&2; exit 2 ;;
 esac

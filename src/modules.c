@@ -19,13 +19,17 @@
 #include "log/log.h"
 #include "static/static.h"
 #include "stats/stats.h"
+#include "sync/sync.h"
 #include "tls/tls.h"
 
 hs_module *const hs_modules[] = {
     &hs_main_module, &hs_http_module,  &hs_request_module, &hs_rewrite_module, &hs_static_module,
     &hs_stats_module, &hs_log_module,  &hs_tls_module,     &hs_proxy_module,   &hs_realip_module,
-    &hs_fastcgi_module, &hs_edge_module, &hs_auth_module, &hs_headers_module, &hs_gzip_module, &hs_h2_module, NULL,
+    &hs_fastcgi_module, &hs_edge_module, &hs_auth_module, &hs_headers_module, &hs_gzip_module, &hs_h2_module,
+    &hs_sync_module, NULL,
 };
+
+int hs_worker_index;
 
 void hs_modules_init(void)
 {

@@ -225,6 +225,7 @@ static void worker_main(generation *g, int index, pid_t master)
         _exit(2);
     hs_loop_set_wait_mask(&wait_mask);
     hs_conn_set_worker_connections(conf->worker_connections);
+    hs_worker_index = index;
     hs_modules_worker_start(conf);
     if (hs_http_listeners_start(conf->http, g->fds + (size_t)index * g->per, (uint64_t)index,
                                 (uint64_t)g->nworkers) != HS_OK) {

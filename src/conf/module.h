@@ -85,6 +85,11 @@ typedef struct hs_module {
     int index;                 /* slot in per-level and per-request arrays (set at startup) */
 } hs_module;
 
+/* The worker's slot, 0 to worker_processes - 1 (0 without a master), set
+ * before worker_start: the modules that need one worker to act for the
+ * whole instance pick worker 0. */
+extern int hs_worker_index;
+
 /* The module's slot in an array of HS_MAX_MODULES pointers. */
 #define HS_MOD_SLOT(array, module) ((array)[(module)->index])
 

@@ -22,7 +22,10 @@ typedef struct {
     uint64_t until;        /* wall ms the ban ends; 0 = not banned */
     uint32_t count;        /* endings in the window */
     uint32_t bans;         /* times banned */
+    char origin[32];       /* "" when decided here, else the instance that did (src/sync) */
 } ban_state;
+
+void (*hs_edge_ban_started)(hs_edge_zone *z, hs_str key, uint64_t until_ms);
 
 size_t hs_ban_val_size(void) { return sizeof(ban_state); }
 
@@ -52,16 +55,46 @@ void hs_ban_count(hs_edge_zone *z, const struct sockaddr *peer)
         st->window_start = now;
         st->count = 0;
     }
-    bool started = false;
+    uint64_t until = 0;
     if (++st->count >= (uint64_t)z->threshold) {
-        st->until = now + (uint64_t)z->duration_msec;
+        st->until = until = now + (uint64_t)z->duration_msec;
         st->count = 0;
         st->bans++;
-        started = true;
+        st->origin[0] = '\0';
     }
     hs_shm_unlock(z->shm);
-    if (started)
-        hs_stats_ban_added(z->name.p); /* hush_bans_total{zone} */
+    if (until == 0)
+        return;
+    hs_stats_ban_added(z->name.p); /* hush_bans_total{zone} */
+    if (hs_edge_ban_started && z->sync_url.p)
+        hs_edge_ban_started(z, key, until);
+}
+
+bool hs_ban_apply(hs_edge_zone *z, hs_str key, uint64_t until_ms, const char *origin)
+{
+    uint64_t now = hs_now.msec;
+    if (z->shm == NULL || (until_ms && until_ms <= now))
+        return false;
+    hs_shm_lock(z->shm);
+    ban_state *st = hs_shm_get(z->shm, key, until_ms != 0, NULL);
+    bool was = st && st->until > now, changed = false;
+    if (st && until_ms == 0 && was) {
+        st->until = 0; /* lifted: the key counts afresh */
+        st->count = 0;
+        changed = true;
+    } else if (st && until_ms > st->until) {
+        st->until = until_ms;
+        if (!was) {
+            st->count = 0;
+            st->bans++;
+        }
+        snprintf(st->origin, sizeof(st->origin), "%s", origin);
+        changed = !was;
+    }
+    hs_shm_unlock(z->shm);
+    if (changed && until_ms)
+        hs_stats_ban_added(z->name.p);
+    return changed;
 }
 
 /* ---- active bans, for hush_bans_active ---- */
@@ -120,8 +153,12 @@ static void print_one(void *arg, const uint8_t *key, size_t klen, void *val)
     char when[32];
     gmtime_r(&until, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    printf("  %-39s until %s (%llus left, banned %u time%s)\n", text, when,
-           (unsigned long long)((st->until - pc->now + 999) / 1000), st->bans, st->bans == 1 ? "" : "s");
+    char origin[sizeof(st->origin)];
+    memcpy(origin, st->origin, sizeof(origin));
+    origin[sizeof(origin) - 1] = '\0'; /* another process's memory: trust no terminator */
+    printf("  %-39s until %s (%llus left, banned %u time%s, from %s)\n", text, when,
+           (unsigned long long)((st->until - pc->now + 999) / 1000), st->bans, st->bans == 1 ? "" : "s",
+           origin[0] ? origin : "here");
     pc->shown++;
 }
 

@@ -146,6 +146,41 @@ static hs_edge_zone *zone_declare(hs_cf *cf, const hs_conf_node *n, hs_str spec,
     return z;
 }
 
+/* sync=redis://..., sync_prefix=NAME, sync_interval=TIME: the zone is
+ * shared with a fleet. Only kept here; src/sync checks and uses them.
+ * Returns 1 when a was one of them, 0 when not, HS_ERROR on a bad value. */
+typedef struct {
+    hs_str url, prefix;
+    int64_t interval;
+} sync_args;
+
+static int sync_param(hs_cf *cf, const hs_conf_node *n, hs_str a, sync_args *sa, bool interval_ok)
+{
+    hs_str v;
+    if ((v = param(a, "sync=")).p) {
+        sa->url = v;
+    } else if ((v = param(a, "sync_prefix=")).p) {
+        sa->prefix = v;
+    } else if (interval_ok && (v = param(a, "sync_interval=")).p) {
+        sa->interval = hs_parse_msec(v);
+        if (sa->interval <= 0 || sa->interval > 60000)
+            return hs_cf_error(cf, n, "invalid \"sync_interval\" \"%s\" (1ms to 60s)", v.p);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static int sync_apply(hs_cf *cf, const hs_conf_node *n, const sync_args *sa, hs_edge_zone *z)
+{
+    if (sa->url.p == NULL && (sa->prefix.p || sa->interval))
+        return hs_cf_error(cf, n, "\"sync_prefix\" and \"sync_interval\" need \"sync=redis://...\"");
+    z->sync_url = sa->url;
+    z->sync_prefix = sa->prefix;
+    z->sync_interval_msec = sa->interval;
+    return HS_OK;
+}
+
 static int zone_key(hs_cf *cf, const hs_conf_node *n, hs_str text, hs_edge_zone *z)
 {
     if (hs_cv_compile(cf, n, text, &z->key) != HS_OK)
@@ -160,15 +195,22 @@ static int limit_req_zone(hs_cf *cf, const hs_conf_node *n, void *conf, const hs
     (void)d;
     hs_edge_zone *z = NULL;
     hs_str key = HS_NULL_STR, rate = HS_NULL_STR;
+    sync_args sa = {0};
     for (size_t i = 1; i < n->nargs; i++) {
         hs_str a = n->args[i], v;
+        int is_sync = sync_param(cf, n, a, &sa, true);
+        if (is_sync < 0)
+            return HS_ERROR;
+        if (is_sync)
+            continue;
         if ((v = param(a, "zone=")).p) {
             if ((z = zone_declare(cf, n, v, HS_ZONE_LIMIT_REQ)) == NULL)
                 return HS_ERROR;
         } else if ((v = param(a, "rate=")).p) {
             rate = v;
         } else if (hs_str_eq_lit(a, "sync")) {
-            continue; /* nginx plus: one server here anyway */
+            return hs_cf_error(cf, n, "\"sync\" is nginx plus's zone_sync: hush shares zones through "
+                                      "Redis with \"sync=redis://HOST:PORT\"");
         } else if (key.p == NULL) {
             key = a;
         } else {
@@ -190,6 +232,8 @@ static int limit_req_zone(hs_cf *cf, const hs_conf_node *n, void *conf, const hs
     z->rate = (uint64_t)(r * 1000 / scale);
     if (z->rate == 0)
         z->rate = 1;
+    if (sync_apply(cf, n, &sa, z) != HS_OK)
+        return HS_ERROR;
     return zone_key(cf, n, key, z);
 }
 
@@ -342,8 +386,11 @@ static int ban_zone(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_direc
     hs_edge_zone *z = NULL;
     hs_str key = HS_NULL_STR;
     int64_t threshold = 0, window = 0, duration = 0;
+    sync_args sa = {0};
     for (size_t i = 1; i < n->nargs; i++) {
         hs_str a = n->args[i], v;
+        if (sync_param(cf, n, a, &sa, false))
+            continue;
         if ((v = param(a, "zone=")).p) {
             if ((z = zone_declare(cf, n, v, HS_ZONE_BAN)) == NULL)
                 return HS_ERROR;
@@ -368,7 +415,7 @@ static int ban_zone(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_direc
     z->threshold = threshold;
     z->window_msec = window;
     z->duration_msec = duration;
-    if (zone_key(cf, n, key, z) != HS_OK)
+    if (sync_apply(cf, n, &sa, z) != HS_OK || zone_key(cf, n, key, z) != HS_OK)
         return HS_ERROR;
     if (!z->key_is_addr)
         return hs_cf_error(cf, n, "\"ban_zone\" key must be $binary_remote_addr or $remote_addr: "
@@ -488,7 +535,7 @@ const hs_directive hs_edge_directives[] = {
     {"drop_mode", HS_CTX_HSL, HS_ARGS_1, drop_mode_directive, HS_LEVEL_NONE, 0, NULL},
     {"allow", HS_CTX_HSL | HS_CTX_LIMIT_EXCEPT, HS_ARGS_1, access_rule, HS_LEVEL_NONE, 0, NULL},
     {"deny", HS_CTX_HSL | HS_CTX_LIMIT_EXCEPT, HS_ARGS_1, access_rule, HS_LEVEL_NONE, 0, NULL},
-    {"limit_req_zone", HS_CTX_HTTP, HS_ARGS(3) | HS_ARGS(4), limit_req_zone, HS_LEVEL_NONE, 0, NULL},
+    {"limit_req_zone", HS_CTX_HTTP, HS_ARGS_2MORE, limit_req_zone, HS_LEVEL_NONE, 0, NULL},
     {"limit_req", HS_CTX_HSL, HS_ARGS_123, limit_req, HS_LEVEL_NONE, 0, NULL},
     {"limit_req_status", HS_CTX_HSL, HS_ARGS_1, limit_status, HS_LEVEL_NONE, 0, NULL},
     {"limit_req_log_level", HS_CTX_HSL, HS_ARGS_1, limit_log_level, HS_LEVEL_NONE, 0, NULL},

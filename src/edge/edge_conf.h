@@ -41,6 +41,10 @@ typedef struct hs_edge_zone {
     const char *file;       /* where declared */
     int line;
     hs_shm_zone *shm;       /* set in the master (hs_edge_master_init) */
+    hs_str sync_url;        /* sync=redis://...: shared with a fleet (src/sync); NULL: local */
+    hs_str sync_prefix;     /* sync_prefix=: Redis key and channel prefix; NULL: default */
+    int64_t sync_interval_msec; /* sync_interval= (limit_req): reconciliation period; 0: default */
+    void *sync;             /* the sync module's state for the zone (its link) */
     struct hs_edge_zone *next;
 } hs_edge_zone;
 
@@ -177,6 +181,19 @@ int hs_limit_req_account(hs_edge_zone *z, hs_str key, const hs_limit_req *lr, ui
 /* HS_OK (counted; release it later) or HS_DECLINED (at the limit). */
 int hs_limit_conn_acquire(hs_edge_zone *z, hs_str key, uint32_t max);
 void hs_limit_conn_release(hs_edge_zone *z, hs_str key);
+
+/* Seams for a module that shares zones with other instances (src/sync):
+ * edge calls these (when set) and knows nothing of where the state goes.
+ * ban_started: a ban began here (key: the address bytes; until: wall ms).
+ * limit_counted: a request of a zone with sync_url was accounted here. */
+extern void (*hs_edge_ban_started)(hs_edge_zone *z, hs_str key, uint64_t until_ms);
+extern void (*hs_edge_limit_counted)(hs_edge_zone *z, hs_str key);
+/* A ban decided elsewhere: the key is banned until until_ms (wall) unless
+ * already banned longer; 0 lifts the ban. origin says where it came from
+ * (hush -s bans). Returns true when this started (or lifted) a ban here. */
+bool hs_ban_apply(hs_edge_zone *z, hs_str key, uint64_t until_ms, const char *origin);
+/* Requests other instances accepted for key: n more in the key's bucket. */
+void hs_limit_req_add(hs_edge_zone *z, hs_str key, uint64_t n, uint64_t now_ms);
 
 /* ban.c */
 bool hs_ban_check(hs_edge_zone *z, const struct sockaddr *peer);

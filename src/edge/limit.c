@@ -63,10 +63,31 @@ int hs_limit_req_account(hs_edge_zone *z, hs_str key, const hs_limit_req *lr, ui
                              lr->delay, delay_ms);
     if (commit && rc == HS_OK && st)
         *st = was;
+    bool counted = commit && rc == HS_OK && st && z->sync_url.p && hs_edge_limit_counted;
     /* what nginx logs: the excess this request came to, refused or not */
     *excess = rc == HS_OK ? was.excess : hs_leaky_excess(was.last, was.excess, now_ms, z->rate);
     hs_shm_unlock(z->shm);
+    if (counted)
+        hs_edge_limit_counted(z, key); /* the fleet hears of it (src/sync) */
     return rc;
+}
+
+void (*hs_edge_limit_counted)(hs_edge_zone *z, hs_str key);
+
+void hs_limit_req_add(hs_edge_zone *z, hs_str key, uint64_t n, uint64_t now_ms)
+{
+    if (z->shm == NULL || n == 0)
+        return;
+    if (n > 1000000)
+        n = 1000000; /* whatever a peer claims, the excess stays far from overflow */
+    hs_shm_lock(z->shm);
+    int created = 0;
+    req_state *st = hs_shm_get(z->shm, key, 1, &created);
+    /* as if the n requests came now: the bucket drains to now, then fills */
+    int64_t ex = created ? 0 : hs_leaky_excess(st->last, st->excess, now_ms, z->rate) - 1000;
+    st->excess = (ex < 0 ? 0 : ex) + (int64_t)n * 1000 - (created ? 1000 : 0);
+    st->last = now_ms;
+    hs_shm_unlock(z->shm);
 }
 
 int hs_limit_conn_acquire(hs_edge_zone *z, hs_str key, uint32_t max)

@@ -87,6 +87,8 @@ typedef struct {
     hs_stats_hist tls_handshake_time;                /* completed handshakes, µs */
     uint64_t http2[HS_H2__COUNT];                    /* by event */
     uint64_t log_lost[HS_STATS_MAX_LOGFILES];        /* log lines a write failed to keep, by file */
+    uint64_t sync_errors;                            /* Redis errors and disconnections (src/sync) */
+    uint64_t sync_dropped;                           /* sync messages dropped (queue full, Redis slow) */
 } hs_stats_counts;
 
 /* Connection states of a worker, refreshed by walking its connections once
@@ -97,6 +99,9 @@ typedef struct {
     uint32_t waiting;  /* idle: before the first byte or between requests */
     uint32_t tarpit;   /* dropped and held open */
     uint32_t requests; /* requests in progress (stub_status counts them, as nginx) */
+    uint32_t sync_links;    /* Redis connections configured (src/sync) */
+    uint32_t sync_links_up; /* ... of them up */
+    uint32_t sync_lag_ms;   /* heartbeat delay through Redis (the largest, not a sum) */
 } hs_stats_gauges;
 
 /* The counters this process writes: its shared slot in a worker, a private
@@ -126,6 +131,9 @@ void hs_stats_tls_handshake(hs_tls_result result, uint64_t usec);
 void hs_stats_h2(hs_h2_event ev);
 /* lines of the log file at path were lost (a write failed: disk full). */
 void hs_stats_log_lost(const char *path, uint64_t lines);
+/* Fleet sync (src/sync): a Redis error or disconnection; n messages dropped. */
+void hs_stats_sync_error(void);
+void hs_stats_sync_dropped(uint64_t n);
 
 #else /* metrics compiled out */
 
@@ -151,11 +159,15 @@ static inline void hs_stats_log_lost(const char *path, uint64_t lines)
     (void)path;
     (void)lines;
 }
+static inline void hs_stats_sync_error(void) {}
+static inline void hs_stats_sync_dropped(uint64_t n) { (void)n; }
 
 #endif
 
 /* Gauges other modules know: set by them when a worker starts (NULL: 0). */
 extern int64_t (*hs_stats_bans_active_fn)(void); /* addresses banned now */
 extern uint32_t (*hs_stats_tarpit_fn)(void);     /* sockets held in the tarpit */
+/* Fleet sync's gauges (src/sync): links configured, up, heartbeat lag. */
+extern void (*hs_stats_sync_fn)(uint32_t *links, uint32_t *up, uint32_t *lag_ms);
 
 #endif

@@ -206,6 +206,22 @@ static void render_drops(hs_expo *e, const snapshot *s, const hs_stats_region *g
     hs_expo_i64(e, "hush_bans_active", NULL, hs_stats_bans_active_fn ? hs_stats_bans_active_fn() : 0);
 }
 
+/* Fleet sync (src/sync), when a zone is shared through Redis. */
+static void render_sync(hs_expo *e, const snapshot *s)
+{
+    if (s->g.sync_links == 0 && s->c.sync_errors == 0 && s->c.sync_dropped == 0)
+        return;
+    hs_expo_head(e, "hush_sync_up", "gauge", "1 while every Redis connection of the fleet sync is up.");
+    hs_expo_u64(e, "hush_sync_up", NULL, s->g.sync_links && s->g.sync_links_up == s->g.sync_links);
+    hs_expo_head(e, "hush_sync_errors_total", "counter", "Redis errors and lost connections of the fleet sync.");
+    hs_expo_u64(e, "hush_sync_errors_total", NULL, s->c.sync_errors);
+    hs_expo_head(e, "hush_sync_dropped_total", "counter",
+                 "Sync messages dropped: the queue kept while Redis was down was full, or Redis lagged.");
+    hs_expo_u64(e, "hush_sync_dropped_total", NULL, s->c.sync_dropped);
+    hs_expo_head(e, "hush_sync_lag_seconds", "gauge", "Delay of this instance's last heartbeat through Redis.");
+    hs_expo_double(e, "hush_sync_lag_seconds", NULL, s->g.sync_lag_ms / 1000.0);
+}
+
 static void render_connections(hs_expo *e, const snapshot *s)
 {
     hs_expo_head(e, "hush_connections", "gauge", "Open client connections by state.");
@@ -317,6 +333,7 @@ static void metrics_run(hs_req *r)
     render_histograms(&e, s, g);
     render_aborts(&e, s, g);
     render_drops(&e, s, g);
+    render_sync(&e, s);
     render_connections(&e, s);
     render_tls(&e, s);
     render_log_lost(&e, s, g);

@@ -20,6 +20,7 @@ static hs_stats_counts private_counts; /* before a slot is claimed, and in the m
 hs_stats_counts *hs_stats_cur = &private_counts;
 int64_t (*hs_stats_bans_active_fn)(void);
 uint32_t (*hs_stats_tarpit_fn)(void);
+void (*hs_stats_sync_fn)(uint32_t *links, uint32_t *up, uint32_t *lag_ms);
 
 /* ---- the region ---- */
 
@@ -96,6 +97,10 @@ static void gauges_add(hs_stats_gauges *d, const hs_stats_gauges *s)
     d->waiting += __atomic_load_n(&s->waiting, __ATOMIC_RELAXED);
     d->tarpit += __atomic_load_n(&s->tarpit, __ATOMIC_RELAXED);
     d->requests += __atomic_load_n(&s->requests, __ATOMIC_RELAXED);
+    d->sync_links += __atomic_load_n(&s->sync_links, __ATOMIC_RELAXED);
+    d->sync_links_up += __atomic_load_n(&s->sync_links_up, __ATOMIC_RELAXED);
+    uint32_t lag = __atomic_load_n(&s->sync_lag_ms, __ATOMIC_RELAXED);
+    d->sync_lag_ms = lag > d->sync_lag_ms ? lag : d->sync_lag_ms;
 }
 
 void hs_stats_snapshot(hs_stats_region *g, hs_stats_counts *out, hs_stats_gauges *gauges,
@@ -412,6 +417,9 @@ void hs_stats_ban_removed(const char *zone)
     uint32_t z = name_index(zone_cache, hs_stats_shm ? hs_stats_shm->zones : NULL, hs_stats_intern_zone, zone);
     HS_STATS_ADD(hs_stats_cur->bans_active[z], -1);
 }
+
+void hs_stats_sync_error(void) { HS_STATS_ADD(hs_stats_cur->sync_errors, 1); }
+void hs_stats_sync_dropped(uint64_t n) { HS_STATS_ADD(hs_stats_cur->sync_dropped, n); }
 
 void hs_stats_log_lost(const char *path, uint64_t lines)
 {

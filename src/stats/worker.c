@@ -79,6 +79,12 @@ void hs_stats_refresh_gauges(void)
     __atomic_store_n(&my_slot->gauges.waiting, g.waiting, __ATOMIC_RELAXED);
     __atomic_store_n(&my_slot->gauges.tarpit, g.tarpit, __ATOMIC_RELAXED);
     __atomic_store_n(&my_slot->gauges.requests, g.requests, __ATOMIC_RELAXED);
+    if (hs_stats_sync_fn) {
+        hs_stats_sync_fn(&g.sync_links, &g.sync_links_up, &g.sync_lag_ms);
+        __atomic_store_n(&my_slot->gauges.sync_links, g.sync_links, __ATOMIC_RELAXED);
+        __atomic_store_n(&my_slot->gauges.sync_links_up, g.sync_links_up, __ATOMIC_RELAXED);
+        __atomic_store_n(&my_slot->gauges.sync_lag_ms, g.sync_lag_ms, __ATOMIC_RELAXED);
+    }
 }
 
 /* ---- spike detector ---- */
