@@ -379,7 +379,9 @@ void hs_http_graceful_stop(void)
     for (hs_conn *c = conns_head.next, *next; c != &conns_head; c = next) {
         next = c->next;
         c->closing = true;
-        if (c->state == HS_CONN_KEEPALIVE && c->req == NULL)
+        if (c->state == HS_CONN_KEEPALIVE && c->req == NULL && c->proto && c->proto->reap)
+            c->proto->reap(c); /* HTTP/2: a GOAWAY tells the client first */
+        else if (c->state == HS_CONN_KEEPALIVE && c->req == NULL)
             hs_conn_ended(c, HS_END_KEEPALIVE_CLOSE);
         else if ((c->state == HS_CONN_NEW || c->state == HS_CONN_HANDSHAKE) && c->req == NULL)
             hs_conn_ended(c, HS_END_NO_REQUEST);

@@ -128,6 +128,18 @@ def test_graceful_stop_lets_streams_finish_then_goaway(hush, backend):
     assert srv.wait_log(1)[0].startswith('200 ok "GET /slow?ms=500 HTTP/2.0" h2c 1 us=200 ')
 
 
+def test_graceful_stop_sends_goaway_on_idle_connections(hush, backend):
+    """An idle HTTP/2 connection at a graceful stop is told so (GOAWAY,
+    NO_ERROR, the last stream it served) before it is closed, as nginx."""
+    import signal
+    srv, b = proxied(hush, backend)
+    c = H2Client(srv.port)
+    assert c.get("/r").status == 200
+    srv.send_signal(signal.SIGQUIT)
+    assert c.read_closed(timeout=3)
+    assert c.goaway is not None and c.goaway.error_code == 0 and c.goaway.last_stream_id == 1
+
+
 def test_proxied_stream_stalled_by_its_window_is_send_timeout(hush, backend):
     srv, b = proxied(hush, backend, "send_timeout 1s;")
     c = H2Client(srv.port, settings={4: 0})
