@@ -42,6 +42,7 @@ src/edge          core event conf parse transport http stats
 src/proxy         core event conf parse transport http stats request resolver
 src/resolver      core event conf
 src/fastcgi       core event conf parse transport http stats request proxy static
+src/cache         core event conf parse transport http stats proxy
 src/tls           core event conf parse transport http stats
 src/auth          core event conf parse transport http
 src/headers       core event conf parse transport http

@@ -5,6 +5,7 @@
 #include "modules.h"
 
 #include "auth/auth.h"
+#include "cache/cache.h"
 #include "config.h"
 #include "edge/edge.h"
 #include "fastcgi/fastcgi.h"
@@ -25,7 +26,7 @@
 hs_module *const hs_modules[] = {
     &hs_main_module, &hs_http_module,  &hs_request_module, &hs_rewrite_module, &hs_static_module,
     &hs_stats_module, &hs_log_module,  &hs_tls_module,     &hs_proxy_module,   &hs_realip_module,
-    &hs_fastcgi_module, &hs_edge_module, &hs_auth_module, &hs_headers_module, &hs_gzip_module, &hs_h2_module,
+    &hs_fastcgi_module, &hs_cache_module, &hs_edge_module, &hs_auth_module, &hs_headers_module, &hs_gzip_module, &hs_h2_module,
     &hs_sync_module, NULL,
 };
 

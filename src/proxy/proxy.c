@@ -20,6 +20,8 @@ static void proxy_run(hs_req *r);
 static void proxy_client_event(hs_req *r, uint32_t events);
 static void proxy_abandon(hs_req *r);
 
+const hs_up_cache *hs_up_cache_hooks;
+
 const hs_handler hs_proxy_handler = {
     .name = "proxy",
     .run = proxy_run,
@@ -90,6 +92,10 @@ void hs_proxy_end(hs_req *r)
     hs_http_client_deadline(r, 0, HS_END_NONE);
     hs_http_release(r);
     free_buffers(px);
+    if (px->cached) {
+        px->cached = false;
+        hs_up_cache_hooks->end(r, px->cache_complete, px->client_gone);
+    }
 }
 
 /* ---- entry ---- */
@@ -108,6 +114,10 @@ static void proxy_run(hs_req *r)
 
 void hs_upstream_run(hs_req *r, hs_proxy_conf *pc)
 {
+    /* the cache first: a hit costs no proxy state */
+    int cache = hs_up_cache_hooks && pc ? hs_up_cache_hooks->lookup(r, pc, pc->proto) : HS_DECLINED;
+    if (cache == HS_DONE || cache == HS_AGAIN)
+        return;
     hs_proxy_state *px = hs_palloc(r->pool, sizeof(*px));
     if (px)
         memset(px, 0, offsetof(hs_proxy_state, resp_hdrs));
@@ -118,7 +128,12 @@ void hs_upstream_run(hs_req *r, hs_proxy_conf *pc)
     px->pc = pc;
     px->up = pc->upstream;
     px->in_cap = (size_t)pc->buffer_size;
-    if (hs_http_set_ctx(r, &hs_proxy_module, px) != HS_OK || (px->in = malloc(px->in_cap)) == NULL) {
+    if (hs_http_set_ctx(r, &hs_proxy_module, px) != HS_OK) {
+        hs_http_finalize(r, 500);
+        return;
+    }
+    px->cache_fill = cache == HS_OK;
+    if ((px->in = malloc(px->in_cap)) == NULL) {
         hs_http_finalize(r, 500);
         return;
     }
@@ -200,8 +215,12 @@ static void client_gone(hs_req *r)
         hs_proxy_body_failed(r, 0);
         return;
     }
-    if (px->pc->ignore_client_abort && px->u) {
-        /* let the upstream finish; its outcome is logged when it does */
+    if ((px->pc->ignore_client_abort || px->cache_fill) && px->u) {
+        /* let the upstream finish; its outcome is logged when it does (a
+         * response the cache may store completes its entry, as nginx's) */
+        if (px->cache_fill && !px->pc->ignore_client_abort)
+            hs_log_ctx(HS_LOG_INFO, r, 0, "client closed connection while its response is cached: "
+                                          "the upstream's response goes on to complete the cache entry");
         px->client_gone = true;
         hs_http_client_deadline(r, 0, HS_END_NONE);
         hs_http_ignore_client(r);

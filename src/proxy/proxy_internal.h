@@ -320,6 +320,9 @@ typedef struct hs_proxy_state {
     struct px_tunnel *tun;  /* after a 101: the tunnel's buffers and deadlines; NULL none */
     bool in_end;            /* the protocol's decoder saw the end of the response */
     bool in_end_clean;      /* ... and nothing after it */
+    bool cache_fill;        /* the cache may store the response: a client who leaves does not stop it */
+    bool cached;            /* the cache stores this response's body (hs_up_cache_hooks) */
+    bool cache_complete;    /* ... and all of it came */
     /* Last, and not zeroed (hs_upstream_run): the parser fills what px->resp
      * counts, and 3.2 KB of zeroes per request showed in the profile. */
     hs_header resp_hdrs[MAX_RESP_HEADERS];

@@ -10,10 +10,14 @@
 #include "proxy/proxy_internal.h"
 #include "stats/counters.h"
 
-/* Body bytes for the client: the core filters and frames them. */
+/* Body bytes for the client: the core filters and frames them; and for
+ * the cache when it stores the response. */
 static int cout_body(hs_req *r, const char *data, size_t n)
 {
-    return PX(r)->client_gone ? HS_OK : hs_http_stream_body(r, data, n, false);
+    hs_proxy_state *px = PX(r);
+    if (px->cached && n)
+        hs_up_cache_hooks->body(r, data, n);
+    return px->client_gone ? HS_OK : hs_http_stream_body(r, data, n, false);
 }
 
 /* ---- the upstream's body ---- */
@@ -45,6 +49,8 @@ int hs_proxy_consume_in(hs_req *r)
         cur_try(px)->length += (int64_t)n;
         /* the protocol's end came with these bytes: the client's last chunk goes with them */
         bool last = px->in_end && px->resp_left <= (int64_t)n && !px->client_gone;
+        if (last && px->cached && n)
+            hs_up_cache_hooks->body(r, px->in, n);
         if (last ? hs_http_stream_body(r, px->in, n, true) != HS_OK : cout_body(r, px->in, n) != HS_OK)
             return HS_ERROR;
         px->body_ended |= last;
@@ -66,6 +72,7 @@ int hs_proxy_consume_in(hs_req *r)
         }
     }
     px->in_len = 0;
+    px->cache_complete |= rc == HS_OK;
     return rc;
 }
 
@@ -87,6 +94,7 @@ void hs_proxy_body_broken(hs_req *r, int rc)
 void hs_proxy_relay_finished(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
+    px->cache_complete = true;
     cur_try(px)->response_us = since_start(px);
     hs_proxy_release_upstream(px, upstream_reusable(px));
     if (!px->client_gone && !px->body_ended) {

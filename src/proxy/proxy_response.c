@@ -137,6 +137,21 @@ static bool intercepted(hs_req *r)
     return true;
 }
 
+/* proxy_cache_use_stale http_5xx: a stale cache entry instead of the
+ * upstream's error. Returns true when it answered. */
+static bool stale_answer(hs_req *r)
+{
+    hs_proxy_state *px = PX(r);
+    if (!px->cache_fill || px->client_gone || px->resp.status < 500 ||
+        !hs_up_cache_hooks->stale(r, HS_END_NONE, px->resp.status))
+        return false;
+    cur_try(px)->response_us = since_start(px);
+    hs_proxy_release_upstream(px, false);
+    hs_proxy_end(r);
+    hs_up_cache_hooks->serve(r);
+    return true;
+}
+
 static void head_received(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
@@ -149,13 +164,18 @@ static void head_received(hs_req *r)
         hs_proxy_fail(r, 502, HS_END_UPSTREAM_INVALID, NULL);
         return;
     }
-    if (retried(r))
+    if (retried(r) || stale_answer(r))
         return;
     hs_upstream_succeeded(px->up, px->u->server);
     if (intercepted(r))
         return;
     plan_body(r);
-    if (!px->client_gone && (take_head(r) != HS_OK || hs_http_stream_start(r) != HS_OK)) {
+    if ((!px->client_gone || px->cache_fill) && take_head(r) != HS_OK) {
+        hs_proxy_fail(r, 500, HS_END_NONE, NULL);
+        return;
+    }
+    px->cached = px->cache_fill && hs_up_cache_hooks->head(r, h);
+    if (!px->client_gone && hs_http_stream_start(r) != HS_OK) {
         hs_proxy_fail(r, 500, HS_END_NONE, NULL);
         return;
     }

@@ -222,6 +222,10 @@ void hs_proxy_fail(hs_req *r, int status, hs_ending why, const char *what)
         hs_http_end(r, HS_END_CLIENT_ABORT, 499);
         return;
     }
+    if (px->cache_fill && hs_up_cache_hooks->stale(r, why, status)) {
+        hs_up_cache_hooks->serve(r); /* proxy_cache_use_stale error, timeout ... */
+        return;
+    }
     r->h.keep_alive = r->h.keep_alive && (r->h.content_length <= 0 || px->body_buffered);
     r->ending = why; /* kept through the error page unless the client leaves meanwhile */
     hs_http_finalize(r, status);

@@ -72,6 +72,31 @@ void hs_upstream_conf_merge(hs_upstream_conf *c, const hs_upstream_conf *p);
 int hs_upstream_conf_resolve(hs_cf *cf, hs_http_conf *http, hs_upstream_conf *c);
 bool hs_upstream_conf_keep_conn(const hs_upstream_conf *c);
 
+/* A cache in front of the upstream (src/cache sets hs_up_cache; NULL:
+ * none). The machinery asks it before the first try, shows it the
+ * response it relays, and asks it again when the upstream fails. */
+typedef struct hs_up_cache {
+    /* Before the first try: HS_DONE when it answered r (a hit), HS_AGAIN
+     * when it holds r (proxy_cache_lock: it calls hs_upstream_run again
+     * later), HS_OK to go to the upstream with a response it may store (a
+     * client who leaves does not stop it), HS_DECLINED to go without. */
+    int (*lookup)(hs_req *r, hs_upstream_conf *c, const hs_up_proto *proto);
+    /* The response head (r->resp, as the client gets it; resp, the
+     * upstream's): true when the cache stores this response. */
+    bool (*head)(hs_req *r, const hs_http_response *resp);
+    /* The stored response's body bytes, decoded, as they come. */
+    void (*body)(hs_req *r, const char *data, size_t n);
+    /* The upstream side ended: complete (the whole body came) or not;
+     * client_gone: the client had left meanwhile. */
+    void (*end)(hs_req *r, bool complete, bool client_gone);
+    /* The upstream failed (why: HS_END_UPSTREAM_*) or answered status (a
+     * 5xx): true when a stale entry may answer r instead (proxy_cache_use_stale); */
+    bool (*stale)(hs_req *r, hs_ending why, int status);
+    /* ... which serve then sends, once the machinery let go of r. */
+    void (*serve)(hs_req *r);
+} hs_up_cache;
+extern const hs_up_cache *hs_up_cache_hooks;
+
 /* A handler's run: passes r to c's upstream with c's protocol. */
 void hs_upstream_run(hs_req *r, hs_upstream_conf *c);
 /* HS_PHASE_LOG: the tries' response times of a request proto passed, for
