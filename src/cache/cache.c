@@ -4,8 +4,9 @@
 #include <string.h>
 
 #include "cache/cache_internal.h"
+#include "stats/expo.h"
 
-static const hs_up_cache hooks = {
+const hs_up_cache hs_cache_hooks = {
     .lookup = hs_cache_lookup,
     .head = hs_cache_head,
     .body = hs_cache_body,
@@ -63,8 +64,8 @@ int hs_cache_http_finish(hs_cf *cf, hs_http_conf *http)
     for (size_t i = 0; i < http->nservers; i++)
         if (finish_tree(cf, ch, http->servers[i]->loc, &used) != HS_OK)
             return HS_ERROR;
-    /* nothing configured costs nothing: the machinery asks no cache */
-    hs_up_cache_hooks = used ? &hooks : NULL;
+    if (ch)
+        ch->used = used; /* hs_cache_master_init sets the hooks: not a configuration that may fail */
     return HS_OK;
 }
 
@@ -98,3 +99,39 @@ hs_module hs_cache_module = {
     .master_init = hs_cache_master_init,
     .worker_exited = hs_cache_worker_exited,
 };
+
+/* ---- metrics: by zone, from its totals in shared memory ---- */
+
+void hs_cache_metrics(hs_expo *e)
+{
+    static const char *const names[] = {"hit", "miss", "expired", "stale", "updating", "bypass"};
+    cache_zone *zones = hs_cache_running ? hs_cache_running->zones : NULL;
+    hs_expo_head(e, "hush_cache_requests_total", "counter", "Requests a cache zone answered or passed on, by outcome");
+    for (cache_zone *z = zones; z; z = z->next) {
+        hs_shm_lock(z->shm);
+        cache_totals t = *hs_cache_totals(z);
+        hs_shm_unlock(z->shm);
+        uint64_t v[] = {t.hits, t.misses, t.expired, t.stale, t.updating, t.bypass};
+        for (size_t i = 0; i < HS_ARRAY_LEN(v); i++) {
+            const char *labels[] = {"zone", z->name.p, "status", names[i], NULL};
+            hs_expo_u64(e, "hush_cache_requests_total", labels, v[i]);
+        }
+    }
+    struct { const char *name, *type, *help; } fam[] = {
+        {"hush_cache_served_bytes_total", "counter", "Body bytes served from a cache zone's files"},
+        {"hush_cache_stored_bytes_total", "counter", "Body bytes written to a cache zone's files"},
+        {"hush_cache_size_bytes", "gauge", "Bytes of a cache zone's files on disk (the manager's sum)"},
+        {"hush_cache_evictions_total", "counter", "Entries the cache manager removed (inactive, max_size)"},
+    };
+    for (size_t f = 0; f < HS_ARRAY_LEN(fam); f++) {
+        hs_expo_head(e, fam[f].name, fam[f].type, fam[f].help);
+        for (cache_zone *z = zones; z; z = z->next) {
+            hs_shm_lock(z->shm);
+            cache_totals t = *hs_cache_totals(z);
+            hs_shm_unlock(z->shm);
+            const char *labels[] = {"zone", z->name.p, NULL};
+            int64_t v[] = {(int64_t)t.bytes_hit, (int64_t)t.bytes_stored, t.total_size, (int64_t)t.evicted};
+            hs_expo_i64(e, fam[f].name, labels, v[f]);
+        }
+    }
+}

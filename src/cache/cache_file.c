@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cache/cache_file.h"
-#include "core/pool.h"
+#include "core/str.h"
 
 static void put64(char *p, int64_t v) { memcpy(p, &v, 8); }
 static void put32(char *p, uint32_t v) { memcpy(p, &v, 4); }

@@ -92,6 +92,7 @@ typedef struct {
 
 typedef struct {
     cache_zone *zones;
+    bool used;                /* some level caches */
 } cache_http;
 
 /* $upstream_cache_status */
@@ -158,7 +159,11 @@ void hs_cache_end(hs_req *r, bool complete, bool client_gone);
 /* The Vary values of the request for names ("Accept-Encoding, Accept"), hashed. */
 void hs_cache_vary_hash(hs_req *r, hs_str names, uint8_t out[8]);
 
-/* ---- cache_vars.c ---- */
-extern const hs_var_def hs_cache_variables[];
+/* The zones of the running configuration (master_init), for the metrics. */
+extern cache_http *hs_cache_running;
+/* The hooks the upstream machinery calls. */
+extern const hs_up_cache hs_cache_hooks;
+struct hs_expo_s;
+void hs_cache_metrics(struct hs_expo_s *e);
 
 #endif

@@ -18,11 +18,13 @@
 #include <unistd.h>
 
 #include "cache/cache_internal.h"
+#include "stats/expo.h"
 
 #define ZONE_KIND 0x43414348u /* "CACH" */
 #define MAX_ZONES 64
 #define TOTALS_KEY HS_STR("#zone")
 
+cache_http *hs_cache_running;
 static hs_shm_zone *made[MAX_ZONES];
 static size_t nmade;
 static pid_t manager_pid;
@@ -335,6 +337,10 @@ int hs_cache_master_init(hs_config *conf, hs_config *old, char *err, size_t errl
         made[i] = made[--nmade];
     }
     start_manager(conf, ch);
+    /* nothing configured costs nothing: the machinery asks no cache */
+    hs_up_cache_hooks = ch && ch->used ? &hs_cache_hooks : NULL;
+    hs_cache_running = ch;
+    hs_stats_more_fn = ch && ch->zones ? hs_cache_metrics : NULL;
     return HS_OK;
 }
 

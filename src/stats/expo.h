@@ -10,12 +10,16 @@
 
 #include "stats/counters.h"
 
-typedef struct {
+typedef struct hs_expo_s {
     char *p;        /* malloc'd text, not NUL-terminated */
     size_t len;
     size_t cap;
     bool oom;       /* an allocation failed: the text is incomplete */
 } hs_expo;
+
+/* Families another module renders after the stats module's own (the
+ * cache's zones); set in the master before the workers fork. NULL: none. */
+extern void (*hs_stats_more_fn)(hs_expo *e);
 
 #define HS_EXPO_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

@@ -318,6 +318,8 @@ static void send_text(hs_req *r, const char *text, size_t n, const char *type)
     hs_http_send_response(r);
 }
 
+void (*hs_stats_more_fn)(hs_expo *e);
+
 static void metrics_run(hs_req *r)
 {
     if (!method_ok(r))
@@ -338,6 +340,8 @@ static void metrics_run(hs_req *r)
     render_tls(&e, s);
     render_log_lost(&e, s, g);
     render_process(&e, s, g);
+    if (hs_stats_more_fn)
+        hs_stats_more_fn(&e);
     free(s);
     if (e.oom)
         hs_http_finalize(r, 500);

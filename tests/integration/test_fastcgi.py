@@ -372,7 +372,7 @@ server {
     ("fastcgi_split_path_info ^(.+)$;", "must have 2 captures"),
     ("fastcgi_next_upstream sometimes;", 'invalid value "sometimes" in "fastcgi_next_upstream"'),
     ("fastcgi_keep_conn maybe;", 'invalid value "maybe"'),
-    ("fastcgi_cache_key x;", 'fastcgi_cache_key'),
+    ("fastcgi_cache_revalidate on;", 'is not supported'),
     ("fastcgi_pass 127.0.0.1:9000; fastcgi_pass 127.0.0.1:9001;", '"fastcgi_pass" directive is duplicate'),
     ("fastcgi_pass unix:;", "invalid unix domain socket path"),
     ("fastcgi_pass $x;", "variables"),

@@ -301,3 +301,73 @@ def test_config_errors(tmpconf, text, msg):
     assert r.returncode != 0
     assert re.search(msg, r.stderr), r.stderr
     assert "hush.conf:" in r.stderr
+
+
+def test_metrics_by_zone(hush, backend):
+    from test_metrics_parser import scrape
+    b = backend()
+    srv = site(hush, b)
+    srv.get("/mt")
+    srv.get("/mt")
+    srv.get("/mt")
+    m = scrape(srv)
+    assert m.total("hush_cache_requests_total", zone="one", status="hit") == 2
+    assert m.total("hush_cache_requests_total", zone="one", status="miss") == 1
+    assert m.total("hush_cache_requests_total", zone="one", status="stale") == 0
+    assert m.total("hush_cache_served_bytes_total", zone="one") == 2 * len(b"hello from backend b\n")
+    assert m.total("hush_cache_stored_bytes_total", zone="one") == len(b"hello from backend b\n")
+    time.sleep(1.2)  # the manager's sum
+    assert scrape(srv).total("hush_cache_size_bytes", zone="one") == os.path.getsize(cache_files(srv)[0])
+
+
+def readme_example():
+    text = open(os.path.join(ROOT, "README.md")).read()
+    start = text.index("### Caching: `proxy_cache`")
+    block = text[text.index("```nginx", start) + 8:]
+    return block[:block.index("```")]
+
+
+def test_readme_example(hush, backend):
+    b = backend()
+    conf = readme_example()
+    conf = conf.replace("/var/cache/hush/api", "@DIR@/cache").replace("listen 80;", "listen 127.0.0.1:@PORT@;")
+    conf = conf.replace("127.0.0.1:8080", "127.0.0.1:%d" % b.port)
+    srv = hush(LOG + conf)
+    r1 = srv.get("/api/x")
+    r2 = srv.get("/api/x")
+    assert (r1.header("X-Cache"), r2.header("X-Cache")) == ("MISS", "HIT")
+    assert srv.get("/api/x", headers=("X-Refresh: 1",)).header("X-Cache") == "BYPASS"
+    assert len(requests_seen(b, "/api/x")) == 2
+    b.stop()
+    b.proc = __import__("subprocess").Popen(["true"])
+    open(b.events_path, "w").close()
+    assert srv.get("/api/x").header("X-Cache") == "HIT"
+    assert srv.get("/api/y").status == 502
+
+
+def test_fastcgi_cache(hush):
+    from fcgi_side import FakeFcgi
+    fake = FakeFcgi()
+    try:
+        srv = hush(LOG + """
+fastcgi_cache_path @DIR@/fcache levels=1 keys_zone=php:1m;
+server {
+    listen 127.0.0.1:@PORT@;
+    location / {
+        fastcgi_pass 127.0.0.1:%d;
+        fastcgi_param REQUEST_URI $request_uri;
+        fastcgi_cache php;
+        fastcgi_cache_key $request_uri;
+        fastcgi_cache_valid 200 1m;
+    }
+}
+""" % fake.port)
+        for _ in range(3):
+            r = srv.get("/ok")
+            assert r.status == 200 and b"fake ok\n" in r.body
+        assert fake.connections == 1
+        assert status_of(srv, 3) == ["MISS", "HIT", "HIT"]
+        h = __import__("hashlib").md5(b"/ok").hexdigest()
+        assert os.path.exists(os.path.join(srv.dir, "fcache", h[-1], h))
+    finally:
+        fake.stop()
