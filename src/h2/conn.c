@@ -4,6 +4,8 @@
  * batch of frames buffered), its idle deadline, and its ending: idle close,
  * the client's close, a protocol error (named), or a graceful stop. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
@@ -390,6 +392,13 @@ static bool conn_open(hs_conn *c, bool h2c)
         nghttp2_session_del(hc->s);
         free(hc);
         return false;
+    }
+    if (lc->tcp_nodelay && !c->nodelay_set) {
+        /* as nginx: a stream's small frames go out at once, not after the
+         * client's delayed ACK (Nagle held every proxied response ~40 ms) */
+        int one = 1;
+        setsockopt(c->io.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        c->nodelay_set = true;
     }
     c->proto = &hs_h2_proto;
     c->proto_state = hc;

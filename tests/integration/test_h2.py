@@ -417,3 +417,45 @@ def test_a_large_file_is_not_held_in_memory(hush):
     assert all(c.streams[i].ended for i in ids)
     assert c.streams[ids[0]].length == size
     assert peak - base < 8 * 1024, (base, peak)  # KiB: far below the file's 24 MiB
+
+
+def _server_nodelay(srv, client_sock):
+    """TCP_NODELAY on the worker's end of client_sock's connection, read
+    through a copy of the worker's descriptor (pidfd_getfd, as root)."""
+    import ctypes
+    cport = client_sock.getsockname()[1]
+    want = "0100007F:%04X 0100007F:%04X" % (srv.port, cport)
+    with open("/proc/net/tcp") as f:
+        inode = next(ln.split()[9] for ln in f if " ".join(ln.split()[1:3]) == want)
+    libc = ctypes.CDLL(None, use_errno=True)
+    for pid in srv.workers():
+        for fd in os.listdir("/proc/%d/fd" % pid):
+            try:
+                if os.readlink("/proc/%d/fd/%s" % (pid, fd)) != "socket:[%s]" % inode:
+                    continue
+            except OSError:
+                continue
+            pidfd = os.pidfd_open(pid)
+            try:
+                mine = libc.syscall(438, pidfd, int(fd), 0)  # pidfd_getfd
+                assert mine >= 0, ctypes.get_errno()
+            finally:
+                os.close(pidfd)
+            s = socket.socket(fileno=mine)
+            try:
+                return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+            finally:
+                s.close()
+    raise AssertionError("no worker socket for port %d" % cport)
+
+
+@pytest.mark.parametrize("setting,expect", [("", True), ("tcp_nodelay off;", False)])
+def test_tcp_nodelay_on_the_connection_as_nginx(hush, setting, expect):
+    # nginx sets TCP_NODELAY on an HTTP/2 connection (tcp_nodelay, on by
+    # default): without it a proxied stream's small frames waited for the
+    # client's delayed ACK (Nagle), ~40 ms each
+    srv = plain(hush, http=setting)
+    c = H2Client(srv.port)
+    assert c.get("/r").status == 200
+    assert _server_nodelay(srv, c.sock) is expect
+    c.close()
