@@ -16,6 +16,11 @@
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 #define PREFACE_LEN 24
 #define OUT_BATCH 16384 /* frames gathered before one write */
+/* Over TLS the client's bytes are decrypted in pieces this large: each
+ * piece goes through the session before the next is decrypted, so a flood
+ * dropped in one piece leaves the rest of what it sent undecrypted
+ * (http2_recv_buffer_size is the most read at once on h2c). */
+#define TLS_PIECE 4096
 
 static h2_conn *dirty; /* connections with work for h2_run */
 static char *recv_buf;  /* the worker's read buffer (http2_recv_buffer_size) */
@@ -159,8 +164,9 @@ static int send_frames(h2_conn *hc)
 static int read_frames(h2_conn *hc)
 {
     hs_conn *c = hc->c;
+    size_t piece = c->io.t->secure && recv_cap > TLS_PIECE ? TLS_PIECE : recv_cap;
     while (!hc->ending) {
-        ssize_t n = hs_io_recv(&c->io, recv_buf, recv_cap);
+        ssize_t n = hs_io_recv(&c->io, recv_buf, piece);
         if (n == HS_AGAIN)
             return HS_OK;
         if (n <= 0) {
@@ -186,7 +192,7 @@ static int read_frames(h2_conn *hc)
             h2_fail(hc, NGHTTP2_PROTOCOL_ERROR, hc->error);
             return HS_OK;
         }
-        if ((size_t)n < recv_cap && !(c->io.t->pending && c->io.t->pending(&c->io)))
+        if ((size_t)n < piece && !(c->io.t->pending && c->io.t->pending(&c->io)))
             return HS_OK; /* drained: the next edge tells */
     }
     return HS_DONE;

@@ -368,15 +368,18 @@ static int http_finish(hs_cf *cf, hs_http_conf *http)
     return hs_tls_verify_register(cf, http);
 }
 
-/* Before the http block is read: $ssl_ja4_r is prepared at the hello only
- * once a configuration refers to it. */
+/* Before the http block is read: $ssl_ja4 and $ssl_ja4_r are prepared at
+ * the hello only once a configuration refers to them (the hash is a few
+ * microseconds of every handshake, a flood's included). */
 static int http_init(hs_cf *cf, hs_http_conf *http)
 {
     (void)cf;
     (void)http;
     static bool watching;
-    if (!watching)
+    if (!watching) {
+        hs_var_watch("ssl_ja4", &hs_tls_ja4_used);
         hs_var_watch("ssl_ja4_r", &hs_tls_ja4_raw_used);
+    }
     watching = true;
     return HS_OK;
 }

@@ -35,7 +35,8 @@ static void remember(hs_tls_conn *t, const hs_tls_hello *h)
         }
         t->alpn = strndup(list, n);
     }
-    hs_tls_ja4(h, t->ja4);
+    if (hs_tls_ja4_used)
+        hs_tls_ja4(h, t->ja4);
     if (hs_tls_ja4_raw_used) {
         static char raw[HS_TLS_JA4_RAW_MAX + 1];
         size_t n = hs_tls_ja4_raw(h, raw);

@@ -83,7 +83,7 @@ typedef struct {
 
 extern const hs_transport hs_transport_tls;
 extern const hs_var_def hs_tls_variables[];
-extern bool hs_tls_ja4_raw_used;
+extern bool hs_tls_ja4_used, hs_tls_ja4_raw_used;
 
 /* The settings of a level, created on first use / as they are. */
 hs_tls_srv *hs_tls_srv_get(hs_cf *cf, hs_loc_conf *lc);

@@ -104,8 +104,11 @@ static int v_ja4(void *ctx, uintptr_t d, hs_str *out, char *s)
     (void)d;
     (void)s;
     hs_tls_conn *t = state_of(ctx);
-    return t && t->hello_seen ? SET(hs_cstr(t->ja4)) : HS_DECLINED;
+    return t && t->hello_seen && t->ja4[0] ? SET(hs_cstr(t->ja4)) : HS_DECLINED;
 }
+
+/* $ssl_ja4: computed only when a configuration uses it. */
+bool hs_tls_ja4_used;
 
 /* FoxIO's raw form ($ssl_ja4_r): kept only when a configuration uses it. */
 bool hs_tls_ja4_raw_used;
