@@ -55,8 +55,12 @@ static bool needs_default_escape(unsigned char c) { return c < 0x20 || c >= 0x7f
 
 static size_t escape_default(hs_str v, char *out, size_t cap)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < v.n; i++) {
+    size_t n = 0; /* most values need no escape: the clean start is copied at once */
+    while (n < v.n && !needs_default_escape((unsigned char)v.p[n]))
+        n++;
+    if (n && cap)
+        memcpy(out, v.p, n < cap ? n : cap);
+    for (size_t i = n; i < v.n; i++) {
         unsigned char c = (unsigned char)v.p[i];
         if (!needs_default_escape(c)) {
             if (n < cap)
