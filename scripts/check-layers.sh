@@ -45,7 +45,7 @@ src/fastcgi       core event conf parse transport http stats request proxy stati
 src/cache         core event conf parse transport http stats proxy
 src/tls           core event conf parse transport http stats
 src/auth          core event conf parse transport http
-src/headers       core event conf parse transport http
+src/headers       core event conf parse transport http static
 src/gzip          core event conf parse transport http static
 src/h2            core event conf parse transport http stats
 src/sync          core event conf parse transport http stats edge

@@ -30,23 +30,6 @@ static bool type_ok(const gz_loc *c, hs_str t)
     return false;
 }
 
-/* A 206 the static module made from a whole file or cached body becomes
- * the whole entity again (its Content-Range says where the part was). */
-static void undo_range(hs_resp *rs)
-{
-    long long from, to, size;
-    if (sscanf(rs->content_range.p, "bytes %lld-%lld/%lld", &from, &to, &size) != 3)
-        return;
-    if (rs->file_fd >= 0) {
-        rs->file_off = 0;
-        rs->file_end = (off_t)size;
-    } else {
-        rs->body = (hs_str){rs->body.p - from, (size_t)size};
-    }
-    rs->status = 200;
-    rs->content_range = HS_NULL_STR;
-}
-
 /* W/"x" for "x"; an ETag that is neither strong nor weak is dropped (nginx). */
 static int weaken(hs_req *r, hs_str *etag)
 {
@@ -111,7 +94,7 @@ int gz_header_filter(hs_req *r)
     if (!gz_request_ok(r, c))
         return HS_OK;
     if (rs->status == 206)
-        undo_range(rs);
+        hs_static_whole_entity(rs);
     hs_header *etag = hs_fields_find(&rs->headers, HS_STR("ETag"));
     if (weaken(r, &rs->etag) != HS_OK || (etag && weaken(r, &etag->value) != HS_OK))
         return HS_ERROR;

@@ -14,6 +14,7 @@ static hd_loc *here(hs_cf *cf)
     hd_loc **slot = (hd_loc **)&HS_MOD_SLOT(lc->mod, &hs_headers_module);
     if (*slot == NULL && (*slot = hs_pcalloc(cf->pool, sizeof(hd_loc))) != NULL) {
         (*slot)->expires = HD_EXP_UNSET;
+        (*slot)->override = -1;
         (*slot)->next = all_levels;
         all_levels = *slot;
     }
@@ -125,7 +126,7 @@ static int charset(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_direct
     bool source = n->args[0].p[0] == 's';
     if (source ? c->source_node != NULL : c->charset_set)
         return hs_cf_error(cf, n, "\"%s\" directive is duplicate", n->args[0].p);
-    if (no_variables(cf, n, n->args[1]) != HS_OK)
+    if (source && no_variables(cf, n, n->args[1]) != HS_OK)
         return HS_ERROR;
     if (source) {
         c->source = n->args[1];
@@ -135,6 +136,25 @@ static int charset(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_direct
     c->charset = hs_str_eq_lit(n->args[1], "off") ? (hs_str){"", 0} : n->args[1];
     c->charset_set = true;
     c->charset_node = n;
+    if (memchr(n->args[1].p, '$', n->args[1].n)) { /* chosen per response, as nginx */
+        c->charset_cv = hs_palloc(cf->pool, sizeof(hs_cv));
+        return c->charset_cv ? hs_cv_compile(cf, n, n->args[1], c->charset_cv) : hs_cf_error(cf, n, "out of memory");
+    }
+    return HS_OK;
+}
+
+static int override_charset(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf, (void)d;
+    hd_loc *c = here(cf);
+    if (c == NULL)
+        return hs_cf_error(cf, n, "out of memory");
+    if (c->override >= 0)
+        return hs_cf_error(cf, n, "\"override_charset\" directive is duplicate");
+    if (!hs_str_eq_lit(n->args[1], "on") && !hs_str_eq_lit(n->args[1], "off"))
+        return hs_cf_error(cf, n, "invalid value \"%s\" in \"override_charset\" directive, it must be \"on\" or \"off\"",
+                           n->args[1].p);
+    c->override = hs_str_eq_lit(n->args[1], "on");
     return HS_OK;
 }
 
@@ -164,6 +184,7 @@ const hs_directive hd_directives[] = {
     {"expires", CTX, HS_ARGS_12, expires, HS_LEVEL_NONE, 0, NULL},
     {"charset", CTX, HS_ARGS_1, charset, HS_LEVEL_NONE, 0, NULL},
     {"source_charset", CTX, HS_ARGS_1, charset, HS_LEVEL_NONE, 0, NULL},
+    {"override_charset", CTX, HS_ARGS_1, override_charset, HS_LEVEL_NONE, 0, NULL},
     {"charset_types", HS_CTX_HSL, HS_ARGS_1MORE, charset_types, HS_LEVEL_NONE, 0, NULL},
     {"charset_map", HS_CTX_HTTP, HS_ARGS_2 | HS_ARGS_BLOCK, hd_charset_map, HS_LEVEL_NONE, 0, NULL},
     {NULL, 0, 0, NULL, 0, 0, NULL},
@@ -200,9 +221,12 @@ static void merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)
     }
     if (!c->charset_set && p) {
         c->charset = p->charset;
+        c->charset_cv = p->charset_cv;
         c->charset_set = p->charset_set;
         c->charset_node = p->charset_node;
     }
+    if (c->override < 0)
+        c->override = p ? p->override : 0;
     if (c->source_node == NULL && p) {
         c->source = p->source;
         c->source_node = p->source_node;
@@ -223,13 +247,15 @@ static int http_init(hs_cf *cf, hs_http_conf *http)
 }
 
 /* A level whose source_charset differs from its charset recodes through a
- * charset_map. */
+ * charset_map (a charset with variables, or an upstream's under
+ * override_charset: per response, hd_recode_plan). */
 static int http_finish(hs_cf *cf, hs_http_conf *http)
 {
     for (hd_loc *c = all_levels; c; c = c->next) {
-        if (!c->charset.n || !c->source_node || hs_str_caseeq(c->charset, c->source))
+        c->maps = hd_recode_maps(); /* for the charsets chosen per response */
+        if (!c->charset.n || c->charset_cv || !c->source_node || hs_str_caseeq(c->charset, c->source))
             continue;
-        const char *err = hd_recode_plan(c->source, c->charset, &c->recode);
+        const char *err = hd_recode_plan(c->maps, c->source, c->charset, &c->recode);
         if (err)
             return hs_cf_error(cf, c->source_node->line > c->charset_node->line ? c->source_node : c->charset_node,
                                "recoding from \"%s\" to \"%s\": %s", c->source.p, c->charset.p, err);

@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/errlog.h"
 #include "headers/headers_internal.h"
+#include "static/static.h"
 
 /* The statuses add_header (without always) and expires apply to. */
 static bool success_status(int s)
@@ -140,32 +141,86 @@ static int set_expires(hs_req *r, const hd_loc *conf)
     return hs_fields_add(r->pool, &r->resp.headers, HS_STR("Cache-Control"), cc);
 }
 
+/* The body goes through plan on its way (recode.c). */
+static int start_recode(hs_req *r, const hd_recode *plan)
+{
+    hs_resp *rs = &r->resp;
+    if (plan->kind != HD_RC_BYTES) { /* its length changes: no length, no range (as nginx) */
+        if (rs->status == 206 && rs->content_range.n == 0)
+            return HS_OK; /* multipart: nginx never makes one of a recoded body; sent as it is */
+        hs_static_whole_entity(rs);
+        rs->content_length = -1;
+        rs->accept_ranges = false;
+    }
+    hd_req *hr = hd_req_of(r);
+    if (hr == NULL)
+        return HS_ERROR;
+    hr->recode = plan;
+    rs->filtered = true;
+    return HS_OK;
+}
+
+/* A type's charset parameter, unquoted (empty: none); *base: the type
+ * before its parameters. */
+static hs_str type_charset(hs_str t, hs_str *base)
+{
+    const char *semi = memchr(t.p, ';', t.n);
+    *base = semi ? (hs_str){t.p, (size_t)(semi - t.p)} : t;
+    while (base->n && base->p[base->n - 1] == ' ')
+        base->n--;
+    const char *end = t.p + t.n;
+    for (const char *p = semi; p && p < end; p++) {
+        if (strncasecmp(p, "charset=", 8) != 0 || (size_t)(end - p) < 8)
+            continue;
+        const char *v = p + 8, *e = v;
+        while (e < end && *e != ';' && *e != ' ')
+            e++;
+        if (e - v >= 2 && *v == '"' && e[-1] == '"')
+            v++, e--;
+        return (hs_str){v, (size_t)(e - v)};
+    }
+    return HS_NULL_STR;
+}
+
+static bool charset_type(const hd_loc *c, hs_str base)
+{
+    for (size_t i = 0; i < c->ntypes; i++)
+        if (hs_str_caseeq(c->types[i], base) || hs_str_eq_lit(c->types[i], "*"))
+            return true;
+    return false;
+}
+
 /* charset: "; charset=X" for the types of charset_types, as nginx (not on
- * 301/302, not when the type already has parameters or an encoding applies). */
+ * 301/302, not when an encoding applies, not when the type has parameters:
+ * but with override_charset, an upstream's charset is recoded into ours). */
 static int set_charset(hs_req *r, const hd_loc *c)
 {
     hs_resp *rs = &r->resp;
-    hs_str t = rs->content_type;
-    if (t.n == 0 || rs->status == 301 || rs->status == 302 || memchr(t.p, ';', t.n) ||
+    hs_str base, from = c->source, to = c->charset, has = type_charset(rs->content_type, &base);
+    if (rs->content_type.n == 0 || rs->status == 301 || rs->status == 302 || !charset_type(c, base) ||
         hs_fields_find(&rs->headers, HS_STR("Content-Encoding")))
         return HS_OK;
-    bool match = false;
-    for (size_t i = 0; i < c->ntypes && !match; i++)
-        match = hs_str_caseeq(c->types[i], t) || hs_str_eq_lit(c->types[i], "*");
-    if (!match)
+    if (base.n != rs->content_type.n && (!c->override || has.n == 0))
         return HS_OK;
-    char *s = hs_psprintf(r->pool, "%.*s; charset=%.*s", (int)t.n, t.p, (int)c->charset.n, c->charset.p);
+    if (c->charset_cv && hs_cv_eval(c->charset_cv, r, r->pool, &to) != HS_OK)
+        return HS_ERROR;
+    if (to.n == 0 || hs_str_eq_lit(to, "off"))
+        return HS_OK;
+    const hd_recode *plan = c->recode;
+    if (c->charset_cv || has.n) { /* chosen for this response */
+        plan = NULL;
+        from = has.n ? has : from;
+        if (from.n && !hs_str_caseeq(from, to) && hd_recode_plan(c->maps, from, to, &plan) != NULL) {
+            hs_log_ctx(HS_LOG_ERR, r, 0, "no \"charset_map\" between the charsets \"%.*s\" and \"%.*s\"",
+                       (int)from.n, from.p, (int)to.n, to.p);
+            return HS_OK;
+        }
+    }
+    char *s = hs_psprintf(r->pool, "%.*s; charset=%.*s", (int)base.n, base.p, (int)to.n, to.p);
     if (s == NULL)
         return HS_ERROR;
     rs->content_type = hs_cstr(s);
-    if (c->recode && !rs->header_only) { /* the body is in source_charset: recoded on its way (recode.c) */
-        hd_req *hr = hd_req_of(r);
-        if (hr == NULL)
-            return HS_ERROR;
-        hr->recode = c->recode;
-        rs->filtered = true;
-    }
-    return HS_OK;
+    return plan && !rs->header_only ? start_recode(r, plan) : HS_OK;
 }
 
 int hd_filter(hs_req *r)

@@ -16,6 +16,15 @@ typedef struct {
 /* expires */
 enum { HD_EXP_UNSET = -1, HD_EXP_OFF, HD_EXP_EPOCH, HD_EXP_MAX, HD_EXP_ACCESS, HD_EXP_MODIFIED, HD_EXP_DAILY };
 
+/* How a body in source_charset becomes charset (recode.c): byte by byte
+ * through table, or into / out of UTF-8 through a charset_map. */
+typedef enum { HD_RC_BYTES, HD_RC_TO_UTF8, HD_RC_FROM_UTF8 } hd_rc_kind;
+typedef struct hd_recode {
+    hd_rc_kind kind;
+    const unsigned char *table;        /* BYTES */
+    const struct hd_charset_map *map;  /* the map, for the UTF-8 kinds */
+} hd_recode;
+
 /* The settings of a level; a level without its own shares its parent's. */
 typedef struct hd_loc {
     hd_add *adds;            /* add_header of this level, or inherited when none here */
@@ -28,12 +37,15 @@ typedef struct hd_loc {
     int64_t expires_time;    /* seconds (may be negative); DAILY: the time of day */
     hs_cv *expires_cv;       /* expires with variables: parsed per response; NULL: none */
     hs_str charset;          /* empty: off */
+    hs_cv *charset_cv;       /* charset with variables: evaluated per response; NULL: none */
     bool charset_set;
+    int override;            /* override_charset: -1 unset, 0 off, 1 on */
     hs_str *types;           /* charset_types, lowercase; NULL: inherit / defaults */
     size_t ntypes;
     hs_str source;           /* source_charset; NULL: not set */
     const hs_conf_node *charset_node, *source_node; /* where they were set, for errors */
-    const unsigned char *recode; /* source_charset -> charset table, when they differ */
+    const struct hd_recode *recode; /* source_charset -> charset, when they differ */
+    const struct hd_charset_map *maps; /* the configuration's charset_maps */
     struct hd_loc *next;     /* every level's settings, for the checks at the end */
 } hd_loc;
 
@@ -50,7 +62,9 @@ typedef struct {
     hs_fields trailers;      /* as they were added, for $sent_trailer_NAME */
     bool trailers_due;       /* the response is chunked for them: the body filter adds them */
     bool trailers_ok;        /* the status is one add_trailer without always applies to */
-    const unsigned char *recode; /* the body's bytes go through this table (recode.c); NULL: as they are */
+    const hd_recode *recode; /* how the body is recoded (recode.c); NULL: as it is */
+    unsigned char pend[4];   /* FROM_UTF8: a character cut at the end of the last piece */
+    uint8_t npend;
     const hd_loc *conf;      /* the level whose add_trailer they are */
 } hd_req;
 hd_req *hd_req_of(hs_req *r); /* the request's, made on first use; NULL: out of memory */
@@ -62,8 +76,10 @@ int hd_trailers_body(hs_req *r, unsigned next, const char *data, size_t n, bool 
 /* recode.c: charset_map, and a response recoded from source_charset. */
 int hd_charset_map(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d);
 void hd_recode_init(void);
-/* The table that turns source into charset: NULL, or what is wrong. */
-const char *hd_recode_plan(hs_str source, hs_str charset, const unsigned char **table);
+/* How source becomes charset through maps: NULL, or what is wrong. */
+const char *hd_recode_plan(const struct hd_charset_map *maps, hs_str source, hs_str charset, const hd_recode **plan);
+/* The charset_maps of the configuration being read. */
+const struct hd_charset_map *hd_recode_maps(void);
 int hd_recode_body(hs_req *r, unsigned next, const char *data, size_t n, bool last);
 /* The module's variables (vars.c): $request_id (request_id.c), $cookie_NAME. */
 extern const hs_var_def hd_variables[];

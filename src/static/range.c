@@ -137,3 +137,20 @@ int hs_static_multipart(hs_req *r, const hs_file_info *fi, const hs_static_range
     rs->content_length = (int64_t)rs->body.n;
     return HS_OK;
 }
+
+void hs_static_whole_entity(hs_resp *rs)
+{
+    long long from, to, size;
+    if (rs->status != 206 || rs->content_range.n == 0 ||
+        sscanf(rs->content_range.p, "bytes %lld-%lld/%lld", &from, &to, &size) != 3)
+        return;
+    if (rs->file_fd >= 0) {
+        rs->file_off = 0;
+        rs->file_end = (off_t)size;
+    } else {
+        rs->body = (hs_str){rs->body.p - from, (size_t)size};
+    }
+    rs->status = 200;
+    rs->content_range = HS_NULL_STR;
+    rs->content_length = size;
+}

@@ -29,4 +29,10 @@ void hs_static_set_variant(const hs_static_variant *v);
  * item exists ($uri is now that item), and the handler goes on. */
 bool hs_static_try_files_before(hs_req *r);
 
+/* A 206 the static module made from a whole file or an in-memory body
+ * becomes the whole entity again (its Content-Range says where the part
+ * was): for a header filter that changes the body's length (gzip, a
+ * charset recoded to or from UTF-8), as nginx decides ranges after them. */
+void hs_static_whole_entity(hs_resp *rs);
+
 #endif

@@ -524,3 +524,17 @@ def backend():
     yield make
     for b in made:
         b.stop()
+
+
+def dechunk(body):
+    """The payload of a chunked body (extensions ignored); asserts that the
+    last chunk is there."""
+    out = b""
+    while body:
+        size, _, rest = body.partition(b"\r\n")
+        n = int(size.split(b";")[0], 16)
+        if n == 0:
+            return out
+        out += rest[:n]
+        body = rest[n + 2:]
+    raise AssertionError("no last chunk")

@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from conftest import MTIME, req, parse_responses, run_hush
+from conftest import MTIME, req, parse_responses, run_hush, dechunk
 from nginxside import HAVE_NGINX, Nginx, raw_exchange
 
 SITE = """
@@ -75,17 +75,6 @@ def body_of(data):
     if b"\r\nTransfer-Encoding: chunked" in head:
         body = dechunk(body)
     return status, ctype.group(1).decode() if ctype else None, body
-
-
-def dechunk(body):
-    out, rest = b"", body
-    while rest:
-        size, _, rest = rest.partition(b"\r\n")
-        n = int(size, 16)
-        if n == 0:
-            break
-        out, rest = out + rest[:n], rest[n + 2:]
-    return out
 
 
 def hush_has_charset(tmp):

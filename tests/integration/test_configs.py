@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from conftest import HUSH_BIN, ROOT, free_port, listening, parse_responses, read_all, req
+from conftest import HUSH_BIN, ROOT, free_port, listening, parse_responses, read_all, req, dechunk
 from nginxside import HAVE_NGINX, NGINX
 from tlsutil import certs, client_context, tls_connect, tls_read_all  # noqa: F401
 
@@ -188,17 +188,6 @@ class Side:
         head = request.split(b" ", 1)[0] == b"HEAD"
         resps = parse_responses(data, head=head) if data else []
         return resps[0] if resps else None
-
-
-def dechunk(body):
-    out, i = b"", 0
-    while True:
-        eol = body.index(b"\r\n", i)
-        size = int(body[i:eol].split(b";")[0], 16)
-        if size == 0:
-            return out
-        out += body[eol + 2:eol + 2 + size]
-        i = eol + 2 + size + 2
 
 
 TOKEN = re.compile(rb"<center>(?:hush|nginx)(?:/[0-9.]+)?</center>")

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, parse_responses, read_all, req, run_hush
+from conftest import ROOT, parse_responses, read_all, req, run_hush, dechunk
 from fcgi_side import FakeFcgi, PhpFpm, php_fpm_binary
 from test_metrics_parser import scrape
 
@@ -78,24 +78,12 @@ server {
     return srv
 
 
-def unchunk(data):
-    out = b""
-    while data:
-        size, _, rest = data.partition(b"\r\n")
-        n = int(size.split(b";")[0], 16)
-        if n == 0:
-            return out
-        out += rest[:n]
-        data = rest[n + 2:]
-    raise AssertionError("no last chunk")
-
-
 def get(srv, path, **kw):
     """srv.get with the body's chunks joined."""
     kw.setdefault("host", "example.com")
     r = srv.get(path, **kw)
     if (r.header("transfer-encoding") or "").lower() == "chunked":
-        r.body = unchunk(r.body)
+        r.body = dechunk(r.body)
     return r
 
 
@@ -332,7 +320,7 @@ def test_invalid_records_are_named_in_the_error_log(hush, fake):
 def test_stderr_records_split_and_padded(hush, fake):
     srv = fake_site(hush, fake)
     data, _ = raw_get(srv, "/stderr")
-    assert unchunk(parse_responses(data)[0].body) == b"body\n"
+    assert dechunk(parse_responses(data)[0].body) == b"body\n"
     assert srv.wait_error_log(r'FastCGI sent in stderr: "first" while reading response header')
     assert srv.wait_error_log(r'FastCGI sent in stderr: "half" while reading response header')
     assert srv.wait_error_log(r'FastCGI sent in stderr: "second line" while reading')

@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from conftest import req, run_hush
+from conftest import req, run_hush, dechunk
 from test_nginx_parity import HUSH, NGINX, exchange, free_port, start, stop
 
 CONF = """
@@ -134,20 +134,9 @@ def split(raw):
     return lines[0], fields, body
 
 
-def unchunk(body):
-    out = b""
-    while True:
-        size, rest = body.split(b"\r\n", 1)
-        n = int(size, 16)
-        if n == 0:
-            return out
-        out += rest[:n]
-        body = rest[n + 2:]
-
-
 def payload(fields, body):
     if "Transfer-Encoding: chunked" in fields:
-        body = unchunk(body)
+        body = dechunk(body)
     if "Content-Encoding: gzip" in fields:
         body = gzip.decompress(body)
     return body
@@ -211,7 +200,7 @@ def test_readme_example(hush):
     r = srv.exchange(req("/app.css", headers=[AE, "Via: 1.1 cdn"])).data
     head, body = r.split(b"\r\n\r\n", 1)
     assert b"Content-Encoding: gzip" in head and b"Vary: Accept-Encoding" in head
-    assert gzip.decompress(unchunk(body)) == b"body { color: red; }\n" * 40
+    assert gzip.decompress(dechunk(body)) == b"body { color: red; }\n" * 40
     r = srv.exchange(req("/tiny.css", headers=[AE])).responses()[0]
     assert r.header("Content-Encoding") is None and r.body == b"a{}\n"
     r = srv.exchange(req("/app.css", headers=[AE, "User-Agent: Mozilla/4.0 (compatible; MSIE 5.5; Windows 98)"]))

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import parse_http_date, req, run_hush
+from conftest import dechunk, parse_http_date, req, run_hush
 from test_nginx_parity import HUSH, NGINX, exchange, free_port, start, stop
 
 CONF = """
@@ -164,9 +164,10 @@ server {
     ("expires modified @10h;", 'daily time cannot be used with "modified" parameter'),
     ("expires @25h;", "daily time value must be less than 24 hours"),
     ("expires 1h; expires 2h;", '"expires" directive is duplicate'),
-    ("charset $c;", 'variables in "charset" are not supported'),
+    ("source_charset $c;", 'variables in "source_charset" are not supported'),
     ("add_header X-A;", "invalid number of arguments"),
-    ("override_charset on;", 'nginx\'s "override_charset" directive is not supported by hush (yet)'),
+    ("override_charset yes;", 'invalid value "yes" in "override_charset" directive, it must be "on" or "off"'),
+    ("override_charset on; override_charset off;", '"override_charset" directive is duplicate'),
 ])
 def test_bad_directives_fail_t(tmpconf, directive, message):
     conf = os.path.join(tmpconf, "hush.conf")
@@ -199,20 +200,94 @@ def test_charset_map_recodes_files_both_ways_and_with_ranges(hush):
     assert (r.status, r.body, r.header("Content-Range")) == (206, b"YaY", "bytes 4-6/12")
 
 
-def test_charset_map_to_utf8_parses_and_recoding_through_it_is_an_error(tmpconf):
+UTF8_MAP = "charset_map koi8-r utf-8 { C1 D0B0; C2 D0B1; E1 D090; }"
+
+
+def test_charset_map_recodes_a_single_byte_body_into_utf8(hush):
+    """Into UTF-8 (Debian's koi-utf): each byte its UTF-8 sequence, the bytes
+    80-FF the map lacks '?', ASCII as it is; the length changes, so no
+    Content-Length and no range (the whole body, 200, as nginx)."""
+    srv = hush("""
+    %s
+    server {
+        listen 127.0.0.1:@PORT@;
+        location / { charset utf-8; source_charset koi8-r; }
+    }""" % UTF8_MAP, start=False)
+    srv.write("t.html", b"\xe1\xc1\xc2 x \xff")
+    srv.write("big.html", b"x" + b"\xc1" * 100000)
+    srv.start()
+    r = srv.get("/t.html")
+    assert r.status == 200 and dechunk(r.body) == "Ааб x ?".encode(), r.body
+    assert r.header("Content-Type") == "text/html; charset=utf-8"
+    assert r.header("Content-Length") is None and r.header("Accept-Ranges") is None
+    r = srv.get("/t.html", headers=["Range: bytes=0-1"])
+    assert r.status == 200 and dechunk(r.body) == "Ааб x ?".encode() and r.header("Content-Range") is None
+    assert dechunk(srv.get("/big.html").body) == b"x" + "а".encode() * 100000
+    assert srv.get("/t.html", method="HEAD").body == b""
+
+
+def test_charset_map_recodes_utf8_back_to_single_bytes(hush):
+    """Out of UTF-8 through the same map: a character the charset lacks
+    becomes &#N;, a malformed byte '?', a character cut by the end '?', and
+    characters cut between the pieces of a large body are whole again."""
+    srv = hush("""
+    %s
+    server {
+        listen 127.0.0.1:@PORT@;
+        location / { charset koi8-r; source_charset utf-8; }
+    }""" % UTF8_MAP, start=False)
+    srv.write("t.html", "Аб€x".encode() + b"\xff!\xd0")
+    srv.write("big.html", b"x" + "а".encode() * 100000)
+    srv.start()
+    r = srv.get("/t.html")
+    assert r.status == 200 and dechunk(r.body) == b"\xe1\xc2&#8364;x?!?", r.body
+    assert r.header("Content-Type") == "text/html; charset=koi8-r" and r.header("Content-Length") is None
+    assert dechunk(srv.get("/big.html").body) == b"x" + b"\xc1" * 100000
+
+
+def test_charset_from_a_variable_and_override_charset(hush):
+    """charset $var chooses the charset per response (recoding from
+    source_charset when a map joins them); override_charset on recodes an
+    upstream's response from the charset its Content-Type names, as nginx
+    (nginx-tests charset.t)."""
+    srv = hush("""
+    charset_map B A { 58 59; }
+    server {
+        listen 127.0.0.1:@PORT@;
+        location /v/ { charset $arg_c; source_charset B; }
+        location /t.html { charset A; source_charset B; }
+        location /proxy/ { charset B; override_charset on; proxy_pass http://127.0.0.1:@PORT@/; }
+        location /keep/ { charset B; proxy_pass http://127.0.0.1:@PORT@/; }
+    }""", start=False)
+    srv.write("v/t.html", b"XAX")
+    srv.write("t.html", b"X" * 99)
+    srv.start()
+    r = srv.get("/v/t.html?c=A")
+    assert r.header("Content-Type") == "text/html; charset=A" and r.body == b"YAY"
+    r = srv.get("/v/t.html?c=B")
+    assert r.header("Content-Type") == "text/html; charset=B" and r.body == b"XAX"
+    r = srv.get("/v/t.html?c=Q")  # no map between B and Q: nginx's error line, no charset
+    assert r.header("Content-Type") == "text/html" and r.body == b"XAX"
+    assert 'no "charset_map" between the charsets "B" and "Q"' in srv.error_log()
+    assert srv.get("/v/t.html").header("Content-Type") == "text/html"  # empty: none
+    assert srv.get("/t.html").body == b"Y" * 99
+    r = srv.get("/proxy/t.html")  # the upstream says charset=A: recoded back into B
+    assert r.body == b"X" * 99 and r.header("Content-Type") == "text/html; charset=B"
+    r = srv.get("/keep/t.html")  # without override_charset the upstream's stays
+    assert r.body == b"Y" * 99 and r.header("Content-Type") == "text/html; charset=A"
+
+
+def test_charset_map_from_utf8_and_bad_lines_fail_t(tmpconf):
     conf = os.path.join(tmpconf, "hush.conf")
-    for loc, ok in (("charset koi8-r;", True), ("charset utf-8; source_charset koi8-r;", False)):
+    cases = [("charset_map utf-8 koi8-r { C1 D0B0; }", '"charset_map" from utf-8 is not supported'),
+             ("charset_map a b { 4 41; }", 'invalid line in "charset_map"'),
+             ("charset_map koi8-r utf-8 { C1 FFFF; }", 'invalid value "FFFF" in "charset_map"'),
+             ("charset_map koi8-r utf-8 { C1 D0; }", 'invalid value "D0" in "charset_map"')]
+    for line, message in cases:
         with open(conf, "w") as f:
-            f.write("events {}\nhttp {\n charset_map koi8-r utf-8 { C0 D18E; C1 D0B0; }\n server {\n"
-                    "  listen 127.0.0.1:1;\n  location / { %s }\n }\n}\n" % loc)
+            f.write("events {}\nhttp {\n %s\n}\n" % line)
         r = run_hush(["-t", "-p", tmpconf, "-c", conf])
-        assert (r.returncode == 0) == ok, r.stderr
-        if not ok:
-            assert 'recoding through a utf-8 "charset_map" is not supported yet' in r.stderr, r.stderr
-    with open(conf, "w") as f:
-        f.write("events {}\nhttp {\n charset_map a b { 4 41; }\n}\n")
-    r = run_hush(["-t", "-p", tmpconf, "-c", conf])
-    assert r.returncode == 1 and 'invalid line in "charset_map"' in r.stderr, r.stderr
+        assert r.returncode == 1 and message in r.stderr, (line, r.stderr)
 
 
 def test_source_charset_equal_and_off_pass_t(tmpconf):
