@@ -11,7 +11,7 @@ SAN     ?=
 # the same list.
 WARNFLAGS = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wformat=2
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Isrc $(CPPFLAGS) $(CFLAGS) $(SAN) $(WARNFLAGS) -MMD -MP
-LDLIBS  = -lpcre2-8 -lssl -lcrypto -lcrypt -lz -lnghttp2 -lhiredis
+LDLIBS  = -lpcre2-8 -lssl -lcrypto -lcrypt -lz -lnghttp2 -lhiredis -lbpf
 PYTEST  = /usr/bin/python3 -m pytest
 
 # Where `make install` puts hush, compiled into the binary as its defaults
@@ -38,7 +38,7 @@ PATH_DEFS = -DHS_PREFIX='"$(DATADIR)"' -DHS_CONF_PATH='"$(CONF_DIR)/hush.conf"' 
             -DHS_SBIN_PATH='"$(SBINDIR)/hush"' -DHS_BUILD_CFLAGS='"$(strip $(CFLAGS) $(SAN))"' \
             -DHS_BUILD_LIBS='"$(LDLIBS)"'
 
-SERVER_SRCS := $(shell find src -name '*.c' ! -name main.c | sort)
+SERVER_SRCS := $(shell find src -name '*.c' ! -name main.c ! -name '*.bpf.c' | sort)
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(BUILD)/%.o)
 LOGSTAT_SRCS := $(shell find tools/logstat -name '*.c' 2>/dev/null | sort)
 LOGSTAT_OBJS := $(LOGSTAT_SRCS:%.c=$(BUILD)/%.o)
@@ -65,11 +65,24 @@ endif
 $(BUILD)/src/buildinfo.o: ALL_CFLAGS += $(PATH_DEFS)
 $(BUILD)/src/buildinfo.o: $(BUILD)/buildinfo.flags
 
+# The kernel filter (src/kdrop): compiled for the BPF target by clang and
+# linked into hush as bytes (_binary_kdrop_bpf_o_start/_end), so that an
+# installed binary carries it. The references are weak (an archive member
+# would not be pulled in): the object is named on hush's link line.
+BPF_CLANG ?= clang
+MULTIARCH := $(shell gcc -print-multiarch 2>/dev/null)
+$(BUILD)/bpf/kdrop.bpf.o: src/kdrop/kdrop.bpf.c src/kdrop/kdrop_maps.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) -O2 -g -target bpf -Wall -Werror $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -c $< -o $@
+$(BUILD)/bpf/kdrop_blob.o: $(BUILD)/bpf/kdrop.bpf.o
+	cd $(BUILD)/bpf && ld -r -b binary -z noexecstack -o kdrop_blob.o kdrop.bpf.o && \
+	    objcopy --rename-section .data=.rodata,alloc,load,readonly,data,contents kdrop_blob.o
+
 $(BUILD)/libhush.a: $(SERVER_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(HUSH): $(BUILD)/src/main.o $(BUILD)/libhush.a
+$(HUSH): $(BUILD)/src/main.o $(BUILD)/bpf/kdrop_blob.o $(BUILD)/libhush.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LOGSTAT): $(LOGSTAT_OBJS) $(BUILD)/libhush.a

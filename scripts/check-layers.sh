@@ -39,6 +39,7 @@ src/request       core event conf parse transport http
 src/rewrite       core event conf parse transport http
 src/realip        core event conf parse transport http stats
 src/edge          core event conf parse transport http stats
+src/kdrop         core event conf parse transport http stats edge
 src/proxy         core event conf parse transport http stats request resolver
 src/resolver      core event conf
 src/fastcgi       core event conf parse transport http stats request proxy static

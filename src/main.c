@@ -14,6 +14,7 @@
 #include "core/errlog.h"
 #include "edge/drop.h"
 #include "edge/edge.h"
+#include "kdrop/kdrop.h"
 #include "modules.h"
 #include "proctitle.h"
 #include "process.h"
@@ -173,9 +174,9 @@ static void resolve_conf_path(const options *o, char *out, size_t outlen)
         snprintf(out, outlen, "%s", o->conf_file); /* relative to the cwd */
 }
 
-static int test_result(const options *o, const char *conf_path, bool ok)
+static int test_result(const options *o, const char *conf_path, const hs_config *conf)
 {
-    if (!ok) {
+    if (conf == NULL) {
         fprintf(stderr, "hush: configuration file %s test failed\n", conf_path);
         return 1;
     }
@@ -183,6 +184,8 @@ static int test_result(const options *o, const char *conf_path, bool ok)
         fprintf(stderr, "hush: the configuration file %s syntax is ok\n"
                         "hush: configuration file %s test is successful\n",
                 conf_path, conf_path);
+    if (!o->quiet)
+        hs_kdrop_describe(conf, stderr); /* which mode deny_addr_mode will get here */
     if (o->dump) {
         fclose(dump_out);
         fwrite(dump_buf, 1, dump_len, stdout);
@@ -204,7 +207,7 @@ static int startup(options *o, const char *conf_path)
     if (conf == NULL)
         fprintf(stderr, "hush: [emerg] %s\n", err);
     if (o->test)
-        return test_result(o, conf_path, conf != NULL);
+        return test_result(o, conf_path, conf);
     if (conf == NULL)
         return 1;
     if (o->signal && strcmp(o->signal, "bans") == 0)

@@ -12,6 +12,7 @@
 #include "gzip/gzip.h"
 #include "headers/headers.h"
 #include "h2/h2.h"
+#include "kdrop/kdrop.h"
 #include "http/http.h"
 #include "proxy/proxy.h"
 #include "realip/realip.h"
@@ -26,7 +27,7 @@
 hs_module *const hs_modules[] = {
     &hs_main_module, &hs_http_module,  &hs_request_module, &hs_rewrite_module, &hs_static_module,
     &hs_stats_module, &hs_log_module,  &hs_tls_module,     &hs_proxy_module,   &hs_realip_module,
-    &hs_fastcgi_module, &hs_cache_module, &hs_edge_module, &hs_auth_module, &hs_headers_module, &hs_gzip_module, &hs_h2_module,
+    &hs_fastcgi_module, &hs_cache_module, &hs_edge_module, &hs_kdrop_module, &hs_auth_module, &hs_headers_module, &hs_gzip_module, &hs_h2_module,
     &hs_sync_module, NULL,
 };
 
@@ -51,6 +52,13 @@ int hs_modules_master_init(hs_config *conf, hs_config *old, char *err, size_t er
         if ((*m)->master_init && (*m)->master_init(conf, old, err, errlen) != HS_OK)
             return HS_ERROR;
     return HS_OK;
+}
+
+void hs_modules_master_sockets(hs_config *conf, const int *fds, size_t n)
+{
+    for (hs_module *const *m = hs_modules; *m; m++)
+        if ((*m)->master_sockets)
+            (*m)->master_sockets(conf, fds, n);
 }
 
 void hs_modules_worker_exited(pid_t pid)

@@ -12,6 +12,7 @@ extern hs_module *const hs_modules[];
  * nothing). */
 void hs_modules_init(void);
 int hs_modules_master_init(hs_config *conf, hs_config *old, char *err, size_t errlen);
+void hs_modules_master_sockets(hs_config *conf, const int *fds, size_t n);
 void hs_modules_worker_exited(pid_t pid);
 void hs_modules_worker_start(const hs_config *conf);
 void hs_modules_worker_stop(void);

@@ -103,15 +103,24 @@ static void raise_nofile(const hs_config *conf)
         hs_log_errno(HS_LOG_WARN, errno, "setrlimit(RLIMIT_NOFILE, %llu) failed", (unsigned long long)want);
 }
 
-/* After setuid: CAP_NET_ADMIN alone stays (drop_mode silent needs it for
- * TCP_REPAIR; only a configuration that uses it asks for it). */
-static void keep_net_admin(void)
+/* After setuid: CAP_NET_ADMIN and CAP_BPF alone may stay, each only when
+ * the configuration needs it: drop_mode silent (TCP_REPAIR), and bans put
+ * in the kernel's map (kernels before 6.5 refuse any bpf() call, even on a
+ * map the worker inherited, without CAP_BPF when unprivileged BPF is off). */
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+static void keep_caps(const hs_config *conf)
 {
     struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct caps[2] = {{0, 0, 0}, {0, 0, 0}};
-    caps[0].effective = caps[0].permitted = 1u << CAP_NET_ADMIN;
+    if (conf->keep_net_admin)
+        caps[0].effective = caps[0].permitted = 1u << CAP_NET_ADMIN;
+    if (conf->keep_bpf)
+        caps[1].effective = caps[1].permitted = 1u << (CAP_BPF - 32);
     if (syscall(SYS_capset, &h, caps) != 0)
-        hs_log_errno(HS_LOG_WARN, errno, "capset(CAP_NET_ADMIN) failed: silent drops fall back to reset");
+        hs_log_errno(HS_LOG_WARN, errno, "capset(%s) failed: %s", conf->keep_net_admin ? "CAP_NET_ADMIN" : "CAP_BPF",
+                     conf->keep_net_admin ? "silent drops fall back to reset" : "bans are enforced at accept");
     prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 }
 
@@ -126,7 +135,7 @@ static void drop_privileges(const hs_config *conf)
         hs_log_errno(HS_LOG_EMERG, errno, "setgid(%d) failed", (int)conf->group);
         _exit(2);
     }
-    if (conf->keep_net_admin)
+    if (conf->keep_net_admin || conf->keep_bpf)
         prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
     if (initgroups(conf->user_name, conf->group) != 0) {
         hs_log_errno(HS_LOG_EMERG, errno, "initgroups(%s, %d) failed", conf->user_name, (int)conf->group);
@@ -136,8 +145,8 @@ static void drop_privileges(const hs_config *conf)
         hs_log_errno(HS_LOG_EMERG, errno, "setuid(%d) failed", (int)conf->user);
         _exit(2);
     }
-    if (conf->keep_net_admin)
-        keep_net_admin();
+    if (conf->keep_net_admin || conf->keep_bpf)
+        keep_caps(conf);
     /* as nginx: a changed identity makes the process undumpable, and its
      * /proc entries root's; the worker's own user may read them again */
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
@@ -274,6 +283,7 @@ static int generation_open(generation *g, hs_config *conf, bool first_start)
         g->fds = NULL;
         return -1;
     }
+    hs_modules_master_sockets(conf, g->fds, (size_t)g->nworkers * g->per);
     return 0;
 }
 

@@ -45,6 +45,7 @@ typedef struct hs_config {
     gid_t group;               /* and group */
     const char *user_name;     /* for initgroups */
     bool keep_net_admin;       /* workers keep CAP_NET_ADMIN past `user` (drop_mode silent) */
+    bool keep_bpf;             /* workers keep CAP_BPF past `user` (kernel bans, kernels before 6.5) */
     struct hs_http_conf *http; /* NULL without an http block */
 } hs_config;
 
@@ -73,6 +74,9 @@ typedef struct hs_module {
     /* Master, before workers fork: after the first load (old NULL) and
      * after each successful reload (old: the generation being replaced). */
     int (*master_init)(hs_config *conf, hs_config *old, char *err, size_t errlen);
+    /* Master: the listening sockets of conf's generation exist (bound or
+     * taken over), before its workers fork; fds as hs_http_sockets_create. */
+    void (*master_sockets)(hs_config *conf, const int *fds, size_t n);
     /* Master: a worker process was reaped. */
     void (*worker_exited)(pid_t pid);
     /* Worker: its event loop exists; before it accepts. */

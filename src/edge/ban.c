@@ -26,6 +26,7 @@ typedef struct {
 } ban_state;
 
 void (*hs_edge_ban_started)(hs_edge_zone *z, hs_str key, uint64_t until_ms);
+void (*hs_edge_ban_changed)(hs_edge_zone *z, hs_str key, uint64_t until_ms);
 
 size_t hs_ban_val_size(void) { return sizeof(ban_state); }
 
@@ -66,6 +67,8 @@ void hs_ban_count(hs_edge_zone *z, const struct sockaddr *peer)
     if (until == 0)
         return;
     hs_stats_ban_added(z->name.p); /* hush_bans_total{zone} */
+    if (hs_edge_ban_changed)
+        hs_edge_ban_changed(z, key, until);
     if (hs_edge_ban_started && z->sync_url.p)
         hs_edge_ban_started(z, key, until);
 }
@@ -94,6 +97,8 @@ bool hs_ban_apply(hs_edge_zone *z, hs_str key, uint64_t until_ms, const char *or
     hs_shm_unlock(z->shm);
     if (changed && until_ms)
         hs_stats_ban_added(z->name.p);
+    if (changed && hs_edge_ban_changed)
+        hs_edge_ban_changed(z, key, until_ms);
     return changed;
 }
 

@@ -188,6 +188,10 @@ void hs_limit_conn_release(hs_edge_zone *z, hs_str key);
  * limit_counted: a request of a zone with sync_url was accounted here. */
 extern void (*hs_edge_ban_started)(hs_edge_zone *z, hs_str key, uint64_t until_ms);
 extern void (*hs_edge_limit_counted)(hs_edge_zone *z, hs_str key);
+/* Seam for kdrop (the kernel's ban map): a ban started here or was applied
+ * from elsewhere (until_ms: wall ms it ends), or was lifted (until_ms 0).
+ * Called with the zone unlocked, in the process that changed it. */
+extern void (*hs_edge_ban_changed)(hs_edge_zone *z, hs_str key, uint64_t until_ms);
 /* A ban decided elsewhere: the key is banned until until_ms (wall) unless
  * already banned longer; 0 lifts the ban. origin says where it came from
  * (hush -s bans). Returns true when this started (or lifted) a ban here. */
