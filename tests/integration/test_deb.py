@@ -25,7 +25,7 @@ from conftest import BUILD, ROOT
 
 SUITE = "bookworm"
 # What the test runs in the chroot besides the package's own dependencies.
-INCLUDE = "logrotate,libssl3,libpcre2-8-0,zlib1g,libcrypt1,libnghttp2-14,libbpf1"
+INCLUDE = "logrotate,libssl3,libpcre2-8-0,zlib1g,libcrypt1,libnghttp2-14,libbpf1,libhiredis0.14"
 # the cached tree is made anew when the list changes
 CACHE = os.path.join(BUILD, "chroot-%s-%s" % (SUITE, hashlib.sha1(INCLUDE.encode()).hexdigest()[:8]))
 

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from conftest import HUSH_BIN, read_all, req, run_hush
+from redisutil import redis  # noqa: F401
 
 CONNLOG = """
 log_format conn '$remote_addr $close_reason $drop_rule';
@@ -216,3 +217,17 @@ def test_without_the_capability_it_warns_once_and_drops_at_accept(hush, tmpconf)
     reload(srv)
     warnings = [l for l in srv.error_log().splitlines() if "deny_addr_mode kernel" in l]
     assert len(warnings) == 1 and "[warn]" in warnings[0] and "drop at accept" in warnings[0], warnings
+
+
+@needs_bpf
+def test_fleet_bans_and_unbans_reach_the_kernel(hush, redis):
+    from test_fleet import BANS, ban_on, fleet, wait_for, wait_up
+    a, b = fleet(hush, redis.url(), http="deny_addr_mode kernel;\n" + BANS, n=2)
+    wait_up(a)
+    wait_up(b)
+    ban_on(a, "127.0.5.1")                                          # decided on A
+    assert wait_for(lambda: attempt(b.port, "127.0.5.1", timeout=0.3) == "timeout", 3.0, 0.05) is not None
+    assert metric(b, "ban:abuse") >= 1                              # B's kernel dropped the SYN
+    redis.cmd("DEL", "t:ban:abuse:127.0.5.1")
+    assert redis.cmd("PUBLISH", "t:events", "unban abuse 127.0.5.1") >= 1
+    assert wait_for(lambda: attempt(b.port, "127.0.5.1", timeout=0.3) != "timeout", 3.0, 0.05) is not None
