@@ -60,6 +60,15 @@ static int add_one(hs_req *r, const hd_add *a)
     return v.n ? hs_fields_add(r->pool, &r->resp.headers, a->name, v) : HS_OK;
 }
 
+/* An If-Range is judged against the validators the response now carries. */
+static void recheck_range(hs_req *r)
+{
+    hs_resp *rs = &r->resp;
+    const hs_header *lm = hs_fields_find(&rs->headers, HS_STR("Last-Modified"));
+    time_t mtime = rs->last_modified >= 0 ? rs->last_modified : lm ? hs_parse_http_date(lm->value.p, lm->value.n) : -1;
+    hs_static_recheck_range(r, rs->etag, mtime);
+}
+
 /* Tomorrow's or today's next occurrence of a time of day (local time). */
 static time_t next_time(time_t now, int64_t when)
 {
@@ -196,9 +205,10 @@ static bool charset_type(const hd_loc *c, hs_str base)
 static int set_charset(hs_req *r, const hd_loc *c)
 {
     hs_resp *rs = &r->resp;
+    if (rs->content_type.n == 0 || rs->status == 301 || rs->status == 302)
+        return HS_OK;
     hs_str base, from = c->source, to = c->charset, has = type_charset(rs->content_type, &base);
-    if (rs->content_type.n == 0 || rs->status == 301 || rs->status == 302 || !charset_type(c, base) ||
-        hs_fields_find(&rs->headers, HS_STR("Content-Encoding")))
+    if (!charset_type(c, base) || hs_fields_find(&rs->headers, HS_STR("Content-Encoding")))
         return HS_OK;
     if (base.n != rs->content_type.n && (!c->override || has.n == 0))
         return HS_OK;
@@ -231,9 +241,17 @@ int hd_filter(hs_req *r)
     bool ok = success_status(r->resp.status);
     if (c->expires > HD_EXP_OFF && ok && set_expires(r, c) != HS_OK)
         return HS_ERROR;
-    for (size_t i = 0; i < c->nadds; i++)
-        if ((ok || c->adds[i].always) && add_one(r, &c->adds[i]) != HS_OK)
+    bool validators = false;
+    for (size_t i = 0; i < c->nadds; i++) {
+        if (!(ok || c->adds[i].always))
+            continue;
+        if (add_one(r, &c->adds[i]) != HS_OK)
             return HS_ERROR;
+        validators |= hs_str_caseeq(c->adds[i].name, HS_STR("ETag")) ||
+                      hs_str_caseeq(c->adds[i].name, HS_STR("Last-Modified"));
+    }
+    if (validators)
+        recheck_range(r);
     if (c->charset.n && set_charset(r, c) != HS_OK)
         return HS_ERROR;
     return c->ntrailers ? hd_trailers_header(r, c, ok) : HS_OK;

@@ -114,7 +114,8 @@ static bool if_range_allows(hs_req *r, const hs_file_info *fi)
         return true;
     if (h->value.n && h->value.p[0] == '"')
         return hs_str_eq(h->value, fi->etag);
-    return hs_parse_http_date(h->value.p, h->value.n) == fi->mtime;
+    time_t t = hs_parse_http_date(h->value.p, h->value.n);
+    return t >= 0 && t == fi->mtime;
 }
 
 static void close_fd(void *data) { close((int)(intptr_t)data); }
@@ -130,6 +131,33 @@ static void set_body(hs_req *r, hs_file_info *fi, int64_t from, int64_t len)
     rs->file_fd = fi->fd;
     rs->file_off = (off_t)from;
     rs->file_end = (off_t)(from + len);
+}
+
+/* add_header replaced the validators If-Range is judged against: nginx's
+ * range filter runs after it, so the range is decided again with them (one
+ * range of a file or in-memory body; a multipart answer stays as made). */
+void hs_static_recheck_range(hs_req *r, hs_str etag, time_t mtime)
+{
+    hs_resp *rs = &r->resp;
+    const hs_header *range = header(r, "Range");
+    bool ours = (rs->status == 200 && rs->accept_ranges) || (rs->status == 206 && rs->content_range.n);
+    if (range == NULL || header(r, "If-Range") == NULL || !ours || r->upstream)
+        return;
+    hs_static_whole_entity(rs);
+    int64_t size = rs->file_fd >= 0 ? (int64_t)rs->file_end : (int64_t)rs->body.n;
+    hs_file_info fi = {.fd = rs->file_fd, .data = rs->file_fd >= 0 ? NULL : rs->body.p, .size = size,
+                       .mtime = mtime, .etag = etag};
+    hs_static_range rg[1];
+    size_t nrg = 0;
+    const hs_static_loc *sl = hs_static_loc_of(r->loc);
+    rs->accept_ranges = sl->max_ranges != 0;
+    if (!if_range_allows(r, &fi) || hs_static_parse_ranges(range->value, size, 1, rg, &nrg) <= 0 || nrg != 1)
+        return;
+    rs->status = 206;
+    rs->accept_ranges = false;
+    rs->content_range = hs_cstr(hs_psprintf(r->pool, "bytes %lld-%lld/%lld", (long long)rg[0].from,
+                                            (long long)rg[0].to - 1, (long long)size));
+    set_body(r, &fi, rg[0].from, rg[0].to - rg[0].from);
 }
 
 /* The answer to a Range field (or the whole file): 206, multipart, 416. */

@@ -35,4 +35,9 @@ bool hs_static_try_files_before(hs_req *r);
  * charset recoded to or from UTF-8), as nginx decides ranges after them. */
 void hs_static_whole_entity(hs_resp *rs);
 
+/* A header filter replaced the response's validators (add_header ETag /
+ * Last-Modified): an If-Range is judged again against them (etag: empty for
+ * none; mtime: -1 for none), as nginx decides ranges after add_header. */
+void hs_static_recheck_range(hs_req *r, hs_str etag, time_t mtime);
+
 #endif

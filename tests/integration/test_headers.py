@@ -110,11 +110,24 @@ def comparable(head, at):
         if name in ("Date", "Server") or (builtin and name == "Content-Length"):
             continue
         if name == "Expires" and not value.startswith(("Thu, 01 Jan 1970", "Thu, 31 Dec 2037", "Wed, 15 Nov 2023")):
-            value = "now%+d" % round((parse_http_date(value) - at) / 10.0)  # tens of seconds
+            value = parse_http_date(value) - at   # seconds from now: compared within a tolerance
         if name == "Cache-Control" and value.startswith("max-age="):
-            value = "max-age~%d" % round(int(value[8:]) / 10.0)
-        out.append("%s: %s" % (name, value))
+            value = int(value[8:])
+        out.append((name, value))
     return out
+
+
+def same_head(a, b):
+    """Equal heads, times that count from now within 30 s of each other."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if isinstance(x, tuple) and isinstance(y, tuple) and isinstance(x[1], (int, float)):
+            if x[0] != y[0] or not isinstance(y[1], (int, float)) or abs(x[1] - y[1]) > 30:
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 @pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is not installed")
@@ -123,7 +136,7 @@ def test_same_heads_as_nginx(site, backend):
     h = heads("hush", site, b.port)
     n = heads("nginx", site, b.port)
     for path, (ht, hh), (nt, nh) in zip(PATHS, h, n):
-        assert comparable(hh, ht) == comparable(nh, nt), path
+        assert same_head(comparable(hh, ht), comparable(nh, nt)), (path, comparable(hh, ht), comparable(nh, nt))
     by = dict(zip(PATHS, (x[1] for x in h)))
     # the inheritance rule: the server's own add_header hides the http level's
     assert "X-Http" not in by["/a.txt"] and "X-Server: srv" in by["/a.txt"]

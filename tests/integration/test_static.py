@@ -207,6 +207,30 @@ def test_range_ignored_cases(hush):
         assert srv.get("/a.txt", headers=["Range: " + v]).status == 416, v
 
 
+def test_if_range_is_judged_against_the_validators_add_header_set(hush):
+    """As nginx (range filter after add_header): an If-Range matches the
+    Last-Modified or ETag the response carries, not the file's own one."""
+    srv = hush("""server { listen 127.0.0.1:@PORT@;
+        location /none/ { add_header Last-Modified ""; }
+        location /old/ { add_header Last-Modified "Mon, 28 Sep 1970 06:00:00 GMT"; }
+        location /tag/ { add_header ETag '"mine"'; }
+    }""", start=False)
+    for d in ("none", "old", "tag"):
+        srv.write(d + "/a.txt", b"0123456789")
+    srv.start()
+    r = srv.get("/none/a.txt", headers=["Range: bytes=0-2", "If-Range: wrong"])
+    assert (r.status, r.header("Last-Modified")) == (200, None)
+    r = srv.get("/old/a.txt", headers=["Range: bytes=0-2", "If-Range: wrong"])
+    assert (r.status, r.header("Last-Modified")) == (200, "Mon, 28 Sep 1970 06:00:00 GMT")
+    r = srv.get("/old/a.txt", headers=["Range: bytes=0-2", "If-Range: Mon, 28 Sep 1970 06:00:00 GMT"])
+    assert (r.status, r.body, r.header("Content-Range")) == (206, b"012", "bytes 0-2/10")
+    file_lm = srv.get("/tag/a.txt").header("Last-Modified")
+    r = srv.get("/old/a.txt", headers=["Range: bytes=0-2", "If-Range: " + file_lm])
+    assert (r.status, r.body) == (200, b"0123456789")   # the file's own date no longer counts
+    r = srv.get("/tag/a.txt", headers=["Range: bytes=4-", 'If-Range: "mine"'])
+    assert (r.status, r.body, r.header("ETag")) == (206, b"456789", '"mine"')
+
+
 def test_multipart_ranges_and_max_ranges(hush):
     """Several ranges: a multipart/byteranges body (each part with its
     Content-Type and Content-Range), unsatisfiable ones left out; max_ranges
