@@ -8,8 +8,17 @@
  * a PROXY protocol header (as a load balancer does) whose source address is
  * PROXY_SRC (default 203.0.113.7), in the same write as the request.
  *
- * Prints: "drops N answered A errors E seconds S". A connection that gets
- * any byte back counts as answered (a drop must send nothing). */
+ * With HOLD_MS=N a connection not ended within N ms is abandoned (closed,
+ * which sends nothing from SYN_SENT) and counted as unanswered; HOLD_MS=0
+ * abandons each attempt as soon as connect() returns: on loopback the SYN
+ * has been through the server's kernel by then (the receive runs in the
+ * sender's context), so this is the rate a client can make attempts that
+ * the server's kernel drops (deny_addr_mode kernel). Whether a SYN-ACK came
+ * is read from TCP_INFO (SYN_SENT: none).
+ *
+ * Prints: "drops N answered A errors E seconds S unanswered U". A
+ * connection that gets any byte back counts as answered (a drop must send
+ * nothing); a drop is a FIN or RST after the handshake. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,13 +36,27 @@ static struct sockaddr_in dst, src;
 static int use_src;
 static char request[512];
 static size_t request_len;
-static long drops, answered, errors;
+static long drops, answered, errors, unanswered;
+static long hold_ms = -1; /* HOLD_MS; -1: wait for the server */
 
 static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char sent[1 << 20]; /* per fd: request written */
+static double opened[1 << 20]; /* per fd: when its connect() began */
+static int live[1 << 16], nlive; /* fds in flight, for HOLD_MS */
+
+static void forget(int fd)
+{
+    for (int i = 0; i < nlive; i++)
+        if (live[i] == fd) {
+            live[i] = live[--nlive];
+            return;
+        }
 }
 
 /* Opens a connection and queues its request; returns the fd or -1. */
@@ -57,10 +80,14 @@ static int open_one(int ep)
     }
     struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN | EPOLLRDHUP, .data.fd = fd};
     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    if (hold_ms > 0 && nlive < (int)(sizeof(live) / sizeof(live[0]))) {
+        opened[fd] = now();
+        live[nlive++] = fd;
+    }
     return fd;
 }
 
-static char sent[1 << 20]; /* per fd: request written */
+
 
 static void on_event(int ep, int fd, uint32_t e)
 {
@@ -84,9 +111,62 @@ static void on_event(int ep, int fd, uint32_t e)
     else
         errors++;
     sent[fd] = 0;
+    if (hold_ms > 0)
+        forget(fd);
     close(fd);
     if (open_one(ep) < 0)
         errors++;
+}
+
+/* HOLD_MS: attempts with no end within the hold are given up. */
+static void give_up_late(int ep)
+{
+    double t = now();
+    for (int i = 0; i < nlive;) {
+        int fd = live[i];
+        if (t - opened[fd] < (double)hold_ms / 1000) {
+            i++;
+            continue;
+        }
+        live[i] = live[--nlive];
+        unanswered++;
+        sent[fd] = 0;
+        close(fd);
+        if (open_one(ep) < 0)
+            errors++;
+    }
+}
+
+/* HOLD_MS=0: one attempt after another, each given up once connect()
+ * returns; one that got a SYN-ACK (not SYN_SENT) counts as answered. */
+static void attempts_only(double end)
+{
+    while (now() < end) {
+        for (int i = 0; i < 256; i++) {
+            int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+            int one = 1;
+            if (fd < 0) {
+                errors++;
+                continue;
+            }
+            if (use_src) {
+                setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+                bind(fd, (struct sockaddr *)&src, sizeof(src));
+            }
+            if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) != 0 && errno != EINPROGRESS) {
+                errors++;
+                close(fd);
+                continue;
+            }
+            struct tcp_info ti;
+            socklen_t tl = sizeof(ti);
+            if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 && ti.tcpi_state != TCP_SYN_SENT)
+                answered++;
+            else
+                unanswered++;
+            close(fd);
+        }
+    }
 }
 
 /* The PROXY header of PROXY_HEADER (v1, v2) into out; its length (0: none). */
@@ -129,17 +209,31 @@ int main(int argc, char **argv)
         src.sin_family = AF_INET;
         inet_pton(AF_INET, argv[5], &src.sin_addr);
     }
+    const char *hold = getenv("HOLD_MS");
+    if (hold && *hold)
+        hold_ms = atol(hold);
+    double t0 = now(), end = t0 + duration;
+    if (hold_ms == 0) {
+        attempts_only(end);
+        printf("drops %ld answered %ld errors %ld seconds %.3f unanswered %ld\n", drops, answered, errors,
+               now() - t0, unanswered);
+        return 0;
+    }
     int ep = epoll_create1(0);
     for (int i = 0; i < conns; i++)
         if (open_one(ep) < 0)
             errors++;
-    double t0 = now(), end = t0 + duration;
+    t0 = now();
+    end = t0 + duration;
     struct epoll_event evs[256];
     while (now() < end) {
-        int n = epoll_wait(ep, evs, 256, 100);
+        int n = epoll_wait(ep, evs, 256, hold_ms > 0 ? 1 : 100);
         for (int i = 0; i < n; i++)
             on_event(ep, evs[i].data.fd, evs[i].events);
+        if (hold_ms > 0)
+            give_up_late(ep);
     }
-    printf("drops %ld answered %ld errors %ld seconds %.3f\n", drops, answered, errors, now() - t0);
+    printf("drops %ld answered %ld errors %ld seconds %.3f unanswered %ld\n", drops, answered, errors, now() - t0,
+           unanswered);
     return 0;
 }

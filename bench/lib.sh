@@ -276,6 +276,13 @@ cpus_busy_ticks() {
         '$1 == a || $1 == b { s += $2 + $3 + $4 + $7 + $8 + $9 } END { printf "%d\n", s }' /proc/stat
 }
 
+# Busy time of the whole machine (every CPU: user nice system irq softirq
+# steal), in clock ticks, from /proc/stat's "cpu" line: what a drop costs
+# everywhere, the kernel's receive path (softirq) and the client included.
+machine_busy_ticks() {
+    awk '$1 == "cpu" { printf "%d\n", $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
+
 # CHILD_MS = CPU time (user+sys, ms) of this shell's reaped children, from
 # the `times` builtin; so it must run in this shell, never inside $(...).
 children_cpu_ms() {

@@ -37,7 +37,7 @@ ppdrop_load() {
     c1=$(cpu_ns $(srv_pids "$side"))
     srv_stop "$side"
     srv_remove "$side"
-    read -r _ drops _ ans _ errs _ secs <"$out"
+    read -r _ drops _ ans _ errs _ secs _ <"$out"
     [ "$ans" = 0 ] || log "warning: $side trial $t: $ans connections got an answer"
     [ "$errs" = 0 ] || log "warning: $side trial $t: $errs client errors"
     record $SCEN drops_per_s "$side" "$t" "$(awk -v d="$drops" -v s="$secs" 'BEGIN { printf "%.0f", d / s }')"

@@ -6,7 +6,7 @@ case "$1" in
   build) pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev libnghttp2-dev libhiredis-dev pkg-config libbpf-dev clang" ;;
   test)  pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev libnghttp2-dev libhiredis-dev redis-server pkg-config python3 python3-pytest python3-h2 nghttp2-client curl openssl nginx chromium goaccess fail2ban build-essential debhelper dpkg-dev debootstrap logrotate man-db groff-base slowhttptest php-fpm" ;;
   deb)   pkgs="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libcrypt-dev libnghttp2-dev libhiredis-dev pkg-config libbpf-dev clang build-essential debhelper dpkg-dev" ;;
-  bench) pkgs="nginx wrk curl python3 nghttp2-client redis-server" ;;
+  bench) pkgs="nginx wrk curl python3 nghttp2-client redis-server strace linux-perf" ;;
   fuzz)  pkgs="clang libclang-rt-14-dev" ;;
   *) echo "usage: $0 build|test|bench|fuzz|deb" >&2; exit 2 ;;
 esac
