@@ -290,3 +290,20 @@ def test_the_readme_fleet_example_with_three_instances(hush, redis):
     subprocess.run(cli + ["PUBLISH", "shop:events", "unban abuse 127.0.9.1"], check=True, capture_output=True)
     for s in (a, b, c):
         assert wait_for(lambda: not banned(s, "127.0.9.1"), 2.0) is not None
+
+
+def test_a_reload_keeps_the_bans_and_the_sync(hush, redis):
+    import signal
+    a, b = fleet(hush, redis.url(), n=2)
+    wait_up(a)
+    wait_up(b)
+    ban_on(a, "127.0.10.1")
+    assert wait_for(lambda: banned(b, "127.0.10.1"), 1.0) is not None
+    for s in (a, b):
+        s.send_signal(signal.SIGHUP)
+    time.sleep(1.0)
+    for s in (a, b):
+        wait_up(s)
+    assert banned(a, "127.0.10.1") and banned(b, "127.0.10.1")
+    ban_on(b, "127.0.10.2")
+    assert wait_for(lambda: banned(a, "127.0.10.2"), 1.0) is not None
