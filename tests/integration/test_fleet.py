@@ -7,6 +7,7 @@ documented bound; Redis killed under load fails no good request, and the
 instances resynchronize once it is back; a Redis that accepts and never
 answers does not slow requests; bad URLs are configuration errors."""
 import re
+import socket
 import statistics
 import threading
 import time
@@ -16,6 +17,7 @@ import pytest
 from conftest import MAIN_PREAMBLE, read_all, req, run_hush
 from redisutil import mute_redis, redis  # noqa: F401
 from test_edge_accept import exchange_from
+from test_metrics_parser import promtool, promtool_check, scrape
 
 BANS = """
 ban_zone zone=abuse:1m threshold=1 window=10s duration=60s sync=@REDIS@ sync_prefix=@PREFIX@;
@@ -199,6 +201,12 @@ ban_zone""").replace('location / {', 'location / { limit_req zone=fleet burst=10
     ban_on(b, "127.0.6.2")
     assert wait_for(lambda: banned(a, "127.0.6.2") and banned(c, "127.0.6.2"), 1.0) is not None
     body = metrics(a)
+    m = scrape(a)  # strict exposition format
+    for name in ("hush_sync_up", "hush_sync_errors_total", "hush_sync_dropped_total", "hush_sync_lag_seconds"):
+        assert name in m.families, name
+    if promtool():
+        ok, out = promtool_check(m.text)
+        assert ok, out
     assert re.search(r"^hush_sync_errors_total [1-9]", body, re.M), body
     assert re.search(r"^hush_sync_lag_seconds \d", body, re.M), body
     log = a.error_log()
@@ -217,8 +225,18 @@ def test_a_redis_that_never_answers_does_not_slow_requests(hush, mute_redis):
         slow.append(time.time() - t0)
     slow.sort()
     assert statistics.median(slow) < 0.05 and slow[-1] < 0.5, (statistics.median(slow), slow[-1])
-    ban_on(a, "127.0.7.1")
+    ban_on(a, "127.0.7.1")  # local bans and limits keep working
     assert banned(a, "127.0.7.1")
+    statuses = set()
+    for _ in range(10):
+        s = socket.socket()
+        s.bind(("127.0.7.2", 0))
+        s.settimeout(2)
+        s.connect(("127.0.0.1", a.port2))
+        s.sendall(req("/"))
+        statuses.add(read_all(s)[0][:12])
+        s.close()
+    assert statuses == {b"HTTP/1.1 200", b"HTTP/1.1 503"}, statuses
     assert "hush_sync_up 0" in metrics(a)
     a.wait_error_log(r"sync: redis 127\.0\.0\.1:\d+ is unreachable at start \(no answer for 2 s\)", 4.0)
 
