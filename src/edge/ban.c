@@ -80,7 +80,7 @@ bool hs_ban_apply(hs_edge_zone *z, hs_str key, uint64_t until_ms, const char *or
         return false;
     hs_shm_lock(z->shm);
     ban_state *st = hs_shm_get(z->shm, key, until_ms != 0, NULL);
-    bool was = st && st->until > now, changed = false;
+    bool was = st && st->until > now, changed = false, longer = false;
     if (st && until_ms == 0 && was) {
         st->until = 0; /* lifted: the key counts afresh */
         st->count = 0;
@@ -93,11 +93,12 @@ bool hs_ban_apply(hs_edge_zone *z, hs_str key, uint64_t until_ms, const char *or
         }
         snprintf(st->origin, sizeof(st->origin), "%s", origin);
         changed = !was;
+        longer = was; /* a ban already here, made longer: still news for the kernel's map */
     }
     hs_shm_unlock(z->shm);
     if (changed && until_ms)
         hs_stats_ban_added(z->name.p);
-    if (changed && hs_edge_ban_changed)
+    if ((changed || longer) && hs_edge_ban_changed)
         hs_edge_ban_changed(z, key, until_ms);
     return changed;
 }
