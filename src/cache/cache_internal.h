@@ -40,6 +40,8 @@ typedef struct {
     int64_t updating_until;   /* wall ms: a request fills it until then (lock, updating) */
     uint32_t uses;            /* requests for it (min_uses) */
     uint8_t md5[16];
+    bool vary;                /* stored with Vary: the request's values may want another entry */
+    uint64_t gen;             /* which file this is: new for each node and each store (never reused) */
 } cache_node;
 
 /* The zone's own record (key "#zone"): its counters for the metrics. */
@@ -49,6 +51,7 @@ typedef struct {
     uint64_t bytes_hit;       /* body bytes served from the cache */
     uint64_t bytes_stored;    /* body bytes written to it */
     uint64_t evicted;         /* entries the manager removed */
+    uint64_t gen;             /* the last cache_node.gen given */
 } cache_totals;
 
 typedef struct {
@@ -113,6 +116,8 @@ typedef struct {
     bool store;               /* no_cache did not forbid storing */
     bool filling;             /* this request took the entry's update (updating_until) */
     bool stale_ok;            /* a stale file is there to serve */
+    bool node_vary;           /* the zone's entry says its response had Vary */
+    uint64_t gen;             /* the zone's entry's file generation when looked at */
     int64_t header_len;       /* of the file being filled */
     /* the fill */
     int fd;                   /* the temporary file; -1 none */
@@ -146,6 +151,14 @@ cache_totals *hs_cache_totals(cache_zone *z);
 void hs_cache_load(cache_zone *z);
 /* One pass of the manager: inactive entries and max_size. */
 void hs_cache_manage(cache_zone *z);
+
+/* ---- cache_mem.c: small entries' files in the worker's memory ---- */
+#define CACHE_MEM_MAX 16384   /* files up to this size are kept */
+/* The bytes of the file of md5 in z at generation gen, or NULL. */
+const char *hs_cache_mem_get(const cache_zone *z, const uint8_t md5[16], uint64_t gen, size_t *len);
+void hs_cache_mem_put(const cache_zone *z, const uint8_t md5[16], uint64_t gen, const char *data, size_t len);
+/* A new generation for a node of z (lock held). */
+uint64_t hs_cache_next_gen(cache_zone *z);
 
 /* ---- cache_lookup.c ---- */
 int hs_cache_lookup(hs_req *r, hs_upstream_conf *up, const hs_up_proto *proto);

@@ -14,37 +14,73 @@
 
 static void close_fd(void *data) { close((int)(intptr_t)data); }
 
-/* Reads and checks the entry's file: HS_OK with *fd open (closed with the
- * request's pool) and m filled, else HS_DECLINED (none, corrupt, another key). */
-static int open_entry(hs_req *r, cache_req *cr, hs_cache_meta *m, int *fdp)
+/* An entry's file as read: its header, and its body when the first read
+ * had all of it (a small response is answered from memory, in one write
+ * with its head, as a small static file is); else fd stays open for
+ * sendfile (closed with the request's pool). */
+typedef struct {
+    hs_cache_meta m;
+    int fd;                   /* -1: closed, the body is in body */
+    hs_str body;
+} entry_read;
+
+#define FIRST_READ 8192
+
+/* Reads and checks the entry's file: HS_OK (e filled), else HS_DECLINED
+ * (none, corrupt, cut short, another key). */
+static int open_entry(hs_req *r, cache_req *cr, entry_read *e)
 {
+    size_t len;
+    const char *mem = hs_cache_mem_get(cr->cl->zone, cr->md5, cr->gen, &len);
+    if (mem) { /* a copy: the slot may change while the response is sent */
+        char *copy = hs_palloc(r->pool, len);
+        if (copy == NULL || hs_cache_header_parse(memcpy(copy, mem, len), len, (int64_t)len, &e->m) != HS_OK ||
+            !hs_str_eq(e->m.key, cr->key))
+            return HS_DECLINED;
+        e->body = (hs_str){copy + e->m.header_len, (size_t)e->m.body_len};
+        e->fd = -1;
+        return HS_OK;
+    }
     char path[4096];
     hs_cache_file_path(cr->cl->zone, cr->hex, path, sizeof(path));
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return HS_DECLINED;
     struct stat st;
-    size_t cap = 4096;
-    char *buf = hs_palloc(r->pool, cap);
-    ssize_t n = fstat(fd, &st) == 0 && buf ? pread(fd, buf, cap, 0) : -1;
-    int rc = n < 0 ? HS_ERROR : hs_cache_header_parse(buf, (size_t)n, st.st_size, m);
+    char *buf = hs_palloc(r->pool, FIRST_READ);
+    ssize_t n = buf ? pread(fd, buf, FIRST_READ, 0) : -1;
+    /* a short read of a regular file is all of it: no fstat for a small entry */
+    int64_t size = n >= 0 && n < FIRST_READ ? n : fstat(fd, &st) == 0 ? st.st_size : -1;
+    int rc = n < 0 || size < 0 ? HS_ERROR : hs_cache_header_parse(buf, (size_t)n, size, &e->m);
     if (rc == HS_AGAIN) {
-        cap = m->header_len;
-        buf = hs_palloc(r->pool, cap);
-        n = buf ? pread(fd, buf, cap, 0) : -1;
-        rc = n < 0 ? HS_ERROR : hs_cache_header_parse(buf, (size_t)n, st.st_size, m);
+        buf = hs_palloc(r->pool, e->m.header_len);
+        n = buf ? pread(fd, buf, e->m.header_len, 0) : -1;
+        rc = n < 0 ? HS_ERROR : hs_cache_header_parse(buf, (size_t)n, size, &e->m);
     }
-    if (rc != HS_OK || !hs_str_eq(m->key, cr->key) || hs_pool_cleanup_add(r->pool, close_fd, (void *)(intptr_t)fd) != HS_OK) {
+    if (rc != HS_OK || !hs_str_eq(e->m.key, cr->key)) {
         close(fd);
         return HS_DECLINED; /* a corrupt or cut file, or an md5 collision: a miss */
     }
-    *fdp = fd;
+    if ((int64_t)n == size) {
+        if (cr->gen && size <= CACHE_MEM_MAX)
+            hs_cache_mem_put(cr->cl->zone, cr->md5, cr->gen, buf, (size_t)n);
+        e->body = (hs_str){buf + e->m.header_len, (size_t)e->m.body_len};
+        e->fd = -1;
+        close(fd);
+        return HS_OK;
+    }
+    if (hs_pool_cleanup_add(r->pool, close_fd, (void *)(intptr_t)fd) != HS_OK) {
+        close(fd);
+        return HS_DECLINED;
+    }
+    e->fd = fd;
     return HS_OK;
 }
 
 /* The stored response becomes r's, its body the file's. */
-static int answer_from(hs_req *r, const hs_cache_meta *m, int fd)
+static int answer_from(hs_req *r, const entry_read *e)
 {
+    const hs_cache_meta *m = &e->m;
     hs_resp *rs = &r->resp;
     size_t pos = 0;
     hs_str name, value;
@@ -59,7 +95,11 @@ static int answer_from(hs_req *r, const hs_cache_meta *m, int fd)
             rs->passed |= name.p[0] == 'S' || name.p[0] == 's' ? HS_PASSED_SERVER : HS_PASSED_DATE;
     }
     rs->content_length = m->body_len;
-    rs->file_fd = fd;
+    if (e->fd < 0) {
+        rs->body = e->body;
+        return HS_OK;
+    }
+    rs->file_fd = e->fd;
     rs->file_off = (off_t)m->header_len;
     rs->file_end = (off_t)(m->header_len + m->body_len);
     return HS_OK;
@@ -82,12 +122,11 @@ static void count(cache_req *cr, cache_status s, int64_t bytes)
 /* Serves the entry's file to r; HS_DECLINED when it cannot be had. */
 static int serve_file(hs_req *r, cache_req *cr, cache_status s)
 {
-    hs_cache_meta m;
-    int fd;
-    if (open_entry(r, cr, &m, &fd) != HS_OK || answer_from(r, &m, fd) != HS_OK)
+    entry_read e;
+    if (open_entry(r, cr, &e) != HS_OK || answer_from(r, &e) != HS_OK)
         return HS_DECLINED;
     cr->status = s;
-    count(cr, s, m.body_len);
+    count(cr, s, e.m.body_len);
     hs_http_send_response(r);
     return HS_OK;
 }
@@ -122,13 +161,12 @@ static cache_req *start(hs_req *r, cache_loc *cl)
 /* Vary: the request's values differ from the stored entry's: its own key. */
 static bool to_variant(hs_req *r, cache_req *cr)
 {
-    hs_cache_meta m;
-    int fd;
-    if (open_entry(r, cr, &m, &fd) != HS_OK || m.vary.n == 0)
+    entry_read e;
+    if (open_entry(r, cr, &e) != HS_OK || e.m.vary.n == 0)
         return false;
     uint8_t h[8];
-    hs_cache_vary_hash(r, m.vary, h);
-    if (memcmp(h, m.vary_hash, 8) == 0)
+    hs_cache_vary_hash(r, e.m.vary, h);
+    if (memcmp(h, e.m.vary_hash, 8) == 0)
         return false;
     size_t n = cr->key.n;
     char *k = hs_palloc(r->pool, n + 9);
@@ -157,12 +195,16 @@ static entry_state look(cache_req *cr, bool *enough_uses, bool again)
         *enough_uses = false;
         return E_MISS;
     }
-    if (created)
+    if (created) {
         memcpy(nd->md5, cr->md5, 16);
+        nd->gen = hs_cache_next_gen(z);
+    }
+    cr->gen = nd->gen;
     if (!cr->wait_until && !again)
         nd->uses++;
     nd->last_used = now;
     *enough_uses = nd->uses >= (uint32_t)cr->cl->min_uses;
+    cr->node_vary = nd->vary;
     if (created) {
         hs_shm_unlock(z->shm);
         return E_PROBE; /* the file may be there from before a restart, or the zone forgot it */
@@ -189,6 +231,7 @@ static void forget_file(cache_req *cr)
     if (nd) {
         nd->size = 0;
         nd->valid_until = 0;
+        nd->gen = hs_cache_next_gen(z);
     }
     hs_shm_unlock(z->shm);
 }
@@ -196,16 +239,16 @@ static void forget_file(cache_req *cr)
 /* A key the zone did not know: its file, if there is a good one, tells. */
 static void probe(hs_req *r, cache_req *cr)
 {
-    hs_cache_meta m;
-    int fd;
-    if (open_entry(r, cr, &m, &fd) != HS_OK)
+    entry_read e;
+    if (open_entry(r, cr, &e) != HS_OK)
         return;
     cache_zone *z = cr->cl->zone;
     hs_shm_lock(z->shm);
     cache_node *nd = hs_shm_get(z->shm, (hs_str){(const char *)cr->md5, 16}, 1, NULL);
     if (nd && nd->size == 0) {
-        nd->valid_until = m.valid_until;
-        nd->size = (int64_t)m.header_len + m.body_len;
+        nd->valid_until = e.m.valid_until;
+        nd->size = (int64_t)e.m.header_len + e.m.body_len;
+        nd->vary = e.m.vary.n > 0;
     }
     hs_shm_unlock(z->shm);
 }
@@ -277,11 +320,12 @@ int hs_cache_lookup(hs_req *r, hs_upstream_conf *up, const hs_up_proto *proto)
     if (any_true(r, cl->bypass, cl->nbypass)) {
         cr->status = CS_BYPASS;
         count(cr, CS_BYPASS, 0);
+        cr->filling = cr->store; /* its answer replaces the entry (nginx's bypass) */
         return cr->store ? HS_OK : HS_DECLINED;
     }
     bool enough;
     entry_state st = look_and_probe(r, cr, &enough);
-    if (st != E_MISS && st != E_LOCKED && to_variant(r, cr))
+    if (cr->node_vary && st != E_MISS && st != E_LOCKED && to_variant(r, cr))
         st = look_and_probe(r, cr, &enough);
     if (st == E_LOCKED)
         return wait_for_fill(r, cr);

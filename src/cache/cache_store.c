@@ -253,6 +253,8 @@ static void update_node(cache_req *cr, bool stored, int64_t size)
         if (stored) {
             memcpy(nd->md5, cr->md5, 16);
             nd->valid_until = cr->valid_until;
+            nd->vary = cr->vary.n > 0;
+            nd->gen = hs_cache_next_gen(z);
             nd->size = size;
             nd->last_used = (int64_t)hs_now.sec;
         }

@@ -371,3 +371,17 @@ server {
         assert os.path.exists(os.path.join(srv.dir, "fcache", h[-1], h))
     finally:
         fake.stop()
+
+
+def test_hit_after_refresh_is_the_new_entry(hush, backend):
+    """A worker keeps small entries' files in memory: a refreshed entry must
+    not be answered from the old copy."""
+    b = backend()
+    srv = site(hush, b, loc="proxy_cache_key $uri; proxy_cache_bypass $arg_fresh;")
+    assert srv.get("/g?h=X-Ver:1").header("X-Ver") == "1"
+    assert srv.get("/g").header("X-Ver") == "1"               # HIT, read from the file
+    assert srv.get("/g").header("X-Ver") == "1"               # HIT, from memory
+    assert srv.get("/g?h=X-Ver:2&fresh=1").header("X-Ver") == "2"   # BYPASS, stored
+    assert srv.get("/g").header("X-Ver") == "2"
+    assert srv.get("/g").header("X-Ver") == "2"
+    assert status_of(srv, 6) == ["MISS", "HIT", "HIT", "BYPASS", "HIT", "HIT"]
