@@ -312,6 +312,8 @@ int hs_cache_lookup(hs_req *r, hs_upstream_conf *up, const hs_up_proto *proto)
     cache_loc *cl = cc ? cc->by_proto[proto->metrics] : NULL;
     if (cl == NULL || !cl->on || cl->zone == NULL || !(cl->methods & (1 << r->h.method_id)))
         return HS_DECLINED;
+    if (r->h.content_length > 0 || r->h.chunked)
+        return HS_DECLINED; /* a request with a body (a POST) is not answered before its body is read */
     cache_req *cr = start(r, cl);
     if (cr == NULL)
         return HS_DECLINED;
