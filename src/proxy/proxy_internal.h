@@ -79,6 +79,7 @@ struct hs_upstream {
     bool implicit;               /* made from a proxy_pass URL */
     bool https;                  /* implicit: from an https:// URL (port 443 by default) */
     hs_upconn *idle;             /* this worker's idle connections, most recent first */
+    hs_upconn *idle_last;        /* ... and the least recent: the one a full pool closes */
     int nidle;
     const char *file;
     int line;
@@ -218,7 +219,7 @@ struct hs_upconn {
     struct sockaddr_storage addr;  /* the server's, or its name's address now */
     socklen_t addrlen;
     hs_req *r;               /* owning request; NULL when idle */
-    hs_upconn *next;         /* pool list */
+    hs_upconn *next, *prev;  /* pool list */
     bool reused;             /* came from the pool */
     bool connected;          /* the TCP handshake completed */
     bool counted;            /* counts as an active connection of its server */

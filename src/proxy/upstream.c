@@ -131,17 +131,16 @@ hs_upconn *hs_upconn_new(hs_upstream *up, hs_upstream_server *s)
     return u;
 }
 
+/* Off the idle list (a connection on it: u->r == NULL, as the callers check). */
 static void unlink_idle(hs_upconn *u)
 {
     hs_upstream *up = u->up;
-    for (hs_upconn **p = &up->idle; *p; p = &(*p)->next) {
-        if (*p == u) {
-            *p = u->next;
-            up->nidle--;
-            break;
-        }
-    }
-    u->next = NULL;
+    if (u->prev == NULL && up->idle != u)
+        return; /* not on the list */
+    *(u->prev ? &u->prev->next : &up->idle) = u->next;
+    *(u->next ? &u->next->prev : &up->idle_last) = u->prev;
+    u->next = u->prev = NULL;
+    up->nidle--;
 }
 
 void hs_upconn_close(hs_upconn *u)
@@ -193,15 +192,11 @@ void hs_upstream_pool_put(hs_upconn *u)
         hs_upconn_close(u);
         return;
     }
-    if (up->nidle >= up->keepalive) {
-        /* full: the least recently used one goes */
-        hs_upconn *last = up->idle;
-        while (last && last->next)
-            last = last->next;
-        if (last)
-            hs_upconn_close(last);
-    }
+    if (up->nidle >= up->keepalive && up->idle_last)
+        hs_upconn_close(up->idle_last); /* full: the least recently used one goes */
+    u->prev = NULL;
     u->next = up->idle;
+    *(up->idle ? &up->idle->prev : &up->idle_last) = u;
     up->idle = u;
     up->nidle++;
     hs_timer_set(&u->timer, (uint64_t)up->keepalive_timeout);
