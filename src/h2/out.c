@@ -260,6 +260,13 @@ int h2_write(hs_req *r)
     return submit(s) == HS_OK ? HS_AGAIN : HS_ERROR;
 }
 
+/* A little queued counts as written: a producer whose response is complete
+ * (a proxied body in one read) ends it at once, and its bytes go in the
+ * DATA frame that ends the stream, as nginx's, not in one DATA frame and
+ * an empty one after the producer's next turn. More than that waits for
+ * the client (memory per stream stays bounded). */
+#define FLUSH_SLACK 4096
+
 int h2_flush(hs_req *r)
 {
     h2_stream *s = r->stream;
@@ -267,7 +274,7 @@ int h2_flush(hs_req *r)
         return HS_ERROR;
     if (submit(s) != HS_OK)
         return HS_ERROR;
-    return hs_http_stream_pending(r) ? HS_AGAIN : HS_OK;
+    return hs_http_stream_pending(r) > FLUSH_SLACK ? HS_AGAIN : HS_OK;
 }
 
 /* ---- endings ---- */
