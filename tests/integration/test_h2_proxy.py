@@ -5,6 +5,7 @@ client_abort at once with the upstream released (or kept, and the late
 outcome logged, with proxy_ignore_client_abort on) while the connection's
 other streams go on; a GOAWAY from the client lets streams in flight finish;
 a connection closed with streams in flight ends each of them."""
+import subprocess
 import time
 
 from h2util import H2Client, frame
@@ -213,3 +214,13 @@ def test_a_stream_reset_in_the_same_read_never_runs(hush, backend):
     assert c.get("/ran").status == 200
     assert [e["target"] for e in b.events("request")] == ["/ran"]
     assert len(b.events("connected")) == 1  # not even a connection for the reset stream
+
+
+def test_a_small_proxied_body_ends_the_stream_in_its_data_frame(hush, backend):
+    # as nginx: the body and END_STREAM in one DATA frame, not the body and
+    # then an empty DATA frame once the relay has had its next turn
+    srv, b = proxied(hush, backend)
+    out = subprocess.run(["nghttp", "-nv", "http://127.0.0.1:%d/hello" % srv.port], capture_output=True,
+                         timeout=10).stdout.decode()
+    data = [ln for ln in out.splitlines() if "recv DATA frame" in ln]
+    assert len(data) == 1 and "flags=0x01" in data[0] and "length=0" not in data[0], out
