@@ -445,7 +445,7 @@ def test_unsupported_nginx_directives_are_named(tmpconf):
     path = os.path.join(tmpconf, "t.conf")
     for line, msg in (("add_before_body /x;", 't.conf:3: nginx\'s "add_before_body" directive is not supported by hush (yet)'),
                       ("sub_filter a b;", 'nginx\'s "sub_filter" directive is not supported'),
-                      ("proxy_cache_path /x keys_zone=a:1m;", 'nginx\'s "proxy_cache_path" directive'),
+                      ("uwsgi_pass 127.0.0.1:9;", 'nginx\'s "uwsgi_pass" directive'),
                       ("sub_filterz a b;", 't.conf:3: unknown directive "sub_filterz"')):
         with open(path, "w") as f:
             f.write("events {}\nhttp {\n%s\nserver { listen 127.0.0.1:1; }\n}\n" % line)
