@@ -26,6 +26,7 @@ typedef struct hs_fleet {
     hs_timer timer;                /* heartbeats and reconciliation */
     uint64_t next_heartbeat;       /* mono ms */
     void *counts;                  /* this worker's limit_req counts of the interval (counts.c) */
+    int logged;                    /* the fleet's state last logged: -1 none, 0 down, 1 up */
     uint32_t lag_ms;               /* the last own heartbeat's trip through Redis */
     struct hs_fleet *next;
 } hs_fleet;

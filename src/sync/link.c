@@ -77,24 +77,15 @@ static void on_event(hs_ev *ev, uint32_t events)
 void hs_sync_count_error(void) { hs_stats_sync_error(); }
 void hs_sync_count_dropped(uint64_t n) { hs_stats_sync_dropped(n); }
 
-/* One log line per change of state, from the link that speaks for the
- * instance. */
+/* A change of this link's state goes to its owner (which writes the one
+ * log line the instance's fleet state deserves). */
 static void report(hs_sync_link *l, int state, const char *reason)
 {
-    int was = l->reported;
-    if (was == state)
+    if (l->reported == state)
         return;
     l->reported = state;
-    if (!l->loud)
-        return;
-    if (state)
-        hs_log(HS_LOG_NOTICE, "sync: redis %s is up%s", l->label, l->channel ? " (subscribed)" : "");
-    else if (was < 0)
-        hs_log(HS_LOG_WARN, "sync: redis %s is unreachable at start (%s): bans and limits stay local "
-                            "until it answers", l->label, reason);
-    else
-        hs_log(HS_LOG_WARN, "sync: redis %s is down (%s): bans and limits stay local; reconnecting",
-               l->label, reason);
+    if (l->on_state)
+        l->on_state(l, state, reason);
 }
 
 static void flush_queue(hs_sync_link *l)

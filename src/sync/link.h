@@ -33,9 +33,8 @@ struct hs_sync_link {
     const char *label;         /* "HOST:PORT" for the log */
     const char *channel;       /* set: a subscriber of this channel */
     bool up;                   /* connected (and subscribed) */
-    bool loud;                 /* this link logs its state changes */
     bool stopping;             /* the worker stops: no reconnecting */
-    int reported;              /* state last logged: -1 none, 0 down, 1 up */
+    int reported;              /* state last reported: -1 none yet, 0 down, 1 up */
     uint32_t events;           /* registered with epoll */
     uint64_t backoff_ms;
     uint32_t outstanding;      /* commands sent, not answered */
@@ -46,6 +45,7 @@ struct hs_sync_link {
         size_t head, n;
     } queue;
     void (*on_up)(hs_sync_link *l);                       /* connected (subscribed) */
+    void (*on_state)(hs_sync_link *l, int up, const char *reason); /* up or down, once per change */
     void (*on_message)(hs_sync_link *l, const char *msg, size_t len); /* subscriber */
     void *user;
 };

@@ -181,6 +181,28 @@ static void on_sub_up(hs_sync_link *l)
 
 /* ---- processes ---- */
 
+/* One log line per change of the fleet's state, from worker 0: up when
+ * every link of it is (the subscriber too), down when one goes down. */
+static void on_link_state(hs_sync_link *l, int up, const char *reason)
+{
+    hs_fleet *f = l->user;
+    if (!hs_sync_leader)
+        return;
+    int was = f->logged;
+    if (up && f->cmd.up && f->sub.up && was != 1) {
+        hs_log(HS_LOG_NOTICE, "sync: redis %s is up", f->label);
+        f->logged = 1;
+    } else if (!up && was != 0) {
+        if (was < 0)
+            hs_log(HS_LOG_WARN, "sync: redis %s is unreachable at start (%s): bans and limits stay local "
+                                "until it answers", f->label, reason);
+        else
+            hs_log(HS_LOG_WARN, "sync: redis %s is down (%s%s): bans and limits stay local; reconnecting",
+                   f->label, l->channel ? "subscriber: " : "", reason);
+        f->logged = 0;
+    }
+}
+
 static void sync_gauges(uint32_t *links, uint32_t *up, uint32_t *lag_ms)
 {
     for (hs_fleet *f = hs_fleets; f; f = f->next) {
@@ -195,7 +217,8 @@ static void fleet_start(hs_fleet *f)
     hs_sync_link_init(&f->cmd, f->ip, f->url.port, f->url.db, f->label);
     f->cmd.user = f;
     f->cmd.on_up = on_cmd_up;
-    f->cmd.loud = hs_sync_leader;
+    f->cmd.on_state = on_link_state;
+    f->logged = -1;
     hs_sync_link_start(&f->cmd);
     if (hs_sync_leader) {
         hs_sync_link_init(&f->sub, f->ip, f->url.port, 0, f->label);
@@ -203,6 +226,7 @@ static void fleet_start(hs_fleet *f)
         f->sub.channel = f->channel;
         f->sub.on_up = on_sub_up;
         f->sub.on_message = on_message;
+        f->sub.on_state = on_link_state;
         hs_sync_link_start(&f->sub);
     }
     f->timer.on_timer = on_timer;

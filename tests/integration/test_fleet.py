@@ -326,3 +326,17 @@ def test_a_reload_keeps_the_bans_and_the_sync(hush, redis):
     assert banned(a, "127.0.10.1") and banned(b, "127.0.10.1")
     ban_on(b, "127.0.10.2")
     assert wait_for(lambda: banned(a, "127.0.10.2"), 1.0) is not None
+
+
+def test_a_lost_subscription_is_logged_once_and_resynchronized(hush, redis):
+    a, b = fleet(hush, redis.url(), n=2)
+    wait_up(a)
+    wait_up(b)
+    assert redis.cmd("CLIENT", "KILL", "TYPE", "pubsub") == 2  # the leaders' subscribers
+    ban_on(b, "127.0.11.1")  # maybe published while A listened to nobody: loaded when it resubscribes
+    assert wait_for(lambda: banned(a, "127.0.11.1"), 2.0) is not None
+    a.wait_error_log(r"sync: redis \S+ is down \(subscriber: Server closed the connection\)")
+    wait_up(a)
+    log = a.error_log()
+    assert len(re.findall(r"sync: redis \S+ is down", log)) == 1, log
+    assert len(re.findall(r"sync: redis \S+ is up", log)) == 2, log
