@@ -143,6 +143,8 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
         l->progress_ms = hs_now.mono_msec;
         if (((redisReply *)reply)->type == REDIS_REPLY_ERROR)
             hs_sync_count_error(); /* OOM (full), a wrong type ...: counted, traffic untouched */
+        if (l->queue.n)
+            flush_queue(l); /* what waited for room in flight */
     }
     if (w) {
         w->fn(l, reply, w->arg);

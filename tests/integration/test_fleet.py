@@ -340,3 +340,18 @@ def test_a_lost_subscription_is_logged_once_and_resynchronized(hush, redis):
     log = a.error_log()
     assert len(re.findall(r"sync: redis \S+ is down", log)) == 1, log
     assert len(re.findall(r"sync: redis \S+ is up", log)) == 2, log
+
+
+def test_a_full_redis_is_counted_and_touches_no_traffic(hush, redis):
+    a, b = fleet(hush, redis.url(), n=2)
+    wait_up(a)
+    wait_up(b)
+    redis.cmd("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    redis.cmd("CONFIG", "SET", "maxmemory", "1")  # every write is refused: OOM
+    ban_on(a, "127.0.12.1")  # its SET fails; the message still goes out
+    assert wait_for(lambda: banned(b, "127.0.12.1"), 1.0) is not None
+    assert redis.cmd("EXISTS", "t:ban:abuse:127.0.12.1") == 0
+    for s in (a, b):
+        assert exchange_from(s, "127.0.0.1", req("/"))[0].startswith(b"HTTP/1.1 200")
+    assert wait_for(lambda: re.search(r"^hush_sync_errors_total [1-9]", metrics(a), re.M), 2.0, 0.1) is not None
+    assert "hush_sync_up 1" in metrics(a)
