@@ -176,9 +176,9 @@ static void kdrop_master_sockets(hs_config *conf, const int *fds, size_t n)
         if (k && k->active && judged_in_kernel(conf, fds[i])) {
             if (setsockopt(fds[i], SOL_SOCKET, SO_ATTACH_BPF, &prog, sizeof(prog)) != 0)
                 hs_log_errno(HS_LOG_WARN, errno, "deny_addr_mode kernel: setsockopt(SO_ATTACH_BPF) failed");
-        } else if (prog >= 0) { /* a socket kept from a generation that filtered */
+        } else { /* a socket kept from a generation (or a binary) that filtered */
             int zero = 0;
-            setsockopt(fds[i], SOL_SOCKET, SO_DETACH_BPF, &zero, sizeof(zero));
+            setsockopt(fds[i], SOL_SOCKET, SO_DETACH_BPF, &zero, sizeof(zero)); /* ENOENT: had none */
         }
     }
 }

@@ -16,6 +16,7 @@ import pytest
 
 from conftest import HUSH_BIN, read_all, req, run_hush
 from redisutil import redis  # noqa: F401
+from test_upgrade import upgrade_env  # noqa: F401
 
 CONNLOG = """
 log_format conn '$remote_addr $close_reason $drop_rule';
@@ -231,3 +232,38 @@ def test_fleet_bans_and_unbans_reach_the_kernel(hush, redis):
     redis.cmd("DEL", "t:ban:abuse:127.0.5.1")
     assert redis.cmd("PUBLISH", "t:events", "unban abuse 127.0.5.1") >= 1
     assert wait_for(lambda: attempt(b.port, "127.0.5.1", timeout=0.3) != "timeout", 3.0, 0.05) is not None
+
+
+def upgrade(pidfile, master, until, read_pid, started):
+    """USR2, then QUIT to the old master once the new one runs: the new binary's pid."""
+    os.kill(master, signal.SIGUSR2)
+    new = until(lambda: read_pid(pidfile) if read_pid(pidfile) not in (None, master) else None,
+                what="the new master's pid file")
+    started.append(new)
+    time.sleep(0.5)                                                # its workers start
+    os.kill(master, signal.SIGQUIT)
+    until(lambda: not os.path.exists(pidfile + ".oldbin"), what="the old master to go")
+    return new
+
+
+@needs_bpf
+def test_binary_upgrade_attaches_its_own_filter_or_takes_it_off(upgrade_env):
+    from conftest import free_port
+    from test_upgrade import read_pid, start, until
+    d, binary, started = upgrade_env
+    port = free_port()
+    old, path, pidfile = start(d, binary, port, "ok", started)
+    kernel = open(path).read().replace("access_log off;", "access_log off;\ndeny_addr_mode kernel;\ndeny_addr 127.0.0.2;")
+    with open(path, "w") as f:
+        f.write(kernel)
+    os.kill(old.pid, signal.SIGHUP)
+    time.sleep(1)
+    assert attempt(port, "127.0.0.2") == "timeout"
+    new = upgrade(pidfile, old.pid, until, read_pid, started)        # kernel mode kept: the new binary's filter
+    assert attempt(port, "127.0.0.2") == "timeout"
+    assert attempt(port, "127.0.0.3") == "HTTP/1.1 200"
+    with open(path, "w") as f:
+        f.write(kernel.replace("deny_addr_mode kernel;", "deny_addr_mode accept;"))
+    upgrade(pidfile, new, until, read_pid, started)                 # to accept mode: the filter comes off
+    assert attempt(port, "127.0.0.2") == "closed"
+    assert attempt(port, "127.0.0.3") == "HTTP/1.1 200"
