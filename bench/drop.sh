@@ -17,6 +17,11 @@
 #                1 s, 3 s, ... each resend dropped the same way). Needs
 #                root: skipped, with the reason, when hush -t says the
 #                kernel mode cannot be used here.
+#   hush-kernel-syn  the same server; the client (RAW_SYN=1) sends bare SYNs
+#                from a raw socket, a new source port each: what one dropped
+#                SYN costs the machine without a client socket around it
+#                (a resend costs exactly that)
+#   DROP_SIDES="a b ..." runs only those sides.
 #   hush2, hush2-accept  with HUSH2_BIN set: hush and hush-accept run by
 #                that binary, in the same trials (old build vs new)
 # Figures per side: attempts/s (what the client managed), the server's CPU
@@ -44,7 +49,7 @@ side_args() { # one placeholder=value a line
     case $1 in
     nginx-deferred) echo "DEFERRED= deferred" ;;
     nginx*) echo "DEFERRED=" ;;
-    *-kernel) printf '%s\n' DENY_MODE=kernel DROP_MODE=close ;;
+    *-kernel | *-kernel-syn) printf '%s\n' DENY_MODE=kernel DROP_MODE=close ;;
     *-reset) printf '%s\n' DENY_MODE=accept DROP_MODE=reset ;;
     *) printf '%s\n' DENY_MODE=accept DROP_MODE=close ;;
     esac
@@ -57,25 +62,28 @@ kernel_side() {
     printf 'events {}\nhttp { deny_addr_mode kernel; deny_addr 127.0.0.2; }\n' >"$d/t.conf"
     out=$("$HUSH_BIN" -t -p "$d" -c "$d/t.conf" 2>&1)
     rm -rf "$d"
-    if grep -q 'drop in the kernel' <<<"$out"; then echo hush-kernel; else
+    if grep -q 'drop in the kernel' <<<"$out"; then echo hush-kernel hush-kernel-syn; else
         log "no hush-kernel side: $(tail -n 1 <<<"$out")"; fi
 }
 
-SIDES="$(with_hush2 nginx hush hush-accept nginx-deferred) hush-reset $(kernel_side)"
+SIDES=${DROP_SIDES:-"$(with_hush2 nginx hush hush-accept nginx-deferred) hush-reset $(kernel_side)"}
+
+case " $SIDES " in *" nginx "*) ;; *) RATIOS="" ;; esac
 
 drop_load() {
     local side=$1 t=$2 out=$RUN_DIR/$SCEN-$side-$t.txt src="" c0 c1 m0 m1 k0 s0 s1 drops ans errs secs unans attempts hold=
     local softirqd
     softirqd=$(pgrep -x 'ksoftirqd/[0-9]*' | tr '\n' ' ')
-    case $side in *-accept | *-kernel) src=127.0.0.2 ;; esac
-    case $side in *-kernel) hold=0 ;; esac
+    local raw=
+    case $side in *-accept | *-kernel | *-kernel-syn) src=127.0.0.2 ;; esac
+    case $side in *-kernel) hold=0 ;; *-kernel-syn) raw=1 ;; esac
     local -a args
     mapfile -t args < <(side_args "$side")
     srv_start "$side" "$(side_conf "$side")" "${args[@]}"
-    HOLD_MS=$hold timeout $((WARMUP + 5)) taskset -c "$CLIENT_CPU" "$OUT_DIR/dropclient" "${SRV_PORT[$side]}" "$WARMUP" "$CONNS" unknown.example $src >/dev/null
+    RAW_SYN=$raw HOLD_MS=$hold timeout $((WARMUP + 5)) taskset -c "$CLIENT_CPU" "$OUT_DIR/dropclient" "${SRV_PORT[$side]}" "$WARMUP" "$CONNS" unknown.example $src >/dev/null
     c0=$(cpu_ns $(srv_pids "$side")) m0=$(machine_busy_ticks) s0=$(cpu_ns $softirqd)
     children_cpu_ms; k0=$CHILD_MS
-    HOLD_MS=$hold timeout $((DURATION + 5)) taskset -c "$CLIENT_CPU" "$OUT_DIR/dropclient" "${SRV_PORT[$side]}" "$DURATION" "$CONNS" unknown.example $src >"$out"
+    RAW_SYN=$raw HOLD_MS=$hold timeout $((DURATION + 5)) taskset -c "$CLIENT_CPU" "$OUT_DIR/dropclient" "${SRV_PORT[$side]}" "$DURATION" "$CONNS" unknown.example $src >"$out"
     children_cpu_ms
     c1=$(cpu_ns $(srv_pids "$side")) m1=$(machine_busy_ticks) s1=$(cpu_ns $softirqd)
     srv_stop "$side"
@@ -83,7 +91,7 @@ drop_load() {
     read -r _ drops _ ans _ errs _ secs _ unans <"$out"
     attempts=$((drops + unans))
     case $side in
-    *-kernel) [ "$drops" = 0 ] && [ "$ans" = 0 ] || log "warning: $side trial $t: $ans attempts got a SYN-ACK" ;;
+    *-kernel | *-kernel-syn) [ "$drops" = 0 ] && [ "$ans" = 0 ] || log "warning: $side trial $t: $ans attempts got a SYN-ACK" ;;
     *) [ "$ans" = 0 ] || log "warning: $side trial $t: $ans connections got an answer" ;;
     esac
     [ "$errs" = 0 ] || log "warning: $side trial $t: $errs client errors"
@@ -102,7 +110,7 @@ drop_load() {
 }
 
 ratio() { awk -v a="$(median $(values $SCEN "$1" "$2"))" -v b="$(median $(values $SCEN "$1" "$3"))" \
-    'BEGIN { if (b > 0) printf "%.3f", a / b; else printf "-" }'; }
+    'BEGIN { if (a != "" && b > 0) printf "%.3f", a / b; else printf "-" }'; }
 
 drop_main() {
     local t side order
@@ -131,6 +139,8 @@ drop_main() {
             "$(ratio all_us_per_attempt hush nginx-deferred)" "$(ratio all_us_per_attempt hush-reset nginx-deferred)" \
             "$(ratio all_us_per_attempt hush-accept nginx-deferred)" \
             "$(case $SIDES in *hush-kernel*) ratio all_us_per_attempt hush-kernel nginx-deferred ;; *) echo - ;; esac)"
+        printf '   the same, one bare SYN (hush-kernel-syn: a first attempt or a resend) vs nginx-deferred: %sx (aim <= 0.1)\n' \
+            "$(case $SIDES in *hush-kernel-syn*) ratio all_us_per_attempt hush-kernel-syn nginx-deferred ;; *) echo - ;; esac)"
         printf '   machine CPU per attempt vs nginx-deferred: Host rule %sx, reset %sx, accept-phase %sx, kernel %sx (aim <= 0.1)\n' \
             "$(ratio machine_us_per_attempt hush nginx-deferred)" "$(ratio machine_us_per_attempt hush-reset nginx-deferred)" \
             "$(ratio machine_us_per_attempt hush-accept nginx-deferred)" \

@@ -16,6 +16,11 @@
  * the server's kernel drops (deny_addr_mode kernel). Whether a SYN-ACK came
  * is read from TCP_INFO (SYN_SENT: none).
  *
+ * With RAW_SYN=1 (root: a raw socket) it sends bare SYNs from SRC_ADDR,
+ * each from a new source port, as fast as it can and waits for nothing:
+ * what one SYN costs the machine (a first attempt, or a client's resend)
+ * without a client socket's life around it. Each counts as unanswered.
+ *
  * Prints: "drops N answered A errors E seconds S unanswered U". A
  * connection that gets any byte back counts as answered (a drop must send
  * nothing); a drop is a FIN or RST after the handshake. */
@@ -137,6 +142,55 @@ static void give_up_late(int ep)
     }
 }
 
+/* The TCP checksum over the IPv4 pseudo-header and the segment. */
+static uint16_t tcp_sum(const struct in_addr *s, const struct in_addr *d, const uint8_t *seg, size_t len)
+{
+    uint32_t sum = 0;
+    const uint8_t *a = (const uint8_t *)s, *b = (const uint8_t *)d;
+    for (int i = 0; i < 4; i += 2)
+        sum += (uint32_t)(a[i] << 8 | a[i + 1]) + (uint32_t)(b[i] << 8 | b[i + 1]);
+    sum += IPPROTO_TCP + (uint32_t)len;
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += (uint32_t)(seg[i] << 8 | seg[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return htons((uint16_t)~sum);
+}
+
+/* RAW_SYN=1: bare SYNs, a new source port each, until end. */
+static void syns_only(double end)
+{
+    int fd = socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
+    if (fd < 0 || (use_src && bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0)) {
+        perror("dropclient: raw socket");
+        errors++;
+        return;
+    }
+    uint8_t seg[20];
+    uint16_t port = 20000;
+    while (now() < end) {
+        for (int i = 0; i < 256; i++) {
+            memset(seg, 0, sizeof(seg));
+            uint16_t sp = htons(port), dp = dst.sin_port;
+            uint32_t seq = htonl((uint32_t)port * 2654435761u);
+            memcpy(seg, &sp, 2);
+            memcpy(seg + 2, &dp, 2);
+            memcpy(seg + 4, &seq, 4);
+            seg[12] = 5 << 4;           /* header length: 20 bytes */
+            seg[13] = 0x02;             /* SYN */
+            seg[14] = 0xff;             /* window */
+            uint16_t sum = tcp_sum(&src.sin_addr, &dst.sin_addr, seg, sizeof(seg));
+            memcpy(seg + 16, &sum, 2);
+            if (sendto(fd, seg, sizeof(seg), 0, (struct sockaddr *)&dst, sizeof(dst)) == (ssize_t)sizeof(seg))
+                unanswered++;
+            else
+                errors++;
+            port = port == 60000 ? 20000 : port + 1;
+        }
+    }
+    close(fd);
+}
+
 /* HOLD_MS=0: one attempt after another, each given up once connect()
  * returns; one that got a SYN-ACK (not SYN_SENT) counts as answered. */
 static void attempts_only(double end)
@@ -213,8 +267,12 @@ int main(int argc, char **argv)
     if (hold && *hold)
         hold_ms = atol(hold);
     double t0 = now(), end = t0 + duration;
-    if (hold_ms == 0) {
-        attempts_only(end);
+    const char *raw = getenv("RAW_SYN");
+    if (hold_ms == 0 || (raw && strcmp(raw, "1") == 0)) {
+        if (raw && strcmp(raw, "1") == 0)
+            syns_only(end);
+        else
+            attempts_only(end);
         printf("drops %ld answered %ld errors %ld seconds %.3f unanswered %ld\n", drops, answered, errors,
                now() - t0, unanswered);
         return 0;
