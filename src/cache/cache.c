@@ -8,6 +8,7 @@
 
 const hs_up_cache hs_cache_hooks = {
     .lookup = hs_cache_lookup,
+    .fields = hs_cache_fields,
     .head = hs_cache_head,
     .body = hs_cache_body,
     .end = hs_cache_end,
@@ -66,7 +67,7 @@ int hs_cache_http_finish(hs_cf *cf, hs_http_conf *http)
             return HS_ERROR;
     if (ch)
         ch->used = used; /* hs_cache_master_init sets the hooks: not a configuration that may fail */
-    return HS_OK;
+    return used ? hs_http_add_phase(cf, http, HS_PHASE_LOG, hs_cache_log) : HS_OK;
 }
 
 /* ---- $upstream_cache_status ---- */
@@ -104,14 +105,14 @@ hs_module hs_cache_module = {
 
 void hs_cache_metrics(hs_expo *e)
 {
-    static const char *const names[] = {"hit", "miss", "expired", "stale", "updating", "bypass"};
+    static const char *const names[] = {"hit", "miss", "expired", "stale", "updating", "bypass", "revalidated"};
     cache_zone *zones = hs_cache_running ? hs_cache_running->zones : NULL;
     hs_expo_head(e, "hush_cache_requests_total", "counter", "Requests a cache zone answered or passed on, by outcome");
     for (cache_zone *z = zones; z; z = z->next) {
         hs_shm_lock(z->shm);
         cache_totals t = *hs_cache_totals(z);
         hs_shm_unlock(z->shm);
-        uint64_t v[] = {t.hits, t.misses, t.expired, t.stale, t.updating, t.bypass};
+        uint64_t v[] = {t.hits, t.misses, t.expired, t.stale, t.updating, t.bypass, t.revalidated};
         for (size_t i = 0; i < HS_ARRAY_LEN(v); i++) {
             const char *labels[] = {"zone", z->name.p, "status", names[i], NULL};
             hs_expo_u64(e, "hush_cache_requests_total", labels, v[i]);

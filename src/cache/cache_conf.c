@@ -292,10 +292,11 @@ static int cache_scalar(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_d
             return hs_cf_error(cf, n, "invalid value \"%s\"", n->args[1].p);
         return rc;
     }
-    int *flag = strcmp(what, "revalidate") == 0 ? &c->revalidate : &c->background_update;
+    bool revalidate = strcmp(what, "revalidate") == 0;
+    int *flag = revalidate ? &c->revalidate : &c->background_update;
     if (hs_set_flag(cf, n, flag, &row) != HS_OK)
         return HS_ERROR;
-    if (*flag)
+    if (*flag && (!revalidate || d->offset != 0)) /* revalidation: the HTTP proxy's */
         return hs_cf_error(cf, n, "\"%s on\" is not supported by hush", NAME(d));
     return HS_OK;
 }

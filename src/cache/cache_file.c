@@ -32,6 +32,8 @@ size_t hs_cache_header_write(hs_cache_meta *m, char *out)
     return (size_t)(p - out);
 }
 
+void hs_cache_header_set_valid(char *fixed, int64_t valid_until) { put64(fixed + 8, valid_until); }
+
 void hs_cache_header_set_body_len(char *fixed, int64_t body_len) { put64(fixed + 24, body_len); }
 
 int hs_cache_header_parse(const char *buf, size_t len, int64_t file_size, hs_cache_meta *m)

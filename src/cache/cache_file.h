@@ -30,6 +30,8 @@ typedef struct {
 /* The header for m (m->header_len is set) into out, which has room for
  * HS_CACHE_FIXED + key + vary + head bytes: the bytes written. */
 size_t hs_cache_header_write(hs_cache_meta *m, char *out);
+/* Sets the validity in a header's fixed part (HS_CACHE_FIXED bytes). */
+void hs_cache_header_set_valid(char *fixed, int64_t valid_until);
 /* Sets the body's length in a header's fixed part (HS_CACHE_FIXED bytes). */
 void hs_cache_header_set_body_len(char *fixed, int64_t body_len);
 /* Parses the header at the start of a file of file_size bytes, whose first

@@ -117,6 +117,9 @@ typedef struct {
     bool filling;             /* this request took the entry's update (updating_until) */
     bool stale_ok;            /* a stale file is there to serve */
     bool node_vary;           /* the zone's entry says its response had Vary */
+    hs_str validators;        /* proxy_cache_revalidate: "If-None-Match: ...\r\n..." of the expired entry */
+    bool revalidated;         /* the upstream's 304 made the entry fresh again */
+    bool counted;             /* its outcome is in the zone's totals */
     uint64_t gen;             /* the zone's entry's file generation when looked at */
     int64_t header_len;       /* of the file being filled */
     /* the fill */
@@ -163,12 +166,19 @@ uint64_t hs_cache_next_gen(cache_zone *z);
 /* ---- cache_lookup.c ---- */
 int hs_cache_lookup(hs_req *r, hs_upstream_conf *up, const hs_up_proto *proto);
 bool hs_cache_stale(hs_req *r, hs_ending why, int status);
+hs_str hs_cache_fields(hs_req *r);
+int hs_cache_log(hs_req *r);
 void hs_cache_serve_stale(hs_req *r);
 
 /* ---- cache_store.c ---- */
 bool hs_cache_head(hs_req *r, const hs_http_response *resp);
 void hs_cache_body(hs_req *r, const char *data, size_t n);
 void hs_cache_end(hs_req *r, bool complete, bool client_gone);
+/* How long a response may be kept by its own fields (X-Accel-Expires,
+ * Cache-Control, Expires): seconds, 0 not at all, -1 they do not say;
+ * *forbidden for Set-Cookie or Vary: *. */
+int64_t hs_cache_fields_valid(const hs_http_response *resp, bool *forbidden, hs_str *vary);
+int64_t hs_cache_valid_for(const cache_loc *cl, int status);
 /* The Vary values of the request for names ("Accept-Encoding, Accept"), hashed. */
 void hs_cache_vary_hash(hs_req *r, hs_str names, uint8_t out[8]);
 

@@ -105,18 +105,33 @@ static int answer_from(hs_req *r, const entry_read *e)
     return HS_OK;
 }
 
+/* Counts the request's outcome s (CS_NONE: none) and the body bytes
+ * answered from the cache, in the zone's totals. */
 static void count(cache_req *cr, cache_status s, int64_t bytes)
 {
     hs_shm_lock(cr->cl->zone->shm);
     cache_totals *t = hs_cache_totals(cr->cl->zone);
-    if (t) {
+    if (t && s != CS_NONE) {
         uint64_t *c = s == CS_HIT ? &t->hits : s == CS_MISS ? &t->misses : s == CS_EXPIRED ? &t->expired
-                    : s == CS_STALE ? &t->stale : s == CS_UPDATING ? &t->updating : &t->bypass;
+                    : s == CS_STALE ? &t->stale : s == CS_UPDATING ? &t->updating
+                    : s == CS_REVALIDATED ? &t->revalidated : &t->bypass;
         (*c)++;
-        if (s == CS_HIT || s == CS_STALE || s == CS_UPDATING)
-            t->bytes_hit += (uint64_t)bytes;
     }
+    if (t)
+        t->bytes_hit += (uint64_t)bytes;
     hs_shm_unlock(cr->cl->zone->shm);
+}
+
+/* HS_PHASE_LOG: the request's last $upstream_cache_status, counted once
+ * (an EXPIRED may have become STALE or REVALIDATED on the way). */
+int hs_cache_log(hs_req *r)
+{
+    cache_req *cr = r->bare ? NULL : CR(r);
+    if (cr && cr->status != CS_NONE && !cr->counted) {
+        cr->counted = true;
+        count(cr, cr->status, 0);
+    }
+    return HS_OK;
 }
 
 /* Serves the entry's file to r; HS_DECLINED when it cannot be had. */
@@ -126,7 +141,7 @@ static int serve_file(hs_req *r, cache_req *cr, cache_status s)
     if (open_entry(r, cr, &e) != HS_OK || answer_from(r, &e) != HS_OK)
         return HS_DECLINED;
     cr->status = s;
-    count(cr, s, e.m.body_len);
+    count(cr, CS_NONE, e.m.body_len);
     hs_http_send_response(r);
     return HS_OK;
 }
@@ -306,6 +321,8 @@ static void wait_event(hs_req *r, uint32_t events)
 
 static void wait_abandon(hs_req *r) { hs_timer_cancel(&CR(r)->wait); }
 
+static void load_validators(hs_req *r, cache_req *cr);
+
 int hs_cache_lookup(hs_req *r, hs_upstream_conf *up, const hs_up_proto *proto)
 {
     cache_conf *cc = cache_conf_of(r->loc);
@@ -321,7 +338,6 @@ int hs_cache_lookup(hs_req *r, hs_upstream_conf *up, const hs_up_proto *proto)
     cr->store = !any_true(r, cl->no_cache, cl->nno_cache) && r->h.method_id != HS_METHOD_HEAD;
     if (any_true(r, cl->bypass, cl->nbypass)) {
         cr->status = CS_BYPASS;
-        count(cr, CS_BYPASS, 0);
         cr->filling = cr->store; /* its answer replaces the entry (nginx's bypass) */
         return cr->store ? HS_OK : HS_DECLINED;
     }
@@ -342,10 +358,75 @@ int hs_cache_lookup(hs_req *r, hs_upstream_conf *up, const hs_up_proto *proto)
         st = E_MISS;
     }
     cr->stale_ok = st == E_EXPIRED;
+    if (st == E_EXPIRED && cl->revalidate && cr->filling)
+        load_validators(r, cr);
     cr->status = st == E_EXPIRED ? CS_EXPIRED : CS_MISS;
-    count(cr, cr->status, 0);
     cr->store = cr->store && enough && cr->filling;
     return cr->store ? HS_OK : HS_DECLINED;
+}
+
+/* ---- proxy_cache_revalidate ---- */
+
+/* The expired entry's ETag and Last-Modified, as the request's conditions. */
+static void load_validators(hs_req *r, cache_req *cr)
+{
+    entry_read e;
+    if (open_entry(r, cr, &e) != HS_OK)
+        return;
+    size_t pos = 0;
+    int status;
+    hs_str reason, name, value, etag = {0}, lm = {0};
+    if (!hs_cache_head_status(e.m.head, &pos, &status, &reason))
+        return;
+    while (hs_cache_head_next(e.m.head, &pos, &name, &value)) {
+        if (hs_str_caseeq(name, HS_STR("ETag")))
+            etag = value;
+        else if (hs_str_caseeq(name, HS_STR("Last-Modified")))
+            lm = value;
+    }
+    hs_str parts[] = {etag.n ? HS_STR("If-None-Match: ") : HS_NULL_STR, etag, etag.n ? HS_STR("\r\n") : HS_NULL_STR,
+                      lm.n ? HS_STR("If-Modified-Since: ") : HS_NULL_STR, lm, lm.n ? HS_STR("\r\n") : HS_NULL_STR};
+    if (etag.n || lm.n)
+        cr->validators = hs_pjoin(r->pool, parts, HS_ARRAY_LEN(parts));
+}
+
+hs_str hs_cache_fields(hs_req *r)
+{
+    cache_req *cr = CR(r);
+    return cr ? cr->validators : HS_NULL_STR;
+}
+
+/* The upstream's 304: the entry is fresh again for proxy_cache_valid of its
+ * status (written into its file's header, and the zone's entry). */
+static bool refresh(hs_req *r, cache_req *cr)
+{
+    entry_read e;
+    size_t pos = 0;
+    int status;
+    hs_str reason;
+    if (open_entry(r, cr, &e) != HS_OK || !hs_cache_head_status(e.m.head, &pos, &status, &reason))
+        return false;
+    int64_t valid = hs_cache_valid_for(cr->cl, status);
+    char path[4096], fixed[HS_CACHE_FIXED];
+    hs_cache_file_path(cr->cl->zone, cr->hex, path, sizeof(path));
+    int fd = valid > 0 ? open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW) : -1;
+    if (fd < 0)
+        return false;
+    int64_t until = (int64_t)hs_now.sec + valid;
+    bool ok = pread(fd, fixed, sizeof(fixed), 0) == (ssize_t)sizeof(fixed);
+    hs_cache_header_set_valid(fixed, until);
+    ok = ok && pwrite(fd, fixed, sizeof(fixed), 0) == (ssize_t)sizeof(fixed);
+    close(fd);
+    cache_zone *z = cr->cl->zone;
+    hs_shm_lock(z->shm);
+    cache_node *nd = hs_shm_get(z->shm, (hs_str){(const char *)cr->md5, 16}, 0, NULL);
+    if (nd && ok)
+        nd->valid_until = until;
+    if (nd)
+        nd->updating_until = 0;
+    hs_shm_unlock(z->shm);
+    cr->filling = false;
+    return ok;
 }
 
 /* ---- stale answers ---- */
@@ -355,6 +436,8 @@ bool hs_cache_stale(hs_req *r, hs_ending why, int status)
     cache_req *cr = CR(r);
     if (cr == NULL || !cr->stale_ok)
         return false;
+    if (status == 304 && why == HS_END_NONE)
+        return cr->validators.n && (cr->revalidated = refresh(r, cr));
     int use = cr->cl->use_stale;
     int want = why == HS_END_UPSTREAM_TIMEOUT ? STALE_TIMEOUT : why == HS_END_UPSTREAM_INVALID ? STALE_INVALID
              : why != HS_END_NONE ? STALE_ERROR : status == 500 ? STALE_500 : status == 502 ? STALE_502
@@ -369,6 +452,6 @@ void hs_cache_serve_stale(hs_req *r)
     if (cr->filling)
         hs_cache_end(r, false, false);
     r->ending = HS_END_NONE;
-    if (serve_file(r, cr, CS_STALE) != HS_OK)
+    if (serve_file(r, cr, cr->revalidated ? CS_REVALIDATED : CS_STALE) != HS_OK)
         hs_http_finalize(r, 502);
 }

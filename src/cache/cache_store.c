@@ -53,6 +53,17 @@ typedef struct {
     hs_str vary;
 } verdict;
 
+static void read_fields(const hs_http_response *resp, verdict *v);
+
+int64_t hs_cache_fields_valid(const hs_http_response *resp, bool *forbidden, hs_str *vary)
+{
+    verdict v = {.valid = -1};
+    read_fields(resp, &v);
+    *forbidden = v.forbidden;
+    *vary = v.vary;
+    return v.valid;
+}
+
 static void read_fields(const hs_http_response *resp, verdict *v)
 {
     int64_t accel = -1, cc = -1, expires = -1, now = (int64_t)hs_now.sec;
@@ -85,7 +96,7 @@ static void read_fields(const hs_http_response *resp, verdict *v)
     v->valid = accel >= 0 ? accel : cc >= 0 ? cc : expires;
 }
 
-static int64_t valid_for(const cache_loc *cl, int status)
+int64_t hs_cache_valid_for(const cache_loc *cl, int status)
 {
     for (size_t i = 0; i < cl->nvalid; i++)
         if (cl->valid[i].status == status)
@@ -186,8 +197,9 @@ bool hs_cache_head(hs_req *r, const hs_http_response *resp)
         return false;
     verdict v = {.valid = -1};
     read_fields(resp, &v);
-    int64_t valid = v.valid >= 0 ? v.valid : valid_for(cr->cl, r->resp.status);
-    if (v.forbidden || valid <= 0 || r->resp.status < 200) {
+    int64_t valid = v.valid >= 0 ? v.valid : hs_cache_valid_for(cr->cl, r->resp.status);
+    int s = r->resp.status;
+    if (v.forbidden || valid <= 0 || s < 200 || s == 206 || s == 304) {
         hs_cache_end(r, false, false);
         return false;
     }

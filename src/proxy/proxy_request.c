@@ -19,6 +19,29 @@ static bool set_by_conf(hs_proxy_conf *pc, hs_str name)
     return false;
 }
 
+/* A response the cache may store is asked for whole and unconditionally
+ * (nginx's cache does the same): a client's Range or If-None-Match would
+ * otherwise make a 206 or a 304 the entry every client gets. */
+static bool cache_strips(const hs_proxy_state *px, hs_str name)
+{
+    static const hs_str names[] = {HS_STR("Range"), HS_STR("If-Range"), HS_STR("If-None-Match"),
+                                   HS_STR("If-Modified-Since"), HS_STR("If-Match"), HS_STR("If-Unmodified-Since")};
+    return px->cache_fill && name_in(name, names, HS_ARRAY_LEN(names));
+}
+
+/* The client's fields for the upstream, then the cache's own
+ * (proxy_cache_revalidate's validators). */
+static char *put_client_fields(char *p, hs_req *r, size_t nset, hs_str extra)
+{
+    hs_proxy_state *px = PX(r);
+    for (size_t i = 0; i < r->h.nheaders; i++) {
+        hs_header *h = &r->headers[i];
+        if (!hop_by_hop(h->name) && (nset == 0 || !set_by_conf(px->pc, h->name)) && !cache_strips(px, h->name))
+            p = put_field(p, h->name, h->value);
+    }
+    return put(p, extra.p, extra.n);
+}
+
 /* The URI sent upstream: the client's as sent, or with the location prefix
  * replaced by proxy_pass's URI part (then escaped again); after a rewrite
  * or an internal redirect, $uri (escaped) and $args, as nginx. */
@@ -81,7 +104,8 @@ static int http_request(hs_req *r, hs_up_req *q)
         host_set |= hs_str_caseeq_lit(pc->headers[i].name, "Host");
         conn_set |= hs_str_caseeq_lit(pc->headers[i].name, "Connection");
     }
-    cap += px_proxy_host(px).n + 64;
+    hs_str extra = px->cache_fill ? hs_up_cache_hooks->fields(r) : HS_NULL_STR;
+    cap += px_proxy_host(px).n + 64 + extra.n;
     char *b = hs_palloc(r->pool, cap), *p = b;
     if (b == NULL)
         return HS_ERROR;
@@ -96,11 +120,7 @@ static int http_request(hs_req *r, hs_up_req *q)
     for (size_t i = 0; i < nset; i++)
         if (values[i].n) /* an empty value removes the header */
             p = put_field(p, pc->headers[i].name, values[i]);
-    for (size_t i = 0; i < r->h.nheaders; i++) {
-        hs_header *h = &r->headers[i];
-        if (!hop_by_hop(h->name) && (nset == 0 || !set_by_conf(pc, h->name)))
-            p = put_field(p, h->name, h->value);
-    }
+    p = put_client_fields(p, r, nset, extra);
     int64_t body = px->body_buffered ? px->body_size : r->h.content_length;
     if (px->body_chunked_out) {
         p = PUT_LIT(p, "Transfer-Encoding: chunked\r\n");

@@ -138,11 +138,12 @@ static bool intercepted(hs_req *r)
 }
 
 /* proxy_cache_use_stale http_5xx: a stale cache entry instead of the
- * upstream's error. Returns true when it answered. */
+ * upstream's error; proxy_cache_revalidate: the entry the upstream's 304
+ * made fresh again. Returns true when it answered. */
 static bool stale_answer(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
-    if (!px->cache_fill || px->client_gone || px->resp.status < 500 ||
+    if (!px->cache_fill || px->client_gone || (px->resp.status < 500 && px->resp.status != 304) ||
         !hs_up_cache_hooks->stale(r, HS_END_NONE, px->resp.status))
         return false;
     cur_try(px)->response_us = since_start(px);

@@ -81,6 +81,9 @@ typedef struct hs_up_cache {
      * later), HS_OK to go to the upstream with a response it may store (a
      * client who leaves does not stop it), HS_DECLINED to go without. */
     int (*lookup)(hs_req *r, hs_upstream_conf *c, const hs_up_proto *proto);
+    /* The request fields the cache adds when it may store the answer
+     * ("If-None-Match: ...\r\n": proxy_cache_revalidate), in r's pool. */
+    hs_str (*fields)(hs_req *r);
     /* The response head (r->resp, as the client gets it; resp, the
      * upstream's): true when the cache stores this response. */
     bool (*head)(hs_req *r, const hs_http_response *resp);
@@ -90,7 +93,8 @@ typedef struct hs_up_cache {
      * client_gone: the client had left meanwhile. */
     void (*end)(hs_req *r, bool complete, bool client_gone);
     /* The upstream failed (why: HS_END_UPSTREAM_*) or answered status (a
-     * 5xx): true when a stale entry may answer r instead (proxy_cache_use_stale); */
+     * 5xx, or a 304 to a revalidation): true when the stored entry answers r
+     * instead (proxy_cache_use_stale; a revalidated entry); */
     bool (*stale)(hs_req *r, hs_ending why, int status);
     /* ... which serve then sends, once the machinery let go of r. */
     void (*serve)(hs_req *r);

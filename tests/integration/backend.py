@@ -26,6 +26,7 @@ proxy let go). Endpoints (any path; the query selects the behaviour):
     ?empty=1       200 with Content-Length: 0, the connection kept
     ?only=NAME     status, noresp, garbage and fault apply only on backend NAME
     ?h=NAME:VALUE  that header field in the answer (repeatable)
+    ?etag=TAG      304 Not Modified when If-None-Match is "TAG", else ETag: "TAG"
 Every answer carries X-Backend: NAME and echoes what arrived:
 X-Seen-Method, X-Seen-Body-Length, X-Seen-Host, X-Seen-Connection.
 """
@@ -166,6 +167,12 @@ def respond(c, conn_id, method, target, hdrs, body):
         return False
     if "ms" in q and not wait_or_notice_close(c, int(q["ms"]), conn_id):
         return False
+    if "etag" in q:
+        tag = b'"%s"' % q["etag"].encode()
+        if hdrs.get("if-none-match", "").encode() == tag:
+            c.sendall(b"HTTP/1.1 304 Not Modified\r\nETag: %s\r\n%s\r\n" % (tag, seen))
+            return True
+        seen = b"ETag: %s\r\n" % tag + seen
     if "interim" in q:
         c.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
     status = int(q.get("status", "200"))

@@ -289,7 +289,7 @@ def test_corrupt_file_is_a_miss(hush, backend):
      r'"proxy_cache" zone "nope" is unknown'),
     ("proxy_cache_path @DIR@/c keys_zone=z:1m; server { location / { fastcgi_cache z; } }",
      r'no "fastcgi_cache_key" for "fastcgi_cache"'),
-    ("proxy_cache_path @DIR@/c keys_zone=z:1m; proxy_cache_revalidate on;", r'is not supported'),
+    ("proxy_cache_path @DIR@/c keys_zone=z:1m; fastcgi_cache_revalidate on;", r"is not supported"),
     ("proxy_cache_use_stale error bogus;", r'invalid value "bogus"'),
     ("proxy_cache_valid 99 1m;", r'invalid status "99"'),
 ])
@@ -385,3 +385,34 @@ def test_hit_after_refresh_is_the_new_entry(hush, backend):
     assert srv.get("/g").header("X-Ver") == "2"
     assert srv.get("/g").header("X-Ver") == "2"
     assert status_of(srv, 6) == ["MISS", "HIT", "HIT", "BYPASS", "HIT", "HIT"]
+
+
+def test_revalidate(hush, backend):
+    b = backend()
+    srv = site(hush, b, valid="proxy_cache_valid 200 1s;",
+               loc="proxy_cache_key $uri; proxy_cache_revalidate on;")
+    assert srv.get("/rv?etag=v1").status == 200
+    time.sleep(1.2)
+    r = srv.get("/rv?etag=v1")              # expired: asked with If-None-Match, answered 304
+    assert r.status == 200 and r.body == b"hello from backend b\n" and r.header("ETag") == '"v1"'
+    assert srv.get("/rv?etag=v1").status == 200   # fresh again
+    seen = requests_seen(b)
+    assert len(seen) == 2
+    assert seen[1]["headers"].get("if-none-match") == '"v1"'
+    time.sleep(1.2)
+    r = srv.get("/rv?etag=v2")              # changed: a new 200, stored
+    assert r.header("ETag") == '"v2"'
+    assert srv.get("/rv?etag=v2").header("ETag") == '"v2"'
+    assert status_of(srv, 5) == ["MISS", "REVALIDATED", "HIT", "EXPIRED", "HIT"]
+
+
+def test_client_conditionals_and_range_not_passed_when_caching(hush, backend):
+    b = backend()
+    srv = site(hush, b)
+    r = srv.get("/cr?etag=v1", headers=('If-None-Match: "v1"', "Range: bytes=0-3"))
+    assert r.status == 200 and r.body == b"hello from backend b\n"
+    h = requests_seen(b)[0]["headers"]
+    assert "if-none-match" not in h and "range" not in h
+    r = srv.get("/cr?etag=v1", headers=("Range: bytes=0-3",))
+    assert r.status == 200 and r.body == b"hello from backend b\n"   # a HIT is whole
+    assert len(requests_seen(b)) == 1

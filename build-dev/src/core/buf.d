@@ -1,0 +1,3 @@
+build-dev/src/core/buf.o: src/core/buf.c src/core/buf.h src/core/str.h
+src/core/buf.h:
+src/core/str.h:

@@ -1,0 +1,28 @@
+build-dev/src/headers/recode.o: src/headers/recode.c \
+ src/headers/headers_internal.h src/headers/headers.h src/conf/module.h \
+ src/conf/directive.h src/conf/tree.h src/core/pool.h src/core/str.h \
+ src/conf/vars.h src/core/errlog.h src/core/syslog.h src/http/phase.h \
+ src/http/http.h src/event/loop.h src/http/conf.h src/conf/regex.h \
+ src/core/hash.h src/core/buf.h src/parse/fields.h src/parse/request.h \
+ src/parse/status.h src/transport/transport.h
+src/headers/headers_internal.h:
+src/headers/headers.h:
+src/conf/module.h:
+src/conf/directive.h:
+src/conf/tree.h:
+src/core/pool.h:
+src/core/str.h:
+src/conf/vars.h:
+src/core/errlog.h:
+src/core/syslog.h:
+src/http/phase.h:
+src/http/http.h:
+src/event/loop.h:
+src/http/conf.h:
+src/conf/regex.h:
+src/core/hash.h:
+src/core/buf.h:
+src/parse/fields.h:
+src/parse/request.h:
+src/parse/status.h:
+src/transport/transport.h:

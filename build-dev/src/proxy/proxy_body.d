@@ -1,0 +1,36 @@
+build-dev/src/proxy/proxy_body.o: src/proxy/proxy_body.c \
+ src/proxy/proxy_internal.h src/core/clock.h src/parse/chunked.h \
+ src/core/buf.h src/core/str.h src/http/http.h src/event/loop.h \
+ src/http/conf.h src/conf/directive.h src/conf/tree.h src/core/pool.h \
+ src/conf/module.h src/conf/vars.h src/core/errlog.h src/core/syslog.h \
+ src/conf/regex.h src/core/hash.h src/parse/fields.h src/parse/request.h \
+ src/parse/status.h src/transport/transport.h src/http/phase.h \
+ src/proxy/proxy.h src/proxy/upstream.h src/parse/response.h \
+ src/proxy/rewrite_internal.h src/request/body.h
+src/proxy/proxy_internal.h:
+src/core/clock.h:
+src/parse/chunked.h:
+src/core/buf.h:
+src/core/str.h:
+src/http/http.h:
+src/event/loop.h:
+src/http/conf.h:
+src/conf/directive.h:
+src/conf/tree.h:
+src/core/pool.h:
+src/conf/module.h:
+src/conf/vars.h:
+src/core/errlog.h:
+src/core/syslog.h:
+src/conf/regex.h:
+src/core/hash.h:
+src/parse/fields.h:
+src/parse/request.h:
+src/parse/status.h:
+src/transport/transport.h:
+src/http/phase.h:
+src/proxy/proxy.h:
+src/proxy/upstream.h:
+src/parse/response.h:
+src/proxy/rewrite_internal.h:
+src/request/body.h:

@@ -1,0 +1,31 @@
+build-dev/src/realip/forwarded.o: src/realip/forwarded.c \
+ src/realip/realip_internal.h src/core/cidr.h src/core/str.h \
+ src/http/phase.h src/http/http.h src/event/loop.h src/http/conf.h \
+ src/conf/directive.h src/conf/tree.h src/core/pool.h src/conf/module.h \
+ src/conf/vars.h src/core/errlog.h src/core/syslog.h src/conf/regex.h \
+ src/core/hash.h src/core/buf.h src/parse/fields.h src/parse/request.h \
+ src/parse/status.h src/transport/transport.h src/parse/proxy_protocol.h \
+ src/realip/realip.h
+src/realip/realip_internal.h:
+src/core/cidr.h:
+src/core/str.h:
+src/http/phase.h:
+src/http/http.h:
+src/event/loop.h:
+src/http/conf.h:
+src/conf/directive.h:
+src/conf/tree.h:
+src/core/pool.h:
+src/conf/module.h:
+src/conf/vars.h:
+src/core/errlog.h:
+src/core/syslog.h:
+src/conf/regex.h:
+src/core/hash.h:
+src/core/buf.h:
+src/parse/fields.h:
+src/parse/request.h:
+src/parse/status.h:
+src/transport/transport.h:
+src/parse/proxy_protocol.h:
+src/realip/realip.h:

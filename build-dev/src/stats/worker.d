@@ -1,0 +1,34 @@
+build-dev/src/stats/worker.o: src/stats/worker.c src/core/clock.h \
+ src/core/errlog.h src/core/syslog.h src/core/str.h src/event/loop.h \
+ src/stats/hist.h src/stats/counters.h src/http/counts.h src/http/http.h \
+ src/http/conf.h src/conf/directive.h src/conf/tree.h src/core/pool.h \
+ src/conf/module.h src/conf/vars.h src/conf/regex.h src/core/hash.h \
+ src/core/buf.h src/parse/fields.h src/parse/request.h src/parse/status.h \
+ src/transport/transport.h src/stats/spike.h src/stats/region.h \
+ src/stats/stats.h src/http/phase.h
+src/core/clock.h:
+src/core/errlog.h:
+src/core/syslog.h:
+src/core/str.h:
+src/event/loop.h:
+src/stats/hist.h:
+src/stats/counters.h:
+src/http/counts.h:
+src/http/http.h:
+src/http/conf.h:
+src/conf/directive.h:
+src/conf/tree.h:
+src/core/pool.h:
+src/conf/module.h:
+src/conf/vars.h:
+src/conf/regex.h:
+src/core/hash.h:
+src/core/buf.h:
+src/parse/fields.h:
+src/parse/request.h:
+src/parse/status.h:
+src/transport/transport.h:
+src/stats/spike.h:
+src/stats/region.h:
+src/stats/stats.h:
+src/http/phase.h:

@@ -1,0 +1,28 @@
+build-dev/src/tls/vars.o: src/tls/vars.c src/tls/tls_internal.h \
+ src/http/phase.h src/http/http.h src/event/loop.h src/http/conf.h \
+ src/conf/directive.h src/conf/tree.h src/core/pool.h src/core/str.h \
+ src/conf/module.h src/conf/vars.h src/core/errlog.h src/core/syslog.h \
+ src/conf/regex.h src/core/hash.h src/core/buf.h src/parse/fields.h \
+ src/parse/request.h src/parse/status.h src/transport/transport.h \
+ src/tls/tls.h
+src/tls/tls_internal.h:
+src/http/phase.h:
+src/http/http.h:
+src/event/loop.h:
+src/http/conf.h:
+src/conf/directive.h:
+src/conf/tree.h:
+src/core/pool.h:
+src/core/str.h:
+src/conf/module.h:
+src/conf/vars.h:
+src/core/errlog.h:
+src/core/syslog.h:
+src/conf/regex.h:
+src/core/hash.h:
+src/core/buf.h:
+src/parse/fields.h:
+src/parse/request.h:
+src/parse/status.h:
+src/transport/transport.h:
+src/tls/tls.h:

@@ -1,0 +1,20 @@
+build-dev/tools/logstat/report_html.o: tools/logstat/report_html.c \
+ tools/logstat/report.h tools/logstat/endings.h tools/logstat/record.h \
+ src/core/str.h tools/logstat/stats.h tools/logstat/hist.h \
+ tools/logstat/parser.h tools/logstat/format.h tools/logstat/parse_json.h \
+ tools/logstat/series.h tools/logstat/topk.h tools/logstat/out.h \
+ tools/logstat/svg.h tools/logstat/timeparse.h
+tools/logstat/report.h:
+tools/logstat/endings.h:
+tools/logstat/record.h:
+src/core/str.h:
+tools/logstat/stats.h:
+tools/logstat/hist.h:
+tools/logstat/parser.h:
+tools/logstat/format.h:
+tools/logstat/parse_json.h:
+tools/logstat/series.h:
+tools/logstat/topk.h:
+tools/logstat/out.h:
+tools/logstat/svg.h:
+tools/logstat/timeparse.h:

@@ -1,0 +1,15 @@
+build-dev/tools/logstat/stats.o: tools/logstat/stats.c \
+ tools/logstat/stats.h tools/logstat/hist.h tools/logstat/parser.h \
+ tools/logstat/format.h tools/logstat/record.h src/core/str.h \
+ tools/logstat/parse_json.h tools/logstat/series.h tools/logstat/topk.h \
+ tools/logstat/mem.h
+tools/logstat/stats.h:
+tools/logstat/hist.h:
+tools/logstat/parser.h:
+tools/logstat/format.h:
+tools/logstat/record.h:
+src/core/str.h:
+tools/logstat/parse_json.h:
+tools/logstat/series.h:
+tools/logstat/topk.h:
+tools/logstat/mem.h:
