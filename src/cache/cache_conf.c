@@ -25,7 +25,7 @@ static cache_loc *loc_get(hs_cf *cf, size_t proto)
         cache_loc *c = hs_pcalloc(cf->pool, sizeof(*c));
         if (c == NULL)
             return NULL;
-        c->on = c->methods = c->use_stale = c->lock = c->revalidate = c->background_update = HS_UNSET;
+        c->on = c->methods = c->use_stale = c->lock = c->revalidate = c->background_update = c->ignore = HS_UNSET;
         c->min_uses = c->lock_timeout = c->lock_age = HS_UNSET;
         *l = c;
     }
@@ -271,6 +271,33 @@ static int cache_use_stale(hs_cf *cf, const hs_conf_node *n, void *conf, const h
     return HS_OK;
 }
 
+/* proxy_ignore_headers: X-Accel-Redirect, -Limit-Rate, -Buffering and
+ * -Charset are accepted (hush acts on none of them anyway). */
+static int cache_ignore(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
+{
+    (void)conf;
+    static const hs_conf_enum names[] = {
+        {"X-Accel-Expires", IGNORE_ACCEL_EXPIRES}, {"Expires", IGNORE_EXPIRES},
+        {"Cache-Control", IGNORE_CACHE_CONTROL}, {"Set-Cookie", IGNORE_SET_COOKIE}, {"Vary", IGNORE_VARY},
+        {"X-Accel-Redirect", IGNORE_OTHER}, {"X-Accel-Limit-Rate", IGNORE_OTHER},
+        {"X-Accel-Buffering", IGNORE_OTHER}, {"X-Accel-Charset", IGNORE_OTHER}, {NULL, 0}};
+    cache_loc *c = loc_get(cf, d->offset);
+    if (c == NULL)
+        return HS_ERROR;
+    if (c->ignore != HS_UNSET)
+        return hs_cf_error(cf, n, "\"%s\" directive is duplicate", NAME(d));
+    c->ignore = 0;
+    for (size_t i = 1; i < n->nargs; i++) {
+        const hs_conf_enum *e = names;
+        while (e->name && !hs_str_caseeq_lit(n->args[i], e->name))
+            e++;
+        if (e->name == NULL)
+            return hs_cf_error(cf, n, "invalid value \"%s\" in \"%s\" directive", n->args[i].p, NAME(d));
+        c->ignore |= e->value;
+    }
+    return HS_OK;
+}
+
 /* The on/off, number and time settings: the row's post names the field. */
 static int cache_scalar(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_directive *d)
 {
@@ -315,7 +342,8 @@ static int cache_scalar(hs_cf *cf, const hs_conf_node *n, void *conf, const hs_d
     {P "_cache_lock_age", HS_CTX_HSL, HS_ARGS_1, cache_scalar, HS_LEVEL_NONE, i, "lock_age"},                \
     {P "_cache_min_uses", HS_CTX_HSL, HS_ARGS_1, cache_scalar, HS_LEVEL_NONE, i, "min_uses"},                \
     {P "_cache_revalidate", HS_CTX_HSL, HS_ARGS_1, cache_scalar, HS_LEVEL_NONE, i, "revalidate"},            \
-    {P "_cache_background_update", HS_CTX_HSL, HS_ARGS_1, cache_scalar, HS_LEVEL_NONE, i, "background_update"}
+    {P "_cache_background_update", HS_CTX_HSL, HS_ARGS_1, cache_scalar, HS_LEVEL_NONE, i, "background_update"}, \
+    {P "_ignore_headers", HS_CTX_HSL, HS_ARGS_1MORE, cache_ignore, HS_LEVEL_NONE, i, NULL}
 
 const hs_directive hs_cache_directives[] = {
     ROWS("proxy", 0),
@@ -329,7 +357,7 @@ static void merge_one(cache_loc *c, const cache_loc *p, size_t proto)
 {
     static const cache_loc none = {.on = HS_UNSET, .methods = HS_UNSET, .use_stale = HS_UNSET, .lock = HS_UNSET,
                                    .revalidate = HS_UNSET, .background_update = HS_UNSET, .min_uses = HS_UNSET,
-                                   .lock_timeout = HS_UNSET, .lock_age = HS_UNSET};
+                                   .lock_timeout = HS_UNSET, .lock_age = HS_UNSET, .ignore = HS_UNSET};
     if (p == NULL)
         p = &none;
     if (c->on == HS_UNSET) {
@@ -364,6 +392,7 @@ static void merge_one(cache_loc *c, const cache_loc *p, size_t proto)
     HS_MERGE(c->lock_age, p->lock_age, 5000);
     HS_MERGE(c->revalidate, p->revalidate, 0);
     HS_MERGE(c->background_update, p->background_update, 0);
+    HS_MERGE(c->ignore, p->ignore, 0);
 }
 
 void hs_cache_merge_loc(hs_cf *cf, hs_loc_conf *child, const hs_loc_conf *parent)

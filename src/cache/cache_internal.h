@@ -87,7 +87,14 @@ typedef struct {
     int64_t lock_timeout, lock_age; /* ms */
     int revalidate;
     int background_update;
+    int ignore;               /* IGNORE_* (proxy_ignore_headers); HS_UNSET */
 } cache_loc;
+
+/* proxy_ignore_headers: the upstream's fields the cache does not obey */
+enum {
+    IGNORE_ACCEL_EXPIRES = 1 << 0, IGNORE_EXPIRES = 1 << 1, IGNORE_CACHE_CONTROL = 1 << 2,
+    IGNORE_SET_COOKIE = 1 << 3, IGNORE_VARY = 1 << 4, IGNORE_OTHER = 1 << 5,
+};
 
 typedef struct {
     cache_loc *by_proto[CACHE_PROTOS];
@@ -177,7 +184,6 @@ void hs_cache_end(hs_req *r, bool complete, bool client_gone);
 /* How long a response may be kept by its own fields (X-Accel-Expires,
  * Cache-Control, Expires): seconds, 0 not at all, -1 they do not say;
  * *forbidden for Set-Cookie or Vary: *. */
-int64_t hs_cache_fields_valid(const hs_http_response *resp, bool *forbidden, hs_str *vary);
 int64_t hs_cache_valid_for(const cache_loc *cl, int status);
 /* The Vary values of the request for names ("Accept-Encoding, Accept"), hashed. */
 void hs_cache_vary_hash(hs_req *r, hs_str names, uint8_t out[8]);

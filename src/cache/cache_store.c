@@ -53,34 +53,26 @@ typedef struct {
     hs_str vary;
 } verdict;
 
-static void read_fields(const hs_http_response *resp, verdict *v);
 
-int64_t hs_cache_fields_valid(const hs_http_response *resp, bool *forbidden, hs_str *vary)
-{
-    verdict v = {.valid = -1};
-    read_fields(resp, &v);
-    *forbidden = v.forbidden;
-    *vary = v.vary;
-    return v.valid;
-}
-
-static void read_fields(const hs_http_response *resp, verdict *v)
+static void read_fields(const hs_http_response *resp, int ignore, verdict *v)
 {
     int64_t accel = -1, cc = -1, expires = -1, now = (int64_t)hs_now.sec;
     for (size_t i = 0; i < resp->nheaders; i++) {
         hs_str name = resp->headers[i].name, val = resp->headers[i].value;
-        if (hs_str_caseeq(name, HS_STR("Set-Cookie")))
-            v->forbidden = true;
-        else if (hs_str_caseeq(name, HS_STR("Vary"))) {
+        if (hs_str_caseeq(name, HS_STR("Set-Cookie"))) {
+            v->forbidden |= !(ignore & IGNORE_SET_COOKIE);
+        } else if (hs_str_caseeq(name, HS_STR("Vary"))) {
+            if (ignore & IGNORE_VARY)
+                continue;
             if (cc_has(val, "*") || v->vary.n || val.n > HS_CACHE_VARY_MAX)
                 v->forbidden = true;
             v->vary = val;
-        } else if (hs_str_caseeq(name, HS_STR("X-Accel-Expires"))) {
+        } else if (hs_str_caseeq(name, HS_STR("X-Accel-Expires")) && !(ignore & IGNORE_ACCEL_EXPIRES)) {
             bool at = val.n && val.p[0] == '@';
             hs_str num = at ? (hs_str){val.p + 1, val.n - 1} : val;
             int64_t n = hs_parse_int(num);
             accel = n < 0 ? -1 : at ? (n > now ? n - now : 0) : n;
-        } else if (hs_str_caseeq(name, HS_STR("Cache-Control"))) {
+        } else if (hs_str_caseeq(name, HS_STR("Cache-Control")) && !(ignore & IGNORE_CACHE_CONTROL)) {
             if (cc_has(val, "no-cache") || cc_has(val, "no-store") || cc_has(val, "private"))
                 cc = 0;
             else if (cc != 0) {
@@ -88,7 +80,7 @@ static void read_fields(const hs_http_response *resp, verdict *v)
                 if (s >= 0 || m >= 0)
                     cc = s >= 0 ? s : m;
             }
-        } else if (hs_str_caseeq(name, HS_STR("Expires"))) {
+        } else if (hs_str_caseeq(name, HS_STR("Expires")) && !(ignore & IGNORE_EXPIRES)) {
             time_t t = hs_parse_http_date(val.p, val.n);
             expires = t > now ? t - now : 0;
         }
@@ -196,7 +188,7 @@ bool hs_cache_head(hs_req *r, const hs_http_response *resp)
     if (cr == NULL || !cr->store)
         return false;
     verdict v = {.valid = -1};
-    read_fields(resp, &v);
+    read_fields(resp, cr->cl->ignore, &v);
     int64_t valid = v.valid >= 0 ? v.valid : hs_cache_valid_for(cr->cl, r->resp.status);
     int s = r->resp.status;
     if (v.forbidden || valid <= 0 || s < 200 || s == 206 || s == 304) {

@@ -292,6 +292,7 @@ def test_corrupt_file_is_a_miss(hush, backend):
     ("proxy_cache_path @DIR@/c keys_zone=z:1m; fastcgi_cache_revalidate on;", r"is not supported"),
     ("proxy_cache_use_stale error bogus;", r'invalid value "bogus"'),
     ("proxy_cache_valid 99 1m;", r'invalid status "99"'),
+    ("proxy_ignore_headers Cache-Control Bogus;", r'invalid value "Bogus" in "proxy_ignore_headers"'),
 ])
 def test_config_errors(tmpconf, text, msg):
     conf = os.path.join(tmpconf, "hush.conf")
@@ -416,3 +417,14 @@ def test_client_conditionals_and_range_not_passed_when_caching(hush, backend):
     r = srv.get("/cr?etag=v1", headers=("Range: bytes=0-3",))
     assert r.status == 200 and r.body == b"hello from backend b\n"   # a HIT is whole
     assert len(requests_seen(b)) == 1
+
+
+def test_ignore_headers(hush, backend):
+    b = backend()
+    srv = site(hush, b, loc="proxy_ignore_headers Cache-Control Set-Cookie;")
+    path = "/ig?h=Cache-Control:no-store&h=Set-Cookie:a=b"
+    assert srv.get(path).status == 200
+    r = srv.get(path)
+    assert r.header("Set-Cookie") == "a=b"   # stored with the response, as nginx does
+    assert len(requests_seen(b, path)) == 1
+    assert status_of(srv, 2) == ["MISS", "HIT"]
