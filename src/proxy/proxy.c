@@ -92,8 +92,8 @@ void hs_proxy_end(hs_req *r)
     hs_http_client_deadline(r, 0, HS_END_NONE);
     hs_http_release(r);
     free_buffers(px);
-    if (px->cached) {
-        px->cached = false;
+    if (px->cache_fill) { /* the fill ends, stored or not: others need not wait for it */
+        px->cache_fill = px->cached = false;
         hs_up_cache_hooks->end(r, px->cache_complete, px->client_gone);
     }
 }

@@ -217,13 +217,15 @@ void hs_proxy_fail(hs_req *r, int status, hs_ending why, const char *what)
             return;
         }
     }
+    /* proxy_cache_use_stale error, timeout ...: asked before hs_proxy_end ends the fill */
+    bool stale = !px->client_gone && px->cache_fill && hs_up_cache_hooks->stale(r, why, status);
     hs_proxy_end(r);
     if (px->client_gone) {
         hs_http_end(r, HS_END_CLIENT_ABORT, 499);
         return;
     }
-    if (px->cache_fill && hs_up_cache_hooks->stale(r, why, status)) {
-        hs_up_cache_hooks->serve(r); /* proxy_cache_use_stale error, timeout ... */
+    if (stale) {
+        hs_up_cache_hooks->serve(r);
         return;
     }
     r->h.keep_alive = r->h.keep_alive && (r->h.content_length <= 0 || px->body_buffered);
