@@ -1,3 +1,0 @@
-build-dev/src/core/buf.o: src/core/buf.c src/core/buf.h src/core/str.h
-src/core/buf.h:
-src/core/str.h:

@@ -1,2 +1,0 @@
-build-dev/src/proctitle.o: src/proctitle.c src/proctitle.h
-src/proctitle.h:

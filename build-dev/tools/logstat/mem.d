@@ -1,2 +1,0 @@
-build-dev/tools/logstat/mem.o: tools/logstat/mem.c tools/logstat/mem.h
-tools/logstat/mem.h:

@@ -1,4 +1,0 @@
-build-dev/tools/logstat/out.o: tools/logstat/out.c tools/logstat/out.h \
- src/core/str.h
-tools/logstat/out.h:
-src/core/str.h:
