@@ -118,22 +118,21 @@ void hs_kdrop_describe(const hs_config *conf, FILE *out)
 
 static void on_ban_changed(hs_edge_zone *z, hs_str key, uint64_t until_ms);
 
-static int kdrop_master_init(hs_config *conf, hs_config *old, char *err, size_t errlen)
+/* The generation's sockets exist (a reload that fails before cannot leave
+ * the kernel's maps with its configuration): load once, fill the maps. */
+static void prepare(hs_config *conf)
 {
-    (void)old;
-    (void)err;
-    (void)errlen;
     static bool warned;
     kd_conf *k = conf_of(conf);
     hs_edge_ban_changed = NULL; /* the workers forked next inherit it */
     if (k == NULL || k->mode != MODE_KERNEL || !has_accept_rules(conf))
-        return HS_OK;
+        return;
     char why[256];
     if (!hs_kdrop_load(why, sizeof(why))) {
         if (!warned)
             hs_log(HS_LOG_WARN, "deny_addr_mode kernel: %s; deny_addr and bans drop at accept", why);
         warned = true;
-        return HS_OK;
+        return;
     }
     struct hs_edge_http *eh = hs_edge_http_of(conf->http);
     for (size_t i = 0; i < eh->naccept_bans; i++)
@@ -147,7 +146,6 @@ static int kdrop_master_init(hs_config *conf, hs_config *old, char *err, size_t 
     k->active = true;
     if (eh->naccept_bans)
         hs_edge_ban_changed = on_ban_changed;
-    return HS_OK;
 }
 
 /* A listener whose clients' addresses come in a PROXY header: the TCP peer
@@ -170,6 +168,7 @@ static bool judged_in_kernel(const hs_config *conf, int fd)
 
 static void kdrop_master_sockets(hs_config *conf, const int *fds, size_t n)
 {
+    prepare(conf);
     kd_conf *k = conf_of(conf);
     int prog = hs_kdrop_prog_fd();
     for (size_t i = 0; conf->http && i < n; i++) {
@@ -239,7 +238,6 @@ hs_module hs_kdrop_module = {
     .name = "kdrop",
     .directives = {kdrop_directives},
     .http_finish = kdrop_http_finish,
-    .master_init = kdrop_master_init,
     .master_sockets = kdrop_master_sockets,
     .worker_start = kdrop_worker_start,
 };
