@@ -162,6 +162,28 @@ static bool literal(const char *host, hs_dns_addr *a)
     return false;
 }
 
+/* Asks res for q->host: HS_OK (answered from its cache, in q->ctx), HS_AGAIN
+ * (done is called with the answer), or HS_DONE (failed: the request is
+ * answered). */
+static int resolve(hs_req *r, px_question *q, struct hs_resolver *res, int64_t timeout,
+                   void (*done)(hs_resolve_ctx *))
+{
+    hs_proxy_state *px = PX(r);
+    q->r = r;
+    q->ctx = (hs_resolve_ctx){.name = q->host, .timeout = timeout, .done = done, .data = q};
+    int rc = hs_resolve(res, &q->ctx);
+    if (rc == HS_AGAIN) {
+        px->resolving = &q->ctx;
+        px->state = PX_RESOLVE;
+        return HS_AGAIN;
+    }
+    if (rc != HS_OK || q->ctx.err || q->ctx.naddrs == 0) {
+        resolve_failed(r, q->host, rc != HS_OK ? 2 : q->ctx.err, rc != HS_OK ? "Server failure" : q->ctx.err_text);
+        return HS_DONE;
+    }
+    return HS_OK;
+}
+
 /* Asks the resolver for q->host: HS_OK (px->up set from the cache),
  * HS_AGAIN, or HS_DONE (answered). */
 static int ask(hs_req *r, px_question *q)
@@ -173,18 +195,9 @@ static int ask(hs_req *r, px_question *q)
         hs_proxy_fail(r, 502, HS_END_UPSTREAM_REFUSED, NULL);
         return HS_DONE;
     }
-    q->r = r;
-    q->ctx = (hs_resolve_ctx){.name = q->host, .timeout = pc->resolver_timeout, .done = on_resolved, .data = q};
-    int rc = hs_resolve(pc->resolver, &q->ctx);
-    if (rc == HS_AGAIN) {
-        px->resolving = &q->ctx;
-        px->state = PX_RESOLVE;
-        return HS_AGAIN;
-    }
-    if (rc != HS_OK || q->ctx.err || q->ctx.naddrs == 0) {
-        resolve_failed(r, q->host, rc != HS_OK ? 2 : q->ctx.err, rc != HS_OK ? "Server failure" : q->ctx.err_text);
-        return HS_DONE;
-    }
+    int rc = resolve(r, q, pc->resolver, pc->resolver_timeout, on_resolved);
+    if (rc != HS_OK)
+        return rc;
     px->up = group_of(r, q->ctx.addrs, q->ctx.naddrs, q->port);
     return px->up ? HS_OK : HS_ERROR;
 }
@@ -258,20 +271,11 @@ int hs_proxy_resolve_server(hs_req *r)
         hs_proxy_fail(r, 502, HS_END_UPSTREAM_REFUSED, NULL);
         return HS_DONE;
     }
-    q->r = r;
     q->port = s->port;
     snprintf(q->host, sizeof(q->host), "%s", s->host);
-    q->ctx = (hs_resolve_ctx){.name = q->host, .timeout = px->up->resolver_timeout, .done = on_server_resolved, .data = q};
-    int rc = hs_resolve(px->up->resolver, &q->ctx);
-    if (rc == HS_AGAIN) {
-        px->resolving = &q->ctx;
-        px->state = PX_RESOLVE;
-        return HS_AGAIN;
-    }
-    if (rc != HS_OK || q->ctx.err || q->ctx.naddrs == 0) {
-        resolve_failed(r, q->host, rc != HS_OK ? 2 : q->ctx.err, rc != HS_OK ? "Server failure" : q->ctx.err_text);
-        return HS_DONE;
-    }
+    int rc = resolve(r, q, px->up->resolver, px->up->resolver_timeout, on_server_resolved);
+    if (rc != HS_OK)
+        return rc;
     server_address(r, &q->ctx.addrs[0], q->port);
     return HS_OK;
 }
