@@ -225,7 +225,8 @@ static entry_state look(cache_req *cr, bool *enough_uses, bool again)
         return E_PROBE; /* the file may be there from before a restart, or the zone forgot it */
     }
     bool have = nd->size > 0;
-    entry_state st = have && nd->valid_until > now ? E_FRESH : have ? E_EXPIRED : E_MISS;
+    /* as nginx: an entry is fresh through its last second (expired once valid_until < now) */
+    entry_state st = have && nd->valid_until >= now ? E_FRESH : have ? E_EXPIRED : E_MISS;
     bool busy = nd->updating_until > now_ms;
     if (st != E_FRESH && busy)
         st = st == E_EXPIRED && (cr->cl->use_stale & STALE_UPDATING) ? E_UPDATING : cr->cl->lock ? E_LOCKED : st;

@@ -161,10 +161,13 @@ STALE = """
 
 
 def test_expired_and_stale(hush, backend):
+    """A 1 s validity lasts through the second after the one it was stored
+    in (nginx's whole-second clock: expired once valid_sec < now), so the
+    waits are over 2 s."""
     b = backend()
     srv = site(hush, b, loc=STALE, valid="proxy_cache_valid 200 1s;")
     assert srv.get("/s").status == 200
-    time.sleep(1.2)
+    time.sleep(2.1)
     r = srv.get("/s?status=500")       # same key ($uri): expired, the backend fails, the stale entry answers
     assert r.status == 200 and r.body == b"hello from backend b\n"
     r = srv.get("/s?status=502")       # http_502 not listed: the error goes through
@@ -175,7 +178,7 @@ def test_expired_and_stale(hush, backend):
     assert srv.get("/s").status == 200
     assert status_of(srv, 6) == ["MISS", "STALE", "EXPIRED", "STALE", "EXPIRED", "HIT"]
     b.stop()
-    time.sleep(1.2)
+    time.sleep(2.1)
     r = srv.get("/s")                  # error: nothing listens
     assert r.status == 200 and r.body == b"hello from backend b\n"
     assert status_of(srv, 7)[-1] == "STALE"
@@ -187,7 +190,7 @@ def test_updating_serves_stale_while_one_refreshes(hush, backend):
     b = backend()
     srv = site(hush, b, loc=STALE, valid="proxy_cache_valid 200 1s;")
     assert srv.get("/u").status == 200
-    time.sleep(1.2)
+    time.sleep(2.1)
     slow = srv.connect()
     slow.sendall(req("/u?ms=600"))
     time.sleep(0.2)
@@ -393,14 +396,14 @@ def test_revalidate(hush, backend):
     srv = site(hush, b, valid="proxy_cache_valid 200 1s;",
                loc="proxy_cache_key $uri; proxy_cache_revalidate on;")
     assert srv.get("/rv?etag=v1").status == 200
-    time.sleep(1.2)
+    time.sleep(2.1)
     r = srv.get("/rv?etag=v1")              # expired: asked with If-None-Match, answered 304
     assert r.status == 200 and r.body == b"hello from backend b\n" and r.header("ETag") == '"v1"'
     assert srv.get("/rv?etag=v1").status == 200   # fresh again
     seen = requests_seen(b)
     assert len(seen) == 2
     assert seen[1]["headers"].get("if-none-match") == '"v1"'
-    time.sleep(1.2)
+    time.sleep(2.1)
     r = srv.get("/rv?etag=v2")              # changed: a new 200, stored
     assert r.header("ETag") == '"v2"'
     assert srv.get("/rv?etag=v2").header("ETag") == '"v2"'
