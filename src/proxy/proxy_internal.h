@@ -81,6 +81,8 @@ struct hs_upstream {
     hs_upconn *idle;             /* this worker's idle connections, most recent first */
     hs_upconn *idle_last;        /* ... and the least recent: the one a full pool closes */
     int nidle;
+    hs_upstream *next_over;      /* on the list of pools past keepalive this iteration */
+    bool over;                   /* ... is on it */
     const char *file;
     int line;
     hs_upstream *next;           /* all upstreams of the http block */
@@ -223,6 +225,7 @@ struct hs_upconn {
     bool reused;             /* came from the pool */
     bool connected;          /* the TCP handshake completed */
     bool counted;            /* counts as an active connection of its server */
+    bool waiting;            /* not yet connected: waits for the iteration's end (hs_upstream_wait_turn) */
     uint32_t requests;       /* requests sent on it */
     uint64_t created;        /* mono ms when it was made (keepalive_time) */
     /* TLS (proxy_pass https://); all NULL for a plain connection */
@@ -245,8 +248,15 @@ void hs_upstream_succeeded(hs_upstream *up, hs_upstream_server *s);
  * settings and name (NULL, NULL: plain), or NULL. */
 hs_upconn *hs_upstream_pool_get(hs_upstream *up, hs_upstream_server *s, const struct ssl_ctx_st *ctx,
                                 const char *name);
-/* Keeps a connection whose response was fully read; closes it when the pool is full. */
+/* Keeps a connection whose response was fully read; past `keepalive` the
+ * least recently used ones are closed at the end of the loop iteration. */
 void hs_upstream_pool_put(hs_upconn *u);
+/* u, a new connection not yet opened, waits for the end of the iteration,
+ * when hs_proxy_pool_turn gives its request a connection freed meanwhile or
+ * opens u. false: it cannot wait (open it now). */
+bool hs_upstream_wait_turn(hs_upconn *u);
+/* proxy_upstream.c: u's turn came. */
+void hs_proxy_pool_turn(hs_upconn *u);
 void hs_upconn_close(hs_upconn *u);
 hs_upconn *hs_upconn_new(hs_upstream *up, hs_upstream_server *s);
 

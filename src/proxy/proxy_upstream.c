@@ -110,6 +110,18 @@ static int build_request(hs_req *r)
     return HS_OK;
 }
 
+/* A kept-alive connection from the pool carries r's request. */
+static void use_kept(hs_req *r, hs_upconn *u)
+{
+    hs_proxy_state *px = PX(r);
+    u->r = r;
+    u->counted = true;
+    px->u = u;
+    cur_try(px)->connect_us = 0;
+    px->state = PX_SEND;
+    proxy_send(r);
+}
+
 void hs_proxy_connect(hs_req *r)
 {
     hs_proxy_state *px = PX(r);
@@ -134,12 +146,7 @@ void hs_proxy_connect(hs_req *r)
     }
     hs_upconn *u = uses_keepalive(px) ? hs_upstream_pool_get(up, s, pc->ssl_ctx, px->ssl_name) : NULL;
     if (u) {
-        u->r = r;
-        u->counted = true;
-        px->u = u;
-        cur_try(px)->connect_us = 0;
-        px->state = PX_SEND;
-        proxy_send(r);
+        use_kept(r, u);
         return;
     }
     u = hs_upconn_new(up, s);
@@ -153,7 +160,28 @@ void hs_proxy_connect(hs_req *r)
     px->u = u;
     if (s->dynamic && hs_proxy_resolve_server(r) != HS_OK)
         return; /* asking the resolver, or failed */
+    if (uses_keepalive(px) && hs_upstream_wait_turn(u)) {
+        px->state = PX_CONNECT; /* no socket yet, no timer: the turn comes in this iteration */
+        return;
+    }
     hs_proxy_connect_socket(r);
+}
+
+void hs_proxy_pool_turn(hs_upconn *u)
+{
+    hs_req *r = u->r;
+    hs_proxy_state *px = PX(r);
+    hs_upconn *kept = hs_upstream_pool_get(u->up, u->server, px->pc->ssl_ctx, px->ssl_name);
+    if (kept == NULL) {
+        hs_proxy_connect_socket(r);
+        return;
+    }
+    /* the request's count of a connection to the server goes to the kept one */
+    u->counted = false;
+    u->r = NULL;
+    u->up = NULL;
+    hs_upconn_close(u);
+    use_kept(r, kept);
 }
 
 void hs_proxy_connect_socket(hs_req *r)

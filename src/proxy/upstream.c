@@ -147,6 +147,7 @@ void hs_upconn_close(hs_upconn *u)
 {
     if (u->r == NULL && u->up)
         unlink_idle(u);
+    u->waiting = false;
     hs_timer_cancel(&u->timer);
     hs_up_close(u);
     /* freed after this loop iteration: an event for it may still be queued */
@@ -181,6 +182,83 @@ hs_upconn *hs_upstream_pool_get(hs_upstream *up, hs_upstream_server *s, const st
     return NULL;
 }
 
+/* The end of a loop iteration's batch (a timer due at once: it runs after
+ * the iteration's events). HTTP/2 streams come in bursts: one iteration
+ * reads many responses, freeing their connections, and many new requests,
+ * each asking for one. A request that finds the pool empty waits for the
+ * batch's end and takes a connection freed meanwhile; a full pool closes its
+ * least recently used connections only then. Every connect and close saved
+ * is worth more than the rest of a proxied request. Between iterations a
+ * pool holds at most `keepalive`, as nginx's. */
+static hs_timer batch_timer;
+static hs_upconn **waiting;
+static size_t nwaiting, capwaiting;
+static bool in_batch;
+static hs_upstream *over_list;
+
+static void trim_over(void)
+{
+    while (over_list) {
+        hs_upstream *up = over_list;
+        over_list = up->next_over;
+        up->over = false;
+        up->next_over = NULL;
+        while (up->nidle > up->keepalive && up->idle_last)
+            hs_upconn_close(up->idle_last);
+    }
+}
+
+static void run_batch(hs_timer *t)
+{
+    (void)t;
+    in_batch = true; /* a request asking again now connects at once */
+    for (size_t i = 0; i < nwaiting; i++) {
+        hs_upconn *u = waiting[i];
+        if (!u->waiting)
+            continue; /* its request ended meanwhile */
+        u->waiting = false;
+        hs_proxy_pool_turn(u);
+    }
+    nwaiting = 0;
+    in_batch = false;
+    trim_over();
+}
+
+static void arm_batch(void)
+{
+    batch_timer.on_timer = run_batch;
+    if (!hs_timer_armed(&batch_timer))
+        hs_timer_set(&batch_timer, 0);
+}
+
+bool hs_upstream_wait_turn(hs_upconn *u)
+{
+    if (in_batch)
+        return false;
+    if (nwaiting == capwaiting) {
+        size_t cap = capwaiting ? capwaiting * 2 : 64;
+        hs_upconn **nw = realloc(waiting, cap * sizeof(*nw));
+        if (nw == NULL)
+            return false;
+        waiting = nw;
+        capwaiting = cap;
+    }
+    waiting[nwaiting++] = u;
+    u->waiting = true;
+    arm_batch();
+    return true;
+}
+
+static void mark_over(hs_upstream *up)
+{
+    arm_batch();
+    if (up->over)
+        return;
+    up->over = true;
+    up->next_over = over_list;
+    over_list = up;
+}
+
 void hs_upstream_pool_put(hs_upconn *u)
 {
     hs_upstream *up = u->up;
@@ -192,8 +270,8 @@ void hs_upstream_pool_put(hs_upconn *u)
         hs_upconn_close(u);
         return;
     }
-    if (up->nidle >= up->keepalive && up->idle_last)
-        hs_upconn_close(up->idle_last); /* full: the least recently used one goes */
+    if (up->nidle >= up->keepalive)
+        mark_over(up);
     u->prev = NULL;
     u->next = up->idle;
     *(up->idle ? &up->idle->prev : &up->idle_last) = u;

@@ -224,3 +224,42 @@ def test_a_small_proxied_body_ends_the_stream_in_its_data_frame(hush, backend):
                          timeout=10).stdout.decode()
     data = [ln for ln in out.splitlines() if "recv DATA frame" in ln]
     assert len(data) == 1 and "flags=0x01" in data[0] and "length=0" not in data[0], out
+
+
+def kept_pool(hush, backend, keepalive):
+    b = backend()
+    srv = hush(LOG + """
+upstream app { server 127.0.0.1:%d; keepalive %d; }
+server {
+    listen 127.0.0.1:@PORT@ http2;
+    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+}""" % (b.port, keepalive))
+    return srv, b
+
+
+def wait_events(b, ev, n, timeout=3.0):
+    deadline = time.time() + timeout
+    while len(b.events(ev)) < n and time.time() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)  # and no more come
+    return b.events(ev)
+
+
+def test_a_burst_keeps_keepalive_connections_and_the_next_burst_takes_them(hush, backend):
+    """Twelve streams at once with `keepalive 3`: twelve upstream connections;
+    once all are answered the pool keeps three (the least recently used nine
+    are closed at the end of the iteration, never kept past it), and the
+    next three streams at once take the three kept."""
+    srv, b = kept_pool(hush, backend, 3)
+    c = H2Client(srv.port)
+    sids = [c.request("/slow?ms=150&n=%d" % i) for i in range(12)]
+    for sid in sids:
+        assert c.wait(sid, timeout=5).status == 200
+    assert len(b.events("connected")) == 12
+    assert len(wait_events(b, "client_closed", 9)) == 9
+    for sid in [c.request("/again?n=%d" % i) for i in range(3)]:
+        assert c.wait(sid, timeout=5).status == 200
+    assert len(b.events("connected")) == 12
+    assert len(b.events("request")) == 15
+    assert len(wait_events(b, "client_closed", 9)) == 9
+
