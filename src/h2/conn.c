@@ -53,6 +53,7 @@ static void retire(hs_conn *c)
         hs_req *r = s->r;
         if (r && r->srv == NULL) /* its head never completed */
             h2_conn_server(r, hc);
+        h2_stream_head_for_log(s); /* a head that came in the read the connection ended in: its $request */
         if (r && ending == HS_END_DROP && !s->reset) { /* an abuse rule: its streams are dropped with it */
             if (r->owner && r->owner->on_abandon)
                 r->owner->on_abandon(r);
@@ -451,6 +452,8 @@ void h2_post_init(void)
     nghttp2_option_new(&options);
     /* a stream's window reopens only as its body is taken: memory bounded */
     nghttp2_option_set_no_auto_window_update(options, 1);
+    /* priorities are not acted on: no closed stream is kept for the tree */
+    nghttp2_option_set_no_closed_streams(options, 1);
     /* http2_flood_limit continuation decides, not the library's own limit */
     nghttp2_option_set_max_continuations(options, 1u << 30);
 }

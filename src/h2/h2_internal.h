@@ -134,6 +134,8 @@ void h2_callbacks_request(nghttp2_session_callbacks *cb);
 h2_stream *h2_stream_new(h2_conn *hc, int32_t id);
 void h2_stream_free(h2_stream *s);
 void h2_stream_event(h2_stream *s, uint32_t ev);
+/* A stream whose head came but whose request never ran: its request line, for its log line. */
+void h2_stream_head_for_log(h2_stream *s);
 int h2_body_take(hs_req *r, const char **data, size_t *n);
 void h2_body_untake(hs_req *r, size_t n);
 

@@ -179,11 +179,17 @@ static int fill_head(h2_stream *s)
     const char *q = memchr(s->path.p, '?', s->path.n);
     h->path = q ? (hs_str){s->path.p, (size_t)(q - s->path.p)} : s->path;
     h->args = q ? (hs_str){q + 1, s->path.n - h->path.n - 1} : (hs_str){"", 0};
-    size_t n = s->method.n + s->path.n + 11; /* "M P HTTP/2.0" and its NUL */
-    char *line = hs_palloc(r->pool, n);
+    /* "M P HTTP/2.0" and a NUL */
+    char *line = hs_palloc(r->pool, s->method.n + s->path.n + 11), *e = line;
     if (line == NULL)
         return HS_ERROR;
-    h->request_line = (hs_str){line, (size_t)snprintf(line, n, "%s %s HTTP/2.0", s->method.p, s->path.p)};
+    if (s->method.n)
+        e = mempcpy(e, s->method.p, s->method.n);
+    *e++ = ' ';
+    if (s->path.n)
+        e = mempcpy(e, s->path.p, s->path.n);
+    e = mempcpy(e, " HTTP/2.0", 10);
+    h->request_line = (hs_str){line, (size_t)(e - line - 1)};
     h->version = 20;
     h->request_line_done = true; /* $request and its parts have values from here */
     h->headers = r->headers;
@@ -199,6 +205,12 @@ static int fill_head(h2_stream *s)
     h->chunked = h->content_length < 0 && !(s->end_recv && s->body_total == 0);
     h->head_len = s->header_bytes;
     return HS_OK;
+}
+
+void h2_stream_head_for_log(h2_stream *s)
+{
+    if (s->r && !s->started && s->head_done && !s->r->h.request_line_done)
+        fill_head(s);
 }
 
 /* A stream that cannot become a request: answered with status under the

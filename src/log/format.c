@@ -53,11 +53,37 @@ int hs_log_format_compile(hs_cf *cf, const hs_conf_node *node, hs_str name, hs_s
 
 static bool needs_default_escape(unsigned char c) { return c < 0x20 || c >= 0x7f || c == '"' || c == '\\'; }
 
-static size_t escape_default(hs_str v, char *out, size_t cap)
+#define BYTES(b) (0x0101010101010101ULL * (uint64_t)(b))
+
+/* Any byte of w zero / below n (n <= 128): exact for "any" (the classic
+ * word-at-a-time tests). */
+static inline uint64_t any_zero(uint64_t w) { return (w - BYTES(1)) & ~w & BYTES(0x80); }
+static inline uint64_t any_below(uint64_t w, unsigned n) { return (w - BYTES(n)) & ~w & BYTES(0x80); }
+
+/* Does any of the 8 bytes of w need the default escape? */
+static inline bool word_needs_escape(uint64_t w)
 {
-    size_t n = 0; /* most values need no escape: the clean start is copied at once */
+    return (any_below(w, 0x20) | (w & BYTES(0x80)) | any_zero(w ^ BYTES(0x7f)) | any_zero(w ^ BYTES('"')) |
+            any_zero(w ^ BYTES('\\'))) != 0;
+}
+
+/* The length of v's start that needs no escape, 8 bytes at a time. */
+static size_t clean_prefix(hs_str v)
+{
+    size_t n = 0;
+    for (uint64_t w; n + 8 <= v.n; n += 8) {
+        memcpy(&w, v.p + n, 8);
+        if (word_needs_escape(w))
+            break;
+    }
     while (n < v.n && !needs_default_escape((unsigned char)v.p[n]))
         n++;
+    return n;
+}
+
+static size_t escape_default(hs_str v, char *out, size_t cap)
+{
+    size_t n = clean_prefix(v); /* most values need no escape: the clean start is copied at once */
     if (n && cap)
         memcpy(out, v.p, n < cap ? n : cap);
     for (size_t i = n; i < v.n; i++) {

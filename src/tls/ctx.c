@@ -251,6 +251,9 @@ int hs_tls_ctx_build(hs_cf *cf, hs_tls_srv *ts)
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+    /* one read() takes what the socket has, not a record's header and then
+     * its body (as nginx); tls_pending tells of what is held undecrypted */
+    SSL_CTX_set_read_ahead(ctx, 1);
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
     if (load_pairs(cf, ts, ctx) != HS_OK || set_protocol(cf, ts, ctx) != HS_OK ||
         set_verify(cf, ts, ctx) != HS_OK || hs_tls_stapling_setup(cf, ts, ctx) != HS_OK ||

@@ -229,11 +229,12 @@ static ssize_t tls_sendfile(hs_io *io, int fd, off_t *off, size_t n)
     return w;
 }
 
-/* Decrypted bytes OpenSSL holds, or an end recv kept: no EPOLLIN will announce them. */
+/* Bytes OpenSSL holds (decrypted, or read ahead and not yet decrypted), or
+ * an end recv kept: no EPOLLIN will announce them. */
 static bool tls_pending(hs_io *io)
 {
     hs_tls_conn *t = io->state;
-    return t && t->ssl && (t->read_end || SSL_pending(t->ssl) > 0);
+    return t && t->ssl && (t->read_end || SSL_has_pending(t->ssl));
 }
 
 /* close_notify, once; the peer's answer is not waited for. */
