@@ -4,6 +4,7 @@ Each attacker is bounded; with the default thresholds the connection gets a
 GOAWAY (ENHANCE_YOUR_CALM) and is dropped, the connection log names the
 rule, hush_drops_total counts it, the drops feed `ban`, and a good client on
 another connection keeps getting answers."""
+import re
 import socket
 import time
 
@@ -77,6 +78,14 @@ def test_rapid_reset(hush):
         frames.append(frame(1, END_HEADERS | END_STREAM, sid, HEADERS_GET))
         frames.append(frame(3, 0, sid, (8).to_bytes(4, "big")))  # RST_STREAM CANCEL
     check_dropped(srv, "rapid_reset", frames)
+    # each stream the client opened and reset is a 499 line naming its request,
+    # also those whose head came in the read the connection was dropped in
+    # (one not reset yet is dropped with the connection: 444)
+    lines = [l for l in srv.log_lines() if '"GET /r ' not in l]
+    assert len(lines) >= 200, len(lines)
+    odd = [l for l in lines if not re.search(r'"GET / HTTP/2\.0" (499|444) 0 ', l)]
+    assert odd == [], odd[:3]
+    assert sum(' 499 0 ' in l for l in lines) >= 200
 
 
 def test_continuation_flood(hush):
