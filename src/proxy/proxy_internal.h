@@ -225,7 +225,7 @@ struct hs_upconn {
     bool reused;             /* came from the pool */
     bool connected;          /* the TCP handshake completed */
     bool counted;            /* counts as an active connection of its server */
-    bool waiting;            /* not yet connected: waits for the iteration's end (hs_upstream_wait_turn) */
+    uint32_t wait_slot;      /* waits for the iteration's end (hs_upstream_wait_turn): its slot + 1; 0 not */
     uint32_t requests;       /* requests sent on it */
     uint64_t created;        /* mono ms when it was made (keepalive_time) */
     /* TLS (proxy_pass https://); all NULL for a plain connection */

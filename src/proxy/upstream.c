@@ -103,6 +103,13 @@ void hs_upstream_succeeded(hs_upstream *up, hs_upstream_server *s)
 
 /* ---- connections ---- */
 
+/* the iteration's batch (below): requests waiting for a connection, pools past keepalive */
+static hs_timer batch_timer;
+static hs_upconn **waiting;
+static size_t nwaiting, capwaiting;
+static bool in_batch;
+static hs_upstream *over_list;
+
 static void on_upconn_event(hs_ev *ev, uint32_t events);
 
 static void on_upconn_timer(hs_timer *t)
@@ -147,7 +154,9 @@ void hs_upconn_close(hs_upconn *u)
 {
     if (u->r == NULL && u->up)
         unlink_idle(u);
-    u->waiting = false;
+    if (u->wait_slot) /* off the batch: u is freed after this iteration, the batch may run in the next */
+        waiting[u->wait_slot - 1] = NULL;
+    u->wait_slot = 0;
     hs_timer_cancel(&u->timer);
     hs_up_close(u);
     /* freed after this loop iteration: an event for it may still be queued */
@@ -190,11 +199,6 @@ hs_upconn *hs_upstream_pool_get(hs_upstream *up, hs_upstream_server *s, const st
  * least recently used connections only then. Every connect and close saved
  * is worth more than the rest of a proxied request. Between iterations a
  * pool holds at most `keepalive`, as nginx's. */
-static hs_timer batch_timer;
-static hs_upconn **waiting;
-static size_t nwaiting, capwaiting;
-static bool in_batch;
-static hs_upstream *over_list;
 
 static void trim_over(void)
 {
@@ -214,9 +218,9 @@ static void run_batch(hs_timer *t)
     in_batch = true; /* a request asking again now connects at once */
     for (size_t i = 0; i < nwaiting; i++) {
         hs_upconn *u = waiting[i];
-        if (!u->waiting)
+        if (u == NULL)
             continue; /* its request ended meanwhile */
-        u->waiting = false;
+        u->wait_slot = 0;
         hs_proxy_pool_turn(u);
     }
     nwaiting = 0;
@@ -244,7 +248,7 @@ bool hs_upstream_wait_turn(hs_upconn *u)
         capwaiting = cap;
     }
     waiting[nwaiting++] = u;
-    u->waiting = true;
+    u->wait_slot = (uint32_t)nwaiting;
     arm_batch();
     return true;
 }
