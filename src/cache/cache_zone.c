@@ -21,12 +21,10 @@
 #include "stats/expo.h"
 
 #define ZONE_KIND 0x43414348u /* "CACH" */
-#define MAX_ZONES 64
 #define TOTALS_KEY HS_STR("#zone")
 
 cache_http *hs_cache_running;
-static hs_shm_zone *made[MAX_ZONES];
-static size_t nmade;
+static hs_shm_set made; /* the zones this master made */
 static pid_t manager_pid;
 
 /* MD5 by a context and an algorithm fetched once: EVP_Digest with
@@ -264,8 +262,9 @@ static void manager_main(hs_config *conf, cache_http *ch)
 
 /* ---- the master ---- */
 
-static bool conf_uses(const hs_config *c, const hs_shm_zone *shm)
+static bool conf_uses(const void *cfg, const hs_shm_zone *shm)
 {
+    const hs_config *c = cfg;
     cache_http *ch = c && c->http ? hs_cache_http_of(c->http) : NULL;
     for (cache_zone *z = ch ? ch->zones : NULL; z; z = z->next)
         if (z->shm == shm)
@@ -315,19 +314,12 @@ static int make_zone(hs_config *conf, hs_config *old, cache_zone *z, char *err, 
         return HS_ERROR;
     if ((z->shm = old_zone(old, z)) != NULL)
         return HS_OK;
-    if (nmade == MAX_ZONES) {
-        snprintf(err, errlen, "too many cache zones (at most %d)", MAX_ZONES);
-        return HS_ERROR;
-    }
     char name[HS_SHM_NAME_MAX];
     snprintf(name, sizeof(name), "cache:%s", z->name.p);
     /* the entries are the keys' nodes, and the zone's totals under their own key */
     size_t val = sizeof(cache_node) > sizeof(cache_totals) ? sizeof(cache_node) : sizeof(cache_totals);
-    z->shm = hs_shm_create(name, (size_t)z->size, ZONE_KIND, val, err, errlen);
-    if (z->shm == NULL)
-        return HS_ERROR;
-    made[nmade++] = z->shm;
-    return HS_OK;
+    z->shm = hs_shm_set_create(&made, "cache", name, (size_t)z->size, ZONE_KIND, val, err, errlen);
+    return z->shm ? HS_OK : HS_ERROR;
 }
 
 static void start_manager(hs_config *conf, cache_http *ch)
@@ -352,14 +344,7 @@ int hs_cache_master_init(hs_config *conf, hs_config *old, char *err, size_t errl
     for (cache_zone *z = ch ? ch->zones : NULL; z; z = z->next)
         if (make_zone(conf, old, z, err, errlen) != HS_OK)
             return HS_ERROR;
-    for (size_t i = 0; i < nmade;) {
-        if (conf_uses(conf, made[i]) || conf_uses(old, made[i])) {
-            i++;
-            continue;
-        }
-        hs_shm_destroy(made[i]);
-        made[i] = made[--nmade];
-    }
+    hs_shm_set_sweep(&made, conf_uses, conf, old);
     start_manager(conf, ch);
     /* nothing configured costs nothing: the machinery asks no cache */
     hs_up_cache_hooks = ch && ch->used ? &hs_cache_hooks : NULL;

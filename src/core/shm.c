@@ -128,6 +128,32 @@ void hs_shm_destroy(hs_shm_zone *z)
         close(fd);
 }
 
+hs_shm_zone *hs_shm_set_create(hs_shm_set *s, const char *what, const char *name, size_t size, uint32_t kind,
+                               size_t val_size, char *err, size_t errlen)
+{
+    if (s->n == HS_SHM_SET_MAX) {
+        snprintf(err, errlen, "too many %s zones (at most %d)", what, HS_SHM_SET_MAX);
+        return NULL;
+    }
+    hs_shm_zone *z = hs_shm_create(name, size, kind, val_size, err, errlen);
+    if (z)
+        s->zones[s->n++] = z;
+    return z;
+}
+
+void hs_shm_set_sweep(hs_shm_set *s, bool (*uses)(const void *cfg, const hs_shm_zone *z), const void *conf,
+                      const void *old)
+{
+    for (size_t i = 0; i < s->n;) {
+        if (uses(conf, s->zones[i]) || uses(old, s->zones[i])) {
+            i++;
+            continue;
+        }
+        hs_shm_destroy(s->zones[i]);
+        s->zones[i] = s->zones[--s->n];
+    }
+}
+
 hs_shm_zone *hs_shm_map_fd(int fd)
 {
     struct stat st;

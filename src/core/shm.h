@@ -12,6 +12,7 @@
 #ifndef HS_CORE_SHM_H
 #define HS_CORE_SHM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,21 @@ typedef struct hs_shm_zone hs_shm_zone;
 hs_shm_zone *hs_shm_create(const char *name, size_t size, uint32_t kind, size_t val_size, char *err,
                            size_t errlen);
 void hs_shm_destroy(hs_shm_zone *z);
+
+/* The zones one module made in the master, kept across reloads while a
+ * configuration uses them. */
+#define HS_SHM_SET_MAX 64
+typedef struct {
+    hs_shm_zone *zones[HS_SHM_SET_MAX];
+    size_t n;
+} hs_shm_set;
+/* hs_shm_create into the set; a full set is an error ("too many WHAT zones"). */
+hs_shm_zone *hs_shm_set_create(hs_shm_set *s, const char *what, const char *name, size_t size, uint32_t kind,
+                               size_t val_size, char *err, size_t errlen);
+/* Destroys the zones of s that neither configuration uses (uses(cfg, z);
+ * either may be NULL), once the new one is in place. */
+void hs_shm_set_sweep(hs_shm_set *s, bool (*uses)(const void *cfg, const hs_shm_zone *z), const void *conf,
+                      const void *old);
 /* Maps an existing zone read-only from its memfd (inspection); NULL if fd is
  * not a hush zone. Unmap with hs_shm_unmap. */
 hs_shm_zone *hs_shm_map_fd(int fd);

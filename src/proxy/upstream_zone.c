@@ -12,10 +12,7 @@
 #include "proxy/zone_internal.h"
 
 #define ZONE_KIND 0x55505354u /* "UPST" */
-#define MAX_ZONES 64
-
-static struct hs_shm_zone *made[MAX_ZONES];
-static size_t nmade;
+static hs_shm_set made; /* the zones this master made */
 
 /* The zone of that name among the upstreams before up. */
 static px_zone *zone_named(hs_upstream *list, hs_str name)
@@ -66,8 +63,9 @@ int hs_proxy_zones_check(hs_cf *cf, hs_upstream *list)
     return HS_OK;
 }
 
-static bool conf_uses(const hs_config *c, const struct hs_shm_zone *shm)
+static bool conf_uses(const void *cfg, const hs_shm_zone *shm)
 {
+    const hs_config *c = cfg;
     if (c == NULL || c->http == NULL)
         return false;
     for (hs_upstream *u = hs_proxy_upstreams(c->http); u; u = u->next)
@@ -99,15 +97,8 @@ static int place_servers(hs_upstream *u, char *err, size_t errlen)
 
 static int make_zone(px_zone *z, char *err, size_t errlen)
 {
-    if (nmade == MAX_ZONES) {
-        snprintf(err, errlen, "too many upstream zones (at most %d)", MAX_ZONES);
-        return HS_ERROR;
-    }
-    z->shm = hs_shm_create(z->name.p, (size_t)z->size, ZONE_KIND, sizeof(px_peer), err, errlen);
-    if (z->shm == NULL)
-        return HS_ERROR;
-    made[nmade++] = z->shm;
-    return HS_OK;
+    z->shm = hs_shm_set_create(&made, "upstream", z->name.p, (size_t)z->size, ZONE_KIND, sizeof(px_peer), err, errlen);
+    return z->shm ? HS_OK : HS_ERROR;
 }
 
 int hs_proxy_master_init(hs_config *conf, hs_config *old, char *err, size_t errlen)
@@ -122,13 +113,6 @@ int hs_proxy_master_init(hs_config *conf, hs_config *old, char *err, size_t errl
         if (place_servers(u, err, errlen) != HS_OK)
             return HS_ERROR;
     }
-    for (size_t i = 0; i < nmade;) {
-        if (conf_uses(conf, made[i]) || conf_uses(old, made[i])) {
-            i++;
-            continue;
-        }
-        hs_shm_destroy(made[i]);
-        made[i] = made[--nmade];
-    }
+    hs_shm_set_sweep(&made, conf_uses, conf, old);
     return HS_OK;
 }
