@@ -112,8 +112,49 @@ static void test_read_only_map(void)
     hs_shm_destroy(z);
 }
 
+/* A "configuration" for the set's sweep: the zones it uses. */
+typedef struct {
+    hs_shm_zone *uses[4];
+} fake_conf;
+
+static bool fake_uses(const void *cfg, const hs_shm_zone *z)
+{
+    const fake_conf *c = cfg;
+    for (size_t i = 0; c && i < 4; i++)
+        if (c->uses[i] == z)
+            return true;
+    return false;
+}
+
+static void test_set_sweeps_what_no_configuration_uses(void)
+{
+    char err[128];
+    hs_shm_set set = {0};
+    hs_shm_zone *a = hs_shm_set_create(&set, "test", "a", HS_SHM_MIN_SIZE, 4, sizeof(val), err, sizeof(err));
+    hs_shm_zone *b = hs_shm_set_create(&set, "test", "b", HS_SHM_MIN_SIZE, 4, sizeof(val), err, sizeof(err));
+    hs_shm_zone *c = hs_shm_set_create(&set, "test", "c", HS_SHM_MIN_SIZE, 4, sizeof(val), err, sizeof(err));
+    CHECK(a && b && c);
+    CHECK_INT(set.n, 3);
+    fake_conf now = {{c}}, before = {{a}};
+    hs_shm_set_sweep(&set, fake_uses, &now, &before); /* b: used by neither */
+    CHECK_INT(set.n, 2);
+    CHECK((set.zones[0] == a && set.zones[1] == c) || (set.zones[0] == c && set.zones[1] == a));
+    hs_shm_set_sweep(&set, fake_uses, &now, NULL); /* the reload done: a goes */
+    CHECK_INT(set.n, 1);
+    CHECK(set.zones[0] == c);
+    CHECK_STR(hs_shm_name(c), "c"); /* still mapped */
+    /* a full set is an error that names what */
+    while (set.n < HS_SHM_SET_MAX)
+        CHECK(hs_shm_set_create(&set, "test", "x", HS_SHM_MIN_SIZE, 4, sizeof(val), err, sizeof(err)) != NULL);
+    CHECK(hs_shm_set_create(&set, "test", "y", HS_SHM_MIN_SIZE, 4, sizeof(val), err, sizeof(err)) == NULL);
+    CHECK_STR(err, "too many test zones (at most 64)");
+    hs_shm_set_sweep(&set, fake_uses, NULL, NULL);
+    CHECK_INT(set.n, 0);
+}
+
 int main(void)
 {
+    test_set_sweeps_what_no_configuration_uses();
     test_basic_and_lru();
     test_shared_across_fork();
     test_read_only_map();
