@@ -290,6 +290,7 @@ static int set_host(hs_req *r)
 
 void hs_http_process_request(hs_req *r)
 {
+    hs_io_request_started(&r->conn->io);
     r->head_done = true;
     r->request_length = r->h.head_len;
     r->args = r->h.args;

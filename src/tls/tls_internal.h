@@ -75,6 +75,10 @@ typedef struct {
     char *alpn;                      /* the ALPN names offered, comma-separated; NULL none */
     uint16_t hello_version;          /* the highest version offered */
     bool hello_seen;                 /* the ClientHello was read and judged */
+    bool established;                /* the handshake completed (later writes of tickets put OpenSSL
+                                      * back "in init" for a moment: the variables ask this) */
+    bool tickets_asked;              /* a request came: the TLS 1.3 session tickets were decided */
+    bool tickets_due;                /* ... and go out with the next write */
     char ja4[40];                    /* its JA4 fingerprint */
     char *ja4_raw;                   /* its raw JA4 ($ssl_ja4_r), only when a configuration uses it */
     uint8_t read_end;                /* recv met the end (1) or an error (2) after returning bytes:

@@ -15,7 +15,7 @@ static hs_tls_conn *state_of(void *ctx) { return hs_tls_state(REQ(ctx)->conn); }
 static SSL *ssl_of(void *ctx)
 {
     hs_tls_conn *t = state_of(ctx);
-    return t && t->ssl && SSL_is_init_finished(t->ssl) ? t->ssl : NULL;
+    return t && t->ssl && t->established ? t->ssl : NULL;
 }
 
 static int v_protocol(void *ctx, uintptr_t d, hs_str *out, char *s)

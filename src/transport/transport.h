@@ -56,6 +56,10 @@ typedef struct hs_transport {
     /* The server name the client asked for (TLS SNI), empty when none;
      * NULL: the transport has none (plain TCP). */
     hs_str (*server_name)(hs_io *io);
+    /* A request arrived and will be processed (TLS 1.3: the session tickets
+     * go out with the next write; a client that never asks gets none).
+     * NULL: nothing to do. */
+    void (*request_started)(hs_io *io);
 } hs_transport;
 
 /* A client connection's end of the transport. */
@@ -74,6 +78,11 @@ static inline ssize_t hs_io_sendfile(hs_io *io, int fd, off_t *off, size_t n)
 }
 static inline void hs_io_shutdown(hs_io *io) { io->t->shutdown(io); }
 static inline void hs_io_close(hs_io *io) { io->t->close(io); }
+static inline void hs_io_request_started(hs_io *io)
+{
+    if (io->t->request_started)
+        io->t->request_started(io);
+}
 
 /* ---- plain TCP (tcp.c) ---- */
 extern const hs_transport hs_transport_tcp;

@@ -7,7 +7,9 @@ access log. Which worker served a connection is read from /proc (the
 worker that holds the server side of the socket)."""
 import os
 import signal
+import socket
 import ssl
+import subprocess
 import time
 
 import pytest
@@ -191,3 +193,58 @@ def test_ticket_keys_survive_reload(hush, certs, tmp_path):
         time.sleep(0.05)
     assert not set(srv.workers()) & old_workers
     assert connect_and_get(srv, ctx, session=sess)[0]
+
+
+def tickets_seen(port, *args, request=True):
+    """NewSessionTicket messages openssl s_client saw on one TLS 1.3
+    connection: with a request (Connection: close, so the server ends it
+    after the answer), or with none (the client waits 0.5 s, then leaves)."""
+    cmd = ["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", "localhost", "-tls1_3",
+           "-msg", "-ign_eof"] + list(args)
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if request:
+        p.stdin.write(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        p.stdin.flush()
+    else:
+        time.sleep(0.5)
+    try:
+        out, _ = p.communicate(timeout=5) if request else (None, None)
+    except subprocess.TimeoutExpired:
+        out = None
+    if out is None:
+        p.kill()
+        out, _ = p.communicate()
+    text = out.decode("latin-1")
+    return text.count("NewSessionTicket"), text
+
+
+def test_tls13_tickets_come_with_the_first_answer(hush, certs, tmp_path):
+    """TLS 1.3 session tickets go out with the answer to the first request,
+    not after the handshake: a client that never asks gets none (nothing to
+    encode and encrypt for a scanner or a flood); one that asks gets
+    OpenSSL's two, and one after a resumption, which resumes."""
+    srv = hush(conf(certs))
+    n, text = tickets_seen(srv.port, request=False)
+    assert "CONNECTED" in text and "TLSv1.3" in text, text
+    assert n == 0, text
+    sess = str(tmp_path / "sess.pem")
+    n, text = tickets_seen(srv.port, "-sess_out", sess)
+    assert n == 2, text
+    assert "HTTP/1.1 200 OK" in text, text
+    n, text = tickets_seen(srv.port, "-sess_in", sess)
+    assert "Reused, TLSv1.3" in text and n == 1, text
+    # and the same through a Python client: no ticket until a request was answered
+    s = tls_connect(srv.port, client_context(certs, versions=(ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_3)))
+    try:
+        s.settimeout(0.3)
+        with pytest.raises(socket.timeout):
+            s.recv(100)  # OpenSSL reads any ticket record here
+        assert s.session is None or not s.session.has_ticket
+        s.settimeout(3)
+        s.sendall(req("/"))
+        data = b""
+        while not data.endswith(b"ok\n"):
+            data += s.recv(4096)
+        assert s.session is not None and s.session.has_ticket
+    finally:
+        s.close()
