@@ -104,7 +104,7 @@ def consistent_map(hush, bs, keys):
 
 def test_hash_consistent_moves_only_the_removed_servers_keys(hush, backend):
     bs = [backend(n) for n in "abcd"]
-    keys = range(80)
+    keys = range(200)  # the ring depends on the backends' ports: enough keys that "d" always has some
     before = consistent_map(hush, bs, keys)
     assert len(set(before.values())) == 4
     after = consistent_map(hush, bs[:3], keys)  # "d" removed
@@ -113,8 +113,7 @@ def test_hash_consistent_moves_only_the_removed_servers_keys(hush, backend):
             assert after[k] == before[k], k
         else:
             assert after[k] in "abc"
-    # with a plain hash most keys move (the modulus changes)
-    assert sum(1 for k in keys if before[k] == "d") > 5
+    assert sum(1 for k in keys if before[k] == "d") > 10  # the check above tested moved keys
 
 
 def test_hash_skips_a_server_that_is_down(hush, backend):
