@@ -336,6 +336,12 @@ static int include_files(lexer *lx, const hs_conf_node *inc, node_vec *out)
         struct stat st;
         if (stat(g.gl_pathv[i], &st) == 0 && S_ISDIR(st.st_mode))
             continue;
+        if (stat(g.gl_pathv[i], &st) == 0 && !S_ISREG(st.st_mode)) {
+            /* a device or a FIFO would be read forever, or block the start */
+            lex_error(lx, inc->line, "cannot include \"%s\": not a regular file", g.gl_pathv[i]);
+            result = HS_ERROR;
+            break;
+        }
         size_t len;
         char sub[512];
         char *text = read_file(g.gl_pathv[i], &len, sub, sizeof(sub));

@@ -122,6 +122,18 @@ def test_include_glob_and_error_in_included_file(tmpconf):
     assert re.search(re.escape(os.path.join(tmpconf, "conf.d/c.conf")) + r":3: unknown directive \"bad_directive\"", out), out
 
 
+def test_include_of_a_device_or_fifo_is_an_error_not_a_hang(tmpconf):
+    """A device (read forever, or blocking) or a FIFO (blocking until a
+    writer comes) is not a configuration file: -t says so with file:line
+    (found by the conf fuzzer: `include /d*/*2;` matched /dev/tty2)."""
+    os.mkfifo(os.path.join(tmpconf, "pipe.conf"))
+    for inc, name in (("/dev/zero", "/dev/zero"), ("pipe.conf", os.path.join(tmpconf, "pipe.conf")),
+                      ("/dev/nul*", "/dev/null")):
+        rc, out, path = check(tmpconf, "http {\n include %s;\n}\n" % inc)
+        assert rc == 1, out
+        assert re.search(re.escape(path) + r":\d+: cannot include \"%s\": not a regular file" % re.escape(name), out), out
+
+
 def test_include_glob_matching_nothing_is_fine(tmpconf):
     rc, out, _ = check(tmpconf, "http {\n include none.d/*.conf;\n}\n")
     assert rc == 0, out
