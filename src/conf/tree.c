@@ -334,9 +334,10 @@ static int include_files(lexer *lx, const hs_conf_node *inc, node_vec *out)
     int result = HS_OK;
     for (size_t i = 0; i < g.gl_pathc && result == HS_OK; i++) {
         struct stat st;
-        if (stat(g.gl_pathv[i], &st) == 0 && S_ISDIR(st.st_mode))
+        bool known = stat(g.gl_pathv[i], &st) == 0;
+        if (known && S_ISDIR(st.st_mode))
             continue;
-        if (stat(g.gl_pathv[i], &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (known && !S_ISREG(st.st_mode)) {
             /* a device or a FIFO would be read forever, or block the start */
             lex_error(lx, inc->line, "cannot include \"%s\": not a regular file", g.gl_pathv[i]);
             result = HS_ERROR;

@@ -176,11 +176,8 @@ void hs_proxy_pool_turn(hs_upconn *u)
         hs_proxy_connect_socket(r);
         return;
     }
-    /* the request's count of a connection to the server goes to the kept one */
-    u->counted = false;
-    u->r = NULL;
-    u->up = NULL;
-    hs_upconn_close(u);
+    u->counted = false; /* the request's count of a connection to the server goes to the kept one */
+    hs_proxy_release_upstream(px, false); /* u, never opened */
     use_kept(r, kept);
 }
 
